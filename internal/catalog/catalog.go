@@ -1,0 +1,105 @@
+// Package catalog holds every cause why401 can name: its stable ID, its
+// words, how it is recognised and how each audience fixes it. Checks and
+// renderers refer to causes only by ID; the words live here, once.
+package catalog
+
+import (
+	"fmt"
+	"sort"
+)
+
+// ID is a stable cause identifier such as "token.expired".
+type ID string
+
+// Audience is who can act on a fix.
+type Audience string
+
+// The audiences a fix is written for.
+const (
+	Visitor   Audience = "visitor"   // a person in a browser
+	Developer Audience = "developer" // someone writing or running an API client
+	SiteOwner Audience = "owner"     // whoever runs the server, proxy, CDN or CMS
+)
+
+// Audiences lists the audiences in the order reports show them.
+var Audiences = []Audience{Visitor, Developer, SiteOwner}
+
+// Severity ranks how bad a cause is when found by a static audit or a
+// checklist; the probe ranks by confidence instead.
+type Severity string
+
+// Severities, weakest first.
+const (
+	Info    Severity = "info"
+	Warning Severity = "warning"
+	Error   Severity = "error"
+)
+
+// Fix is one concrete step. Command, when set, is a ready command or
+// configuration snippet; Text says what it does and when to use it.
+type Fix struct {
+	Text    string `json:"text"`
+	Command string `json:"command,omitempty"`
+}
+
+// Cause is the catalog entry of one ID.
+type Cause struct {
+	ID          ID
+	Title       string // one line, no final period
+	Explanation string // what is going on, in plain words
+	Recognition string // which evidence shows it
+	Severity    Severity
+	Fixes       map[Audience][]Fix
+}
+
+// Lookup returns the entry for id, or false when the catalog has none.
+func Lookup(id ID) (*Cause, bool) {
+	c, ok := entries[id]
+	return c, ok
+}
+
+// MustLookup is Lookup for IDs known at compile time; it panics on an
+// unknown ID, which is a programming error caught by the tests.
+func MustLookup(id ID) *Cause {
+	c, ok := entries[id]
+	if !ok {
+		panic(fmt.Sprintf("catalog: unknown cause %q", id))
+	}
+	return c
+}
+
+// All returns every entry in the order of IDs.
+func All() []*Cause {
+	out := make([]*Cause, 0, len(entries))
+	seen := map[ID]bool{}
+	for _, id := range IDs {
+		if c, ok := entries[id]; ok {
+			out = append(out, c)
+			seen[id] = true
+		}
+	}
+	var extra []ID
+	for id := range entries {
+		if !seen[id] {
+			extra = append(extra, id)
+		}
+	}
+	sort.Slice(extra, func(i, j int) bool { return extra[i] < extra[j] })
+	for _, id := range extra {
+		out = append(out, entries[id])
+	}
+	return out
+}
+
+// entries is filled from the causes table in causes.go.
+var entries = func() map[ID]*Cause {
+	m := make(map[ID]*Cause, len(causes))
+	for i := range causes {
+		c := &causes[i]
+		if _, dup := m[c.ID]; dup {
+			panic(fmt.Sprintf("catalog: duplicate cause %q", c.ID))
+		}
+		m[c.ID] = c
+	}
+	return m
+}()
