@@ -1,0 +1,40 @@
+package redact
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestHeader(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"Authorization", "Basic YWxpY2U6d29uZGVybGFuZA==", "Basic <alice:••••>"},
+		{"Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln", "Bearer eyJhbG…(41 chars)"},
+		{"Cookie", "sid=abc; theme=dark", "sid=…; theme=…"},
+		{"Set-Cookie", "sid=abc; Path=/; Secure", "sid=…; Path=/; Secure"},
+		{"X-Api-Key", "k", "…(1 chars)"},
+		{"Accept", "application/json", "application/json"},
+	}
+	for _, tt := range tests {
+		if got := Header(tt.name, tt.in); got != tt.want {
+			t.Errorf("Header(%q, %q) = %q, want %q", tt.name, tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestURL(t *testing.T) {
+	got := URL("https://bob:hunter2@example.test/x?access_token=abc&page=2")
+	if strings.Contains(got, "hunter2") || strings.Contains(got, "abc") || !strings.Contains(got, "page=2") {
+		t.Errorf("URL leaked or lost data: %s", got)
+	}
+	if got := URL("http://example.test/plain"); got != "http://example.test/plain" {
+		t.Errorf("plain URL changed: %s", got)
+	}
+}
+
+func TestAuthorizationNeverLeaksPassword(t *testing.T) {
+	for _, v := range []string{"Basic YWxpY2U6d29uZGVybGFuZA==", "basic YWxpY2U6d29uZGVybGFuZA==", "Digest username=\"alice\", response=\"abc\"", "wonderland"} {
+		if strings.Contains(Authorization(v), "wonderland") || strings.Contains(Authorization(v), "d29uZGVybGFuZA") {
+			t.Errorf("Authorization(%q) leaks: %s", v, Authorization(v))
+		}
+	}
+}
