@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# install-deps.sh: install the real servers and tools that why401's
+# real-server tests (test/realserver, internal/servertest) start: nginx,
+# Apache httpd, htpasswd (apache2-utils) and curl, from Debian packages.
+#
+# Idempotent: it does nothing but check when everything is present, and runs
+# `apt-get update` at most once, only when something has to be installed.
+# The tests start their own servers on 127.0.0.1 with temporary configs, so
+# the packages' own services are stopped and kept from starting at boot.
+# Must run as root (or with sudo available) on Debian or a derivative.
+set -euo pipefail
+
+log() { printf 'install-deps: %s\n' "$*"; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo"
+	else
+		log "not root and no sudo: run as root"
+		exit 1
+	fi
+fi
+
+# Binary each package provides; the package is missing when its binary is.
+# /usr/sbin is searched explicitly because a non-root PATH may lack it.
+have() {
+	command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]
+}
+
+missing=()
+have nginx || missing+=(nginx)
+have apache2 || missing+=(apache2)
+have htpasswd || missing+=(apache2-utils)
+have curl || missing+=(curl)
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	log "nginx, apache2, htpasswd and curl are already installed"
+else
+	if ! command -v apt-get >/dev/null 2>&1; then
+		log "missing ${missing[*]} and apt-get is not available: install them by hand"
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	# Keep package scripts from starting services during the install where
+	# invoke-rc.d honours policy-rc.d (exit 101 = action forbidden). Only
+	# written when no policy exists, and removed again afterwards.
+	policy=/usr/sbin/policy-rc.d
+	made_policy=""
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+		$SUDO chmod 0755 "$policy"
+		made_policy=1
+	fi
+	cleanup_policy() { if [ -n "$made_policy" ]; then $SUDO rm -f "$policy"; fi; }
+	trap cleanup_policy EXIT
+	log "running apt-get update"
+	$SUDO apt-get update
+	log "installing nginx apache2 apache2-utils curl (missing: ${missing[*]})"
+	if ! $SUDO apt-get install -y --no-install-recommends nginx apache2 apache2-utils curl; then
+		log "apt-get install failed"
+		exit 1
+	fi
+	cleanup_policy
+	trap - EXIT
+fi
+
+# Stop and disable the packages' own services so nothing is left listening
+# on port 80. Each step may fail harmlessly (no systemd, not running).
+log "stopping the nginx and apache2 services (failures are ignored)"
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	$SUDO systemctl disable --now nginx.service >/dev/null 2>&1 || true
+	$SUDO systemctl disable --now apache2.service >/dev/null 2>&1 || true
+fi
+if command -v service >/dev/null 2>&1; then
+	$SUDO service nginx stop >/dev/null 2>&1 || true
+	$SUDO service apache2 stop >/dev/null 2>&1 || true
+fi
+if command -v update-rc.d >/dev/null 2>&1; then
+	$SUDO update-rc.d nginx disable >/dev/null 2>&1 || true
+	$SUDO update-rc.d apache2 disable >/dev/null 2>&1 || true
+fi
+if have apache2ctl; then
+	$SUDO apache2ctl stop >/dev/null 2>&1 || true
+fi
+# A package-started nginx writes its pid here; stop it directly when the
+# service tools above could not.
+if [ -s /run/nginx.pid ] && have nginx; then
+	$SUDO nginx -s quit >/dev/null 2>&1 || true
+fi
+
+for bin in nginx apache2 htpasswd curl; do
+	if ! have "$bin"; then
+		log "$bin is still missing after the install"
+		exit 1
+	fi
+done
+log "done"
