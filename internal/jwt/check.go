@@ -131,12 +131,12 @@ func (t *Token) Check(e Expect, now time.Time) []Problem {
 		}
 	}
 	if _, ok := stringList(t.Claims["aud"]); !ok {
-		add(BadClaim, "aud is a %s, not a string or an array of strings", jsonKind(t.Claims["aud"]))
+		add(BadClaim, "aud is %s, not a string or an array of strings", jsonKind(t.Claims["aud"]))
 	}
 	for _, name := range []string{"iss", "sub"} {
 		if v, present := t.Claims[name]; present {
 			if _, ok := v.(string); !ok {
-				add(BadClaim, "%s is a %s, not a string", name, jsonKind(v))
+				add(BadClaim, "%s is %s, not a string", name, jsonKind(v))
 			}
 		}
 	}

@@ -139,8 +139,9 @@ func (t *Token) fillClaims() {
 		scopes = append(scopes, strings.Fields(v)...)
 	case []any:
 		for _, e := range v {
-			if s, ok := e.(string); ok && s != "" {
-				scopes = append(scopes, s)
+			if s, ok := e.(string); ok {
+				// A scope token holds no whitespace (RFC 6749 §3.3).
+				scopes = append(scopes, strings.Fields(s)...)
 			}
 		}
 	}
@@ -183,8 +184,10 @@ func isSpace(r rune) bool {
 // wrong with it when it cannot.
 func decodeSegment(seg, name string) ([]byte, error) {
 	if seg == "" {
-		if name == "signature" {
-			return nil, nil // an unsecured JWS (alg none) has an empty signature
+		if name == "signature" || name == "encrypted key" {
+			// An unsecured JWS (alg none) has an empty signature; a JWE
+			// with direct encryption (alg dir) an empty encrypted key.
+			return nil, nil
 		}
 		return nil, malformed("%s segment is empty", name)
 	}
@@ -297,7 +300,7 @@ func numericDate(v any) (*time.Time, string) {
 		if s, isStr := v.(string); isStr {
 			return nil, fmt.Sprintf("is the string %q, not a number of seconds", truncate(s, 40))
 		}
-		return nil, fmt.Sprintf("is a %s, not a number of seconds", jsonKind(v))
+		return nil, fmt.Sprintf("is %s, not a number of seconds", jsonKind(v))
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return nil, "is not a finite number"
@@ -320,18 +323,19 @@ func formatNumber(f float64) string {
 	return fmt.Sprintf("%.0f", f)
 }
 
+// jsonKind names the JSON type of a decoded value, with its article.
 func jsonKind(v any) string {
 	switch v.(type) {
 	case bool:
-		return "boolean"
+		return "a boolean"
 	case string:
-		return "string"
+		return "a string"
 	case float64:
-		return "number"
+		return "a number"
 	case []any:
-		return "array"
+		return "an array"
 	case map[string]any:
-		return "object"
+		return "an object"
 	}
 	return "null"
 }

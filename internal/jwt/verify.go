@@ -185,10 +185,18 @@ func fits(k setKey, alg string) string {
 	if k.use != "" && k.use != "sig" {
 		return fmt.Sprintf("%s is for use %q, not signatures", name, k.use)
 	}
+	if reason := fitsType(k.key, name, alg); reason != "" {
+		return reason
+	}
 	if k.alg != "" && k.alg != alg {
 		return fmt.Sprintf("%s is for alg %s", name, k.alg)
 	}
-	switch key := k.key.(type) {
+	return ""
+}
+
+// fitsType returns "" when key's type can verify alg, or the reason not.
+func fitsType(k any, name, alg string) string {
+	switch key := k.(type) {
 	case *rsa.PublicKey:
 		if alg[0] == 'R' || alg[0] == 'P' {
 			return ""
@@ -211,7 +219,7 @@ func fits(k setKey, alg string) string {
 			return ""
 		}
 	}
-	return fmt.Sprintf("%s is %s, which cannot verify %s", name, keyKind(k.key), alg)
+	return fmt.Sprintf("%s is %s, which cannot verify %s", name, keyKind(k), alg)
 }
 
 func keyKind(k any) string {
