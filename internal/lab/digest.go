@@ -61,27 +61,32 @@ func newDigestState() (*digestState, error) {
 	}, nil
 }
 
-// nonce issues a nonce stamped with t: base64url of the time and an HMAC
-// of it, so the lab can check nonces without storing them.
+// nonce issues a fresh nonce stamped with t: base64url of the time, 8
+// random bytes and an HMAC of both, so the lab can check nonces without
+// storing them.
 func (d *digestState) nonce(t time.Time) string {
-	var buf [8 + 16]byte
+	var buf [nonceLen]byte
 	binary.BigEndian.PutUint64(buf[:8], uint64(t.UnixNano()))
+	rand.Read(buf[8:16]) //nolint:errcheck // crypto/rand.Read never fails
 	m := hmac.New(sha256.New, d.secret)
-	m.Write(buf[:8])
-	copy(buf[8:], m.Sum(nil))
+	m.Write(buf[:16])
+	copy(buf[16:], m.Sum(nil))
 	return base64.RawURLEncoding.EncodeToString(buf[:])
 }
+
+// nonceLen is the decoded length of a lab nonce: time, random, MAC.
+const nonceLen = 8 + 8 + 16
 
 // nonceTime returns when a lab nonce was issued, or false when nonce was
 // not issued by this lab.
 func (d *digestState) nonceTime(nonce string) (time.Time, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(nonce)
-	if err != nil || len(raw) != 24 {
+	if err != nil || len(raw) != nonceLen {
 		return time.Time{}, false
 	}
 	m := hmac.New(sha256.New, d.secret)
-	m.Write(raw[:8])
-	if !hmac.Equal(m.Sum(nil)[:16], raw[8:]) {
+	m.Write(raw[:16])
+	if !hmac.Equal(m.Sum(nil)[:16], raw[16:]) {
 		return time.Time{}, false
 	}
 	return time.Unix(0, int64(binary.BigEndian.Uint64(raw[:8]))), true
@@ -250,6 +255,14 @@ func hexHash(h func() hash.Hash, parts ...string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// digestResponse computes the RFC 7616 §3.4.1 response for qop=auth
+// from ha1 = H(user:realm:password). With an empty method it yields the
+// rspauth value of Authentication-Info (§3.5).
+func digestResponse(h func() hash.Hash, ha1, method, uri, nonce, nc, cnonce, qop string) string {
+	ha2 := hexHash(h, method, uri)
+	return hexHash(h, ha1, nonce, nc, cnonce, qop, ha2)
+}
+
 // digestOutcome is what verifying Digest credentials concluded.
 type digestOutcome int
 
@@ -326,8 +339,7 @@ func (l *Lab) checkDigest(r *http.Request, now time.Time) digestResult {
 	}
 	userOK := subtle.ConstantTimeCompare([]byte(p["username"]), []byte(username)) == 1
 	ha1 := hexHash(h, User, digestRealm, Password)
-	ha2 := hexHash(h, r.Method, p["uri"])
-	want := hexHash(h, ha1, p["nonce"], p["nc"], p["cnonce"], p["qop"], ha2)
+	want := digestResponse(h, ha1, r.Method, p["uri"], p["nonce"], p["nc"], p["cnonce"], p["qop"])
 	respOK := subtle.ConstantTimeCompare([]byte(strings.ToLower(p["response"])), []byte(want)) == 1
 	if !userOK || !respOK {
 		return digestResult{outcome: digestRejected, reason: "invalid credentials"}
@@ -338,7 +350,7 @@ func (l *Lab) checkDigest(r *http.Request, now time.Time) digestResult {
 	if !l.digest.useCount(p["nonce"], nc, issued, now) {
 		return digestResult{outcome: digestInvalid, reason: "nonce count replayed"}
 	}
-	rsp := hexHash(h, ha1, p["nonce"], p["nc"], p["cnonce"], p["qop"], hexHash(h, "", p["uri"]))
+	rsp := digestResponse(h, ha1, "", p["uri"], p["nonce"], p["nc"], p["cnonce"], p["qop"])
 	info := fmt.Sprintf(`qop=auth, rspauth="%s", cnonce="%s", nc=%s`, rsp, quoteEscape(p["cnonce"]), p["nc"])
 	return digestResult{outcome: digestOK, rspauth: info, alg: alg}
 }
