@@ -81,7 +81,18 @@ func (p *parser) found(off int) string {
 	if off >= len(p.s) {
 		return "end of value"
 	}
+	if c := p.s[off]; c >= 0x80 {
+		return fmt.Sprintf(`'\x%02x'`, c)
+	}
 	return fmt.Sprintf("%q", p.s[off])
+}
+
+// short quotes s for an error message, cut to 32 bytes.
+func short(s string) string {
+	if len(s) > 32 {
+		return fmt.Sprintf("%q...", s[:32])
+	}
+	return fmt.Sprintf("%q", s)
 }
 
 func (p *parser) parse() {
@@ -113,10 +124,10 @@ func (p *parser) element() {
 		prm, ok := p.param(name)
 		switch {
 		case p.cur < 0:
-			p.fail(start, "auth-param %q comes before any auth-scheme", name)
+			p.fail(start, "auth-param %s comes before any auth-scheme", short(name))
 		case !ok:
 		case p.out[p.cur].Token68 != "":
-			p.fail(start, "auth-param %q follows token68 data", name)
+			p.fail(start, "auth-param %s follows token68 data", short(name))
 			// token68 of the shape token "=" followed by a parameter would
 			// read back as a parameter with a missing value; drop instead.
 			if !paramShaped(p.out[p.cur].Token68) {
@@ -140,12 +151,12 @@ func (p *parser) challenge(scheme string) {
 		return
 	}
 	if p.pos == afterScheme {
-		p.fail(p.pos, "expected space after auth-scheme %q, found %s", scheme, p.found(p.pos))
+		p.fail(p.pos, "expected space after auth-scheme %s, found %s", short(scheme), p.found(p.pos))
 		p.skipToComma()
 		return
 	}
 	if strings.IndexByte(p.s[afterScheme:p.pos], ' ') < 0 {
-		p.fail(afterScheme, "expected space after auth-scheme %q, found tab", scheme)
+		p.fail(afterScheme, "expected space after auth-scheme %s, found tab", short(scheme))
 	}
 	body := p.pos
 
@@ -172,13 +183,13 @@ func (p *parser) challenge(scheme string) {
 
 	name := p.token()
 	if name == "" {
-		p.fail(body, "expected token68 or auth-param after auth-scheme %q, found %s", scheme, p.found(body))
+		p.fail(body, "expected token68 or auth-param after auth-scheme %s, found %s", short(scheme), p.found(body))
 		p.skipToComma()
 		return
 	}
 	if !p.equalsFollows() {
 		off := skipOWS(p.s, p.pos)
-		p.fail(off, "expected \"=\" after parameter name %q, found %s", name, p.found(off))
+		p.fail(off, "expected \"=\" after parameter name %s, found %s", short(name), p.found(off))
 		p.skipToComma()
 		return
 	}
@@ -204,14 +215,14 @@ func (p *parser) param(name string) (Param, bool) {
 		}
 		prm.Value = v
 		if !p.atElementEnd() {
-			p.fail(p.pos, "expected \",\" after value of %q, found %s", prm.Name, p.found(p.pos))
+			p.fail(p.pos, "expected \",\" after value of %s, found %s", short(prm.Name), p.found(p.pos))
 		}
 		return prm, true
 	}
 	prm.Value = p.token()
 	if p.atElementEnd() {
 		if prm.Value == "" {
-			p.fail(start, "missing value for parameter %q", prm.Name)
+			p.fail(start, "missing value for parameter %s", short(prm.Name))
 			return prm, false
 		}
 		return prm, true
@@ -227,16 +238,16 @@ func (p *parser) param(name string) (Param, bool) {
 	}
 	seg := p.s[start:end]
 	if seg[0] != '=' && !strings.Contains(seg, `"`) && (!strings.Contains(seg, "=") || !strings.ContainsAny(seg, " \t")) {
-		p.fail(start, "value of %q is neither a token nor a quoted-string", prm.Name)
+		p.fail(start, "value of %s is neither a token nor a quoted-string", short(prm.Name))
 		prm.Value = strings.TrimRight(seg, " \t")
 		p.pos = end
 		return prm, true
 	}
 	if prm.Value == "" {
-		p.fail(start, "expected token or quoted-string value for %q, found %s", prm.Name, p.found(start))
+		p.fail(start, "expected token or quoted-string value for %s, found %s", short(prm.Name), p.found(start))
 		return prm, false
 	}
-	p.fail(p.pos, "expected \",\" after value of %q, found %s", prm.Name, p.found(p.pos))
+	p.fail(p.pos, "expected \",\" after value of %s, found %s", short(prm.Name), p.found(p.pos))
 	return prm, true
 }
 
