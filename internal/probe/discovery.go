@@ -1,0 +1,350 @@
+package probe
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/why401/why401/internal/evidence"
+)
+
+// Document kinds recorded in Probe.Discovery.
+const (
+	docResource = "resource-metadata"
+	docServer   = "authorization-server"
+	docOpenID   = "openid-configuration"
+	docJWKS     = "jwks"
+)
+
+// discover fills Probe.Expect from the user's flags and, for a bearer
+// request, from RFC 9728, RFC 8414 and OpenID discovery documents. It never
+// sends credentials.
+func (p *run) discover(ctx context.Context) {
+	cfg := p.cfg
+	o := cfg.o
+	exp := &p.ev.Expect
+	var sources []string
+	addSource := func(s string) {
+		for _, x := range sources {
+			if x == s {
+				return
+			}
+		}
+		sources = append(sources, s)
+	}
+	defer func() { exp.Source = strings.Join(sources, ", ") }()
+	if len(o.ExpectAudience) > 0 {
+		exp.Audience = append([]string(nil), o.ExpectAudience...)
+		addSource("flag")
+	}
+	if len(o.ExpectIssuer) > 0 {
+		exp.Issuer = append([]string(nil), o.ExpectIssuer...)
+		addSource("flag")
+	} else if o.OIDCIssuer != "" {
+		exp.Issuer = []string{o.OIDCIssuer}
+		addSource("flag")
+	}
+	if len(o.ExpectScope) > 0 {
+		exp.Scope = append([]string(nil), o.ExpectScope...)
+		addSource("flag")
+	}
+	budget := maxDocuments
+	fetch := func(kind, u string) (*evidence.Document, map[string]any) {
+		if budget == 0 {
+			p.note("discovery: %s %s not fetched: at most %d documents are fetched", kind, u, maxDocuments)
+			return nil, nil
+		}
+		budget--
+		d := p.fetchDocument(ctx, kind, u)
+		p.ev.Discovery = append(p.ev.Discovery, *d)
+		doc := &p.ev.Discovery[len(p.ev.Discovery)-1]
+		if doc.Err != "" || doc.Status/100 != 2 {
+			return doc, nil
+		}
+		var m map[string]any
+		if err := json.Unmarshal(doc.Body, &m); err != nil || m == nil {
+			doc.Err = "not a JSON object"
+			return doc, nil
+		}
+		return doc, m
+	}
+	setJWKS := func(body []byte, source string) {
+		if err := checkJWKS(body); err != nil {
+			exp.JWKSError = source + ": " + err.Error()
+			return
+		}
+		exp.JWKS, exp.JWKSSource, exp.JWKSError = body, source, ""
+	}
+	fetchJWKS := func(u string) {
+		if !isHTTPURL(u) {
+			exp.JWKSError = fmt.Sprintf("%s: jwks_uri is not an http(s) URL", u)
+			return
+		}
+		doc, _ := fetch(docJWKS, u)
+		switch {
+		case doc == nil:
+			exp.JWKSError = u + ": not fetched (document limit)"
+		case doc.Err != "" && doc.Status == 0:
+			exp.JWKSError = u + ": " + doc.Err
+		case doc.Status/100 != 2:
+			exp.JWKSError = fmt.Sprintf("%s: HTTP %d", u, doc.Status)
+		default:
+			setJWKS(doc.Body, u)
+		}
+	}
+	// --jwks and --oidc-issuer were asked for explicitly.
+	if o.JWKS != "" {
+		if isHTTPURL(o.JWKS) {
+			fetchJWKS(o.JWKS)
+		} else if data, err := readLimited(o.JWKS, maxDocumentBody); err != nil {
+			exp.JWKSError = o.JWKS + ": " + err.Error()
+		} else {
+			setJWKS(data, o.JWKS)
+		}
+	}
+	if o.OIDCIssuer != "" {
+		u := openIDConfigURL(o.OIDCIssuer)
+		if _, m := fetch(docOpenID, u); m != nil && exp.JWKS == nil && o.JWKS == "" {
+			if j := str(m, "jwks_uri"); j != "" {
+				fetchJWKS(j)
+			}
+		}
+	}
+	if o.NoDiscovery {
+		return
+	}
+	bearerSent := false
+	for _, k := range p.ev.Credentials {
+		if k == "bearer" {
+			bearerSent = true
+		}
+	}
+	rm, challenged := p.bearerChallenge()
+	if !bearerSent && !challenged {
+		return
+	}
+	p.progress("discovery: fetching metadata")
+	if rm == "" || !isHTTPURL(rm) {
+		rm = wellKnownResource(p.base.url)
+	}
+	var asIssuer string
+	if doc, m := fetch(docResource, rm); m != nil {
+		if r := str(m, "resource"); r != "" && len(exp.Audience) == 0 {
+			exp.Audience = []string{r}
+			addSource(doc.URL)
+		}
+		if as, ok := m["authorization_servers"].([]any); ok && len(as) > 0 {
+			asIssuer, _ = as[0].(string)
+		}
+	}
+	jwksURI := ""
+	if isHTTPURL(asIssuer) {
+		var issuer, from string
+		for _, c := range []struct{ kind, url string }{
+			{docServer, serverMetadataURL(asIssuer)},
+			{docOpenID, openIDConfigURL(asIssuer)},
+		} {
+			doc, m := fetch(c.kind, c.url)
+			if m == nil {
+				continue
+			}
+			issuer, from = str(m, "issuer"), doc.URL
+			jwksURI = str(m, "jwks_uri")
+			if issuer != "" {
+				break
+			}
+		}
+		if issuer != "" && len(exp.Issuer) == 0 {
+			exp.Issuer = []string{issuer}
+			addSource(from)
+		}
+	} else if iss := tokenIssuer(p.base.secret.Get("Authorization")); bearerSent && isHTTPURL(iss) {
+		// Only for its keys: the expected issuer never comes from the
+		// token itself.
+		if _, m := fetch(docOpenID, openIDConfigURL(iss)); m != nil {
+			jwksURI = str(m, "jwks_uri")
+		}
+	}
+	if jwksURI != "" && exp.JWKS == nil && o.JWKS == "" {
+		fetchJWKS(jwksURI)
+	}
+}
+
+// bearerChallenge returns the resource_metadata URL of a Bearer challenge
+// in the final answers of AsGiven or NoCredentials, and whether any of
+// them challenges Bearer.
+func (p *run) bearerChallenge() (string, bool) {
+	challenged := false
+	for _, t := range p.ev.Trials {
+		if t.Variant != evidence.AsGiven && t.Variant != evidence.NoCredentials {
+			continue
+		}
+		f := t.Final()
+		if f == nil || f.Response == nil {
+			continue
+		}
+		cs, _ := parseChallenges(f.Response.Header.Values("Www-Authenticate"))
+		for _, c := range cs {
+			if !c.is("Bearer") {
+				continue
+			}
+			challenged = true
+			if rm := c.Params["resource_metadata"]; rm != "" {
+				return rm, true
+			}
+		}
+	}
+	return "", challenged
+}
+
+// fetchDocument GETs one discovery document without credentials, with a
+// short timeout, following at most three redirects.
+func (p *run) fetchDocument(ctx context.Context, kind, u string) *evidence.Document {
+	d := &evidence.Document{Kind: kind, URL: u}
+	p.progress("discovery: %s %s", kind, u)
+	ctx, cancel := context.WithTimeout(ctx, discoveryTimeout)
+	defer cancel()
+	st := &connState{}
+	tr := p.transport("", st)
+	defer tr.CloseIdleConnections()
+	client := &http.Client{
+		Transport: tr,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) > 3 {
+				return errors.New("too many redirects")
+			}
+			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+				return fmt.Errorf("redirect to %s", req.URL.Scheme)
+			}
+			req.Header.Del("Authorization")
+			req.Header.Del("Cookie")
+			return nil
+		},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		d.Err = oneLine(urlErrText(err))
+		return d
+	}
+	req.Header.Set("Accept", "application/json")
+	if ua := p.base.header.Get("User-Agent"); ua != "" {
+		req.Header.Set("User-Agent", ua)
+	} else {
+		req.Header["User-Agent"] = []string{""}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		d.Err = oneLine(urlErrText(err))
+		return d
+	}
+	defer resp.Body.Close()
+	d.Status = resp.StatusCode
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocumentBody+1))
+	if err != nil {
+		d.Err = oneLine(err.Error())
+	}
+	if len(body) > maxDocumentBody {
+		body = body[:maxDocumentBody]
+		d.Err = fmt.Sprintf("document larger than %d bytes", maxDocumentBody)
+	}
+	d.Body = body
+	return d
+}
+
+// wellKnownResource is the RFC 9728 metadata URL of resource u: the
+// well-known path inserted between host and path; query and fragment
+// dropped.
+func wellKnownResource(u *url.URL) string {
+	return wellKnown(u, "oauth-protected-resource")
+}
+
+// serverMetadataURL is the RFC 8414 metadata URL of an issuer.
+func serverMetadataURL(issuer string) string {
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return issuer
+	}
+	return wellKnown(u, "oauth-authorization-server")
+}
+
+func wellKnown(u *url.URL, name string) string {
+	v := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/.well-known/" + name}
+	if p := strings.TrimSuffix(u.Path, "/"); p != "" {
+		v.Path += p
+	}
+	return v.String()
+}
+
+// openIDConfigURL is OpenID Connect Discovery's configuration URL of an
+// issuer: the well-known path appended.
+func openIDConfigURL(issuer string) string {
+	return strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
+}
+
+// tokenIssuer returns the iss claim of a Bearer JWT, or "".
+func tokenIssuer(authorization string) string {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(authorization), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	parts := strings.Split(strings.TrimSpace(tok), ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return ""
+	}
+	var claims struct {
+		Iss string `json:"iss"`
+	}
+	if json.Unmarshal(raw, &claims) != nil {
+		return ""
+	}
+	return claims.Iss
+}
+
+// checkJWKS reports whether body is a JSON Web Key Set: an object with a
+// "keys" array.
+func checkJWKS(body []byte) error {
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(body, &set); err != nil {
+		return errors.New("not a JSON Web Key Set: " + oneLine(err.Error()))
+	}
+	if set.Keys == nil {
+		return errors.New("not a JSON Web Key Set: no \"keys\" array")
+	}
+	return nil
+}
+
+func str(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return s
+}
+
+// readLimited reads at most limit bytes of a file and fails when it is
+// larger.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errors.New(unwrapPathError(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, errors.New(unwrapPathError(err))
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return data, nil
+}

@@ -1,0 +1,430 @@
+package probe
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Options is the request as the user described it with curl's flags, plus
+// switches of the probe itself. The zero value of a field means curl's
+// default unless its comment says otherwise.
+type Options struct {
+	URL    string
+	Method string // -X; default GET, or POST when Data is set
+	// Header holds -H headers. A header whose values are all empty
+	// ("Name:") removes a default header (User-Agent, Accept) as curl does,
+	// and is not sent. A Host header sets the request's Host.
+	Header  http.Header
+	Data    []byte // -d/--data
+	HasData bool   // -d was given (a non-empty Data implies it)
+	// User is -u user:pass; without a colon the password is empty (the
+	// probe never prompts). Userinfo in URL counts as -u when User is "".
+	User   string
+	Bearer string // --oauth2-bearer
+	// Cookie holds -b arguments. An argument containing '=' is a literal
+	// cookie string ("a=1; b=2"); one without is a Netscape cookie-jar file
+	// whose cookies are sent where they match.
+	Cookie    []string
+	UserAgent string // -A; "" sends no User-Agent (the caller sets the default)
+	Referer   string // -e
+	Insecure  bool   // -k
+	Proxy     string // -x; a scheme-less value means http://
+	ProxyUser string // -U user:pass
+	// Resolve holds --resolve entries "host:port:addr[,addr...]", IPv6
+	// addresses in brackets.
+	Resolve []string
+	CACert  string // --cacert: PEM file of extra trusted roots
+	Cert    string // --cert: PEM client certificate (may hold the key too)
+	Key     string // --key: PEM private key of Cert
+	// MaxTime bounds each trial (all its hops), default 30s; ConnectTimeout
+	// bounds each connection and TLS handshake, default 10s.
+	MaxTime, ConnectTimeout time.Duration
+	// FollowRedirects is -L. It is recorded; the probe follows redirects in
+	// any case so that the diagnosis can see where they lead.
+	FollowRedirects bool
+	// MaxRedirs is --max-redirs: 0 means the default 10, a negative value
+	// means no redirect is followed. At most 50 are followed.
+	MaxRedirs       int
+	LocationTrusted bool // --location-trusted: forward credentials to any host
+
+	// Token expectations. JWKS is a file path or an http(s) URL; OIDCIssuer
+	// an issuer URL whose OpenID discovery document names the JWKS.
+	ExpectAudience, ExpectIssuer, ExpectScope []string
+	JWKS, OIDCIssuer                          string
+	NoDiscovery                               bool // do not fetch RFC 9728 / RFC 8414 documents
+
+	Now      func() time.Time // clock; nil means time.Now
+	Progress func(string)     // optional: called with one line per step, never concurrently
+}
+
+// Defaults.
+const (
+	defaultMaxTime        = 30 * time.Second
+	defaultConnectTimeout = 10 * time.Second
+	defaultMaxRedirs      = 10
+	maxRedirsCap          = 50
+	otherSchemeTimeout    = 3 * time.Second
+	discoveryTimeout      = 5 * time.Second
+	maxDocuments          = 4
+	maxDocumentBody       = 256 << 10
+	maxAddressTrials      = 4
+	maxConcurrent         = 4
+	discardCap            = 4 << 20
+)
+
+// Validate reports the first bad option as a one-line error naming it: a
+// bad URL or scheme, an invalid method or header, an unreadable or
+// unparsable cookie file, --cacert, --cert or --key, a bad --resolve or
+// proxy, a negative duration. It reads the named files but does no
+// network I/O.
+func (o *Options) Validate() error {
+	_, err := o.compile()
+	return err
+}
+
+// config is Options checked and turned into what Run needs.
+type config struct {
+	o          Options
+	target     *url.URL
+	method     string
+	hasData    bool
+	user       string // user:pass for Basic, "" when none
+	hasUser    bool
+	literal    []string // literal -b cookie strings
+	fileCookie []fileCookie
+	resolve    map[string][]string // "host:port" (lowercase host) -> ip list
+	resolveRaw []string
+	proxy      *url.URL
+	roots      *x509.CertPool
+	clientCert *tls.Certificate
+	maxTime    time.Duration
+	connectTO  time.Duration
+	maxRedirs  int
+	now        func() time.Time
+}
+
+func (o *Options) compile() (*config, error) {
+	c := &config{o: *o}
+	u, err := parseTarget(o.URL)
+	if err != nil {
+		return nil, err
+	}
+	c.target = u
+	if u.User != nil {
+		if o.User == "" {
+			c.user = u.User.Username()
+			if p, ok := u.User.Password(); ok {
+				c.user += ":" + p
+			}
+			c.hasUser = true
+		}
+		c.target = cloneURL(u)
+		c.target.User = nil
+	}
+	if o.User != "" {
+		c.user, c.hasUser = o.User, true
+	}
+	if c.hasUser && !strings.Contains(c.user, ":") {
+		c.user += ":"
+	}
+	c.hasData = o.HasData || len(o.Data) > 0
+	c.method = o.Method
+	if c.method == "" {
+		c.method = http.MethodGet
+		if c.hasData {
+			c.method = http.MethodPost
+		}
+	}
+	if !validToken(c.method) {
+		return nil, fmt.Errorf("%q: -X: invalid method", c.method)
+	}
+	for name, vals := range o.Header {
+		if !validToken(name) {
+			return nil, fmt.Errorf("%q: -H: invalid header name", name)
+		}
+		for _, v := range vals {
+			if !validFieldValue(v) {
+				return nil, fmt.Errorf("%s: -H: invalid header value", name)
+			}
+		}
+	}
+	for _, field := range []struct{ flag, v string }{{"--oauth2-bearer", o.Bearer}, {"-A", o.UserAgent}, {"-e", o.Referer}, {"-u", c.user}} {
+		if !validFieldValue(field.v) {
+			return nil, fmt.Errorf("%s: invalid characters (control characters or newline)", field.flag)
+		}
+	}
+	for _, b := range o.Cookie {
+		if strings.Contains(b, "=") {
+			if !validFieldValue(b) {
+				return nil, fmt.Errorf("%q: -b: invalid cookie string", b)
+			}
+			c.literal = append(c.literal, strings.TrimSpace(b))
+			continue
+		}
+		data, err := os.ReadFile(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: -b: %v", b, unwrapPathError(err))
+		}
+		cs, err := parseCookieFile(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: -b: %v", b, err)
+		}
+		c.fileCookie = append(c.fileCookie, cs...)
+	}
+	c.resolve = map[string][]string{}
+	for _, r := range o.Resolve {
+		key, addrs, err := parseResolve(r)
+		if err != nil {
+			return nil, err
+		}
+		c.resolve[key] = addrs
+		c.resolveRaw = append(c.resolveRaw, r)
+	}
+	if o.Proxy != "" {
+		p, err := parseProxy(o.Proxy, o.ProxyUser)
+		if err != nil {
+			return nil, err
+		}
+		c.proxy = p
+	} else if o.ProxyUser != "" {
+		return nil, errors.New("-U: given without -x")
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil || roots == nil {
+		roots = x509.NewCertPool()
+	}
+	if o.CACert != "" {
+		pem, err := os.ReadFile(o.CACert)
+		if err != nil {
+			return nil, fmt.Errorf("%s: --cacert: %v", o.CACert, unwrapPathError(err))
+		}
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s: --cacert: no PEM certificate found", o.CACert)
+		}
+	}
+	c.roots = roots
+	switch {
+	case o.Cert != "":
+		key := o.Key
+		if key == "" {
+			key = o.Cert
+		}
+		cert, err := tls.LoadX509KeyPair(o.Cert, key)
+		if err != nil {
+			return nil, fmt.Errorf("%s: --cert: %v", o.Cert, unwrapPathError(err))
+		}
+		c.clientCert = &cert
+	case o.Key != "":
+		return nil, fmt.Errorf("%s: --key: given without --cert", o.Key)
+	}
+	if o.MaxTime < 0 {
+		return nil, fmt.Errorf("%v: -m: negative time", o.MaxTime)
+	}
+	if o.ConnectTimeout < 0 {
+		return nil, fmt.Errorf("%v: --connect-timeout: negative time", o.ConnectTimeout)
+	}
+	c.maxTime, c.connectTO = o.MaxTime, o.ConnectTimeout
+	if c.maxTime == 0 {
+		c.maxTime = defaultMaxTime
+	}
+	if c.connectTO == 0 {
+		c.connectTO = defaultConnectTimeout
+	}
+	switch {
+	case o.MaxRedirs == 0:
+		c.maxRedirs = defaultMaxRedirs
+	case o.MaxRedirs < 0:
+		c.maxRedirs = 0
+	case o.MaxRedirs > maxRedirsCap:
+		c.maxRedirs = maxRedirsCap
+	default:
+		c.maxRedirs = o.MaxRedirs
+	}
+	if o.JWKS != "" && !isHTTPURL(o.JWKS) {
+		if _, err := os.Stat(o.JWKS); err != nil {
+			return nil, fmt.Errorf("%s: --jwks: %v", o.JWKS, unwrapPathError(err))
+		}
+	}
+	if o.OIDCIssuer != "" && !isHTTPURL(o.OIDCIssuer) {
+		return nil, fmt.Errorf("%s: --oidc-issuer: not an http(s) URL", o.OIDCIssuer)
+	}
+	c.now = o.Now
+	if c.now == nil {
+		c.now = time.Now
+	}
+	return c, nil
+}
+
+// parseTarget parses the target URL as curl would: a URL without a scheme
+// is http.
+func parseTarget(raw string) (*url.URL, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return nil, errors.New("no URL given")
+	}
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q: bad URL: %v", raw, urlErrText(err))
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%q: unsupported scheme %q (want http or https)", raw, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("%q: bad URL: no host", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("%q: bad URL: port %s out of range", raw, p)
+		}
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
+}
+
+// urlErrText strips the operation and URL url.Parse puts in front.
+func urlErrText(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+func unwrapPathError(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// parseResolve parses one --resolve entry "host:port:addr[,addr...]" into
+// the key "host:port" (host lowercased) and the addresses.
+func parseResolve(s string) (string, []string, error) {
+	bad := func(why string) (string, []string, error) {
+		return "", nil, fmt.Errorf("%q: --resolve: %s (want host:port:addr[,addr...])", s, why)
+	}
+	host, rest, ok := cutHostPart(s)
+	if !ok || host == "" {
+		return bad("no host")
+	}
+	port, addrs, ok := strings.Cut(rest, ":")
+	if !ok {
+		return bad("no address")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return bad("bad port")
+	}
+	var out []string
+	for _, a := range strings.Split(addrs, ",") {
+		a = strings.TrimSpace(a)
+		a = strings.TrimSuffix(strings.TrimPrefix(a, "["), "]")
+		if a == "" {
+			continue
+		}
+		ip := net.ParseIP(a)
+		if ip == nil {
+			return bad(fmt.Sprintf("%q is not an IP address", a))
+		}
+		out = append(out, ip.String())
+	}
+	if len(out) == 0 {
+		return bad("no address")
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	return net.JoinHostPort(strings.ToLower(host), port), out, nil
+}
+
+// cutHostPart splits "host:rest" where host may be a bracketed IPv6
+// literal.
+func cutHostPart(s string) (host, rest string, ok bool) {
+	if strings.HasPrefix(s, "[") {
+		end := strings.Index(s, "]")
+		if end < 0 || len(s) <= end+1 || s[end+1] != ':' {
+			return "", "", false
+		}
+		return s[:end+1], s[end+2:], true
+	}
+	return strings.Cut(s, ":")
+}
+
+// parseProxy parses -x as curl does (no scheme means http) and adds -U as
+// userinfo.
+func parseProxy(raw, user string) (*url.URL, error) {
+	s := raw
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q: -x: bad proxy URL: %v", raw, urlErrText(err))
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return nil, fmt.Errorf("%q: -x: unsupported proxy scheme %q", raw, u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("%q: -x: no proxy host", raw)
+	}
+	if user != "" {
+		name, pass, _ := strings.Cut(user, ":")
+		u.User = url.UserPassword(name, pass)
+	}
+	return u, nil
+}
+
+func cloneURL(u *url.URL) *url.URL {
+	v := *u
+	if u.User != nil {
+		uu := *u.User
+		v.User = &uu
+	}
+	return &v
+}
+
+// validToken reports whether s is a non-empty RFC 9110 token (a method or
+// header name).
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isTchar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// validFieldValue reports whether s can be sent as a header field value:
+// no control characters other than horizontal tab.
+func validFieldValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; (b < 0x20 && b != '\t') || b == 0x7f {
+			return false
+		}
+	}
+	return true
+}
