@@ -80,6 +80,9 @@ func (e *explainer) params(c Challenge, in Info) {
 			e.lines = append(e.lines, line)
 		}
 	}
+	if _, ok := c.Param("algorithm"); in.Scheme == "Digest" && !ok {
+		e.add("No algorithm parameter: %s", strings.TrimPrefix(digestAlgorithmLine("MD5"), "algorithm MD5: "))
+	}
 }
 
 func (e *explainer) token68(t string, in Info) {
@@ -182,7 +185,7 @@ func digestAlgorithmLine(v string) string {
 	}
 	switch base {
 	case "MD5":
-		return fmt.Sprintf("algorithm %s: the legacy hash, answered by nearly every client but weak.%s", v, sess)
+		return fmt.Sprintf("algorithm %s: MD5, the legacy default, answered by nearly every client but weak.%s", v, sess)
 	case "SHA-256", "SHA-512-256":
 		return fmt.Sprintf("algorithm %s: a SHA-2 hash (RFC 7616); current curl handles it, browser support varies by browser and version, and older clients fail.%s", v, sess)
 	}

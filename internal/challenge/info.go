@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // Info is the scheme-specific meaning of a challenge, as returned by
@@ -149,13 +150,13 @@ func (c Challenge) bearerInfo(in *Info) {
 	in.ErrorDescription, _ = c.Param("error_description")
 	in.ErrorURI, _ = c.Param("error_uri")
 	if v, ok := c.Param("scope"); ok {
-		in.Scope = strings.Fields(v)
+		in.Scope = fields(v)
 		if bad := outside(v, 0x21, true); bad >= 0 {
-			in.warn("scope holds the character %q, which %s does not allow in scope tokens", v[bad], rfc)
+			in.warn("scope holds the character %s, which %s does not allow in scope tokens", charAt(v, bad), rfc)
 		}
 	}
 	if v, ok := c.Param("algs"); ok && in.Scheme == "DPoP" {
-		in.Algs = strings.Fields(v)
+		in.Algs = fields(v)
 		if len(in.Algs) == 0 {
 			in.warn("dpop algs parameter is empty")
 		}
@@ -173,7 +174,7 @@ func (c Challenge) bearerInfo(in *Info) {
 	}
 	if _, ok := c.Param("error_description"); ok {
 		if bad := outside(in.ErrorDescription, 0x20, false); bad >= 0 {
-			in.warn("error_description holds the character %q, which RFC 6750 §3 does not allow", in.ErrorDescription[bad])
+			in.warn("error_description holds the character %s, which RFC 6750 §3 does not allow", charAt(in.ErrorDescription, bad))
 		}
 	}
 	if _, ok := c.Param("error_uri"); ok {
@@ -181,6 +182,15 @@ func (c Challenge) bearerInfo(in *Info) {
 			in.warn("error_uri %q is not an absolute uri (RFC 6750 §3)", in.ErrorURI)
 		}
 	}
+}
+
+// fields splits s at spaces and tabs; it returns nil when s holds none.
+func fields(s string) []string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return nil
+	}
+	return f
 }
 
 // outside returns the index of the first byte of s outside the set RFC
@@ -249,7 +259,17 @@ func (c Challenge) digestInfo(in *Info) {
 		in.UserHash = strings.EqualFold(v, "true")
 	}
 	if v, ok := c.Param("domain"); ok {
-		in.Domain = strings.Fields(v)
+		in.Domain = fields(v)
 	}
 	c.charset(in, "RFC 7616")
+}
+
+// charAt quotes the character at byte offset i of s: the rune when s holds
+// valid UTF-8 there, else the byte.
+func charAt(s string, i int) string {
+	r, n := utf8.DecodeRuneInString(s[i:])
+	if r == utf8.RuneError && n <= 1 {
+		return fmt.Sprintf(`'\x%02x'`, s[i])
+	}
+	return fmt.Sprintf("%q", r)
 }
