@@ -129,9 +129,15 @@ func checkNginxListen(conf string) error {
 			}
 			stmt = stmt[:0]
 		case "{":
+			if len(stmt) > 0 && stmt[0] == "listen" {
+				return fmt.Errorf("line %d: listen is not a block", stmtLine)
+			}
 			stack = append(stack, block{server: len(stmt) == 1 && stmt[0] == "server", line: stmtLine})
 			stmt = stmt[:0]
 		case "}":
+			if len(stmt) > 0 {
+				return fmt.Errorf("line %d: %s: no closing \";\"", stmtLine, stmt[0])
+			}
 			if len(stack) == 0 {
 				return fmt.Errorf("line %d: unexpected \"}\"", tk.line)
 			}
@@ -140,13 +146,15 @@ func checkNginxListen(conf string) error {
 			if top.server && !top.hasListen {
 				return fmt.Errorf("line %d: server block without listen: nginx would listen on port 80 of every address; add listen {{.Addr}};", top.line)
 			}
-			stmt = stmt[:0]
 		default:
 			if len(stmt) == 0 {
 				stmtLine = tk.line
 			}
 			stmt = append(stmt, tk.text)
 		}
+	}
+	if len(stmt) > 0 {
+		return fmt.Errorf("line %d: %s: no closing \";\"", stmtLine, stmt[0])
 	}
 	if len(stack) > 0 {
 		return fmt.Errorf("line %d: block not closed", stack[len(stack)-1].line)
