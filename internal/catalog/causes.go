@@ -402,7 +402,7 @@ var causes = []Cause{
 				{Text: "Open the page in a private or incognito window to confirm; then clear this site's cookies in the browser settings and log in again."},
 			},
 			Developer: {
-				{Text: "Repeat the request without the cookie jar to confirm:", Command: `curl -v URL`},
+				{Text: "Repeat the request without the cookie jar, keeping any other credentials, to confirm:", Command: `curl -v URL`},
 				{Text: "Delete the stored cookies and log in afresh:", Command: `rm cookies.txt`},
 			},
 			SiteOwner: {
@@ -504,7 +504,7 @@ var causes = []Cause{
 		ID:    RedirectAuthDropped,
 		Title: "A redirect made the client drop the Authorization header",
 		Explanation: "When a response redirects to another host, HTTP clients remove the Authorization header before following it, so that a password cannot leak to another site, and the next hop arrives without credentials and answers 401. " +
-			"curl does this on a change of host since version 7.58 and, since 7.83, on a change of scheme or port too; browsers do it on every cross-origin redirect, as the Fetch standard requires; Go's client keeps the header only for the same host or its subdomains. " +
+			"curl does this on a change of host since version 7.58 and, since 7.83, on a change of scheme or port too; the Fetch standard requires browsers to do it on every cross-origin redirect; Go's client keeps the header only for the same host or its subdomains. " +
 			"Python's requests removes it on a change of host but keeps it from http to https on the default ports.",
 		Recognition: "A redirect hop changes host (or scheme or port) and the next request lacks the Authorization header the first one carried; the 401 comes on that later hop, and the per-client table shows which clients keep the header. " +
 			"The final URL, called directly with the credentials, succeeds.",
@@ -597,7 +597,7 @@ var causes = []Cause{
 				{Text: "The fix is on the server: a preflight cannot be given credentials."},
 			},
 			SiteOwner: {
-				{Text: "Answer preflights before authentication runs, and add the CORS headers for your origin (nginx, inside the protected location):", Command: `if ($request_method = OPTIONS) { return 204; }`},
+				{Text: "Answer preflights before authentication runs (nginx, inside the protected location; send your CORS headers with add_header ... always):", Command: `if ($request_method = OPTIONS) { return 204; }`},
 				{Text: "Or switch nginx's Basic auth off for OPTIONS only:", Command: "map $request_method $auth_realm {\n    OPTIONS off;\n    default \"Restricted\";\n}\n# in the location:\nauth_basic $auth_realm;"},
 				{Text: "The same for Apache:", Command: "<LimitExcept OPTIONS>\n    Require valid-user\n</LimitExcept>"},
 				{Text: "Name authorization explicitly in the preflight answer; a wildcard does not cover it:", Command: `Access-Control-Allow-Headers: Authorization, Content-Type`},
@@ -625,6 +625,554 @@ var causes = []Cause{
 			SiteOwner: {
 				{Text: "Trust the authority that issues your clients' certificates (nginx):", Command: "ssl_client_certificate /etc/nginx/client-ca.pem;\nssl_verify_client on;"},
 				{Text: "Renew client certificates before they expire; while migrating clients, ssl_verify_client optional lets the application decide per request."},
+			},
+		},
+	},
+	{
+		ID:    TlsCertificate,
+		Title: "The server's TLS certificate is not valid for this request",
+		Explanation: "Before a client sends credentials it checks the server's certificate: the certificate must be within its validity dates, name the host being called and chain to a trusted authority. " +
+			"If the check fails, browsers show a warning and scripts stop; clients told to ignore the error (curl -k) may reach a different server than intended, such as a default site that does not know the user. " +
+			"Credentials should never be sent over a connection whose certificate does not verify.",
+		Recognition: "The server's chain does not verify for the name called (recorded even with -k): NotAfter in the past, NotBefore in the future, the host missing from the certificate's names, or an unknown issuer; " +
+			"or the 401 came over a connection made with verification turned off.",
+		Severity: Error,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Do not click past a certificate warning to log in; check that the address is right and tell the site owner."},
+			},
+			Developer: {
+				{Text: "Show the certificate the server sends, with its names and dates:", Command: `openssl s_client -connect HOST:443 -servername HOST </dev/null 2>/dev/null | openssl x509 -noout -subject -issuer -dates -ext subjectAltName`},
+				{Text: "Drop -k (or verify=False) and fix trust instead; for a private authority, name it explicitly:", Command: `curl -v --cacert ca.pem URL`},
+			},
+			SiteOwner: {
+				{Text: "Renew the certificate (for Let's Encrypt with certbot) and serve the full chain, not only the site's own certificate:", Command: `certbot renew`},
+				{Text: "Make the certificate cover every name clients use, the www and the bare name included."},
+			},
+		},
+	},
+	{
+		ID:    DnsMismatch,
+		Title: "The host name leads to servers that are not the same site",
+		Explanation: "A name can resolve to several addresses, and a cached or forgotten record can keep pointing at an old server. " +
+			"If one of those addresses belongs to a previous host, a test machine or another site, requests that land there meet a different configuration, user list or certificate. " +
+			"The result looks random: it works for some people or some attempts and not for others.",
+		Recognition: "The name resolves to several addresses and the per-address variants answer differently (status, Server header, body or certificate), or one address's certificate does not cover the name; " +
+			"the IPv4 and IPv6 records point at different machines.",
+		Severity: Warning,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Try again later or from another network (mobile data, for instance); if only one network fails, tell the site owner which one."},
+			},
+			Developer: {
+				{Text: "List the addresses the name resolves to:", Command: `dig +short HOST A HOST AAAA`},
+				{Text: "Pin the request to each address in turn and compare the answers:", Command: `curl -v --resolve HOST:443:ADDRESS https://HOST/PATH`},
+			},
+			SiteOwner: {
+				{Text: "Delete the records of retired servers (check both A and AAAA), and lower the TTL ahead of future moves."},
+			},
+		},
+	},
+	{
+		ID:    BackendInconsistent,
+		Title: "Servers behind the same name answer differently",
+		Explanation: "Busy sites run the same application on several servers behind a load balancer. " +
+			"If one of them has an old password file, a different signing secret, a config change that never reached it, or sessions kept in its own memory, the same request succeeds on one server and fails on the next. " +
+			"People see logins that work once and then fail, or failures that come and go.",
+		Recognition: "Repeating the identical request gives a mix of 2xx and 401; per-address variants disagree, or answers carry different server IDs, versions or ETags; " +
+			"a fresh login fails on the next request when that request reaches another node.",
+		Severity: Warning,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Reload once or twice; if the failure comes and goes, send the site owner the address and the times it failed."},
+			},
+			Developer: {
+				{Text: "Repeat the request and note the status and the address that answered each time:", Command: `for i in $(seq 10); do curl -s -o /dev/null -w '%{http_code} %{remote_ip}\n' -u 'USER:PASS' URL; done`},
+			},
+			SiteOwner: {
+				{Text: "Deploy secrets and auth configuration (signing keys, password files, session secret) to every node from one source, and check that they match."},
+				{Text: "Keep sessions in a shared store; sticky sessions only hide the difference."},
+			},
+		},
+	},
+
+	// Server, proxy, cache and firewall.
+	{
+		ID:    ServerBasicAuth,
+		Title: "Server-level password protection stands in front of the site",
+		Explanation: "The web server itself, not the application, asks for a user name and password, usually checked against an htpasswd file (nginx auth_basic, Apache AuthType Basic, a hosting panel's directory privacy). " +
+			"Browsers show their own small password box for it, and anything without those credentials, scripts, webhooks and uptime monitors included, is stopped. " +
+			"It is common on staging sites and admin folders.",
+		Recognition: "The no-credentials variant gets 401 with WWW-Authenticate: Basic realm=\"...\" and the web server's stock page (nginx \"401 Authorization Required\", Apache \"This server could not verify that you are authorized\"), " +
+			"with no application headers or cookies in the answer.",
+		Severity: Error,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Enter the user name and password the site owner gave you in the browser's password box; if you have none, ask them for it."},
+			},
+			Developer: {
+				{Text: "Send the server-level user name and password:", Command: `curl -v -u 'USER:PASS' URL`},
+			},
+			SiteOwner: {
+				{Text: "Create the password file with a first user (-c creates or overwrites the file):", Command: `htpasswd -B -c /etc/nginx/.htpasswd USER`},
+				{Text: "Or switch the protection off where it should not apply (nginx, in that location):", Command: `auth_basic off;`},
+			},
+		},
+	},
+	{
+		ID:    ServerHtpasswdFile,
+		Title: "The server's password file cannot be used",
+		Explanation: "Server-level passwords are checked against a file named in the configuration (auth_basic_user_file in nginx, AuthUserFile in Apache). " +
+			"If the file does not exist at that path, the server's user cannot read it, or its lines are not user:hash, no password can ever match. " +
+			"A relative path is a classic trap: nginx resolves it against its configuration directory and Apache against its ServerRoot, not against where the file was created.",
+		Recognition: "The configuration names a relative path, a path that does not exist or a file the server user cannot read, or the file holds empty or broken lines; " +
+			"the password box keeps returning even with the right password, or nginx answers 403 and Apache 500 as soon as credentials are sent; the error log shows open() \"...\" failed or \"Could not open password file\".",
+		Severity: Error,
+		Fixes: map[Audience][]Fix{
+			SiteOwner: {
+				{Text: "Name the file by its absolute path (nginx):", Command: `auth_basic_user_file /etc/nginx/.htpasswd;`},
+				{Text: "The same for Apache:", Command: `AuthUserFile /etc/apache2/.htpasswd`},
+				{Text: "Let the server's group read the file, and nobody else (www-data on Debian and Ubuntu):", Command: `chown root:www-data /etc/nginx/.htpasswd && chmod 640 /etc/nginx/.htpasswd`},
+				{Text: "Print every line that is not of the form user:hash, then test and reload:", Command: `grep -vnE '^[^:[:space:]]+:[^[:space:]]+$' /etc/nginx/.htpasswd; nginx -t && systemctl reload nginx`},
+			},
+		},
+	},
+	{
+		ID:    ServerHtpasswdHash,
+		Title: "The password file uses a hash the server cannot check",
+		Explanation: "Each line of an htpasswd file stores a password hash, and the server must understand that hash format. " +
+			"Apache accepts bcrypt, its own MD5 variant ($apr1$), SHA-1 ({SHA}) and the system's crypt, but plain-text passwords only on Windows and NetWare; nginx accepts the system's crypt, $apr1$, {PLAIN}, {SHA} and {SSHA}, so bcrypt and SHA-crypt work there only where the system's crypt library supports them. " +
+			"A line in a format the server cannot check never matches, so that user can never log in.",
+		Recognition: "The line's hash has no recognisable prefix (plain text), or a prefix this server cannot check: $2y$ or $2b$ (bcrypt) or $5$ and $6$ (SHA-crypt) where the system's crypt lacks them, or formats from other tools such as {SSHA512} or $argon2; " +
+			"that user's correct password is refused while other users log in.",
+		Severity: Error,
+		Fixes: map[Audience][]Fix{
+			SiteOwner: {
+				{Text: "Write the user's entry again with bcrypt, which Apache checks on every platform since 2.4.4:", Command: `htpasswd -B /etc/apache2/.htpasswd USER`},
+				{Text: "For nginx, the Apache MD5 format works on every system:", Command: `htpasswd -m /etc/nginx/.htpasswd USER`},
+				{Text: "Without htpasswd, openssl can produce the same format (it asks for the password):", Command: `printf 'USER:%s\n' "$(openssl passwd -apr1)" >> /etc/nginx/.htpasswd`},
+			},
+		},
+	},
+	{
+		ID:    ServerAuthScope,
+		Title: "Password protection covers more than intended",
+		Explanation: "An auth block placed at server or directory level applies to everything beneath it: stylesheets, images, health checks, webhooks, the well-known files certificate renewal needs, and API paths. " +
+			"Pages then load without styles, monitoring reports the site as down, or an API path meant for tokens gets a password prompt. " +
+			"Nested locations inherit the outer protection unless they switch it off.",
+		Recognition: "401s on static assets (.css, .js, images), /health, /.well-known/ or API paths, with the same realm as the protected area; " +
+			"in logs, 401s on those paths from monitors, crawlers or other agents while page requests of logged-in users succeed.",
+		Severity: Warning,
+		Fixes: map[Audience][]Fix{
+			SiteOwner: {
+				{Text: "Exempt the paths that must stay open (nginx):", Command: "location /health {\n    auth_basic off;\n}"},
+				{Text: "The same for Apache:", Command: "<Location \"/health\">\n    Require all granted\n</Location>"},
+				{Text: "Move the auth block into the location that really needs it instead of the whole server or site."},
+			},
+		},
+	},
+	{
+		ID:    ServerAcl,
+		Title: "The server's file permissions refuse the logged-in user",
+		Explanation: "Authentication worked, but the account the request runs as may not read the file or folder. " +
+			"On IIS this is sub-status 401.3: the NTFS permissions grant no read access to the authenticated user, or to the anonymous account (IUSR) or application pool identity. " +
+			"Most other servers answer 403 in the same situation.",
+		Recognition: "An IIS Server header and, in the IIS log, sc-status 401 with sc-substatus 3; the detailed error page says access is denied because of an ACL; the challenge and the credentials are otherwise fine.",
+		Severity:    Error,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Tell the site owner which page refused you and when; your account may need to be given access."},
+			},
+			SiteOwner: {
+				{Text: "Find the sub-status in the IIS log (the sc-substatus column, under %SystemDrive%\\inetpub\\logs\\LogFiles)."},
+				{Text: "Grant read access to the application pool identities:", Command: `icacls "C:\inetpub\wwwroot\SITE" /grant "IIS_IUSRS:(OI)(CI)RX"`},
+				{Text: "For anonymous access, grant it to the anonymous account as well:", Command: `icacls "C:\inetpub\wwwroot\SITE" /grant "IUSR:(OI)(CI)RX"`},
+			},
+		},
+	},
+	{
+		ID:    ChallengeMissing,
+		Title: "The 401 does not say how to authenticate",
+		Explanation: "HTTP requires every 401 to carry a WWW-Authenticate header naming at least one way to authenticate (RFC 9110). " +
+			"Without it, generic clients and libraries cannot pick a scheme, automatic retries with credentials do not happen, and people are left guessing whether to send a password, a token or a cookie. " +
+			"Many APIs and frameworks leave it out.",
+		Recognition: "A final 401 with no WWW-Authenticate header; common with passport-jwt, hand-written middleware and some gateways.",
+		Severity:    Warning,
+		Fixes: map[Audience][]Fix{
+			Developer: {
+				{Text: "Find the expected scheme in the API's documentation or the 401 body, then send the credentials on the first request:", Command: `curl -v -H "Authorization: Bearer $TOKEN" URL`},
+			},
+			SiteOwner: {
+				{Text: "Add a challenge to every 401 the application sends:", Command: `WWW-Authenticate: Bearer realm="api"`},
+			},
+		},
+	},
+	{
+		ID:    ChallengeUnsupported,
+		Title: "The server offers only schemes this client cannot use",
+		Explanation: "The server's challenge lists only schemes the client does not support or cannot complete. " +
+			"NTLM and Negotiate (Kerberos) work smoothly only on machines joined to the Windows domain, so they fail from Linux servers, phones and most scripts, and a Digest challenge may demand an algorithm the client lacks. " +
+			"The client gives up or sends nothing, and the 401 repeats.",
+		Recognition: "The challenges are only Negotiate and NTLM (IIS with Windows authentication), Digest with an algorithm such as SHA-512-256 or with userhash, or a vendor scheme; " +
+			"IIS logs sub-status 401.2; the anyauth variant finds no scheme it can use.",
+		Severity: Warning,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Use a computer joined to the organisation's network, or ask its IT staff whether the site offers another way to log in."},
+			},
+			Developer: {
+				{Text: "With a Kerberos ticket, let curl negotiate:", Command: `kinit USER@REALM && curl -v --negotiate -u : URL`},
+				{Text: "For NTLM:", Command: `curl -v --ntlm -u 'DOMAIN\USER:PASS' URL`},
+			},
+			SiteOwner: {
+				{Text: "Offer a scheme that works outside the domain, such as Basic over https, next to Windows authentication (IIS):", Command: `%windir%\system32\inetsrv\appcmd.exe set config "SITE" -section:system.webServer/security/authentication/basicAuthentication /enabled:"True" /commit:apphost`},
+			},
+		},
+	},
+	{
+		ID:    ProxyHeaderStripped,
+		Title: "A proxy or CGI layer removes the Authorization header",
+		Explanation: "Between the internet and the application, a reverse proxy or a CGI, FastCGI or PHP-FPM setup may not pass the Authorization header on: Apache hides it from CGI scripts by default, and PHP behind FastCGI sees it only when it is handed over as a variable. " +
+			"nginx also drops request headers with underscores in their names (such as api_key) unless told otherwise. " +
+			"The application then sees no credentials and answers 401 whatever the client sends.",
+		Recognition: "The no-credentials and bogus-credential variants get exactly the same answer as the real credentials, so the application never sees the header; " +
+			"WordPress answers rest_not_logged_in to Basic with a made-up user instead of invalid_username; the header carrying the key has an underscore in its name and nginx sits in front.",
+		Severity: Error,
+		Fixes: map[Audience][]Fix{
+			Developer: {
+				{Text: "Show the owner that a bogus credential and none at all get the same answer; the header is lost before the application:", Command: `curl -v -u 'nobody:wrong' URL`},
+			},
+			SiteOwner: {
+				{Text: "Apache 2.4.13 and later: pass the header to CGI and FastCGI scripts:", Command: `CGIPassAuth On`},
+				{Text: "Older Apache, or where CGIPassAuth is not allowed, copy the header into the environment:", Command: `SetEnvIf Authorization "(.*)" HTTP_AUTHORIZATION=$1`},
+				{Text: "nginx with PHP-FPM:", Command: `fastcgi_param HTTP_AUTHORIZATION $http_authorization;`},
+				{Text: "nginx as reverse proxy, when an earlier proxy_set_header cleared it, and for headers with underscores (in the http or server block):", Command: "proxy_set_header Authorization $http_authorization;\nunderscores_in_headers on;"},
+			},
+		},
+	},
+	{
+		ID:    ProxyForwardedHeaders,
+		Title: "The app behind the proxy gets the wrong scheme or host",
+		Explanation: "A reverse proxy that ends TLS talks to the application over plain http, so the application believes every request is http unless the proxy says otherwise with X-Forwarded-Proto and X-Forwarded-Host (or Forwarded). " +
+			"It then builds redirect and callback URLs with http or an internal host name, refuses to set Secure cookies, or issues tokens with the wrong issuer. " +
+			"Logins fail or loop even though each piece works on its own.",
+		Recognition: "Redirects, callback URLs or a challenge's realm point to http, an internal host or a port the client did not use (a Docker registry's Bearer realm on http behind a TLS proxy, for one); " +
+			"Set-Cookie lacks Secure on an https site; a token's iss uses an internal host.",
+		Severity: Error,
+		Fixes: map[Audience][]Fix{
+			SiteOwner: {
+				{Text: "Pass the original host and scheme to the application (nginx):", Command: "proxy_set_header Host $host;\nproxy_set_header X-Forwarded-Proto $scheme;\nproxy_set_header X-Forwarded-Host $host;\nproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"},
+				{Text: "The same for Apache with mod_proxy and mod_headers:", Command: "ProxyPreserveHost On\nRequestHeader set X-Forwarded-Proto \"https\""},
+				{Text: "Tell the application to trust its proxy's headers (for instance Express's trust proxy setting or Django's SECURE_PROXY_SSL_HEADER), and only from the proxy's address."},
+			},
+		},
+	},
+	{
+		ID:    ProxyAuthRequired,
+		Title: "A forward proxy wants credentials, not the site",
+		Explanation: "In many company networks requests leave through a forward proxy that asks for its own login. " +
+			"It answers 407 with a Proxy-Authenticate header instead of 401, and that challenge is meant for the client's proxy settings, not for the website. " +
+			"Sending the site's password will not help; proxy credentials travel in a header of their own.",
+		Recognition: "Status 407 with Proxy-Authenticate; the request went through a proxy (HTTPS_PROXY or system settings); the same request from outside that network works.",
+		Severity:    Error,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Log in to the company proxy when the browser asks for it, or contact your IT help desk."},
+			},
+			Developer: {
+				{Text: "Give the proxy its own credentials:", Command: `curl -v -x http://PROXY:3128 -U 'PROXYUSER:PROXYPASS' URL`},
+				{Text: "Or bypass the proxy for a host that needs none:", Command: `curl -v --noproxy HOST URL`},
+			},
+			SiteOwner: {
+				{Text: "If you run the proxy, exempt internal hosts and service accounts from proxy authentication, or list them in the clients' NO_PROXY."},
+			},
+		},
+	},
+	{
+		ID:    CacheCached401,
+		Title: "A cache served a stored 401",
+		Explanation: "A CDN, a shared proxy or the browser answered from a stored copy of an earlier 401 instead of asking the server. " +
+			"The failure then outlives its cause: the credentials are fine now, but the stored refusal keeps coming back until it expires or is purged. " +
+			"A 401 is not cacheable by default, so either the server marked it cacheable or a cache is set up to ignore the rules.",
+		Recognition: "The 401 carries Age above zero, X-Cache: HIT, cf-cache-status: HIT or a similar marker, or explicit freshness (Cache-Control max-age, s-maxage or public, Expires); " +
+			"the same request with a throwaway query parameter or Cache-Control: no-cache gets another answer.",
+		Severity: Warning,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Reload while bypassing the cache (Ctrl+Shift+R, or Cmd+Shift+R on a Mac), or open the page in a private window."},
+			},
+			Developer: {
+				{Text: "Ask caches to revalidate with the server:", Command: `curl -v -H 'Cache-Control: no-cache' -u 'USER:PASS' URL`},
+				{Text: "kubectl keeps an HTTP cache of its own; clear it:", Command: `rm -rf ~/.kube/cache/http`},
+			},
+			SiteOwner: {
+				{Text: "Forbid storing error answers (Apache):", Command: `Header always set Cache-Control "no-store"`},
+				{Text: "The same for nginx, in the protected location:", Command: `add_header Cache-Control "no-store" always;`},
+				{Text: "Purge the stored 401 from the CDN (Cloudflare's API shown):", Command: `curl -X POST "https://api.cloudflare.com/client/v4/zones/ZONE_ID/purge_cache" -H "Authorization: Bearer $CF_API_TOKEN" -H 'Content-Type: application/json' --data '{"files":["URL"]}'`},
+			},
+		},
+	},
+	{
+		ID:    CacheAuthCacheable,
+		Title: "Authenticated responses can be cached and shared",
+		Explanation: "Answers to logins, token requests and protected pages must not be stored where other people can reach them. " +
+			"If such an answer is marked public or long-lived, or depends on Authorization or cookies without saying so in Vary, a shared cache can hand one person's page or token to someone else, or a logged-out answer to a logged-in user. " +
+			"RFC 9111 lets a shared cache reuse an answer to a request with Authorization only when the answer opts in with public, s-maxage or must-revalidate, so those directives on private content are the usual culprit.",
+		Recognition: "An answer to a request with Authorization or a session cookie, or one that sets a cookie or returns a token, carries public, s-maxage or a long max-age without private, " +
+			"or shows cache hits (Age, X-Cache: HIT), with no Vary: Authorization or Vary: Cookie.",
+		Severity: Warning,
+		Fixes: map[Audience][]Fix{
+			SiteOwner: {
+				{Text: "Never store login and token answers (Apache):", Command: `Header always set Cache-Control "no-store"`},
+				{Text: "Keep answers to authenticated requests out of nginx's proxy cache:", Command: "proxy_cache_bypass $http_authorization;\nproxy_no_cache $http_authorization;"},
+				{Text: "Mark per-user pages as private, and name what they depend on:", Command: "Cache-Control: private\nVary: Authorization, Cookie"},
+			},
+		},
+	},
+	{
+		ID:    WafBlock,
+		Title: "A firewall or security service blocked the request",
+		Explanation: "A CDN, web application firewall or security plugin judged the request suspicious and refused it before the application saw it. " +
+			"Triggers include the client's IP reputation or country, unusual headers or user agents, request bodies that look like attacks, and too many failed logins. " +
+			"Most answer 403, but custom rules can return 401, so the refusal looks like a login problem.",
+		Recognition: "Vendor fingerprints in the answer: server: cloudflare with cf-ray and a block page (\"Sorry, you have been blocked\", error 1020), Sucuri's X-Sucuri-Block, Akamai's \"Access Denied\" with a reference number, Wordfence's \"Your access to this site has been limited\"; " +
+			"the request as given and the no-credentials variant get the same vendor page.",
+		Severity: Error,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Turn off VPN or proxy software, try another network, and send the site owner the reference or Ray ID shown on the block page, with the time."},
+			},
+			Developer: {
+				{Text: "Identify your client with a clear User-Agent, send only the headers the API needs, and ask the site owner to allow your client; the block page's reference ID lets them find the rule."},
+			},
+			SiteOwner: {
+				{Text: "Look up the event by its Ray ID or reference in the firewall's log, and add a narrow exception for the path or client instead of turning the firewall off."},
+			},
+		},
+	},
+	{
+		ID:    WafChallenge,
+		Title: "A bot challenge stops clients that are not browsers",
+		Explanation: "Some CDNs and firewalls answer traffic they distrust with a challenge page that runs JavaScript or asks for a CAPTCHA, then set a cookie that lets the browser through. " +
+			"A browser passes it, often without the person noticing; curl, mobile apps, scripts and API clients cannot. " +
+			"They receive an HTML page instead of data, sometimes with a 401 or 403 status.",
+		Recognition: "cf-mitigated: challenge, a page titled \"Just a moment...\" or /cdn-cgi/challenge-platform/ in the body, or similar vendor markers; the address works in a browser but not from a script.",
+		Severity:    Warning,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Let the check page finish, allow JavaScript and cookies for the site, and turn off VPN software if the check keeps repeating."},
+			},
+			Developer: {
+				{Text: "A script cannot reliably pass a bot challenge; ask the site owner to exempt the API path or your client."},
+			},
+			SiteOwner: {
+				{Text: "Skip bot challenges on API paths and for authenticated API clients (a firewall rule matching the path or a known header), and protect those with API keys and rate limits instead."},
+			},
+		},
+	},
+	{
+		ID:    RatelimitLockout,
+		Title: "Too many attempts: rate limited or locked out",
+		Explanation: "After repeated failed logins or too many requests in a short time, the server, a security plugin or a firewall refuses further attempts for a while, even with the right password. " +
+			"Waiting usually lifts it; some answer 429 with Retry-After, others keep answering 401 or 403 so that it looks like wrong credentials. " +
+			"IIS Dynamic IP Restrictions, when set to answer Unauthorized, uses 401.501 and 401.502.",
+		Recognition: "Status 429, a Retry-After header, rate-limit headers at zero (X-RateLimit-Remaining: 0), a lockout message in the body, or IIS sub-status 401.501 or 401.502; " +
+			"in logs, a burst of 401s from one client turns into a run of refusals.",
+		Severity: Warning,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Wait before trying again (often 15 to 60 minutes), then use the password reset if you are unsure of the password."},
+			},
+			Developer: {
+				{Text: "Stop retrying in a loop; honour Retry-After and back off. The headers say how long:", Command: `curl -sI URL | grep -iE '^(retry-after|x-ratelimit)'`},
+			},
+			SiteOwner: {
+				{Text: "Unban an address that fail2ban blocked by mistake:", Command: `fail2ban-client set JAIL unbanip ADDRESS`},
+				{Text: "Unlock the account in the security plugin, and raise limits for known integrations rather than for everyone."},
+			},
+		},
+	},
+	{
+		ID:    IpDenied,
+		Title: "The client's address is not allowed",
+		Explanation: "The server or a firewall decides by network address: addresses on a deny list, or outside an allow list, are refused whatever the credentials. " +
+			"This often catches people working from home, on mobile data or through a VPN, and servers behind a proxy that see the proxy's address instead of the client's. " +
+			"IIS, when its IP address and domain restrictions are set to answer Unauthorized, uses 401.503 and 401.504.",
+		Recognition: "The answer is the same with and without credentials and in every variant but changes from another network; IIS sub-status 401.503 or 401.504; " +
+			"nginx's deny normally gives 403 with \"access forbidden by rule\" in its error log.",
+		Severity: Error,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Connect through your organisation's VPN or office network, or send the site owner your public IP address and ask to be let in."},
+			},
+			Developer: {
+				{Text: "Call from an allowed network or host, or ask the owner to add the address your requests leave from (a NAT gateway or egress IP, not the machine's private address)."},
+			},
+			SiteOwner: {
+				{Text: "Allow the client's address (nginx, before any deny all):", Command: `allow 203.0.113.7;`},
+				{Text: "Behind a load balancer or CDN, let nginx see the client's address instead of the proxy's:", Command: "set_real_ip_from 10.0.0.0/8;\nreal_ip_header X-Forwarded-For;"},
+				{Text: "Allow the address in IIS IP restrictions:", Command: `%windir%\system32\inetsrv\appcmd.exe set config "SITE" -section:system.webServer/security/ipSecurity /+"[ipAddress='203.0.113.7',allowed='True']" /commit:apphost`},
+			},
+		},
+	},
+	{
+		ID:    WordpressRestAuth,
+		Title: "WordPress REST API authentication is not set up right",
+		Explanation: "WordPress lets clients into its REST API with application passwords (sent with Basic auth), with the login cookie plus a nonce from a logged-in page, or through a plugin. " +
+			"Application passwords work only over https unless the site is marked as a local environment, stop working once deleted, and need the Authorization header to reach PHP; cookie requests without the X-WP-Nonce header are treated as logged out. " +
+			"Security plugins can also switch off application passwords or the whole REST API.",
+		Recognition: "WordPress REST answers (a Link header to https://api.w.org/) with codes rest_not_logged_in, incorrect_password, invalid_username, application_passwords_disabled, rest_cookie_invalid_nonce, or a security plugin's code such as itsec_rest_api_access_restricted; " +
+			"a made-up user getting rest_not_logged_in instead of invalid_username means the header never reached PHP.",
+		Severity: Error,
+		Fixes: map[Audience][]Fix{
+			Developer: {
+				{Text: "Test an application password against the endpoint that names the current user:", Command: `curl -v -u 'USER:APP_PASSWORD' https://HOST/wp-json/wp/v2/users/me`},
+				{Text: "Create a new application password with WP-CLI:", Command: `wp user application-password create USER why401`},
+				{Text: "For cookie authentication from JavaScript, send the nonce created for the wp_rest action in the X-WP-Nonce header."},
+			},
+			SiteOwner: {
+				{Text: "Serve the site over https, and hand the Authorization header to PHP (Apache):", Command: `SetEnvIf Authorization "(.*)" HTTP_AUTHORIZATION=$1`},
+				{Text: "Check security plugins (Wordfence, Solid Security and others) for settings that disable application passwords or restrict the REST API."},
+			},
+		},
+	},
+	{
+		ID:    RequestContentType,
+		Title: "The endpoint expects another request format",
+		Explanation: "Login and token endpoints read credentials from the request body, and they parse that body according to its Content-Type. " +
+			"Send JSON to an endpoint that reads form fields (OAuth token endpoints use application/x-www-form-urlencoded, RFC 6749), or a form to one that reads JSON, and the server finds no user name, password or client credentials at all. " +
+			"It then answers 401 as if nothing had been sent.",
+		Recognition: "A POST to a login or token endpoint whose Content-Type (or body shape) differs from what the endpoint documents or what its error hints at, for instance invalid_client or invalid_request from a token endpoint given a JSON body.",
+		Severity:    Warning,
+		Fixes: map[Audience][]Fix{
+			Developer: {
+				{Text: "Send a form body to an OAuth token endpoint (curl's -d sends application/x-www-form-urlencoded):", Command: `curl -v -u 'CLIENT_ID:CLIENT_SECRET' -d grant_type=client_credentials TOKEN_URL`},
+				{Text: "Send JSON, with its Content-Type, where the endpoint wants JSON:", Command: `curl -v -H 'Content-Type: application/json' -d '{"username":"USER","password":"PASS"}' URL`},
+			},
+			SiteOwner: {
+				{Text: "Answer a body in the wrong format with 400 or 415 naming the expected Content-Type, instead of 401."},
+			},
+		},
+	},
+	{
+		ID:    StatusForbidden,
+		Title: "Access is forbidden for this account",
+		Explanation: "The server knows who you are and has decided you may not have this resource: a 403, or a 401 used where 403 was meant. " +
+			"Logging in again or resending the same credentials will not change the answer (RFC 9110). " +
+			"What is needed is a permission, role or plan change on the server side, or a different account.",
+		Recognition: "Status 403, or a 401 whose body says forbidden, not allowed or lacking permission while the same credentials are accepted elsewhere; Envoy's \"RBAC: access denied\"; WordPress rest_forbidden for a logged-in user.",
+		Severity:    Warning,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Ask the site owner for access, naming the page, or log in with the account that has access."},
+			},
+			Developer: {
+				{Text: "Check the account's roles or the token's permissions against what the endpoint requires:", Command: `why401 jwt "$TOKEN"`},
+			},
+			SiteOwner: {
+				{Text: "Grant the role or permission if the refusal is wrong, and answer 403, not 401, when authentication succeeded but authorisation did not."},
+			},
+		},
+	},
+	{
+		ID:    StatusNotAuth,
+		Title: "The 401 is not about credentials at all",
+		Explanation: "Some servers use 401 for things that have nothing to do with this request's credentials: a maintenance page, a paywall, a feature switched off, or an application that answers 401 to any error. " +
+			"No change of password, token or cookie will help. " +
+			"The body usually says what is really going on.",
+		Recognition: "A 401 whose body is a maintenance or notice page or an error message about something else, usually without WWW-Authenticate; the same answer with, without and with bogus credentials, across the whole site.",
+		Severity:    Warning,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Read the page's message; if the site is under maintenance, wait and try later, otherwise contact the site owner."},
+			},
+			Developer: {
+				{Text: "Read the response body, since the status code misleads here:", Command: `curl -s URL`},
+			},
+			SiteOwner: {
+				{Text: "Answer maintenance with 503 and Retry-After, other failures with the fitting 4xx or 5xx, and keep 401 for missing or refused credentials."},
+			},
+		},
+	},
+
+	// Patterns in access logs.
+	{
+		ID:    AttackBruteForce,
+		Title: "One source tries many passwords",
+		Explanation: "A single address sends login attempts in quick succession, each with a different password, hoping one is right. " +
+			"The access log shows a long run of 401s on a login or protected path from that source, with few or no successes. " +
+			"It is rarely a user's problem: it is an attack, or a broken script retrying in a loop.",
+		Recognition: "In access logs, one client address with many 401s (dozens or more) on the same login or protected path within minutes, a low success ratio and often a single user name.",
+		Severity:    Warning,
+		Fixes: map[Audience][]Fix{
+			Developer: {
+				{Text: "If the address is yours, a script is retrying with bad credentials: stop it, fix the secret, and add back-off to its retries."},
+			},
+			SiteOwner: {
+				{Text: "Rate-limit the login per address (nginx; the zone goes in the http block, limit_req in the login location):", Command: "limit_req_zone $binary_remote_addr zone=login:10m rate=5r/m;\nlimit_req zone=login burst=5 nodelay;"},
+				{Text: "Ban the address for a while:", Command: `fail2ban-client set JAIL banip ADDRESS`},
+			},
+		},
+	},
+	{
+		ID:    AttackCredentialStuffing,
+		Title: "One source tries many user names",
+		Explanation: "An address works through a list of user names and passwords, usually leaked from other sites, counting on people who reuse passwords. " +
+			"The log shows many different user names from one source, mostly failing; the few successes are real accounts that are now exposed.",
+		Recognition: "In access logs, one client address with 401s across many distinct user names (from Basic credentials, or login form fields where logged) on the same path.",
+		Severity:    Warning,
+		Fixes: map[Audience][]Fix{
+			SiteOwner: {
+				{Text: "Rate-limit and ban the source:", Command: `fail2ban-client set JAIL banip ADDRESS`},
+				{Text: "Force a password reset for accounts that logged in from that source, offer multi-factor authentication, and refuse passwords known from breaches."},
+			},
+		},
+	},
+	{
+		ID:    AttackSpray,
+		Title: "Many sources try the same login slowly",
+		Explanation: "Password spraying spreads attempts over many addresses and tries only a few passwords per account, so every source stays under rate limits and lockouts. " +
+			"Each source looks harmless; only together do they show the pattern of one login path and a steady trickle of 401s from many addresses.",
+		Recognition: "In access logs, many client addresses each with a few 401s on the same login or protected path, at a low rate per address but a high total.",
+		Severity:    Warning,
+		Fixes: map[Audience][]Fix{
+			SiteOwner: {
+				{Text: "Per-address limits miss this; limit the login's total rate as well (nginx, zone in the http block):", Command: "limit_req_zone $server_name zone=loginall:10m rate=30r/m;\nlimit_req zone=loginall burst=20;"},
+				{Text: "Add multi-factor authentication and throttling per account, and refuse common and breached passwords."},
+			},
+		},
+	},
+	{
+		ID:    Spike401,
+		Title: "401s suddenly rose far above normal",
+		Explanation: "The number of 401 answers jumped within minutes, compared with its usual level. " +
+			"Such a jump usually follows a change: a deploy, a signing key rotation, an expired certificate or secret, a configuration edit or a client release. " +
+			"Many users or clients are affected at once, so the first question is what changed at that moment.",
+		Recognition: "In access logs, the 401 rate in a short window is many times its baseline, often starting at a sharp edge; the paths and clients it hits show what broke.",
+		Severity:    Error,
+		Fixes: map[Audience][]Fix{
+			Developer: {
+				{Text: "If your client's requests make up the spike, check whether its key or token was rotated, revoked or expired at that time."},
+			},
+			SiteOwner: {
+				{Text: "Count 401s per minute to find the edge (combined log format):", Command: `awk '$9 == 401 {print substr($4, 2, 17)}' /var/log/nginx/access.log | uniq -c`},
+				{Text: "Line the edge up with deploys, key rotations and configuration changes, and roll back the change that matches."},
+			},
+		},
+	},
+	{
+		ID:    NoiseChallenge,
+		Title: "A normal challenge round trip, not a failure",
+		Explanation: "Basic, Digest, NTLM and Negotiate usually begin with a 401: the client first asks without credentials, the server names its scheme, and the client repeats the request with them. " +
+			"In an access log this shows as a 401 followed at once by a success from the same client, which is expected behaviour.",
+		Recognition: "In access logs, a 401 followed within a second or so by a 2xx for the same path and client; for NTLM, two 401s before the success are normal.",
+		Severity:    Info,
+		Fixes: map[Audience][]Fix{
+			Developer: {
+				{Text: "To save the round trip, send Basic credentials with the first request, as curl does with -u:", Command: `curl -v -u 'USER:PASS' URL`},
+			},
+			SiteOwner: {
+				{Text: "Leave these pairs out of 401 counts and alerts; they are not failures."},
 			},
 		},
 	},
