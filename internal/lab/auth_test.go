@@ -314,6 +314,7 @@ func TestBearerEdgeCases(t *testing.T) {
 		{"lowercase scheme", []string{"bearer " + none}, "", 200, ""},
 		{"array audience", []string{"Bearer " + l.Token(map[string]any{"aud": []string{"x", l.Audience()}})}, "", 200, ""},
 		{"within leeway", []string{"Bearer " + l.Token(map[string]any{"exp": now.Add(-30 * time.Second)})}, "", 200, ""},
+		{"scope missing", []string{"Bearer " + l.Token(map[string]any{"scope": "write"})}, "", 403, `error="insufficient_scope", error_description="the token lacks the read scope", scope="read"`},
 		{"alg none", []string{"Bearer " + noneAlg}, "", 401, `error_description="unsupported signing algorithm"`},
 		{"tampered payload", []string{"Bearer " + tampered}, "", 401, `error_description="signature verification failed"`},
 		{"no exp", []string{"Bearer " + l.Token(map[string]any{"exp": nil})}, "", 401, `error_description="token has no expiry"`},

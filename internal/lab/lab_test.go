@@ -479,6 +479,9 @@ func scenarioChecks(l *Lab) map[string]func(t *testing.T, s Scenario) {
 			if rs[1].header.Get("X-Served-By") != "node-b" {
 				t.Fatalf("v6 X-Served-By %q", rs[1].header.Get("X-Served-By"))
 			}
+			// Every other route is the same app on both listeners.
+			r := one(t, "GET", []string{"http://[::1]:" + portOf(t, l.URL()) + "/basic/ok", "-u", "alice:wonderland"})
+			wantStatus(t, r, 200)
 		},
 		string(catalog.StatusForbidden): func(t *testing.T, s Scenario) {
 			r := one(t, "GET", s.Args)

@@ -60,11 +60,11 @@ func (l *Lab) routes() http.Handler {
 
 	mux.HandleFunc("/basic/ok", l.serveBasicOK)
 	mux.HandleFunc("/digest/ok", l.serveDigestOK)
-	mux.HandleFunc("/api/ok", l.bearerRoute(l.now, l.serveAPIOK))
-	mux.HandleFunc("/api/items", l.bearerRoute(l.now, serveItems))
-	mux.HandleFunc("/api/admin", l.bearerRoute(l.now, l.serveAdmin))
-	mux.HandleFunc("/api/reports", l.bearerRoute(l.now, serveReports))
-	mux.HandleFunc("/api/", l.bearerRoute(l.now, serveAPINotFound))
+	mux.HandleFunc("/api/ok", l.bearerRoute(l.now, "read", l.serveAPIOK))
+	mux.HandleFunc("/api/items", l.bearerRoute(l.now, "read", serveItems))
+	mux.HandleFunc("/api/admin", l.bearerRoute(l.now, "admin", serveAdmin))
+	mux.HandleFunc("/api/reports", l.bearerRoute(l.now, "read", serveReports))
+	mux.HandleFunc("/api/", l.bearerRoute(l.now, "", serveAPINotFound))
 	mux.HandleFunc("/clock/api", l.serveClock)
 	mux.HandleFunc("/nochallenge", serveNoChallenge)
 	mux.HandleFunc("/windows", serveWindows)
@@ -166,12 +166,18 @@ func (l *Lab) serveDigestOK(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": msg})
 }
 
-// bearerRoute protects next with bearer authentication judged by clock.
-func (l *Lab) bearerRoute(clock func() time.Time, next func(http.ResponseWriter, *http.Request, *principal)) http.HandlerFunc {
+// bearerRoute protects next with bearer authentication judged by clock;
+// a valid token must also hold scope (RFC 6750 insufficient_scope).
+func (l *Lab) bearerRoute(clock func() time.Time, scope string, next func(http.ResponseWriter, *http.Request, *principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, f := l.bearer(r, clock())
 		if f != nil {
 			l.writeBearerFailure(w, f)
+			return
+		}
+		if scope != "" && !p.hasScope(scope) {
+			w.Header().Set("WWW-Authenticate", l.bearerChallenge("insufficient_scope", "the token lacks the "+scope+" scope", scope))
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "insufficient_scope", "scope": scope})
 			return
 		}
 		next(w, r, p)
@@ -195,13 +201,8 @@ func serveItems(w http.ResponseWriter, _ *http.Request, p *principal) {
 	})
 }
 
-// serveAdmin needs the admin scope (RFC 6750 insufficient_scope).
-func (l *Lab) serveAdmin(w http.ResponseWriter, _ *http.Request, p *principal) {
-	if !p.hasScope("admin") {
-		w.Header().Set("WWW-Authenticate", l.bearerChallenge("insufficient_scope", "the token lacks the admin scope", "admin"))
-		writeJSON(w, http.StatusForbidden, map[string]string{"error": "insufficient_scope", "scope": "admin"})
-		return
-	}
+// serveAdmin is reached only with the admin scope.
+func serveAdmin(w http.ResponseWriter, _ *http.Request, p *principal) {
 	writeJSON(w, http.StatusOK, map[string]any{"admin": true, "sub": p.Subject})
 }
 
@@ -227,7 +228,7 @@ func serveAPINotFound(w http.ResponseWriter, r *http.Request, _ *principal) {
 func (l *Lab) serveClock(w http.ResponseWriter, r *http.Request) {
 	clock := func() time.Time { return l.now().Add(skew) }
 	w.Header().Set("Date", clock().UTC().Format(http.TimeFormat))
-	l.bearerRoute(clock, serveItems)(w, r)
+	l.bearerRoute(clock, "read", serveItems)(w, r)
 }
 
 // serveNoChallenge refuses with 401 but never says how to authenticate.
@@ -369,7 +370,7 @@ func (l *Lab) serveCORS(w http.ResponseWriter, r *http.Request) {
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Add("Vary", "Origin")
 	}
-	l.bearerRoute(l.now, serveItems)(w, r)
+	l.bearerRoute(l.now, "read", serveItems)(w, r)
 }
 
 // serveProxied emulates a proxy or FastCGI layer that drops the
@@ -377,7 +378,7 @@ func (l *Lab) serveCORS(w http.ResponseWriter, r *http.Request) {
 func (l *Lab) serveProxied(w http.ResponseWriter, r *http.Request) {
 	r = r.Clone(r.Context())
 	r.Header.Del("Authorization")
-	l.bearerRoute(l.now, serveItems)(w, r)
+	l.bearerRoute(l.now, "read", serveItems)(w, r)
 }
 
 // serveProxyGate imitates a forward proxy that wants its own credentials.
