@@ -254,7 +254,7 @@ func listenPair(addr string) (plain, plain6 net.Listener, note string, err error
 			return nil, nil, "", fmt.Errorf("listening on %s: %w", addr, err)
 		}
 		tcp, _ := plain.Addr().(*net.TCPAddr)
-		if tcp == nil || tcp.IP.To4() == nil || !tcp.IP.IsLoopback() {
+		if tcp == nil || tcp.IP.To4() == nil || !(tcp.IP.IsLoopback() || tcp.IP.IsUnspecified()) {
 			return plain, nil, fmt.Sprintf("%s: the second node on [::1] needs a 127.0.0.1 listener; per-address scenario dropped", addr), nil
 		}
 		twin := net.JoinHostPort("::1", strconv.Itoa(tcp.Port))
