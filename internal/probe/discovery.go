@@ -314,13 +314,12 @@ func tokenIssuer(authorization string) string {
 // checkJWKS reports whether body is a JSON Web Key Set: an object with a
 // "keys" array.
 func checkJWKS(body []byte) error {
-	var set struct {
-		Keys []json.RawMessage `json:"keys"`
+	var set map[string]json.RawMessage
+	if err := json.Unmarshal(body, &set); err != nil || set == nil {
+		return errors.New("not a JSON Web Key Set: not a JSON object")
 	}
-	if err := json.Unmarshal(body, &set); err != nil {
-		return errors.New("not a JSON Web Key Set: " + oneLine(err.Error()))
-	}
-	if set.Keys == nil {
+	var keys []json.RawMessage
+	if err := json.Unmarshal(set["keys"], &keys); err != nil || keys == nil {
 		return errors.New("not a JSON Web Key Set: no \"keys\" array")
 	}
 	return nil
