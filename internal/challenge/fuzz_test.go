@@ -3,13 +3,15 @@ package challenge
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
 // FuzzParse checks that Parse never panics, that its error is a
 // *SyntaxError pointing into the value, that String of every parsed
 // challenge parses back to the same challenge (without error when the
-// original value was well formed), and that Info and Explain cope with
+// original value was well formed; a well-formed list also survives being
+// joined with commas), and that Info and Explain cope with
 // whatever Parse returns.
 func FuzzParse(f *testing.F) {
 	for _, tc := range parseCases {
@@ -24,6 +26,18 @@ func FuzzParse(f *testing.F) {
 			}
 			if se.Offset < 0 || se.Offset > len(in) {
 				t.Fatalf("Parse(%q) error offset %d outside the value", in, se.Offset)
+			}
+		}
+		if err == nil && len(cs) > 0 {
+			// A well-formed list survives serialisation as a whole too.
+			parts := make([]string, len(cs))
+			for i, c := range cs {
+				parts[i] = c.String()
+			}
+			joined := strings.Join(parts, ", ")
+			back, berr := Parse(joined)
+			if berr != nil || !reflect.DeepEqual(back, cs) {
+				t.Fatalf("Parse(%q) gave %#v; joined %q parses to %#v, %v", in, cs, joined, back, berr)
 			}
 		}
 		for _, c := range cs {

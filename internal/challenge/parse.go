@@ -230,16 +230,26 @@ func (p *parser) param(name string) (Param, bool) {
 	// Not a token up to the next comma. Servers send unquoted values with
 	// spaces or slashes (realm=My Site, realm=https://x/y); keep such text
 	// whole unless it looks like further parameters with a comma missing.
-	end := strings.IndexByte(p.s[start:], ',')
-	if end < 0 {
-		end = len(p.s)
-	} else {
-		end += start
+	// The scan stops as soon as the text cannot be one value, so a long
+	// run of parameters without commas stays linear.
+	end, whole := start, p.s[start] != '='
+	sawEq, sawSpace := false, false
+	for ; whole && end < len(p.s) && p.s[end] != ','; end++ {
+		switch p.s[end] {
+		case '"':
+			whole = false
+		case '=':
+			sawEq = true
+		case ' ', '\t':
+			sawSpace = true
+		}
+		if sawEq && sawSpace {
+			whole = false
+		}
 	}
-	seg := p.s[start:end]
-	if seg[0] != '=' && !strings.Contains(seg, `"`) && (!strings.Contains(seg, "=") || !strings.ContainsAny(seg, " \t")) {
+	if whole {
 		p.fail(start, "value of %s is neither a token nor a quoted-string", short(prm.Name))
-		prm.Value = strings.TrimRight(seg, " \t")
+		prm.Value = strings.TrimRight(p.s[start:end], " \t")
 		p.pos = end
 		return prm, true
 	}

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // ch builds a challenge from a scheme and name, value pairs.
@@ -287,5 +288,32 @@ func TestIsParamFind(t *testing.T) {
 	}
 	if _, ok := Find(cs, "Basic"); ok {
 		t.Error(`Find(cs, "Basic") found a challenge`)
+	}
+}
+
+// TestParseLargeInputs guards against quadratic behaviour on long values
+// without commas, with many empty elements or many challenges.
+func TestParseLargeInputs(t *testing.T) {
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
+	inputs := map[string]string{
+		"params without commas": "Bearer " + strings.Repeat("a=b ", n),
+		"empty elements":        "Foo x=" + strings.Repeat(" ,", n) + " Bar",
+		"many challenges":       strings.Repeat(`Basic realm="x", `, n),
+		"unquoted spaces":       "Basic realm=" + strings.Repeat("word ", n),
+		"garbage":               strings.Repeat(`"@" `, n),
+	}
+	for name, in := range inputs {
+		start := time.Now()
+		_, _ = Parse(in)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s: Parse of %d bytes took %v", name, len(in), d)
+		}
+	}
+	cs, err := Parse("Bearer " + strings.Repeat("a=b ", 3))
+	if err == nil || len(cs) != 1 || len(cs[0].Params) != 3 {
+		t.Errorf("params without commas: got %#v, %v", cs, err)
 	}
 }
