@@ -325,7 +325,9 @@ func (a *Analysis) authorization(v string) {
 // glued splits "BasicYWxh" or "Bearer:abc" into a known scheme and the
 // rest when v begins with a scheme followed directly by a credential.
 func glued(v string) (scheme, rest string, ok bool) {
-	for _, k := range knownSchemes {
+	// Only schemes long or distinct enough that a bare credential rarely
+	// starts with them; "Key" or "Token" would catch real API keys.
+	for _, k := range []string{"Bearer", "Basic", "DPoP", "Digest", "Negotiate", "NTLM"} {
 		if len(v) <= len(k) || !strings.EqualFold(v[:len(k)], k) {
 			continue
 		}
@@ -549,6 +551,10 @@ func (a *Analysis) tokenChecks(tok, what string, strict bool) {
 		}
 	case strings.HasSuffix(tok, "."):
 		a.add(KindTruncated, "the %s ends with '.': cut off mid-way", what)
+		return
+	}
+	if i := strings.IndexAny(tok, " \t"); i >= 0 {
+		a.add(KindWhitespace, "the %s contains whitespace at byte %d", what, i)
 		return
 	}
 	if strict {

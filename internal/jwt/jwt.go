@@ -70,6 +70,9 @@ func Parse(raw string) (*Token, error) {
 		return nil, malformed("empty string")
 	}
 	if i := strings.IndexFunc(raw, isSpace); i >= 0 {
+		if scheme := raw[:i]; strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "DPoP") {
+			return nil, malformed("starts with the scheme %q: pass the token without it", scheme)
+		}
 		return nil, malformed("contains whitespace at byte %d", i)
 	}
 	parts := strings.Split(raw, ".")

@@ -27,6 +27,7 @@ var parseTests = []struct {
 	{"two segments", b64(`{"alg":"HS256"}`) + "." + b64(`{}`), "2 segments"},
 	{"four segments", "eyJ.a.b.c", "4 segments"},
 	{"six segments", "a.b.c.d.e.f", "6 segments"},
+	{"with scheme", "Bearer " + tok(`{"alg":"HS256"}`, `{}`, "c2ln"), `starts with the scheme "Bearer"`},
 	{"whitespace", tok(`{"alg":"HS256"}`, `{}`, "c2ln") + "\n", "whitespace"},
 	{"padding", b64(`{"alg":"HS256"}`) + "=." + b64(`{}`) + ".c2ln", "header segment has '=' padding"},
 	{"std base64", b64(`{"alg":"HS256"}`) + "." + b64(`{}`) + ".ab+c", "signature segment has '+'"},

@@ -7,11 +7,14 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 var (
@@ -209,6 +212,34 @@ func TestVerifyTolerantSet(t *testing.T) {
 	var me *MalformedError
 	if err := Verify(nil, set); !errors.As(err, &me) {
 		t.Errorf("Verify(nil) = %v", err)
+	}
+}
+
+func TestVerifyHMAC(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: jose.JSONWebKey{Key: secret, KeyID: "h1"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jws, err := signer.Sign([]byte(`{"sub":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := jws.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err := Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := `{"keys":[{"kty":"oct","kid":"h1","k":"` + base64.RawURLEncoding.EncodeToString(secret) + `"}]}`
+	if err := Verify(tk, []byte(set)); err != nil {
+		t.Errorf("Verify HS256 with the right secret: %v", err)
+	}
+	other := `{"keys":[{"kty":"oct","kid":"h1","k":"` + base64.RawURLEncoding.EncodeToString([]byte("another secret, 32 bytes long!!!")) + `"}]}`
+	if err := Verify(tk, []byte(other)); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("Verify HS256 with another secret: %v", err)
 	}
 }
 
