@@ -205,57 +205,67 @@ func (p *run) bearerChallenge() (string, bool) {
 }
 
 // fetchDocument GETs one discovery document without credentials, with a
-// short timeout, following at most three redirects.
+// short timeout, following at most three redirects to http(s) URLs.
 func (p *run) fetchDocument(ctx context.Context, kind, u string) *evidence.Document {
 	d := &evidence.Document{Kind: kind, URL: u}
 	p.progress("discovery: %s %s", kind, u)
 	ctx, cancel := context.WithTimeout(ctx, discoveryTimeout)
 	defer cancel()
-	st := &connState{}
-	tr := p.transport("", st)
-	defer tr.CloseIdleConnections()
-	client := &http.Client{
-		Transport: tr,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) > 3 {
-				return errors.New("too many redirects")
-			}
-			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-				return fmt.Errorf("redirect to %s", req.URL.Scheme)
-			}
-			req.Header.Del("Authorization")
-			req.Header.Del("Cookie")
-			return nil
-		},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	cur, err := url.Parse(u)
 	if err != nil {
 		d.Err = oneLine(urlErrText(err))
 		return d
+	}
+	for redirects := 0; ; redirects++ {
+		resp, err := p.getDocument(ctx, cur)
+		if err != nil {
+			d.Err = oneLine(err.Error())
+			return d
+		}
+		loc := resp.Header.Get("Location")
+		if isRedirect(resp.StatusCode) && loc != "" && redirects < 3 {
+			resp.Body.Close()
+			next, err := cur.Parse(loc)
+			if err == nil && (next.Scheme == "http" || next.Scheme == "https") && next.Host != "" {
+				cur = next
+				continue
+			}
+			d.Status = resp.StatusCode
+			d.Err = fmt.Sprintf("redirect to %q not followed", loc)
+			return d
+		}
+		defer resp.Body.Close()
+		d.Status = resp.StatusCode
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocumentBody+1))
+		if err != nil {
+			d.Err = oneLine(err.Error())
+		}
+		if len(body) > maxDocumentBody {
+			body = body[:maxDocumentBody]
+			d.Err = fmt.Sprintf("document larger than %d bytes", maxDocumentBody)
+		}
+		d.Body = body
+		return d
+	}
+}
+
+// getDocument sends one credential-free GET on a fresh connection. The
+// caller closes the body.
+func (p *run) getDocument(ctx context.Context, u *url.URL) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, errors.New(urlErrText(err))
 	}
 	req.Header.Set("Accept", "application/json")
-	if ua := p.base.header.Get("User-Agent"); ua != "" {
-		req.Header.Set("User-Agent", ua)
-	} else {
-		req.Header["User-Agent"] = []string{""}
-	}
-	resp, err := client.Do(req)
+	req.Header["User-Agent"] = []string{p.base.header.Get("User-Agent")}
+	st := &connState{}
+	tr := p.transport(u.Hostname(), "", st)
+	resp, err := tr.RoundTrip(req)
 	if err != nil {
-		d.Err = oneLine(urlErrText(err))
-		return d
+		tr.CloseIdleConnections()
+		return nil, err
 	}
-	defer resp.Body.Close()
-	d.Status = resp.StatusCode
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDocumentBody+1))
-	if err != nil {
-		d.Err = oneLine(err.Error())
-	}
-	if len(body) > maxDocumentBody {
-		body = body[:maxDocumentBody]
-		d.Err = fmt.Sprintf("document larger than %d bytes", maxDocumentBody)
-	}
-	d.Body = body
-	return d
+	return resp, nil
 }
 
 // wellKnownResource is the RFC 9728 metadata URL of resource u: the

@@ -124,9 +124,10 @@ func (st *connState) setRemote(c net.Conn) {
 	st.mu.Unlock()
 }
 
-// transport builds a fresh Transport for one exchange, with callbacks
+// transport builds a fresh Transport for one exchange with host (the
+// URL's host name, which the certificate must match), with callbacks
 // filling st. Connections are not reused.
-func (r *runner) transport(pin string, st *connState) *http.Transport {
+func (r *runner) transport(host, pin string, st *connState) *http.Transport {
 	cfg := r.cfg
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -153,6 +154,9 @@ func (r *runner) transport(pin string, st *connState) *http.Transport {
 	tr.TLSClientConfig = &tls.Config{
 		InsecureSkipVerify: true, // verification happens in VerifyConnection, so the chain is recorded either way
 		VerifyConnection: func(cs tls.ConnectionState) error {
+			// For an IP address the handshake records no server name,
+			// yet the certificate must still match it.
+			cs.ServerName = host
 			t := tlsEvidence(cs)
 			err := verifyChain(cs, cfg.roots, cfg.now())
 			if err != nil {
@@ -256,7 +260,7 @@ func (r *runner) exchange(ctx context.Context, hr hopRequest) evidence.Exchange 
 		GotFirstResponseByte: func() { st.mu.Lock(); st.firstByte = time.Now(); st.firstByteClock = cfg.now(); st.mu.Unlock() },
 	}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
-	tr := r.transport(hr.Pin, st)
+	tr := r.transport(hr.URL.Hostname(), hr.Pin, st)
 	defer tr.CloseIdleConnections()
 	resp, err := tr.RoundTrip(req)
 	if err == nil {
@@ -426,7 +430,7 @@ func (r *runner) classify(err error, st *connState) string {
 		return "dns"
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return "timeout"
-	case errors.As(err, &recErr), errors.As(err, &alert), errors.As(err, &certErr), st.tls != nil && st.tlsDone.IsZero() == false && st.remote != "" && strings.Contains(err.Error(), "tls:"):
+	case errors.As(err, &recErr), errors.As(err, &alert), errors.As(err, &certErr):
 		return "tls"
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		if r.cfg.proxy != nil {

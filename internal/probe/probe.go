@@ -360,10 +360,13 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		where += " via " + plan.address
 	}
 	p.progress("%s: %s %s", plan.variant, method, where)
+	droppedBody := false
 	for hop := 0; ; hop++ {
-		h, credentialed := p.hopHeader(plan, cur, hop, jar, body)
+		h, credentialed := p.hopHeader(plan, cur, hop, jar, droppedBody)
 		if hop == 0 {
 			t.Credentialed = credentialed
+		} else if r := t.Hops[hop-1].Redirect; r != nil {
+			r.Forwarded = credentialed
 		}
 		if credentialed {
 			p.attempts.Add(1)
@@ -407,7 +410,9 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		if cfg.o.LocationTrusted {
 			r.KeepsAuth[redirect.Curl] = true
 		}
-		carries := (plan.creds && (len(b.secret) > 0 || plan.firstAuth != "")) || (plan.cookies && b.cookie != "")
+		// What the next hop carries settles Forwarded; this is the rule's
+		// answer for a redirect not followed.
+		carries := (plan.creds && len(b.secret) > 0) || (plan.cookies && b.cookie != "")
 		r.Forwarded = carries && p.forwardOK(next) && plan.firstAuth == ""
 		last.Redirect = r
 		if plan.noHops {
@@ -420,7 +425,7 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		st := ex.Response.Status
 		if st == http.StatusSeeOther && method != http.MethodHead ||
 			(st == http.StatusMovedPermanently || st == http.StatusFound) && method == http.MethodPost {
-			method, body = http.MethodGet, nil
+			method, body, droppedBody = http.MethodGet, nil, true
 		}
 		cur = next
 	}
@@ -453,13 +458,13 @@ func (p *run) forwardOK(u *url.URL) bool {
 
 // firstHeader is the header of the request as given to u, before any hop.
 func (p *run) firstHeader(plan trialPlan, u *url.URL) http.Header {
-	h, _ := p.hopHeader(plan, u, 0, nil, p.base.body)
+	h, _ := p.hopHeader(plan, u, 0, nil, false)
 	return h
 }
 
 // hopHeader builds the header of one hop and reports whether it carries
 // the user's secret.
-func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, jar http.CookieJar, body []byte) (http.Header, bool) {
+func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, jar http.CookieJar, droppedBody bool) (http.Header, bool) {
 	b := p.base
 	var h http.Header
 	if plan.header != nil {
@@ -467,8 +472,11 @@ func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, jar http.CookieJar,
 	} else {
 		h = b.header.Clone()
 	}
-	if body == nil && plan.header == nil {
+	if droppedBody {
 		h.Del("Content-Type")
+	}
+	if !redirect.SameOrigin(b.url, u) {
+		h.Del("Host") // a custom Host header is for the original server only
 	}
 	credentialed := false
 	forward := p.forwardOK(u)

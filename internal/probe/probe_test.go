@@ -27,9 +27,9 @@ var quietLog = log.New(io.Discard, "", 0)
 
 // seen is one request a test server received.
 type seen struct {
-	Method, Path string
-	Header       http.Header
-	Body         string
+	Method, Path, Host string
+	Header             http.Header
+	Body               string
 }
 
 // recorder wraps a handler and remembers every request.
@@ -42,7 +42,7 @@ type recorder struct {
 func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	rc.mu.Lock()
-	rc.reqs = append(rc.reqs, seen{r.Method, r.URL.RequestURI(), r.Header.Clone(), string(b)})
+	rc.reqs = append(rc.reqs, seen{r.Method, r.URL.RequestURI(), r.Host, r.Header.Clone(), string(b)})
 	rc.mu.Unlock()
 	rc.h.ServeHTTP(w, r)
 }
@@ -782,4 +782,36 @@ func TestWellKnownURLs(t *testing.T) {
 
 func md5hex(s string) string {
 	return fmt.Sprintf("%x", md5.Sum([]byte(s)))
+}
+
+func TestTLSNameMismatchAndProgress(t *testing.T) {
+	s, rc, ca := selfSignedServer(t, http.HandlerFunc(basicWall))
+	pt := port(t, s.URL)
+	var lines []string
+	p := probeRun(t, Options{URL: "https://other.test:" + pt + "/", CACert: ca, User: "alice:secret",
+		Resolve: []string{"other.test:" + pt + ":127.0.0.1"}, NoDiscovery: true,
+		Progress: func(l string) { lines = append(lines, l) }})
+	f := one(t, p, evidence.AsGiven).Final()
+	if f.ErrKind != "tls-verify" || !strings.Contains(f.TLS.VerifyError, "other.test") || f.TLS.ServerName != "other.test" {
+		t.Errorf("name mismatch: %s %q %q", f.ErrKind, f.TLS.VerifyError, f.TLS.ServerName)
+	}
+	if len(rc.all()) != 0 {
+		t.Errorf("server got %d requests over unverified connections", len(rc.all()))
+	}
+	if len(lines) == 0 || !strings.Contains(strings.Join(lines, "\n"), "as-given: GET https://other.test:"+pt+"/") {
+		t.Errorf("progress %q", lines)
+	}
+}
+
+func TestHeadersAsCurlSendsThem(t *testing.T) {
+	s, rc := serve(t, http.HandlerFunc(basicWall))
+	probeRun(t, Options{URL: s.URL + "/", Header: http.Header{"Content-Type": {"application/json"}, "Accept": {""}, "Host": {"vhost.test"}},
+		Referer: "https://from.test/"})
+	r := rc.all()[0]
+	if r.Header.Get("Content-Type") != "application/json" || r.Header.Get("Accept") != "" || r.Header.Get("Referer") != "https://from.test/" {
+		t.Errorf("headers %v", r.Header)
+	}
+	if r.Host != "vhost.test" {
+		t.Errorf("Host %q", r.Host)
+	}
 }
