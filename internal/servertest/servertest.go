@@ -437,7 +437,7 @@ func try(t testing.TB, bin string, fl flavor, fragment string, o *options) (*Ser
 	cmd.Env = append(os.Environ(), fl.env(dir, o)...)
 	cmd.Stdout = errf
 	cmd.Stderr = errf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("%s: %w", bin, err)
 	}
