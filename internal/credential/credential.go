@@ -129,7 +129,9 @@ func (a Analysis) Has(k string) bool {
 }
 
 func (a *Analysis) add(kind, format string, args ...any) {
-	a.Problems = append(a.Problems, Problem{kind, fmt.Sprintf(format, args...)})
+	d := fmt.Sprintf(format, args...)
+	d = strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(d) // one line, whatever the input
+	a.Problems = append(a.Problems, Problem{kind, d})
 }
 
 func (a *Analysis) place(p string) {
@@ -227,7 +229,7 @@ func canonicalScheme(s string) string {
 // schemeOf returns the scheme word of an Authorization value.
 func schemeOf(v string) string {
 	v = strings.TrimLeft(v, " \t")
-	if i := strings.IndexAny(v, " \t"); i >= 0 {
+	if i := strings.IndexAny(v, " \t\r\n"); i >= 0 {
 		return v[:i]
 	}
 	return v
