@@ -11,6 +11,8 @@ import (
 	"hash"
 	"net/url"
 	"strings"
+
+	"github.com/why401/why401/internal/challenge"
 )
 
 // authChallenge is one challenge of a WWW-Authenticate or
@@ -24,176 +26,24 @@ type authChallenge struct {
 // is reports whether the challenge's scheme is name, ignoring case.
 func (c authChallenge) is(name string) bool { return strings.EqualFold(c.Scheme, name) }
 
-// parseChallenges parses header values that each hold one or more
-// challenges. It is lenient the way clients are: what it cannot read ends
-// the value and is reported as an error next to what was read.
+// parseChallenges parses WWW-Authenticate (or Proxy-Authenticate) field
+// values with package challenge and keeps, per challenge, the first value
+// of each parameter under its lowercased name. The error is the parser's
+// first complaint; what could be read is returned with it.
 func parseChallenges(values []string) ([]authChallenge, error) {
-	var out []authChallenge
-	var firstErr error
-	for _, v := range values {
-		cs, err := parseChallengeValue(v)
-		out = append(out, cs...)
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
-	}
-	return out, firstErr
-}
-
-func parseChallengeValue(s string) ([]authChallenge, error) {
-	var out []authChallenge
-	p := &lexer{s: s}
-	for {
-		p.skipSpaceCommas()
-		if p.done() {
-			return out, nil
-		}
-		scheme := p.token()
-		if scheme == "" {
-			return out, fmt.Errorf("challenge %q: bad auth-scheme at offset %d", s, p.i)
-		}
-		c := authChallenge{Scheme: scheme, Params: map[string]string{}}
-		p.skipSpace()
-		// token68 or auth-params, up to the next challenge.
-		if t, ok := p.token68(); ok {
-			c.Token68 = t
-			out = append(out, c)
-			continue
-		}
-		for !p.done() {
-			save := p.i
-			p.skipSpaceCommas()
-			name := p.token()
-			p.skipSpace()
-			if name == "" || !p.eat('=') {
-				// Not a parameter: the start of the next challenge.
-				p.i = save
-				break
-			}
-			p.skipSpace()
-			var val string
-			if p.peek() == '"' {
-				v, ok := p.quoted()
-				if !ok {
-					out = append(out, c)
-					return out, fmt.Errorf("challenge %q: unterminated quoted string", s)
-				}
-				val = v
-			} else {
-				val = p.token()
-			}
-			c.Params[strings.ToLower(name)] = val
-			p.skipSpace()
-			if !p.done() && p.peek() != ',' {
-				out = append(out, c)
-				return out, fmt.Errorf("challenge %q: unexpected %q at offset %d", s, p.peek(), p.i)
+	cs, err := challenge.ParseAll(values)
+	out := make([]authChallenge, 0, len(cs))
+	for _, c := range cs {
+		a := authChallenge{Scheme: c.Scheme, Token68: c.Token68, Params: map[string]string{}}
+		for _, p := range c.Params {
+			n := strings.ToLower(p.Name)
+			if _, dup := a.Params[n]; !dup {
+				a.Params[n] = p.Value
 			}
 		}
-		out = append(out, c)
+		out = append(out, a)
 	}
-}
-
-type lexer struct {
-	s string
-	i int
-}
-
-func (p *lexer) done() bool { return p.i >= len(p.s) }
-func (p *lexer) peek() byte {
-	if p.done() {
-		return 0
-	}
-	return p.s[p.i]
-}
-func (p *lexer) eat(b byte) bool {
-	if p.peek() == b && !p.done() {
-		p.i++
-		return true
-	}
-	return false
-}
-func (p *lexer) skipSpace() {
-	for !p.done() && (p.s[p.i] == ' ' || p.s[p.i] == '\t') {
-		p.i++
-	}
-}
-func (p *lexer) skipSpaceCommas() {
-	for !p.done() && (p.s[p.i] == ' ' || p.s[p.i] == '\t' || p.s[p.i] == ',') {
-		p.i++
-	}
-}
-
-func isTchar(b byte) bool {
-	switch {
-	case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
-}
-
-func (p *lexer) token() string {
-	start := p.i
-	for !p.done() && isTchar(p.s[p.i]) {
-		p.i++
-	}
-	return p.s[start:p.i]
-}
-
-// token68 reads a token68 when the text at the cursor is one: token68
-// characters, optional trailing '=', then end or a comma.
-func (p *lexer) token68() (string, bool) {
-	j := p.i
-	for j < len(p.s) && (isAlnum(p.s[j]) || strings.IndexByte("-._~+/", p.s[j]) >= 0) {
-		j++
-	}
-	if j == p.i {
-		return "", false
-	}
-	k := j
-	for k < len(p.s) && p.s[k] == '=' {
-		k++
-	}
-	m := k
-	for m < len(p.s) && (p.s[m] == ' ' || p.s[m] == '\t') {
-		m++
-	}
-	if m < len(p.s) && p.s[m] != ',' {
-		return "", false
-	}
-	// "name=value" followed by a comma is a parameter, not a token68:
-	// token68 only ends in '='.
-	if k > j && m < len(p.s) && k-j == 1 {
-		return "", false
-	}
-	t := p.s[p.i:k]
-	p.i = m
-	return t, true
-}
-
-func isAlnum(b byte) bool {
-	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
-}
-
-func (p *lexer) quoted() (string, bool) {
-	p.i++ // opening quote
-	var b strings.Builder
-	for !p.done() {
-		c := p.s[p.i]
-		p.i++
-		switch c {
-		case '"':
-			return b.String(), true
-		case '\\':
-			if p.done() {
-				return "", false
-			}
-			b.WriteByte(p.s[p.i])
-			p.i++
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return "", false
+	return out, err
 }
 
 // digestAlgorithms lists the Digest algorithms the probe can answer, best

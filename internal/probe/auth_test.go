@@ -6,62 +6,27 @@ import (
 	"testing"
 )
 
-var challengeTests = []struct {
-	in   string
-	want []authChallenge
-	err  bool
-}{
-	{`Basic realm="x"`, []authChallenge{{Scheme: "Basic", Params: map[string]string{"realm": "x"}}}, false},
-	{`Basic realm="a, b", charset="UTF-8", Bearer`, []authChallenge{
-		{Scheme: "Basic", Params: map[string]string{"realm": "a, b", "charset": "UTF-8"}},
-		{Scheme: "Bearer", Params: map[string]string{}},
-	}, false},
-	{`Negotiate`, []authChallenge{{Scheme: "Negotiate", Params: map[string]string{}}}, false},
-	{`NTLM TlRMTVNTUAACAAAA==, Basic realm=files`, []authChallenge{
-		{Scheme: "NTLM", Token68: "TlRMTVNTUAACAAAA==", Params: map[string]string{}},
-		{Scheme: "Basic", Params: map[string]string{"realm": "files"}},
-	}, false},
-	{`Digest realm="r", nonce="n\"q", qop="auth,auth-int", algorithm=SHA-256`, []authChallenge{
-		{Scheme: "Digest", Params: map[string]string{"realm": "r", "nonce": `n"q`, "qop": "auth,auth-int", "algorithm": "SHA-256"}},
-	}, false},
-	{`Bearer resource_metadata="https://r.example/.well-known/oauth-protected-resource", error="invalid_token"`, []authChallenge{
-		{Scheme: "Bearer", Params: map[string]string{"resource_metadata": "https://r.example/.well-known/oauth-protected-resource", "error": "invalid_token"}},
-	}, false},
-	{`Bearer REALM="x"`, []authChallenge{{Scheme: "Bearer", Params: map[string]string{"realm": "x"}}}, false},
-	{`Basic realm="unterminated`, []authChallenge{{Scheme: "Basic", Params: map[string]string{}}}, true},
-	{`Bearer realm="x" error="y"`, []authChallenge{{Scheme: "Bearer", Params: map[string]string{"realm": "x"}}}, true},
-	{`"quoted"`, nil, true},
-	{``, nil, false},
-	{` , ,`, nil, false},
-}
-
-func TestParseChallenges(t *testing.T) {
-	for _, tt := range challengeTests {
-		got, err := parseChallenges([]string{tt.in})
-		if (err != nil) != tt.err {
-			t.Errorf("%q: err = %v, want error %v", tt.in, err, tt.err)
-		}
+func TestParseChallengesAdapter(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want []authChallenge
+	}{
+		{[]string{`Basic realm="a, b", charset="UTF-8", Bearer`}, []authChallenge{
+			{Scheme: "Basic", Params: map[string]string{"realm": "a, b", "charset": "UTF-8"}},
+			{Scheme: "Bearer", Params: map[string]string{}},
+		}},
+		{[]string{`Digest REALM="r", Nonce="n\"q", nonce="second"`, `NTLM`}, []authChallenge{
+			{Scheme: "Digest", Params: map[string]string{"realm": "r", "nonce": `n"q`}},
+			{Scheme: "NTLM", Params: map[string]string{}},
+		}},
+		{nil, []authChallenge{}},
+	}
+	for _, tt := range tests {
+		got, _ := parseChallenges(tt.in)
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%q:\n got %#v\nwant %#v", tt.in, got, tt.want)
 		}
 	}
-}
-
-func FuzzParseChallenges(f *testing.F) {
-	for _, tt := range challengeTests {
-		f.Add(tt.in)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		cs, _ := parseChallenges([]string{s})
-		for _, c := range cs {
-			if c.Scheme == "" {
-				t.Fatalf("%q: empty scheme in %#v", s, cs)
-			}
-			if !validToken(c.Scheme) {
-				t.Fatalf("%q: scheme %q is not a token", s, c.Scheme)
-			}
-		}
-	})
 }
 
 // The example of RFC 7616 section 3.9.1.

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/oauthmeta"
 )
 
 // Document kinds recorded in Probe.Discovery.
@@ -56,24 +57,33 @@ func (p *run) discover(ctx context.Context) {
 		addSource("flag")
 	}
 	budget := maxDocuments
-	fetch := func(kind, u string) (*evidence.Document, map[string]any) {
+	// fetch GETs one document; it returns nil when the budget is spent and
+	// the document only when it came back 2xx.
+	fetch := func(kind, u string) *evidence.Document {
 		if budget == 0 {
 			p.note("discovery: %s %s not fetched: at most %d documents are fetched", kind, u, maxDocuments)
-			return nil, nil
+			return nil
 		}
 		budget--
-		d := p.fetchDocument(ctx, kind, u)
-		p.ev.Discovery = append(p.ev.Discovery, *d)
+		p.ev.Discovery = append(p.ev.Discovery, *p.fetchDocument(ctx, kind, u))
 		doc := &p.ev.Discovery[len(p.ev.Discovery)-1]
 		if doc.Err != "" || doc.Status/100 != 2 {
-			return doc, nil
+			return nil
 		}
-		var m map[string]any
-		if err := json.Unmarshal(doc.Body, &m); err != nil || m == nil {
-			doc.Err = "not a JSON object"
-			return doc, nil
+		return doc
+	}
+	// server fetches and parses authorization server metadata.
+	server := func(kind, u string) (*oauthmeta.Server, string) {
+		doc := fetch(kind, u)
+		if doc == nil {
+			return nil, ""
 		}
-		return doc, m
+		s, err := oauthmeta.ParseServer(doc.Body)
+		if err != nil {
+			doc.Err = oneLine(err.Error())
+			return nil, ""
+		}
+		return s, doc.URL
 	}
 	setJWKS := func(body []byte, source string) {
 		if err := checkJWKS(body); err != nil {
@@ -87,16 +97,20 @@ func (p *run) discover(ctx context.Context) {
 			exp.JWKSError = fmt.Sprintf("%s: jwks_uri is not an http(s) URL", u)
 			return
 		}
-		doc, _ := fetch(docJWKS, u)
+		before := len(p.ev.Discovery)
+		doc := fetch(docJWKS, u)
 		switch {
-		case doc == nil:
-			exp.JWKSError = u + ": not fetched (document limit)"
-		case doc.Err != "" && doc.Status == 0:
-			exp.JWKSError = u + ": " + doc.Err
-		case doc.Status/100 != 2:
-			exp.JWKSError = fmt.Sprintf("%s: HTTP %d", u, doc.Status)
-		default:
+		case doc != nil:
 			setJWKS(doc.Body, u)
+		case len(p.ev.Discovery) == before:
+			exp.JWKSError = u + ": not fetched (document limit)"
+		default:
+			d := p.ev.Discovery[len(p.ev.Discovery)-1]
+			if d.Err != "" {
+				exp.JWKSError = u + ": " + d.Err
+			} else {
+				exp.JWKSError = fmt.Sprintf("%s: HTTP %d", u, d.Status)
+			}
 		}
 	}
 	// --jwks and --oidc-issuer were asked for explicitly.
@@ -110,11 +124,8 @@ func (p *run) discover(ctx context.Context) {
 		}
 	}
 	if o.OIDCIssuer != "" {
-		u := openIDConfigURL(o.OIDCIssuer)
-		if _, m := fetch(docOpenID, u); m != nil && exp.JWKS == nil && o.JWKS == "" {
-			if j := str(m, "jwks_uri"); j != "" {
-				fetchJWKS(j)
-			}
+		if s, _ := server(docOpenID, openIDConfigURL(o.OIDCIssuer)); s != nil && o.JWKS == "" && s.JWKSURI != "" {
+			fetchJWKS(s.JWKSURI)
 		}
 	}
 	if o.NoDiscovery {
@@ -132,44 +143,56 @@ func (p *run) discover(ctx context.Context) {
 	}
 	p.progress("discovery: fetching metadata")
 	if rm == "" || !isHTTPURL(rm) {
-		rm = wellKnownResource(p.base.url)
+		res := withoutQueryToken(p.base.url)
+		res.Fragment, res.RawFragment = "", ""
+		var err error
+		if rm, err = oauthmeta.WellKnownResource(res.String()); err != nil {
+			p.note("discovery: no resource metadata URL for %s: %v", res, err)
+			rm = ""
+		}
 	}
 	var asIssuer string
-	if doc, m := fetch(docResource, rm); m != nil {
-		if r := str(m, "resource"); r != "" && len(exp.Audience) == 0 {
-			exp.Audience = []string{r}
-			addSource(doc.URL)
-		}
-		if as, ok := m["authorization_servers"].([]any); ok && len(as) > 0 {
-			asIssuer, _ = as[0].(string)
+	if rm != "" {
+		if doc := fetch(docResource, rm); doc != nil {
+			r, err := oauthmeta.ParseResource(doc.Body)
+			switch {
+			case err != nil:
+				doc.Err = oneLine(err.Error())
+			default:
+				if len(exp.Audience) == 0 {
+					exp.Audience = []string{r.Resource}
+					addSource(doc.URL)
+				}
+				if len(r.AuthorizationServers) > 0 {
+					asIssuer = r.AuthorizationServers[0]
+				}
+			}
 		}
 	}
 	jwksURI := ""
 	if isHTTPURL(asIssuer) {
-		var issuer, from string
-		for _, c := range []struct{ kind, url string }{
-			{docServer, serverMetadataURL(asIssuer)},
-			{docOpenID, openIDConfigURL(asIssuer)},
-		} {
-			doc, m := fetch(c.kind, c.url)
-			if m == nil {
+		urls, err := oauthmeta.ServerMetadataURLs(asIssuer)
+		if err != nil {
+			p.note("discovery: authorization server %s: %v", asIssuer, err)
+		}
+		kinds := []string{docServer, docOpenID}
+		for i := 0; i < len(urls) && i < len(kinds); i++ {
+			s, from := server(kinds[i], urls[i])
+			if s == nil {
 				continue
 			}
-			issuer, from = str(m, "issuer"), doc.URL
-			jwksURI = str(m, "jwks_uri")
-			if issuer != "" {
-				break
+			jwksURI = s.JWKSURI
+			if len(exp.Issuer) == 0 {
+				exp.Issuer = []string{s.Issuer}
+				addSource(from)
 			}
-		}
-		if issuer != "" && len(exp.Issuer) == 0 {
-			exp.Issuer = []string{issuer}
-			addSource(from)
+			break
 		}
 	} else if iss := tokenIssuer(p.base.secret.Get("Authorization")); bearerSent && isHTTPURL(iss) {
 		// Only for its keys: the expected issuer never comes from the
 		// token itself.
-		if _, m := fetch(docOpenID, openIDConfigURL(iss)); m != nil {
-			jwksURI = str(m, "jwks_uri")
+		if s, _ := server(docOpenID, openIDConfigURL(iss)); s != nil {
+			jwksURI = s.JWKSURI
 		}
 	}
 	if jwksURI != "" && exp.JWKS == nil && o.JWKS == "" {
@@ -266,30 +289,6 @@ func (p *run) getDocument(ctx context.Context, u *url.URL) (*http.Response, erro
 		return nil, err
 	}
 	return resp, nil
-}
-
-// wellKnownResource is the RFC 9728 metadata URL of resource u: the
-// well-known path inserted between host and path; query and fragment
-// dropped.
-func wellKnownResource(u *url.URL) string {
-	return wellKnown(u, "oauth-protected-resource")
-}
-
-// serverMetadataURL is the RFC 8414 metadata URL of an issuer.
-func serverMetadataURL(issuer string) string {
-	u, err := url.Parse(issuer)
-	if err != nil {
-		return issuer
-	}
-	return wellKnown(u, "oauth-authorization-server")
-}
-
-func wellKnown(u *url.URL, name string) string {
-	v := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/.well-known/" + name}
-	if p := strings.TrimSuffix(u.Path, "/"); p != "" {
-		v.Path += p
-	}
-	return v.String()
 }
 
 // openIDConfigURL is OpenID Connect Discovery's configuration URL of an

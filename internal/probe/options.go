@@ -428,3 +428,12 @@ func validFieldValue(s string) bool {
 	}
 	return true
 }
+
+// isTchar reports whether b is an RFC 9110 tchar.
+func isTchar(b byte) bool {
+	switch {
+	case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
+}

@@ -254,6 +254,8 @@ func (p *run) preflightPlan() (trialPlan, bool) {
 		return trialPlan{}, false
 	}
 	if !hasOrigin {
+		// A page on another site, as far as the server can tell; the
+		// recorded Origin "null" tells checks that none was given.
 		origin = "null"
 	}
 	h := http.Header{}
