@@ -1,4 +1,4 @@
-// The cause IDs below mirror ../shared/CAUSES.md one for one; never rename one.
+// The cause IDs below mirror shared/CAUSES.md (beside the checkout) one for one; never rename one.
 
 package catalog
 

@@ -1,0 +1,171 @@
+package checks
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/jwt"
+)
+
+// Token reports what is wrong with a bearer token: its own claims against
+// the local clock and the expectations (flags or discovery), its signature
+// against the JWKS, and what the server's error says.
+var Token = &diagnosis.Check{
+	Name: "token",
+	Doc:  "report expired, not yet valid, wrong-audience, wrong-issuer, under-scoped, badly signed or malformed bearer tokens",
+	Causes: []catalog.ID{catalog.TokenExpired, catalog.TokenNotYetValid, catalog.TokenAudience,
+		catalog.TokenIssuer, catalog.TokenScope, catalog.TokenSignature, catalog.TokenMalformed},
+	Run: runToken,
+}
+
+// tokenLeeway is the clock leeway allowed for exp, nbf and iat, as most
+// resource servers allow some.
+const tokenLeeway = 30 * time.Second
+
+func tokenExpect(p *diagnosis.Pass) jwt.Expect {
+	return jwt.Expect{
+		Audience: p.Probe.Expect.Audience,
+		Issuer:   p.Probe.Expect.Issuer,
+		Scope:    p.Probe.Expect.Scope,
+		Leeway:   tokenLeeway,
+	}
+}
+
+// serverSays maps words of a server's error_description or body to causes.
+var serverSays = []struct {
+	re    *regexp.Regexp
+	cause catalog.ID
+}{
+	{regexp.MustCompile(`(?i)expired|\bexp\b|lifetime`), catalog.TokenExpired},
+	{regexp.MustCompile(`(?i)not (yet )?valid (yet|before)|used before|\bnbf\b|not yet valid|before '|issued in the future`), catalog.TokenNotYetValid},
+	{regexp.MustCompile(`(?i)audience|\baud\b`), catalog.TokenAudience},
+	{regexp.MustCompile(`(?i)issuer|\biss\b`), catalog.TokenIssuer},
+	{regexp.MustCompile(`(?i)signature|\bkid\b|signing key|key not found|jwks`), catalog.TokenSignature},
+	{regexp.MustCompile(`(?i)malformed|decode|not well.?formed|invalid (jwt )?format|segments`), catalog.TokenMalformed},
+}
+
+func runToken(p *diagnosis.Pass) error {
+	e := final(p, evidence.AsGiven)
+	code := status(e)
+	if e == nil || e.Response == nil || !(code == http.StatusUnauthorized || code == http.StatusForbidden || code == http.StatusBadRequest) {
+		return nil
+	}
+	r := e.Response
+	cs := p.Facts.Challenges(r)
+	info, hasBearer := bearerChallenge(cs)
+	sentBearer := p.Facts.Sent().Token != ""
+
+	// The server's own words: RFC 6750 error codes and descriptions.
+	if hasBearer && sentBearer {
+		if info.Error == "insufficient_scope" {
+			ev := []string{line(e), challengeLine(r, cs)}
+			if len(info.Scope) > 0 {
+				ev = append(ev, "required scope: "+strings.Join(info.Scope, " "))
+			}
+			if tok, _ := p.Facts.Token(); tok != nil {
+				ev = append(ev, "the token's scopes: "+orEmpty(strings.Join(tok.Scopes, " ")))
+			}
+			p.Reportf(catalog.TokenScope, 0.95, ev, "The token lacks the scope this endpoint needs")
+		}
+		if info.ErrorDescription != "" {
+			for _, s := range serverSays {
+				if s.re.MatchString(info.ErrorDescription) {
+					p.Reportf(s.cause, 0.8, []string{line(e), challengeLine(r, cs)}, "The server says: %s", info.ErrorDescription)
+					break
+				}
+			}
+		}
+	}
+
+	tok, err := p.Facts.Token()
+	if err != nil {
+		ev := []string{line(e), "the bearer token looks like a JWT but does not decode: " + err.Error()}
+		p.Reportf(catalog.TokenMalformed, 0.9, ev, "The token is not a well-formed JWT")
+		return nil
+	}
+	if tok == nil {
+		return nil
+	}
+	now := p.Now
+	for _, pr := range tok.Check(tokenExpect(p), now) {
+		ev := []string{line(e), pr.Detail}
+		switch pr.Kind {
+		case jwt.Expired:
+			p.Reportf(catalog.TokenExpired, 0.95, ev, "The token has expired")
+		case jwt.NotYetValid, jwt.IssuedInFuture:
+			p.Reportf(catalog.TokenNotYetValid, 0.9, ev, "The token is not valid yet")
+		case jwt.Audience:
+			p.Reportf(catalog.TokenAudience, 0.9, withSource(ev, p), "The token was issued for another audience")
+		case jwt.Issuer:
+			p.Reportf(catalog.TokenIssuer, 0.9, withSource(ev, p), "The token comes from an issuer this server does not trust")
+		case jwt.Scope:
+			p.Reportf(catalog.TokenScope, 0.8, ev, "The token lacks an expected scope")
+		case jwt.AlgNone:
+			p.Reportf(catalog.TokenSignature, 0.95, ev, "The token is unsigned (alg none)")
+		}
+	}
+	if len(p.Probe.Expect.JWKS) > 0 {
+		if err := jwt.Verify(tok, p.Probe.Expect.JWKS); err != nil {
+			src := p.Probe.Expect.JWKSSource
+			ev := []string{line(e), fmt.Sprintf("verifying against the JWKS from %s: %v", src, err)}
+			conf := 0.9
+			title := "The token's signature does not verify"
+			switch {
+			case errors.Is(err, jwt.ErrKidNotFound):
+				title = fmt.Sprintf("The token's signing key (kid %q) is not in the server's key set", tok.Kid)
+			case errors.Is(err, jwt.ErrBadJWKS):
+				conf = 0.3
+				title = "The key set to verify the token could not be read"
+			case errors.Is(err, jwt.ErrUnsupportedAlg), errors.Is(err, jwt.ErrNoKey):
+				conf = 0.7
+			}
+			p.Reportf(catalog.TokenSignature, conf, ev, "%s", title)
+		}
+	}
+	// The token is fine by our clock but the server's clock disagrees:
+	// judge it again at the server's time so the clock check can rank.
+	if date, ok := diagnosis.ServerDate(r); ok {
+		skew := date.Sub(r.Received)
+		if skew > time.Minute || skew < -time.Minute {
+			local := kinds(tok.Check(jwt.Expect{Leeway: tokenLeeway}, now))
+			remote := kinds(tok.Check(jwt.Expect{Leeway: tokenLeeway}, now.Add(skew)))
+			if remote[jwt.Expired] && !local[jwt.Expired] {
+				p.Reportf(catalog.TokenExpired, 0.6, []string{line(e), "by the server's clock (Date: " + r.Header.Get("Date") + ") the token has expired"}, "The token has expired by the server's clock")
+			}
+			if (remote[jwt.NotYetValid] || remote[jwt.IssuedInFuture]) && !(local[jwt.NotYetValid] || local[jwt.IssuedInFuture]) {
+				p.Reportf(catalog.TokenNotYetValid, 0.6, []string{line(e), "by the server's clock (Date: " + r.Header.Get("Date") + ") the token is not valid yet"}, "The token is not valid yet by the server's clock")
+			}
+		}
+	}
+	return nil
+}
+
+func kinds(ps []jwt.Problem) map[jwt.ProblemKind]bool {
+	m := map[jwt.ProblemKind]bool{}
+	for _, p := range ps {
+		m[p.Kind] = true
+	}
+	return m
+}
+
+func withSource(ev []string, p *diagnosis.Pass) []string {
+	if s := p.Probe.Expect.Source; s != "" {
+		ev = append(ev, "expected values from "+s)
+	}
+	return ev
+}
+
+func orEmpty(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+

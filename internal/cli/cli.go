@@ -1,0 +1,112 @@
+// Package cli holds what every command shares: the I/O streams, the
+// factory of dependencies, and the typed errors that Main maps to exit
+// codes in one place.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// Exit codes, documented in the README.
+const (
+	ExitOK          = 0 // the request is authenticated fine and nothing is wrong
+	ExitFindings    = 1 // findings (the cause of a failure, or a problem found)
+	ExitUsage       = 2 // bad usage or bad input
+	ExitUnreachable = 3 // the target could not be reached at all
+)
+
+// IOStreams are a command's standard streams and what it knows of them.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// Color is true when Out is a terminal and NO_COLOR is not set.
+	Color bool
+	// ErrTTY is true when ErrOut is a terminal (progress may be drawn).
+	ErrTTY bool
+}
+
+// System returns the process's streams.
+func System() *IOStreams {
+	return &IOStreams{
+		In:     os.Stdin,
+		Out:    os.Stdout,
+		ErrOut: os.Stderr,
+		Color:  isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb",
+		ErrTTY: isTerminal(os.Stderr),
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// Factory offers dependencies to commands; tests replace its fields.
+type Factory struct {
+	IO  *IOStreams
+	Now func() time.Time
+	// Version is the program's version, for User-Agent and --version.
+	Version string
+}
+
+// ExitError ends a command with Code. An empty Msg prints nothing: the
+// command already said what it had to.
+type ExitError struct {
+	Code int
+	Msg  string
+}
+
+func (e *ExitError) Error() string {
+	if e.Msg == "" {
+		return fmt.Sprintf("exit %d", e.Code)
+	}
+	return e.Msg
+}
+
+// Exit returns a silent ExitError with code.
+func Exit(code int) error { return &ExitError{Code: code} }
+
+// FlagError is a usage error: Main prints it with a hint to --help and
+// exits ExitUsage.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// FlagErrorf formats a FlagError.
+func FlagErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...)}
+}
+
+// UsageError marks bad input (a file that does not parse, a token that is
+// not one): exit ExitUsage without a usage hint.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Code maps an error returned by a command to an exit code and the line
+// to print on stderr ("" for none).
+func Code(err error) (int, string) {
+	if err == nil {
+		return ExitOK, ""
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code, ee.Msg
+	}
+	var fe *FlagError
+	if errors.As(err, &fe) {
+		return ExitUsage, fe.Error() + "\n(see --help)"
+	}
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return ExitUsage, ue.Error()
+	}
+	return ExitUsage, err.Error()
+}

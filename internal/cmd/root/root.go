@@ -1,0 +1,94 @@
+// Package root assembles why401's command tree and maps what commands
+// return to exit codes, in one place.
+package root
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/why401/why401/internal/cli"
+	causescmd "github.com/why401/why401/internal/cmd/causes"
+	challengecmd "github.com/why401/why401/internal/cmd/challenge"
+	democmd "github.com/why401/why401/internal/cmd/demo"
+	jwtcmd "github.com/why401/why401/internal/cmd/jwt"
+	labcmd "github.com/why401/why401/internal/cmd/lab"
+	probecmd "github.com/why401/why401/internal/cmd/probe"
+)
+
+// Version is set at build time with -ldflags "-X ...root.Version=v1.2.3".
+var Version = "dev"
+
+// NewCmdRoot builds the command tree.
+func NewCmdRoot(f *cli.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "why401 <command>",
+		Short: "Find out why an HTTP request gets 401 Unauthorized, and how to fix it",
+		Long: `why401 finds out why an HTTP request is refused with 401 Unauthorized (or
+403, 407) and says how to fix it: it probes the URL with curl's flags, reads
+every clue, and ranks the causes with evidence and fixes.
+
+Exit codes: 0 authenticated fine, nothing wrong; 1 findings; 2 bad usage or
+input; 3 the target could not be reached at all.`,
+		Example: `  why401 demo
+  why401 probe https://api.example.com/me -H "Authorization: Bearer $TOKEN"
+  why401 jwt "$TOKEN" --server https://api.example.com
+  why401 challenge 'Bearer realm="api", error="invalid_token"'
+  why401 causes token.expired`,
+		Version:       Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	cmd.SetOut(f.IO.Out)
+	cmd.SetErr(f.IO.ErrOut)
+	cmd.SetIn(f.IO.In)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cli.FlagError{Err: err} })
+	cmd.AddCommand(
+		probecmd.NewCmdProbe(f, nil),
+		challengecmd.NewCmdChallenge(f, nil),
+		jwtcmd.NewCmdJWT(f, nil),
+		causescmd.NewCmdCauses(f, nil),
+		labcmd.NewCmdLab(f, nil),
+		democmd.NewCmdDemo(f, nil),
+	)
+	return cmd
+}
+
+// Main runs why401 with args on the process's streams and returns the
+// exit code.
+func Main(args []string) int {
+	return MainIO(args, cli.System())
+}
+
+// MainIO is Main on the given streams (tests use buffers).
+func MainIO(args []string, io *cli.IOStreams) int {
+	f := &cli.Factory{IO: io, Now: time.Now, Version: Version}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err != nil && !isExit(err) {
+		// Unknown commands and flags come from cobra as plain errors.
+		if c, _, ferr := cmd.Find(args); ferr != nil || c == cmd && len(args) > 0 && !isFlag(args[0]) {
+			err = &cli.FlagError{Err: err}
+		}
+	}
+	code, msg := cli.Code(err)
+	if msg != "" {
+		fmt.Fprintf(io.ErrOut, "why401: %s\n", msg)
+	}
+	return code
+}
+
+func isExit(err error) bool {
+	_, ok := err.(*cli.ExitError)
+	return ok
+}
+
+func isFlag(s string) bool { return len(s) > 0 && s[0] == '-' }

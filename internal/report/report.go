@@ -1,0 +1,316 @@
+// Package report turns evidence and ranked findings into a Report, the
+// value every renderer (text, JSON) prints. It decides the verdict and
+// redacts secrets; it does no I/O beyond writing to the writer given.
+package report
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/redact"
+)
+
+// Verdicts.
+const (
+	OK          = "ok"          // authenticated fine, nothing wrong
+	Fail        = "fail"        // findings
+	Unreachable = "unreachable" // no answer at all (DNS, connect, TLS handshake)
+)
+
+// Report is what a diagnosis prints.
+type Report struct {
+	Target  string `json:"target"`
+	Verdict string `json:"verdict"`
+	Summary string `json:"summary"`
+	// Status is the final HTTP status of the request as given (0 when
+	// there was no answer).
+	Status               int                 `json:"status,omitempty"`
+	Findings             []diagnosis.Finding `json:"findings"`
+	Requests             int                 `json:"requests"`
+	CredentialedAttempts int                 `json:"credentialed_attempts"`
+	Notes                []string            `json:"notes,omitempty"`
+	// Replay is a curl command that sends the request as given, redacted
+	// unless secrets were asked for.
+	Replay    string     `json:"replay"`
+	Exchanges []Exchange `json:"exchanges"`
+	// Duration is how long the probe took.
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Exchange is one request and answer of the experiment, flattened.
+type Exchange struct {
+	Variant   string              `json:"variant"`
+	Address   string              `json:"address,omitempty"`
+	Hop       int                 `json:"hop"`
+	Method    string              `json:"method"`
+	URL       string              `json:"url"`
+	Request   map[string][]string `json:"request_headers,omitempty"`
+	Status    int                 `json:"status,omitempty"`
+	Response  map[string][]string `json:"response_headers,omitempty"`
+	Body      string              `json:"body,omitempty"`
+	Remote    string              `json:"remote,omitempty"`
+	Error     string              `json:"error,omitempty"`
+	ErrorKind string              `json:"error_kind,omitempty"`
+	TLS       *evidence.TLS       `json:"tls,omitempty"`
+	Timing    evidence.Timing     `json:"timing"`
+	Redirect  *evidence.Redirect  `json:"redirect,omitempty"`
+}
+
+// Options change how a Report is built.
+type Options struct {
+	ShowSecrets bool // do not redact
+	Duration    time.Duration
+}
+
+// Build assembles the report of a probe and its ranked findings.
+func Build(p *evidence.Probe, findings []diagnosis.Finding, o Options) *Report {
+	r := &Report{
+		Target:               p.Target,
+		Findings:             findings,
+		CredentialedAttempts: p.CredentialedAttempts,
+		Notes:                p.Notes,
+		Replay:               Replay(p.Request, o.ShowSecrets),
+		Duration:             o.Duration,
+	}
+	if r.Findings == nil {
+		r.Findings = []diagnosis.Finding{}
+	}
+	if !o.ShowSecrets {
+		r.Target = redact.URL(r.Target)
+	}
+	var asGiven *evidence.Trial
+	for i := range p.Trials {
+		t := &p.Trials[i]
+		if t.Variant == evidence.AsGiven && asGiven == nil {
+			asGiven = t
+		}
+		for j, h := range t.Hops {
+			r.Requests++
+			r.Exchanges = append(r.Exchanges, exchange(t, j, h, o.ShowSecrets))
+		}
+	}
+	var fin *evidence.Exchange
+	if asGiven != nil {
+		fin = asGiven.Final()
+	}
+	if fin != nil && fin.Response != nil {
+		r.Status = fin.Response.Status
+	}
+	switch {
+	case len(findings) > 0:
+		r.Verdict = Fail
+		top := findings[0]
+		r.Summary = fmt.Sprintf("%s: most likely %s (%s, %.0f%%)", statusText(r.Status, fin), lowerFirst(top.Title), top.Cause, top.Confidence*100)
+	case fin == nil || fin.Response == nil:
+		r.Verdict = Unreachable
+		msg := "no answer"
+		if fin != nil && fin.Err != "" {
+			msg = fin.Err
+		}
+		r.Summary = "could not reach " + r.Target + ": " + msg
+	case r.Status == http.StatusUnauthorized || r.Status == http.StatusProxyAuthRequired:
+		r.Verdict = Fail
+		r.Summary = statusText(r.Status, fin) + ", and no check could name the cause; see the exchanges below"
+	default:
+		r.Verdict = OK
+		if r.Status >= 200 && r.Status < 400 {
+			r.Summary = statusText(r.Status, fin) + ": the request is authenticated and nothing is wrong"
+		} else {
+			r.Summary = statusText(r.Status, fin) + ": not an authentication problem"
+		}
+	}
+	return r
+}
+
+func statusText(code int, e *evidence.Exchange) string {
+	if code == 0 {
+		if e != nil && e.ErrKind != "" {
+			return "no answer (" + e.ErrKind + ")"
+		}
+		return "no answer"
+	}
+	return fmt.Sprintf("%d %s", code, http.StatusText(code))
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	// Keep acronyms and quoted names as they are.
+	if len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+func exchange(t *evidence.Trial, hop int, h evidence.Exchange, show bool) Exchange {
+	x := Exchange{
+		Variant:   string(t.Variant),
+		Address:   t.Address,
+		Hop:       hop,
+		Method:    h.Request.Method,
+		URL:       h.Request.URL,
+		Request:   headers(h.Request.Header, show),
+		Remote:    h.Remote,
+		Error:     h.Err,
+		ErrorKind: h.ErrKind,
+		TLS:       h.TLS,
+		Timing:    h.Timing,
+		Redirect:  h.Redirect,
+	}
+	if !show {
+		x.URL = redact.URL(x.URL)
+	}
+	if h.Response != nil {
+		x.Status = h.Response.Status
+		x.Response = headers(h.Response.Header, show)
+		x.Body = bodyText(h.Response)
+	}
+	return x
+}
+
+// bodyText returns a short printable excerpt of a response body.
+func bodyText(r *evidence.Response) string {
+	const max = 512
+	b := r.Body
+	if len(b) > max {
+		b = b[:max]
+	}
+	s := strings.ToValidUTF8(string(b), "�")
+	if len(r.Body) > max || r.BodyTruncated {
+		s += "…"
+	}
+	return s
+}
+
+func headers(h http.Header, show bool) map[string][]string {
+	if len(h) == 0 {
+		return nil
+	}
+	out := make(map[string][]string, len(h))
+	for k, vs := range h {
+		c := make([]string, len(vs))
+		for i, v := range vs {
+			if show {
+				c[i] = v
+			} else {
+				c[i] = redact.Header(k, v)
+			}
+		}
+		out[k] = c
+	}
+	return out
+}
+
+// Replay returns a curl command that sends req. Secrets are redacted
+// unless show is set; the redacted command says so in a placeholder.
+func Replay(req evidence.Request, show bool) string {
+	var b strings.Builder
+	b.WriteString("curl -v")
+	if req.Method != "" && req.Method != "GET" && !(req.Method == "POST" && req.BodySize > 0) {
+		b.WriteString(" -X " + shellQuote(req.Method))
+	}
+	names := make([]string, 0, len(req.Header))
+	for k := range req.Header {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if strings.EqualFold(k, "User-Agent") {
+			continue
+		}
+		for _, v := range req.Header[k] {
+			if strings.EqualFold(k, "Authorization") {
+				if user, pass, ok := basicUser(v); ok {
+					if !show {
+						pass = "$PASSWORD"
+					}
+					b.WriteString(" -u " + shellQuote(user+":"+pass))
+					continue
+				}
+			}
+			if !show && redact.IsSecretHeader(k) {
+				v = placeholder(k, v)
+			}
+			b.WriteString(" -H " + shellQuote(k+": "+v))
+		}
+	}
+	if req.Proxy != "" {
+		p := req.Proxy
+		if !show {
+			p = redact.URL(p)
+		}
+		b.WriteString(" -x " + shellQuote(p))
+	}
+	if req.BodySize > 0 {
+		if show {
+			b.WriteString(" --data-raw " + shellQuote(string(req.Body)))
+		} else {
+			b.WriteString(" --data-raw \"$BODY\"")
+		}
+	}
+	u := req.URL
+	if !show {
+		u = redact.URL(u)
+	}
+	b.WriteString(" " + shellQuote(u))
+	return b.String()
+}
+
+// placeholder stands in for a secret header value in a replayable command.
+func placeholder(name, v string) string {
+	switch strings.ToLower(name) {
+	case "authorization", "proxy-authorization":
+		scheme, _, _ := strings.Cut(strings.TrimSpace(v), " ")
+		switch strings.ToLower(scheme) {
+		case "bearer":
+			return "Bearer $TOKEN"
+		}
+		return scheme + " $CREDENTIALS"
+	case "cookie":
+		return redact.Cookie(v)
+	}
+	return "$" + strings.ToUpper(strings.NewReplacer("-", "_").Replace(name))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting; $(…) and
+// $VAR placeholders are double-quoted so they expand.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r))
+	}) < 0 {
+		return s
+	}
+	if strings.Contains(s, "$") && !strings.ContainsAny(s, "\"\\`") {
+		return `"` + s + `"`
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// TopCause returns the first finding's cause, or "".
+func (r *Report) TopCause() catalog.ID {
+	if len(r.Findings) == 0 {
+		return ""
+	}
+	return r.Findings[0].Cause
+}
+
+// basicUser decodes a Basic Authorization value.
+func basicUser(v string) (user, pass string, ok bool) {
+	scheme, rest, found := strings.Cut(strings.TrimSpace(v), " ")
+	if !found || !strings.EqualFold(scheme, "Basic") {
+		return "", "", false
+	}
+	dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+	if err != nil {
+		return "", "", false
+	}
+	return strings.Cut(string(dec), ":")
+}
