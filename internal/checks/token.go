@@ -168,4 +168,3 @@ func orEmpty(s string) string {
 	}
 	return s
 }
-
