@@ -22,6 +22,12 @@ func runCORS(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil {
 		return nil
 	}
+	// Only browsers send preflights, and a browser's cross-origin request
+	// carries an Origin: without one from the user, the request comes from
+	// a script or a server, and CORS does not apply to it.
+	if o := p.Probe.Request.Header.Get("Origin"); o == "" || o == "null" {
+		return nil
+	}
 	r := e.Response
 	ev := []string{line(e), "a browser sends the preflight without credentials, so it cannot pass an auth check"}
 	switch {

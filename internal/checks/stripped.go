@@ -44,7 +44,7 @@ func runStripped(p *diagnosis.Pass) error {
 	case bearer && sentToken && info.Error == "" && sameAnswer(r, none.Response):
 		ev = append(ev, "a server that receives a token names what is wrong with it (RFC 6750 error=\"invalid_token\"); this answer is the one for no token at all")
 		p.Reportf(catalog.ProxyHeaderStripped, 0.85, ev, "The Authorization header does not reach the application")
-	case sameAnswer(r, none.Response):
+	case sameAnswer(r, none.Response) && offers(cs, sent.Scheme):
 		ev = append(ev, "the answer is identical with and without credentials; a wrong password looks the same, so this is only a suspicion")
 		p.Reportf(catalog.ProxyHeaderStripped, 0.2, ev, "The Authorization header may not reach the application")
 	}

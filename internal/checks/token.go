@@ -21,7 +21,7 @@ var Token = &diagnosis.Check{
 	Name: "token",
 	Doc:  "report expired, not yet valid, wrong-audience, wrong-issuer, under-scoped, badly signed or malformed bearer tokens",
 	Causes: []catalog.ID{catalog.TokenExpired, catalog.TokenNotYetValid, catalog.TokenAudience,
-		catalog.TokenIssuer, catalog.TokenScope, catalog.TokenSignature, catalog.TokenMalformed},
+		catalog.TokenIssuer, catalog.TokenScope, catalog.TokenSignature, catalog.TokenMalformed, catalog.TokenWrongType},
 	Run: runToken,
 }
 
@@ -109,6 +109,10 @@ func runToken(p *diagnosis.Pass) error {
 			p.Reportf(catalog.TokenScope, 0.8, ev, "The token lacks an expected scope")
 		case jwt.AlgNone:
 			p.Reportf(catalog.TokenSignature, 0.95, ev, "The token is unsigned (alg none)")
+		case jwt.WrongType:
+			p.Reportf(catalog.TokenWrongType, 0.85, ev, "The token is not an access token")
+		case jwt.BadClaim:
+			p.Reportf(catalog.TokenMalformed, 0.6, ev, "A claim of the token has the wrong form")
 		}
 	}
 	if len(p.Probe.Expect.JWKS) > 0 {

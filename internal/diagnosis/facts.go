@@ -55,7 +55,11 @@ func (f *Facts) Token() (*jwt.Token, error) {
 		if !jwt.LooksLikeJWT(s.Token) && !strings.HasPrefix(s.Token, "eyJ") {
 			return
 		}
-		f.tok, f.tokErr = jwt.Parse(s.Token)
+		tok, err := jwt.Parse(s.Token)
+		if tok != nil && tok.Segments == 5 {
+			return // an encrypted token (JWE) is opaque to the client
+		}
+		f.tok, f.tokErr = tok, err
 	})
 	return f.tok, f.tokErr
 }

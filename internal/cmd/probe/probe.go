@@ -131,6 +131,12 @@ func (o *Options) finish(url string) error {
 	}
 	p.MaxTime = time.Duration(o.maxTime * float64(time.Second))
 	p.ConnectTimeout = time.Duration(o.connectTimeo * float64(time.Second))
+	switch {
+	case p.MaxRedirs == 0:
+		p.MaxRedirs = -1 // --max-redirs 0: follow none (the probe reads 0 as its default)
+	case p.MaxRedirs < 0:
+		p.MaxRedirs = 50 // curl's -1, unlimited: the probe's own ceiling
+	}
 	if p.UserAgent == "" {
 		p.UserAgent = "why401/" + o.Version
 	}
