@@ -223,7 +223,7 @@ func Replay(req evidence.Request, show bool) string {
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		if strings.EqualFold(k, "User-Agent") {
+		if strings.EqualFold(k, "User-Agent") || strings.EqualFold(k, "Accept") && len(req.Header[k]) == 1 && req.Header[k][0] == "*/*" {
 			continue
 		}
 		for _, v := range req.Header[k] {

@@ -88,11 +88,13 @@ func WriteText(w io.Writer, r *Report, st Style) error {
 			fmt.Fprintf(&b, "   %-16s hop %d  %s %s → %s  %s\n", where, x.Hop, x.Method, x.URL, res, p.dim(x.Timing.Total.Round(time.Millisecond).String()))
 		}
 	}
-	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "\n%s %s", p.yellow("note:"), n)
-	}
-	if len(r.Notes) > 0 {
-		b.WriteString("\n")
+	if st.Verbose {
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "\n%s %s", p.yellow("note:"), n)
+		}
+		if len(r.Notes) > 0 {
+			b.WriteString("\n")
+		}
 	}
 	fmt.Fprintf(&b, "\nReplay: %s\n", r.Replay)
 	fmt.Fprintf(&b, "%s\n", p.dim(fmt.Sprintf("%d requests, %d with your credentials, %s", r.Requests, r.CredentialedAttempts, r.Duration.Round(time.Millisecond))))

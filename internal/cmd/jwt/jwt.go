@@ -71,11 +71,24 @@ Exit 0 when nothing is wrong, 1 when something is, 2 when it is not a token.`,
 	return cmd
 }
 
+type problem struct {
+	Kind   jwt.ProblemKind `json:"kind"`
+	Detail string          `json:"detail"`
+}
+
+func problems(ps []jwt.Problem) []problem {
+	out := make([]problem, len(ps))
+	for i, p := range ps {
+		out[i] = problem{p.Kind, p.Detail}
+	}
+	return out
+}
+
 type result struct {
 	Header      map[string]any `json:"header"`
 	Claims      map[string]any `json:"claims"`
 	Description []string       `json:"description"`
-	Problems    []jwt.Problem  `json:"problems"`
+	Problems    []problem      `json:"problems"`
 	ServerDate  string         `json:"server_date,omitempty"`
 	ServerSkew  string         `json:"server_skew,omitempty"`
 	Signature   string         `json:"signature"` // "verified", "not checked", or the error
@@ -105,7 +118,7 @@ func run(ctx context.Context, o *Options) error {
 	now := o.Now()
 	o.Expect.Leeway = o.Leeway
 	res := result{Header: tok.Header, Claims: tok.Claims, Description: jwt.Describe(tok, now), Signature: "not checked (no --jwks)"}
-	res.Problems = tok.Check(o.Expect, now)
+	res.Problems = problems(tok.Check(o.Expect, now))
 	if o.Server != "" {
 		date, err := serverDate(ctx, o.Server, o.Timeout)
 		if err != nil {
@@ -118,7 +131,7 @@ func run(ctx context.Context, o *Options) error {
 			if p.Kind == jwt.Expired || p.Kind == jwt.NotYetValid || p.Kind == jwt.IssuedInFuture {
 				if !hasKind(res.Problems, p.Kind) {
 					p.Detail = "by the server's clock (" + skew.String() + " from this one): " + p.Detail
-					res.Problems = append(res.Problems, p)
+					res.Problems = append(res.Problems, problem{p.Kind, p.Detail})
 				}
 			}
 		}
@@ -130,7 +143,7 @@ func run(ctx context.Context, o *Options) error {
 		}
 		if err := jwt.Verify(tok, set); err != nil {
 			res.Signature = err.Error()
-			res.Problems = append(res.Problems, jwt.Problem{Kind: "signature", Detail: err.Error()})
+			res.Problems = append(res.Problems, problem{Kind: "signature", Detail: err.Error()})
 		} else {
 			res.Signature = "verified with " + o.JWKS
 		}
@@ -139,7 +152,7 @@ func run(ctx context.Context, o *Options) error {
 		res.Raw = raw
 	}
 	if res.Problems == nil {
-		res.Problems = []jwt.Problem{}
+		res.Problems = []problem{}
 	}
 	if o.JSON {
 		enc := json.NewEncoder(o.IO.Out)
@@ -177,7 +190,7 @@ func run(ctx context.Context, o *Options) error {
 	return nil
 }
 
-func hasKind(ps []jwt.Problem, k jwt.ProblemKind) bool {
+func hasKind(ps []problem, k jwt.ProblemKind) bool {
 	for _, p := range ps {
 		if p.Kind == k {
 			return true
