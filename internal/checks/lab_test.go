@@ -1,0 +1,179 @@
+package checks_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/checks"
+	"github.com/why401/why401/internal/cli"
+	probecmd "github.com/why401/why401/internal/cmd/probe"
+	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/probe"
+)
+
+// labRun is one lab scenario probed for real.
+type labRun struct {
+	scen lab.Scenario
+	ev   *evidence.Probe
+	now  time.Time
+}
+
+var (
+	labOnce sync.Once
+	labRuns []labRun
+	labErr  error
+)
+
+// probeLab starts the lab once and probes every scenario, so each check's
+// test reads evidence from real HTTP exchanges.
+func probeLab(t *testing.T) []labRun {
+	t.Helper()
+	labOnce.Do(func() {
+		l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
+		if err != nil {
+			labErr = err
+			return
+		}
+		if err := l.Start(); err != nil {
+			labErr = err
+			return
+		}
+		// The lab lives for the rest of the test binary.
+		f := &cli.Factory{IO: &cli.IOStreams{Out: os.Stdout, ErrOut: os.Stderr}, Now: time.Now, Version: "test"}
+		scen := l.Scenarios()
+		labRuns = make([]labRun, len(scen))
+		var wg sync.WaitGroup
+		errs := make([]error, len(scen))
+		for i, s := range scen {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				o, err := probecmd.ParseArgs(f, s.Args)
+				if err != nil {
+					errs[i] = fmt.Errorf("%s: %w", s.Path, err)
+					return
+				}
+				ev, err := probe.Run(context.Background(), o.Probe)
+				if err != nil {
+					errs[i] = fmt.Errorf("%s: %w", s.Path, err)
+					return
+				}
+				labRuns[i] = labRun{scen: s, ev: ev, now: time.Now()}
+			}()
+		}
+		wg.Wait()
+		for _, e := range errs {
+			if e != nil {
+				labErr = e
+				return
+			}
+		}
+	})
+	if labErr != nil {
+		t.Fatal(labErr)
+	}
+	return labRuns
+}
+
+func TestSuiteValid(t *testing.T) {
+	if err := diagnosis.Validate(checks.All); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestChecksOnLab runs each check alone over every lab scenario: it must
+// report the scenario's cause where it declares that cause, and must
+// report nothing on the scenarios that work (the false-positive guard).
+// A check no scenario exercises fails the test, gixy style, unless its
+// causes are covered by fixtures listed in fixtureOnly.
+func TestChecksOnLab(t *testing.T) {
+	if testing.Short() {
+		t.Skip("probes the lab over loopback")
+	}
+	runs := probeLab(t)
+	for _, c := range checks.All {
+		t.Run(c.Name, func(t *testing.T) {
+			exercised := false
+			for _, r := range runs {
+				fs, err := diagnosis.Run([]*diagnosis.Check{c}, r.ev, r.now)
+				if err != nil {
+					t.Fatalf("%s: %v", r.scen.Path, err)
+				}
+				if r.scen.Cause == "" {
+					if len(fs) > 0 {
+						t.Errorf("%s (works): reported %s %.2f %q", r.scen.Path, fs[0].Cause, fs[0].Confidence, fs[0].Title)
+					}
+					continue
+				}
+				if !declares(c, r.scen.Cause) {
+					continue
+				}
+				exercised = true
+				if !has(fs, r.scen.Cause) {
+					t.Errorf("%s: want %s, got %v", r.scen.Path, r.scen.Cause, causes(fs))
+				}
+			}
+			if !exercised && !fixtureOnly[c.Name] {
+				t.Errorf("no lab scenario exercises check %s (causes %v)", c.Name, c.Causes)
+			}
+		})
+	}
+}
+
+// TestLabRanking asserts the first cause of the whole suite for every
+// scenario: what `why401 demo` shows.
+func TestLabRanking(t *testing.T) {
+	if testing.Short() {
+		t.Skip("probes the lab over loopback")
+	}
+	for _, r := range probeLab(t) {
+		fs, err := diagnosis.Run(checks.All, r.ev, r.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := catalog.ID("")
+		if len(fs) > 0 {
+			got = fs[0].Cause
+		}
+		if got != r.scen.Cause {
+			t.Errorf("%s: first cause %q, want %q (all: %v)", r.scen.Path, got, r.scen.Cause, causes(fs))
+		}
+	}
+}
+
+// fixtureOnly lists checks whose causes no lab route reproduces; their
+// tests use hand-built evidence instead.
+var fixtureOnly = map[string]bool{}
+
+func declares(c *diagnosis.Check, id catalog.ID) bool {
+	for _, x := range c.Causes {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func has(fs []diagnosis.Finding, id catalog.ID) bool {
+	for _, f := range fs {
+		if f.Cause == id {
+			return true
+		}
+	}
+	return false
+}
+
+func causes(fs []diagnosis.Finding) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = fmt.Sprintf("%s %.2f", f.Cause, f.Confidence)
+	}
+	return out
+}
