@@ -635,7 +635,7 @@ func TestTokensVerifyAgainstServedJWKS(t *testing.T) {
 		t.Fatalf("JWKS %+v", set.Keys)
 	}
 
-	jws, err := jose.ParseSigned(l.Token(nil), []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(l.Token(nil), []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -660,7 +660,7 @@ func TestTokensVerifyAgainstServedJWKS(t *testing.T) {
 		t.Errorf("iat %v exp %v", iat, exp)
 	}
 
-	foreign, err := jose.ParseSigned(l.ForeignToken(nil), []jose.SignatureAlgorithm{jose.ES256})
+	foreign, err := jose.ParseSignedCompact(l.ForeignToken(nil), []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -679,7 +679,7 @@ func TestTokenClaimOverrides(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := l.Token(map[string]any{"scope": nil, "exp": fixed.Add(time.Minute), "roles": []string{"admin"}})
-	jws, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}

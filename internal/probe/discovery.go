@@ -334,11 +334,6 @@ func checkJWKS(body []byte) error {
 	return nil
 }
 
-func str(m map[string]any, k string) string {
-	s, _ := m[k].(string)
-	return s
-}
-
 // readLimited reads at most limit bytes of a file and fails when it is
 // larger.
 func readLimited(path string, limit int64) ([]byte, error) {
