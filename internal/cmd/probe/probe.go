@@ -5,7 +5,9 @@ package probe
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -114,7 +116,19 @@ func (o *Options) finish(url string) error {
 	p.URL = url
 	p.Method = strings.ToUpper(o.method)
 	if len(o.data) > 0 {
-		p.Data = []byte(strings.Join(o.data, "&"))
+		parts := make([]string, len(o.data))
+		for i, d := range o.data {
+			if name, ok := strings.CutPrefix(d, "@"); ok {
+				b, err := o.readData(name)
+				if err != nil {
+					return &cli.UsageError{Err: fmt.Errorf("-d @%s: %w", name, err)}
+				}
+				// curl -d strips carriage returns and newlines from files.
+				d = strings.NewReplacer("\r", "", "\n", "").Replace(string(b))
+			}
+			parts[i] = d
+		}
+		p.Data = []byte(strings.Join(parts, "&"))
 		p.HasData = true
 	}
 	p.Header = http.Header{}
@@ -147,6 +161,17 @@ func (o *Options) finish(url string) error {
 		return &cli.UsageError{Err: err}
 	}
 	return nil
+}
+
+// readData reads a -d @file argument; "-" is standard input.
+func (o *Options) readData(name string) ([]byte, error) {
+	if name == "-" {
+		if o.IO == nil || o.IO.In == nil {
+			return nil, fmt.Errorf("no standard input")
+		}
+		return io.ReadAll(io.LimitReader(o.IO.In, 16<<20))
+	}
+	return os.ReadFile(name)
 }
 
 // ParseArgs parses a probe command line (URL and curl flags, as a
