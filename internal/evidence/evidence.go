@@ -22,6 +22,8 @@ const (
 	Preflight     Variant = "preflight"      // a CORS preflight (OPTIONS) as a browser would send it
 	AnyAuth       Variant = "anyauth"        // the user's credentials answering the scheme the server challenged for
 	Bogus         Variant = "bogus"          // a deliberately wrong credential of the same scheme (never the user's secret)
+	Nearby        Variant = "nearby"         // a nearby URL (parent, root, the path without its first segment), without credentials
+	Encoding      Variant = "encoding"       // --try-encodings: the Basic credentials in another character encoding
 )
 
 // Probe is everything one `why401 probe` run observed.
@@ -47,6 +49,9 @@ type Probe struct {
 
 	// CredentialedAttempts counts requests that carried the user's secret.
 	CredentialedAttempts int `json:"credentialed_attempts"`
+
+	// ClientCert is the certificate given with --cert, when one was.
+	ClientCert *Cert `json:"client_cert,omitempty"`
 
 	// Options records switches that change what checks may conclude.
 	Insecure        bool `json:"insecure,omitempty"`         // -k: TLS verification was off
@@ -89,6 +94,10 @@ type Trial struct {
 	Variant Variant `json:"variant"`
 	// Address is the IP the trial was pinned to (Variant Address).
 	Address string `json:"address,omitempty"`
+	// Label says what a Nearby or Encoding trial varies: the relation
+	// of the nearby URL ("parent", "root", "without-prefix") or the
+	// encoding tried ("latin-1", "utf-8", "percent-decoded").
+	Label string `json:"label,omitempty"`
 	// Credentialed is true when the first hop carried the user's secret.
 	Credentialed bool       `json:"credentialed"`
 	Hops         []Exchange `json:"hops"`
