@@ -1,0 +1,156 @@
+package curlcmd
+
+import (
+	"strings"
+	"testing"
+)
+
+const ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+
+// Commands as Chrome and Firefox copy them (their "Copy as cURL" code
+// builds these shapes: Chrome quotes with '…' or $'…' in bash and ^"…^" in
+// cmd, Firefox puts cookies in a Cookie header and may add --compressed).
+var parseTests = []struct {
+	name   string
+	in     string
+	form   Form
+	url    string
+	method string
+	header map[string]string
+	cookie []string
+	data   string
+	ua     string
+	err    string
+}{
+	{
+		name: "chrome bash GET",
+		in: `curl 'http://app.test:8080/api/me' \
+  -H 'Accept: */*' \
+  -H 'Accept-Language: en-US,en;q=0.9' \
+  -H 'Authorization: Bearer eyJhbGciOiJFUzI1NiJ9.e30.sig' \
+  -H 'Connection: keep-alive' \
+  -b 'sid=abc123; theme=dark' \
+  -H 'Referer: http://app.test:8080/' \
+  -H 'User-Agent: ` + ua + `' \
+  --insecure`,
+		form: POSIX, url: "http://app.test:8080/api/me",
+		header: map[string]string{"Accept": "*/*", "Authorization": "Bearer eyJhbGciOiJFUzI1NiJ9.e30.sig", "Referer": "http://app.test:8080/", "Connection": ""},
+		cookie: []string{"sid=abc123; theme=dark"}, ua: ua,
+	},
+	{
+		name: "chrome bash POST with $'' body",
+		in: `curl 'http://app.test/login' \
+  -H 'Content-Type: application/json' \
+  -H 'Origin: http://app.test' \
+  --data-raw $'{"user":"alice","note":"it\'s\\n"}'`,
+		form: POSIX, url: "http://app.test/login", method: "",
+		header: map[string]string{"Content-Type": "application/json", "Origin": "http://app.test"},
+		data:   `{"user":"alice","note":"it's\n"}`,
+	},
+	{
+		name: "firefox bash",
+		in:   `curl 'http://app.test/api/me' -X POST -H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' -H 'Accept: */*' -H 'Accept-Encoding: gzip, deflate' -H 'Authorization: Bearer abc' -H 'Cookie: sid=abc123' -H 'Priority: u=4' --data-raw 'a=1' --compressed`,
+		form: POSIX, url: "http://app.test/api/me", method: "POST",
+		header: map[string]string{"Authorization": "Bearer abc", "Priority": "u=4", "Accept-Encoding": ""},
+		cookie: []string{"sid=abc123"}, data: "a=1", ua: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+	},
+	{
+		name: "chrome cmd",
+		in: "curl ^\"http://app.test/api/me?q=a^%^20b^&x=1^\" ^\r\n" +
+			"  -H ^\"Accept: */*^\" ^\r\n" +
+			"  -H ^\"Authorization: Bearer abc^\" ^\r\n" +
+			"  -b ^\"sid=abc123; theme=dark^\" ^\r\n" +
+			"  -H ^\"User-Agent: Mozilla/5.0 ^(X11; Linux x86_64^)^\" ^\r\n" +
+			"  --data-raw ^\"^{^\\^\"a^\\^\":1,^\\^\"b^\\^\":^\\^\"c:^\\^\\d^\\^\"^}^\"\r\n",
+		form: Cmd, url: "http://app.test/api/me?q=a%20b&x=1",
+		header: map[string]string{"Accept": "*/*", "Authorization": "Bearer abc"},
+		cookie: []string{"sid=abc123; theme=dark"}, data: `{"a":1,"b":"c:\\d"}`, ua: "Mozilla/5.0 (X11; Linux x86_64)",
+	},
+	{
+		name: "firefox windows (older quoting)",
+		in:   `curl.exe "http://app.test/api/me" -X PUT -H "Authorization: Bearer abc" -H "Cookie: sid=1" --data-raw "{""a"":""50"%"""}"`,
+		form: Cmd, url: "http://app.test/api/me", method: "PUT",
+		header: map[string]string{"Authorization": "Bearer abc"}, cookie: []string{"sid=1"}, data: `{"a":"50%"}`,
+	},
+	{name: "bundled short flags", in: `curl -sSLk -XPOST -d a=1 -d b=2 http://x.test/`, form: POSIX, url: "http://x.test/", method: "POST", data: "a=1&b=2"},
+	{name: "-G moves data to the query", in: `curl -G --data-urlencode 'q=a b' 'http://x.test/s?x=1'`, form: POSIX, url: "http://x.test/s?x=1&q=a+b"},
+	{name: "-I", in: `curl -I http://x.test/`, form: POSIX, url: "http://x.test/", method: "HEAD"},
+	{name: "unknown flag", in: `curl --frobnicate http://x.test/`, err: "--frobnicate: unknown curl option"},
+	{name: "unknown short flag", in: `curl -Z http://x.test/`, err: "-Z: unknown curl option"},
+	{name: "expansion", in: `curl -H "Authorization: Bearer $TOKEN" http://x.test/`, err: "would be expanded by the shell"},
+	{name: "command substitution", in: `curl $(echo http://x.test/)`, err: "would be expanded"},
+	{name: "pipe", in: `curl http://x.test/ | jq .`, err: "not a simple command"},
+	{name: "two commands", in: "curl http://x.test/\ncurl http://y.test/", err: "2 commands"},
+	{name: "not curl", in: `wget http://x.test/`, err: "wget: not a curl command"},
+	{name: "powershell", in: `Invoke-WebRequest -Uri "http://x.test/"`, err: "PowerShell is not supported"},
+	{name: "no url", in: `curl -H 'A: b'`, err: "no URL in the command"},
+	{name: "two urls", in: `curl http://x.test/ http://y.test/`, err: "more than one URL"},
+	{name: "data from file", in: `curl -d @body.json http://x.test/`, err: "reading the body from a file"},
+	{name: "missing argument", in: `curl http://x.test/ -H`, err: "-H: needs an argument"},
+	{name: "bad header", in: `curl -H 'NoColon' http://x.test/`, err: `want "Name: value"`},
+	{name: "shell syntax", in: `curl 'http://x.test/`, err: "shell syntax:"},
+	{name: "cmd unterminated", in: `curl.exe "http://x.test/`, err: "unterminated quote"},
+	{name: "bad scheme", in: `curl ftp://x.test/`, err: `unsupported scheme "ftp"`},
+	{name: "empty", in: "  \n", err: "empty command"},
+}
+
+func TestParse(t *testing.T) {
+	for _, tt := range parseTests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(tt.in)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("Parse: err %v, want one containing %q", err, tt.err)
+				}
+				if strings.Contains(err.Error(), "\n") {
+					t.Errorf("error spans lines: %q", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := c.Options
+			if c.Form != tt.form || o.URL != tt.url || o.Method != tt.method || string(o.Data) != tt.data || o.UserAgent != tt.ua {
+				t.Errorf("got form %s url %q method %q data %q ua %q", c.Form, o.URL, o.Method, o.Data, o.UserAgent)
+			}
+			for k, v := range tt.header {
+				if got := o.Header.Get(k); got != v {
+					t.Errorf("header %s = %q, want %q", k, got, v)
+				}
+			}
+			if o.Header.Get("Cookie") != "" {
+				t.Errorf("Cookie header left in headers")
+			}
+			if strings.Join(o.Cookie, "|") != strings.Join(tt.cookie, "|") {
+				t.Errorf("cookies %q, want %q", o.Cookie, tt.cookie)
+			}
+		})
+	}
+}
+
+func TestNotes(t *testing.T) {
+	c, err := Parse(`curl 'http://x.test/' -H 'Accept-Encoding: gzip' -H 'Connection: keep-alive' -o out.html`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Notes) != 3 {
+		t.Errorf("notes %q", c.Notes)
+	}
+}
+
+func TestSplitCRT(t *testing.T) {
+	for in, want := range map[string]string{
+		`a b  c`:             "a|b|c",
+		`"a b" c`:            "a b|c",
+		`a\\b "c\"d" e\\\"f`: `a\\b|c"d|e\"f`,
+		`"a""b"`:             `a"b`,
+		`""`:                 "",
+		`x""y`:               "xy",
+	} {
+		got, err := splitCRT(in)
+		if err != nil || strings.Join(got, "|") != want {
+			t.Errorf("splitCRT(%s) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}
