@@ -33,4 +33,14 @@ var All = []*diagnosis.Check{
 	Stripped,
 	TLSCert,
 	Token,
+	// Issue 7: the long tail.
+	ClientCert,
+	Collision,
+	DNS,
+	Encoding,
+	IPACL,
+	NotAuth,
+	SignedURL,
+	WrongKind,
+	WrongURL,
 }

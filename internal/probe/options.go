@@ -62,6 +62,11 @@ type Options struct {
 	JWKS, OIDCIssuer                          string
 	NoDiscovery                               bool // do not fetch RFC 9728 / RFC 8414 documents
 
+	// TryEncodings resends Basic credentials with non-ASCII or %XX-escaped
+	// characters in the other plausible encodings (at most 3 extra
+	// credentialed requests, recorded as Encoding trials).
+	TryEncodings bool
+
 	Now      func() time.Time // clock; nil means time.Now
 	Progress func(string)     // optional: called with one line per step, never concurrently
 }

@@ -68,6 +68,7 @@ func newRun(cfg *config) *run {
 		Insecure:        cfg.o.Insecure,
 		FollowRedirects: cfg.o.FollowRedirects,
 		LocationTrusted: cfg.o.LocationTrusted,
+		ClientCert:      clientCertEvidence(cfg.clientCert),
 	}
 	first := p.firstHeader(trialPlan{creds: true, cookies: true}, p.base.url)
 	p.ev.Request = recordRequest(hopRequest{Method: p.base.method, URL: p.base.url, Header: first, Body: p.base.body}, cfg.proxy)
@@ -168,6 +169,8 @@ func (p *run) run(ctx context.Context) {
 	if anyauth != nil {
 		trials = append(trials, *anyauth)
 	}
+	trials = append(trials, p.encodingTrials(ctx, &trials[0])...)
+	trials = append(trials, p.nearbyTrials(ctx, &trials[0])...)
 	p.ev.Trials = trials
 	if ctx.Err() != nil {
 		return

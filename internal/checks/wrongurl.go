@@ -1,0 +1,67 @@
+package checks
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/evidence"
+)
+
+// WrongURL reports a URL that itself leads into a protected area or
+// nowhere: the same path without its first segment is public, the other
+// scheme serves it without credentials, or the gateway says there is no
+// such route (API Gateway's "Missing Authentication Token").
+var WrongURL = &diagnosis.Check{
+	Name:   "wrongurl",
+	Doc:    "report URLs under a protected prefix whose public twin exists, public over the other scheme, or unknown to the gateway",
+	Causes: []catalog.ID{catalog.UrlWrong},
+	Run:    runWrongURL,
+}
+
+func runWrongURL(p *diagnosis.Pass) error {
+	e := final(p, evidence.AsGiven)
+	code := status(e)
+	if e == nil || e.Response == nil || !(failed(code) || code == http.StatusNotFound) {
+		return nil
+	}
+	r := e.Response
+	ev := []string{line(e)}
+	if bytes.Contains(r.Body, []byte("Missing Authentication Token")) || r.Header.Get("X-Amzn-Errortype") == "MissingAuthenticationTokenException" {
+		ev = append(ev, "body: "+snippet(r.Body, 120), "API Gateway answers this for a path or method it has no route for, whatever the credentials")
+		p.Reportf(catalog.UrlWrong, 0.9, ev, "The gateway has no route for this URL: check the path, stage and method")
+		return nil
+	}
+	var public []string
+	strong := false
+	for _, t := range p.Facts.Trials(evidence.Nearby) {
+		f := t.Final()
+		if f == nil || f.Response == nil {
+			continue
+		}
+		st := f.Response.Status
+		if st < 200 || st >= 300 {
+			continue
+		}
+		public = append(public, t.Label+": "+line(f)+" without credentials")
+		if t.Label == "without-prefix" && (failed(code) || code == http.StatusNotFound) {
+			strong = true
+		}
+	}
+	other := final(p, evidence.OtherScheme)
+	otherPublic := other != nil && ok(status(other)) && other.Response.Status < 300 && failed(code)
+	switch {
+	case strong:
+		ev = append(ev, public...)
+		p.Reportf(catalog.UrlWrong, 0.92, ev, "The same path without its first segment is public: the URL leads into a protected area (or an old path)")
+	case otherPublic:
+		ev = append(ev, "over the other scheme: "+line(other)+" without credentials")
+		p.Reportf(catalog.UrlWrong, 0.6, ev, "The other scheme serves this URL without credentials: http and https lead to different sites or areas")
+	case len(public) > 0 && failed(code):
+		ev = append(ev, public...)
+		ev = append(ev, "only this area asks for credentials; if you expected a public page, the URL may be wrong")
+		p.Reportf(catalog.UrlWrong, 0.25, ev, "Nearby URLs are public; only this area is protected")
+	}
+	return nil
+}
