@@ -108,6 +108,7 @@ func AddFlags(fs *pflag.FlagSet, o *Options) {
 	fs.StringVar(&p.JWKS, "jwks", "", "verify the token's signature with this JWKS `file or URL`")
 	fs.StringVar(&p.OIDCIssuer, "oidc-issuer", "", "take the JWKS from this OpenID `issuer`'s discovery document")
 	fs.BoolVar(&p.NoDiscovery, "no-discovery", false, "do not fetch OAuth metadata (RFC 9728, RFC 8414) to learn expectations")
+	fs.BoolVar(&p.TryEncodings, "try-encodings", false, "resend non-ASCII or %XX-escaped Basic credentials in other encodings (up to 3 extra credentialed requests)")
 }
 
 // finish turns the raw flag values into probe options and validates them.
