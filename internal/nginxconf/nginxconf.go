@@ -1,0 +1,144 @@
+// Package nginxconf reads nginx configuration files through
+// github.com/nginxinc/nginx-go-crossplane and returns them as one tree in
+// which every include is followed by the directives of the files it
+// names, each directive knowing its file and line. Relative include paths
+// resolve against the main file's directory, as nginx resolves them
+// against its configuration prefix when started with -c.
+package nginxconf
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	crossplane "github.com/nginxinc/nginx-go-crossplane"
+)
+
+// Directive is one directive; Block is non-nil for block directives
+// (http, server, location, if, limit_except, ...).
+type Directive struct {
+	Name  string
+	Args  []string
+	File  string
+	Line  int
+	Block []*Directive
+}
+
+// Arg returns the i-th argument or "".
+func (d *Directive) Arg(i int) string {
+	if i < len(d.Args) {
+		return d.Args[i]
+	}
+	return ""
+}
+
+// Config is a parsed configuration.
+type Config struct {
+	Main string
+	// Prefix is the directory relative paths (include,
+	// auth_basic_user_file) resolve against.
+	Prefix     string
+	Directives []*Directive
+	Files      []string
+}
+
+// Resolve returns path made absolute against the configuration prefix.
+func (c *Config) Resolve(path string) string {
+	if path == "" || filepath.IsAbs(path) {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(c.Prefix, path)
+}
+
+// ParseFile parses the nginx configuration at path and the files it
+// includes. A syntax error (one nginx itself would refuse) is returned as
+// "file:line: message".
+func ParseFile(path string) (*Config, error) {
+	payload, err := crossplane.Parse(path, &crossplane.ParseOptions{
+		SkipDirectiveContextCheck: true,
+		SkipDirectiveArgsCheck:    true,
+		StopParsingOnError:        true,
+	})
+	if err != nil {
+		return nil, convertErr(path, err)
+	}
+	for _, e := range payload.Errors {
+		return nil, convertErr(e.File, e.Error)
+	}
+	if len(payload.Config) == 0 {
+		return nil, fmt.Errorf("%s: nothing parsed", path)
+	}
+	c := &Config{Main: path, Prefix: filepath.Dir(path)}
+	for _, cf := range payload.Config {
+		c.Files = append(c.Files, cf.File)
+	}
+	active := map[int]bool{}
+	var conv func(idx int) []*Directive
+	var convList func(file string, ds crossplane.Directives) []*Directive
+	convList = func(file string, ds crossplane.Directives) []*Directive {
+		var out []*Directive
+		for _, d := range ds {
+			nd := &Directive{Name: d.Directive, Args: d.Args, File: file, Line: d.Line}
+			if d.IsBlock() {
+				nd.Block = convList(file, d.Block)
+				if nd.Block == nil {
+					nd.Block = []*Directive{}
+				}
+			}
+			out = append(out, nd)
+			if d.IsInclude() {
+				for _, i := range d.Includes {
+					out = append(out, conv(i)...)
+				}
+			}
+		}
+		return out
+	}
+	conv = func(idx int) []*Directive {
+		if idx < 0 || idx >= len(payload.Config) || active[idx] {
+			return nil
+		}
+		active[idx] = true
+		defer delete(active, idx)
+		return convList(payload.Config[idx].File, payload.Config[idx].Parsed)
+	}
+	c.Directives = conv(0)
+	return c, nil
+}
+
+func convertErr(file string, err error) error {
+	var pe *crossplane.ParseError
+	if errors.As(err, &pe) {
+		what := pe.What
+		if i := strings.LastIndex(what, " in "); i > 0 {
+			what = what[:i]
+		}
+		if pe.File != nil {
+			file = *pe.File
+		}
+		if pe.Line != nil {
+			return fmt.Errorf("%s:%d: %s", file, *pe.Line, what)
+		}
+		return fmt.Errorf("%s: %s", file, what)
+	}
+	return fmt.Errorf("%s: %w", file, err)
+}
+
+// Walk calls fn for every directive, depth first in file order, with the
+// chain of enclosing blocks (outermost first). fn returning false skips a
+// block's contents.
+func Walk(ds []*Directive, fn func(d *Directive, parents []*Directive) bool) {
+	var walk func([]*Directive, []*Directive)
+	walk = func(ds []*Directive, parents []*Directive) {
+		for _, d := range ds {
+			if !fn(d, parents) {
+				continue
+			}
+			if d.Block != nil {
+				walk(d.Block, append(parents[:len(parents):len(parents)], d))
+			}
+		}
+	}
+	walk(ds, nil)
+}
