@@ -15,9 +15,11 @@ import (
 	"github.com/why401/why401/internal/cli"
 	causescmd "github.com/why401/why401/internal/cmd/causes"
 	challengecmd "github.com/why401/why401/internal/cmd/challenge"
+	checkcmd "github.com/why401/why401/internal/cmd/check"
 	democmd "github.com/why401/why401/internal/cmd/demo"
 	jwtcmd "github.com/why401/why401/internal/cmd/jwt"
 	labcmd "github.com/why401/why401/internal/cmd/lab"
+	logscmd "github.com/why401/why401/internal/cmd/logs"
 	probecmd "github.com/why401/why401/internal/cmd/probe"
 )
 
@@ -55,6 +57,8 @@ input; 3 the target could not be reached at all.`,
 		causescmd.NewCmdCauses(f, nil),
 		labcmd.NewCmdLab(f, nil),
 		democmd.NewCmdDemo(f, nil),
+		logscmd.NewCmdLogs(f, nil),
+		checkcmd.NewCmdCheck(f, nil),
 	)
 	return cmd
 }
