@@ -61,6 +61,10 @@ type Probe struct {
 	// Notes are things the probe itself wants the user to know (a variant
 	// it skipped and why).
 	Notes []string `json:"notes,omitempty"`
+
+	// Session, when set, is a browser session (a HAR file) to diagnose
+	// instead of, or beside, the probe's own trials.
+	Session *Session `json:"session,omitempty"`
 }
 
 // Expectations are what a token must satisfy for this resource.

@@ -1,0 +1,64 @@
+package checks
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/harflow"
+	"github.com/why401/why401/internal/redact"
+)
+
+// flowOf replays the probe's browser session, or returns nil when there
+// is none. The session checks share nothing else: each replays the
+// session itself, which is cheap next to reading the file.
+func flowOf(p *diagnosis.Pass) *harflow.Flow {
+	if p.Probe.Session == nil || len(p.Probe.Session.Entries) == 0 {
+		return nil
+	}
+	return harflow.Replay(p.Probe.Session)
+}
+
+// stepLine describes a session step in one evidence line:
+// "#4 GET http://app.test/api → 401".
+func stepLine(s *harflow.Step) string {
+	e := s.Entry
+	out := fmt.Sprintf("#%d %s %s", e.Index+1, e.Exchange.Request.Method, redact.URL(e.Exchange.Request.URL))
+	if r := e.Exchange.Response; r != nil {
+		out += fmt.Sprintf(" → %d", r.Status)
+		if loc := s.Location(); loc != nil {
+			out += " to " + redact.URL(loc.String())
+		}
+	} else if e.Exchange.Err != "" {
+		out += " → " + e.Exchange.Err
+	}
+	return out
+}
+
+// refused reports whether a step is where a browser flow broke for an
+// authentication reason: a 401/403/407, or a request to a protected page
+// sent back to a login page after someone logged in.
+func refused(f *harflow.Flow, i int) bool {
+	s := &f.Steps[i]
+	if s.Entry.ResourceType == "preflight" {
+		return false
+	}
+	if s.Failed && s.Entry.Exchange.Response != nil {
+		return true
+	}
+	loc := s.Location()
+	if loc == nil || s.URL == nil || harflow.LoginPath(s.URL.Path) || !harflow.LoginPath(loc.Path) {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		if f.Steps[j].IsLogin() {
+			return true
+		}
+	}
+	return false
+}
+
+// sameOrigin compares scheme, host and port.
+func sameOrigin(a, b *url.URL) bool {
+	return a != nil && b != nil && a.Scheme == b.Scheme && a.Host == b.Host
+}

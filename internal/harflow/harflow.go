@@ -1,0 +1,323 @@
+// Package harflow replays a recorded browser session (evidence.Session,
+// usually from a HAR file) through a simulated browser: it rebuilds each
+// request's context (navigation or subrequest, initiator, top-level page),
+// runs every Set-Cookie through the cookie rules of the browser that
+// recorded it, predicts which stored cookies each request carries and
+// why others stay home, and traces tokens back to the response that
+// issued them. Checks and the har command's timeline read the result.
+//
+// Everything here is pure and deterministic: no I/O, no clock.
+package harflow
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/why401/why401/internal/cookie"
+	"github.com/why401/why401/internal/evidence"
+)
+
+// Step is one entry of the session with what the simulation concluded.
+type Step struct {
+	Entry *evidence.SessionEntry
+	URL   *url.URL // nil when the entry's URL does not parse
+	Ctx   cookie.Context
+	// Stored holds the verdicts on the response's Set-Cookie lines.
+	Stored []cookie.Stored
+	// Sent and NotSent are the simulated jar's cookies for this request:
+	// those a browser would send and those it would not, with reasons.
+	Sent, NotSent []cookie.Verdict
+	// Actual are the cookie names the request really carried.
+	Actual map[string]bool
+	// Auth is the request's Authorization header ("" when none).
+	Auth string
+	// TokenFrom is the step whose response body issued the bearer token
+	// this request sends, or -1.
+	TokenFrom int
+	// Failed is set for a 401, 403 or 407 answer, a preflight that did not
+	// answer 2xx, and a request that got no answer.
+	Failed bool
+}
+
+// Status returns the step's response status, 0 without one.
+func (s *Step) Status() int {
+	if s.Entry.Exchange.Response == nil {
+		return 0
+	}
+	return s.Entry.Exchange.Response.Status
+}
+
+// Flow is a replayed session.
+type Flow struct {
+	Session *evidence.Session
+	Browser cookie.Browser
+	Steps   []Step
+}
+
+// Replay runs the session through the simulated browser. The browser is
+// the one that recorded the session (Firefox's rules for a Firefox HAR,
+// Chromium's otherwise).
+func Replay(s *evidence.Session) *Flow {
+	f := &Flow{Session: s, Browser: cookie.Chromium}
+	if s == nil {
+		return f
+	}
+	if s.Browser == "firefox" {
+		f.Browser = cookie.Firefox
+	}
+	jar := cookie.NewJar(f.Browser)
+	var top *url.URL      // the current top-level document
+	var chainStart string // Referer of the navigation a redirect chain started with
+	var chainSites []string
+	tokens := map[string]int{} // bearer token -> step that issued it
+	for i := range s.Entries {
+		e := &s.Entries[i]
+		st := Step{Entry: e, TokenFrom: -1, Actual: map[string]bool{}}
+		u, err := url.Parse(e.Exchange.Request.URL)
+		if err == nil && u.Host != "" {
+			st.URL = u
+		}
+		req := e.Exchange.Request
+		st.Auth = req.Header.Get("Authorization")
+		for _, c := range strings.Split(req.Header.Get("Cookie"), ";") {
+			if name, _, ok := strings.Cut(strings.TrimSpace(c), "="); ok {
+				st.Actual[name] = true
+			}
+		}
+		if st.URL == nil {
+			f.Steps = append(f.Steps, st)
+			continue
+		}
+		ctx := cookie.Context{URL: st.URL, Method: req.Method, Time: e.Started}
+		ref := parseURL(req.Header.Get("Referer"))
+		origin := parseURL(req.Header.Get("Origin"))
+		prevRedirect := i > 0 && redirectsTo(&s.Entries[i-1], st.URL)
+		if IsNavigation(e) {
+			if prevRedirect {
+				if chainStart != "" {
+					ctx.Initiator = parseURL(chainStart)
+				}
+				for _, site := range chainSites {
+					if site != cookie.Site(st.URL, f.Browser.LaxByDefault) {
+						ctx.RedirectedCrossSite = ctx.Initiator != nil
+					}
+				}
+			} else {
+				chainStart = req.Header.Get("Referer")
+				if origin != nil && req.Method != http.MethodGet {
+					chainStart = origin.String()
+				}
+				ctx.Initiator = parseURL(chainStart)
+				chainSites = nil
+			}
+			chainSites = append(chainSites, cookie.Site(st.URL, f.Browser.LaxByDefault))
+		} else {
+			ctx.TopLevel = top
+			if ctx.TopLevel == nil {
+				ctx.TopLevel = ref
+			}
+			ctx.Initiator = origin
+			if ctx.Initiator == nil {
+				ctx.Initiator = ref
+			}
+		}
+		st.Ctx = ctx
+		if e.ResourceType != "preflight" {
+			st.Sent, st.NotSent = jar.Cookies(ctx)
+		}
+		if tok := bearer(st.Auth); tok != "" {
+			if j, ok := tokens[tok]; ok {
+				st.TokenFrom = j
+			}
+		}
+		if r := e.Exchange.Response; r != nil {
+			st.Stored = jar.SetCookies(ctx, r.Header.Values("Set-Cookie"))
+			for _, tok := range issuedTokens(r) {
+				if _, seen := tokens[tok]; !seen {
+					tokens[tok] = i
+				}
+			}
+			if IsNavigation(e) && !isRedirect(r.Status) {
+				top = st.URL
+			}
+		}
+		st.Failed = failed(&st)
+		f.Steps = append(f.Steps, st)
+	}
+	return f
+}
+
+// IsNavigation reports whether the entry is a top-level navigation (as
+// far as the export can tell: Chrome and Safari mark documents, and a
+// navigation is also recognised by Sec-Fetch-Mode or an HTML Accept on a
+// GET or form POST without a resource type).
+func IsNavigation(e *evidence.SessionEntry) bool {
+	switch e.ResourceType {
+	case "document":
+		return e.Exchange.Request.Header.Get("Sec-Fetch-Dest") != "iframe"
+	case "":
+		h := e.Exchange.Request.Header
+		if m := h.Get("Sec-Fetch-Mode"); m != "" {
+			return m == "navigate" && h.Get("Sec-Fetch-Dest") != "iframe"
+		}
+		return strings.Contains(h.Get("Accept"), "text/html")
+	}
+	return false
+}
+
+// failed reports a step that did not get through.
+func failed(s *Step) bool {
+	r := s.Entry.Exchange.Response
+	if r == nil {
+		return true
+	}
+	switch r.Status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusProxyAuthRequired:
+		return true
+	}
+	return s.Entry.ResourceType == "preflight" && (r.Status < 200 || r.Status > 299)
+}
+
+func isRedirect(code int) bool {
+	return code == 301 || code == 302 || code == 303 || code == 307 || code == 308
+}
+
+// Location returns the absolute redirect target of a step, or nil.
+func (s *Step) Location() *url.URL {
+	r := s.Entry.Exchange.Response
+	if r == nil || !isRedirect(r.Status) || s.URL == nil {
+		return nil
+	}
+	loc := r.Header.Get("Location")
+	if loc == "" {
+		return nil
+	}
+	t, err := s.URL.Parse(loc)
+	if err != nil {
+		return nil
+	}
+	return t
+}
+
+// redirectsTo reports whether e answered with a redirect to u.
+func redirectsTo(e *evidence.SessionEntry, u *url.URL) bool {
+	r := e.Exchange.Response
+	if r == nil || !isRedirect(r.Status) {
+		return false
+	}
+	base, err := url.Parse(e.Exchange.Request.URL)
+	if err != nil {
+		return false
+	}
+	t, err := base.Parse(r.Header.Get("Location"))
+	return err == nil && sameURL(t, u)
+}
+
+// sameURL compares URLs without fragments.
+func sameURL(a, b *url.URL) bool {
+	x, y := *a, *b
+	x.Fragment, y.Fragment = "", ""
+	x.RawFragment, y.RawFragment = "", ""
+	return strings.EqualFold(x.Host, y.Host) && x.Scheme == y.Scheme && x.EscapedPath() == y.EscapedPath() && x.RawQuery == y.RawQuery
+}
+
+func parseURL(s string) *url.URL {
+	if s == "" || s == "null" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	return u
+}
+
+// bearer returns the token of a Bearer Authorization value.
+func bearer(v string) string {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(v), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(tok)
+}
+
+// Bearer returns the bearer token a step sends, or "".
+func (s *Step) Bearer() string { return bearer(s.Auth) }
+
+// issuedTokens returns the access, refresh and ID tokens a JSON response
+// body hands out (an OAuth token response or an app's own login answer).
+func issuedTokens(r *evidence.Response) []string {
+	if len(r.Body) == 0 || r.Body[0] != '{' && !strings.Contains(r.Header.Get("Content-Type"), "json") {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal(r.Body, &m) != nil {
+		return nil
+	}
+	var out []string
+	for _, k := range []string{"access_token", "accessToken", "token", "id_token", "jwt", "refresh_token"} {
+		if s, ok := m[k].(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// IsRefresh reports whether the step is a token refresh call: a POST
+// whose body carries grant_type=refresh_token or a refresh_token field,
+// or to a path naming refresh.
+func (s *Step) IsRefresh() bool {
+	req := s.Entry.Exchange.Request
+	if req.Method != http.MethodPost || s.URL == nil {
+		return false
+	}
+	body := string(req.Body)
+	if strings.Contains(body, "grant_type=refresh_token") || strings.Contains(body, `"refresh_token"`) || strings.Contains(body, `"grant_type":"refresh_token"`) {
+		return true
+	}
+	return strings.Contains(strings.ToLower(s.URL.Path), "refresh")
+}
+
+// IsLogin reports whether the step looks like a login: a POST of a form
+// or JSON to a path naming login, signin, session or auth, or any
+// response that sets a session-looking cookie.
+func (s *Step) IsLogin() bool {
+	if s.URL == nil {
+		return false
+	}
+	req := s.Entry.Exchange.Request
+	if req.Method == http.MethodPost && LoginPath(s.URL.Path) {
+		return true
+	}
+	for _, st := range s.Stored {
+		if st.Parsed != nil && SessionName(st.Parsed.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// LoginPath reports whether a path names a login page.
+func LoginPath(p string) bool {
+	p = strings.ToLower(p)
+	for _, w := range []string{"login", "signin", "sign-in", "sign_in", "logon", "auth", "sso", "session"} {
+		if strings.Contains(p, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// SessionName reports whether a cookie name looks like a session or
+// authentication cookie.
+func SessionName(n string) bool {
+	n = strings.ToLower(n)
+	for _, w := range []string{"sid", "sess", "auth", "token", "login", "jwt", "user", "remember", "connect.", "identity"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
