@@ -1,0 +1,534 @@
+package analysis
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/why401/why401/internal/catalog"
+)
+
+// Result is everything one analysis found; renderers only render it.
+type Result struct {
+	Files       []FileStat    `json:"files"`
+	Lines       int64         `json:"lines"`
+	Bytes       int64         `json:"bytes"`
+	Malformed   int64         `json:"malformed"`
+	BadExamples []badExample  `json:"malformed_examples,omitempty"`
+	From        time.Time     `json:"from"`
+	To          time.Time     `json:"to"`
+	Failures    map[int]int64 `json:"failures"` // by status, challenge round trips excluded
+	// Challenges counts 401s that were challenge round trips.
+	Challenges int64         `json:"challenge_round_trips"`
+	Step       int           `json:"timeline_step_minutes"`
+	Timeline   []Bucket      `json:"timeline"`
+	Findings   []Finding     `json:"findings"`
+	Tables     []Table       `json:"tables"`
+	BanList    []string      `json:"ban_list"`
+	Verdict    string        `json:"verdict"` // "ok" or "findings"
+	SubStatus  map[int]int64 `json:"iis_401_substatus,omitempty"`
+}
+
+// FileStat is one input's line count.
+type FileStat struct {
+	Name  string `json:"name"`
+	Lines int    `json:"lines"`
+}
+
+// Bucket is one step of the timeline.
+type Bucket struct {
+	Start   time.Time `json:"start"`
+	Total   int64     `json:"requests"`
+	F401    int64     `json:"401"`
+	F403    int64     `json:"403"`
+	F407    int64     `json:"407"`
+	F429    int64     `json:"429"`
+	Noise   int64     `json:"challenges"`
+	Lockout int64     `json:"lockouts"`
+}
+
+// Finding is one diagnosed pattern with its evidence rows.
+type Finding struct {
+	Cause      catalog.ID `json:"cause"`
+	Title      string     `json:"title"`
+	Confidence float64    `json:"confidence"`
+	From       time.Time  `json:"from"`
+	To         time.Time  `json:"to"`
+	Count      int64      `json:"count"`
+	Columns    []string   `json:"columns"`
+	Rows       [][]string `json:"rows"`
+	// Sources are the client addresses behind an attack, for ban lists.
+	Sources []string `json:"sources,omitempty"`
+	// Key identifies the finding across follow-mode rounds.
+	Key string `json:"-"`
+}
+
+// Table is a top-N table among failures.
+type Table struct {
+	Title   string     `json:"title"`
+	Columns []string   `json:"columns"`
+	Rows    [][]string `json:"rows"`
+}
+
+func ms(t int64) time.Time { return time.UnixMilli(t).UTC() }
+
+func hhmm(t int64) string { return ms(t).Format("2006-01-02 15:04") }
+
+func n(v int64) string { return strconv.FormatInt(v, 10) }
+
+// finish flushes pending state and builds the result.
+func (a *analyzer) finish() *Result {
+	a.flush(0)
+	cfg := a.cfg
+	r := &Result{
+		Lines: a.lines, Bytes: a.bytes, Malformed: a.bad, BadExamples: a.examples,
+		Failures: map[int]int64{}, Challenges: a.noise, BanList: []string{},
+	}
+	for _, f := range a.fileOrder {
+		r.Files = append(r.Files, FileStat{Name: f, Lines: a.files[f]})
+	}
+	for k, v := range a.status {
+		r.Failures[k] = v
+	}
+	if len(a.sub) > 0 {
+		r.SubStatus = map[int]int64{}
+		for k, v := range a.sub {
+			r.SubStatus[k] = v
+		}
+	}
+	if a.lines > 0 {
+		r.From, r.To = ms(a.first), ms(a.last)
+	}
+	r.Step, r.Timeline = a.timeline()
+
+	var fs []Finding
+	expiredIPs := map[uint64]bool{}
+	expired := a.expiredFindings(expiredIPs)
+	attackIPs := map[uint64]bool{}
+	fs = append(fs, a.attacks(attackIPs, expiredIPs)...)
+	fs = append(fs, expired...)
+	fs = append(fs, a.spikes(attackIPs)...)
+	fs = append(fs, a.staticFinding()...)
+	fs = append(fs, a.crawlerFinding()...)
+	fs = append(fs, a.lockoutFinding()...)
+	fs = append(fs, a.subStatusFindings()...)
+	if c := a.status[407]; c >= 10 {
+		fs = append(fs, Finding{Cause: catalog.ProxyAuthRequired, Title: fmt.Sprintf("%d responses were 407 Proxy Authentication Required", c),
+			Confidence: 0.7, From: r.From, To: r.To, Count: c, Key: "407"})
+	}
+	if a.noise > 0 {
+		fs = append(fs, Finding{Cause: catalog.NoiseChallenge, Confidence: 0.9, From: r.From, To: r.To, Count: a.noise, Key: "noise",
+			Title: fmt.Sprintf("%d 401s were followed within %s by a success from the same client: the normal challenge round trip, not counted as failures", a.noise, cfg.ChallengeWindow)})
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		if (fs[i].Cause == catalog.NoiseChallenge) != (fs[j].Cause == catalog.NoiseChallenge) {
+			return fs[j].Cause == catalog.NoiseChallenge
+		}
+		return fs[i].Count > fs[j].Count
+	})
+	r.Findings = fs
+	r.Verdict = "ok"
+	ban := map[string]bool{}
+	for _, f := range fs {
+		if f.Cause != catalog.NoiseChallenge {
+			r.Verdict = "findings"
+		}
+		for _, s := range f.Sources {
+			if !ban[s] {
+				ban[s] = true
+				r.BanList = append(r.BanList, s)
+			}
+		}
+	}
+	sort.Strings(r.BanList)
+	r.Tables = a.tables()
+	return r
+}
+
+// timeline buckets the minutes so there are at most 720 buckets.
+func (a *analyzer) timeline() (int, []Bucket) {
+	if a.lines == 0 {
+		return 1, nil
+	}
+	first, last := a.first/60000, a.last/60000
+	span := last - first + 1
+	step := int64(1)
+	for _, s := range []int64{1, 2, 5, 10, 15, 30, 60, 120, 360, 720, 1440, 10080} {
+		step = s
+		if span/s <= 720 {
+			break
+		}
+	}
+	start := first - first%step
+	var out []Bucket
+	for m := start; m <= last; m += step {
+		b := Bucket{Start: ms(m * 60000)}
+		for k := m; k < m+step; k++ {
+			if st := a.minutes[k]; st != nil {
+				b.Total += st.total
+				b.F401 += st.f401
+				b.F403 += st.f403
+				b.F407 += st.f407
+				b.F429 += st.f429
+				b.Noise += st.noise
+				b.Lockout += st.lockout
+			}
+		}
+		out = append(out, b)
+	}
+	return int(step), out
+}
+
+// spikes finds minutes whose 401s rise far above a rolling baseline (an
+// exponentially weighted mean over about 30 minutes, fed only by
+// non-spike minutes) and groups them into episodes.
+//
+// The 401s of attack sources (per minute, from each minute's heaviest
+// sources) are left out first: an attack is reported as such.
+func (a *analyzer) spikes(attack map[uint64]bool) []Finding {
+	if a.lines == 0 {
+		return nil
+	}
+	cfg := a.cfg
+	first, last := a.first/60000, a.last/60000
+	count := func(m int64) int64 {
+		st := a.minutes[m]
+		if st == nil {
+			return 0
+		}
+		c := st.f401
+		for _, h := range st.heavy {
+			if h.n > 0 && attack[h.ip] {
+				c -= h.n
+			}
+		}
+		return max(c, 0)
+	}
+	// Warm up on the median of the first 30 minutes.
+	var warm []int64
+	for m := first; m <= last && m < first+30; m++ {
+		warm = append(warm, count(m))
+	}
+	sort.Slice(warm, func(i, j int) bool { return warm[i] < warm[j] })
+	base := float64(warm[len(warm)/2])
+	type episode struct {
+		start, end  int64
+		total, peak int64
+		peakAt      int64
+		base        float64
+		ips         Distinct
+	}
+	var eps []*episode
+	var cur *episode
+	for m := first; m <= last; m++ {
+		c := count(m)
+		thr := max(float64(cfg.SpikeMin), cfg.SpikeFactor*max(base, 1))
+		if float64(c) >= thr {
+			if cur == nil || m-cur.end > 2 {
+				cur = &episode{start: m, base: base, ips: NewDistinct(16)}
+				eps = append(eps, cur)
+			}
+			cur.end = m
+			cur.total += c
+			if c > cur.peak {
+				cur.peak, cur.peakAt = c, m
+			}
+			if st := a.minutes[m]; st != nil {
+				for i, w := range st.ips.bits {
+					cur.ips.bits[i%len(cur.ips.bits)] |= w
+				}
+			}
+			continue
+		}
+		base += (float64(c) - base) / 30
+	}
+	var out []Finding
+	for _, e := range eps {
+		if e.ips.Estimate() <= 3 {
+			continue // one or two sources: an attack, reported as such
+		}
+		f := Finding{
+			Cause:      catalog.Spike401,
+			Confidence: 0.8,
+			From:       ms(e.start * 60000),
+			To:         ms((e.end+1)*60000 - 1),
+			Count:      e.total,
+			Key:        "spike " + n(e.start),
+			Title: fmt.Sprintf("401s rose to %d a minute from %s UTC (baseline %.1f a minute), about %d sources",
+				e.peak, hhmm(e.start*60000), e.base, e.ips.Estimate()),
+			Columns: []string{"minute (UTC)", "401s"},
+		}
+		for m := e.start; m <= e.end && len(f.Rows) < cfg.Rows; m++ {
+			f.Rows = append(f.Rows, []string{hhmm(m * 60000), n(count(m))})
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// attacks finds brute force, credential stuffing and spray; attack IPs
+// are marked in seen.
+func (a *analyzer) attacks(seen, expired map[uint64]bool) []Finding {
+	cfg := a.cfg
+	var brute, stuff []*Item[*ipStats]
+	for _, it := range a.ips.Top(-1) {
+		s := it.V
+		fails := it.Count - it.Err
+		if s == nil || fails < 20 || expired[it.Key] {
+			continue
+		}
+		users := s.users.Estimate()
+		if s.s401 < fails/2 {
+			continue
+		}
+		if users >= cfg.Stuffing {
+			stuff = append(stuff, it)
+			seen[it.Key] = true
+			continue
+		}
+		mins := float64(s.last-s.first)/60000 + 1
+		if fails >= int64(cfg.BruteForce) && users <= 3 && s.succ*20 <= fails && float64(fails)/mins >= 2 {
+			brute = append(brute, it)
+			seen[it.Key] = true
+		}
+	}
+	var out []Finding
+	ipRows := func(items []*Item[*ipStats]) Finding {
+		f := Finding{Columns: []string{"source", "failures", "user names", "successes", "main path", "first (UTC)", "last (UTC)"}}
+		for i, it := range items {
+			s := it.V
+			if i == 0 || s.first < f.From.UnixMilli() {
+				f.From = ms(s.first)
+			}
+			if s.last > f.To.UnixMilli() {
+				f.To = ms(s.last)
+			}
+			f.Count += it.Count - it.Err
+			f.Sources = append(f.Sources, it.Label)
+			if len(f.Rows) < cfg.Rows {
+				f.Rows = append(f.Rows, []string{it.Label, n(it.Count - it.Err), strconv.Itoa(s.users.Estimate()), n(s.succ), s.topPath, hhmm(s.first), hhmm(s.last)})
+			}
+		}
+		return f
+	}
+	if len(brute) > 0 {
+		f := ipRows(brute)
+		f.Cause, f.Confidence, f.Key = catalog.AttackBruteForce, 0.85, "brute"
+		f.Title = fmt.Sprintf("%d source(s) tried passwords again and again: %d failures, few or no successes", len(brute), f.Count)
+		out = append(out, f)
+	}
+	if len(stuff) > 0 {
+		f := ipRows(stuff)
+		f.Cause, f.Confidence, f.Key = catalog.AttackCredentialStuffing, 0.85, "stuffing"
+		f.Title = fmt.Sprintf("%d source(s) tried many different user names: %d failures", len(stuff), f.Count)
+		out = append(out, f)
+	}
+	// Spray: one path, many sources, a few failures each, no successes.
+	for _, p := range a.paths.Top(-1) {
+		ps := p.V
+		fails := p.Count - p.Err
+		if ps == nil || ps.static || fails < int64(2*cfg.SpraySources) {
+			continue
+		}
+		nips := ps.ips.Estimate()
+		if nips < cfg.SpraySources || float64(fails)/float64(nips) > 5 || !ps.login {
+			continue
+		}
+		var srcs []*Item[*ipStats]
+		for _, it := range a.ips.Top(-1) {
+			s := it.V
+			if s != nil && s.topPathHash == p.Key && s.succ == 0 && it.Count <= 10 && s.s401*2 > it.Count && !seen[it.Key] {
+				srcs = append(srcs, it)
+			}
+		}
+		if len(srcs) < cfg.SpraySources {
+			continue
+		}
+		f := Finding{Cause: catalog.AttackSpray, Confidence: 0.75, From: ms(ps.first), To: ms(ps.last), Count: fails, Key: "spray " + p.Label,
+			Title:   fmt.Sprintf("about %d sources failed on %s a few times each (%d failures, about %d user names)", nips, p.Label, fails, ps.users.Estimate()),
+			Columns: []string{"source", "failures", "user", "first (UTC)"}}
+		for _, it := range srcs {
+			seen[it.Key] = true
+			f.Sources = append(f.Sources, it.Label)
+			if len(f.Rows) < cfg.Rows {
+				f.Rows = append(f.Rows, []string{it.Label, n(it.Count), it.V.lastUser, hhmm(it.V.first)})
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// expiredFindings reports token.expired and marks the clients' addresses
+// in ips.
+func (a *analyzer) expiredFindings(ips map[uint64]bool) []Finding {
+	var list []*expiredClient
+	for _, e := range a.expired {
+		s := &a.clients[e.slot]
+		if s.key != e.key || s.failsSince < uint32(a.cfg.ExpiredFailures) {
+			continue
+		}
+		list = append(list, e)
+		ips[e.ipKey] = true
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].fails != list[j].fails {
+			return list[i].fails > list[j].fails
+		}
+		return list[i].ip < list[j].ip
+	})
+	f := Finding{Cause: catalog.TokenExpired, Confidence: 0.7, Key: "expired",
+		Columns: []string{"client", "user agent", "user", "successes", "last success (UTC)", "failing since (UTC)", "failures since"}}
+	for i, e := range list {
+		if i == 0 || e.firstAt < f.From.UnixMilli() {
+			f.From = ms(e.firstAt)
+		}
+		if e.lastAt > f.To.UnixMilli() {
+			f.To = ms(e.lastAt)
+		}
+		f.Count += int64(e.fails)
+		if len(f.Rows) < a.cfg.Rows {
+			f.Rows = append(f.Rows, []string{e.ip, e.ua, e.user, strconv.Itoa(int(e.succ)), hhmm(e.lastSuccess), hhmm(e.firstAt), strconv.Itoa(int(e.fails))})
+		}
+	}
+	f.Title = fmt.Sprintf("%d client(s) had successes, then only failures to the end of the log: a token or session ran out and was never refreshed", len(list))
+	return []Finding{f}
+}
+
+func (a *analyzer) staticFinding() []Finding {
+	if a.static401 < 10 {
+		return nil
+	}
+	f := Finding{Cause: catalog.ServerAuthScope, Confidence: 0.7, Count: a.static401, Key: "static",
+		From: ms(a.first), To: ms(a.last),
+		Title:   fmt.Sprintf("%d 401s on static assets (stylesheets, scripts, images): protection covers files that are usually public", a.static401),
+		Columns: []string{"asset", "401s"}}
+	for _, it := range a.static.Top(a.cfg.Rows) {
+		f.Rows = append(f.Rows, []string{it.Label, n(it.Count)})
+	}
+	return []Finding{f}
+}
+
+func (a *analyzer) crawlerFinding() []Finding {
+	if a.crawl401 < 5 {
+		return nil
+	}
+	f := Finding{Cause: catalog.ServerAuthScope, Confidence: 0.6, Count: a.crawl401, Key: "crawlers",
+		Title:   fmt.Sprintf("search crawlers got %d 401s: pages that keep answering 401 to crawlers drop out of search indexes", a.crawl401),
+		Columns: []string{"crawler", "URL", "401s", "first (UTC)", "last (UTC)"}}
+	for i, it := range a.crawl.Top(a.cfg.Rows) {
+		c := it.V
+		if i == 0 || c.first < f.From.UnixMilli() {
+			f.From = ms(c.first)
+		}
+		if c.last > f.To.UnixMilli() {
+			f.To = ms(c.last)
+		}
+		f.Rows = append(f.Rows, []string{c.bot, c.path, n(it.Count), hhmm(c.first), hhmm(c.last)})
+	}
+	return []Finding{f}
+}
+
+// lockoutFinding groups minutes with lockout answers (429, IIS
+// 401.501/401.502) into waves.
+func (a *analyzer) lockoutFinding() []Finding {
+	if a.lines == 0 {
+		return nil
+	}
+	type wave struct{ start, end, total int64 }
+	var waves []*wave
+	var cur *wave
+	var total int64
+	for m := a.first / 60000; m <= a.last/60000; m++ {
+		st := a.minutes[m]
+		if st == nil || st.lockout < 5 {
+			continue
+		}
+		if cur == nil || m-cur.end > 2 {
+			cur = &wave{start: m}
+			waves = append(waves, cur)
+		}
+		cur.end = m
+		cur.total += st.lockout
+		total += st.lockout
+	}
+	if len(waves) == 0 {
+		return nil
+	}
+	f := Finding{Cause: catalog.RatelimitLockout, Confidence: 0.75, Count: total, Key: "lockout",
+		From: ms(waves[0].start * 60000), To: ms((waves[len(waves)-1].end+1)*60000 - 1),
+		Title:   fmt.Sprintf("%d lockout wave(s): %d rate-limit or lockout answers (429, IIS 401.501/502); waiting or a lower retry rate fixes them", len(waves), total),
+		Columns: []string{"wave start (UTC)", "end (UTC)", "lockouts"}}
+	for _, w := range waves {
+		if len(f.Rows) < a.cfg.Rows {
+			f.Rows = append(f.Rows, []string{hhmm(w.start * 60000), hhmm(w.end*60000 + 59999), n(w.total)})
+		}
+	}
+	for _, it := range a.lockIPs.Top(5) {
+		f.Rows = append(f.Rows, []string{"source " + it.Label, "", n(it.Count)})
+	}
+	return []Finding{f}
+}
+
+// subStatusFindings maps IIS 401 sub-statuses to causes.
+func (a *analyzer) subStatusFindings() []Finding {
+	causes := []struct {
+		id    catalog.ID
+		subs  []int
+		words string
+	}{
+		{catalog.CredentialsRejected, []int{1}, "401.1 logon failed: the credentials were refused"},
+		{catalog.ChallengeUnsupported, []int{2}, "401.2 the client offered no scheme the server allows (server configuration)"},
+		{catalog.ServerAcl, []int{3}, "401.3 the file system ACL refused the authenticated user"},
+		{catalog.StatusNotAuth, []int{4, 5}, "401.4/401.5 an authorization filter or ISAPI/CGI application refused the request"},
+		{catalog.IpDenied, []int{503, 504}, "401.503/401.504 the client's IP address or host name is denied"},
+	}
+	var out []Finding
+	for _, c := range causes {
+		var total int64
+		var rows [][]string
+		for _, s := range c.subs {
+			if v := a.sub[s]; v > 0 {
+				total += v
+				rows = append(rows, []string{"401." + strconv.Itoa(s), n(v)})
+			}
+		}
+		if total == 0 {
+			continue
+		}
+		out = append(out, Finding{Cause: c.id, Confidence: 0.9, Count: total, From: ms(a.first), To: ms(a.last),
+			Key: "iis " + string(c.id), Title: fmt.Sprintf("IIS %s (%d responses)", c.words, total),
+			Columns: []string{"sub-status", "responses"}, Rows: rows})
+	}
+	return out
+}
+
+func (a *analyzer) tables() []Table {
+	rows := a.cfg.Rows
+	var out []Table
+	t := Table{Title: "paths with the most 401s", Columns: []string{"path", "401s", "sources", "user names"}}
+	for _, it := range a.paths.Top(rows) {
+		t.Rows = append(t.Rows, []string{it.Label, n(it.Count), strconv.Itoa(it.V.ips.Estimate()), strconv.Itoa(it.V.users.Estimate())})
+	}
+	out = append(out, t)
+	t = Table{Title: "sources with the most failures", Columns: []string{"source", "failures", "401", "403", "429", "successes"}}
+	for _, it := range a.ips.Top(rows) {
+		t.Rows = append(t.Rows, []string{it.Label, n(it.Count), n(it.V.s401), n(it.V.s403), n(it.V.s429), n(it.V.succ)})
+	}
+	out = append(out, t)
+	t = Table{Title: "user names with the most 401s", Columns: []string{"user", "401s", "sources"}}
+	for _, it := range a.users.Top(rows) {
+		t.Rows = append(t.Rows, []string{it.Label, n(it.Count), strconv.Itoa(it.V.ips.Estimate())})
+	}
+	out = append(out, t)
+	t = Table{Title: "user agents with the most 401s", Columns: []string{"user agent", "401s"}}
+	for _, it := range a.agents.Top(rows) {
+		t.Rows = append(t.Rows, []string{it.Label, n(it.Count)})
+	}
+	out = append(out, t)
+	return out
+}

@@ -1,0 +1,513 @@
+package analysis
+
+import (
+	"time"
+)
+
+// Config tunes the analysis; the zero value takes the defaults.
+type Config struct {
+	// ChallengeWindow is how soon a success must follow a 401 from the
+	// same client for the 401 to count as a challenge round trip
+	// (noise.challenge). Default 5s.
+	ChallengeWindow time.Duration
+	// Rows is how many evidence rows a finding or table shows. Default 10.
+	Rows int
+	// ClientSlots bounds the per-client table (IP + user agent). Default
+	// 1<<18; memory is about 48 bytes a slot.
+	ClientSlots int
+	// TopK bounds each space-saving table. Default 2048.
+	TopK int
+	// BruteForce is the least failures from one source for
+	// attack.brute-force. Default 30.
+	BruteForce int
+	// Stuffing is the least distinct user names from one source for
+	// attack.credential-stuffing. Default 10.
+	Stuffing int
+	// SpraySources is the least distinct sources on one path for
+	// attack.spray. Default 25.
+	SpraySources int
+	// SpikeMin is the least 401s in a minute to call it a spike.
+	// Default 20.
+	SpikeMin int
+	// SpikeFactor is how many times the rolling baseline a minute must
+	// reach. Default 5.
+	SpikeFactor float64
+	// ExpiredFailures is the least consecutive failures after successes
+	// for token.expired. Default 5.
+	ExpiredFailures int
+}
+
+func (c Config) withDefaults() Config {
+	if c.ChallengeWindow <= 0 {
+		c.ChallengeWindow = 5 * time.Second
+	}
+	if c.Rows <= 0 {
+		c.Rows = 10
+	}
+	if c.ClientSlots <= 0 {
+		c.ClientSlots = 1 << 18
+	}
+	if c.TopK <= 0 {
+		c.TopK = 2048
+	}
+	if c.BruteForce <= 0 {
+		c.BruteForce = 30
+	}
+	if c.Stuffing <= 0 {
+		c.Stuffing = 10
+	}
+	if c.SpraySources <= 0 {
+		c.SpraySources = 25
+	}
+	if c.SpikeMin <= 0 {
+		c.SpikeMin = 20
+	}
+	if c.SpikeFactor <= 0 {
+		c.SpikeFactor = 5
+	}
+	if c.ExpiredFailures <= 0 {
+		c.ExpiredFailures = 5
+	}
+	return c
+}
+
+// clientSlot is the per-client state, in a fixed table indexed by hash;
+// a client that collides with another replaces it (bounded memory).
+type clientSlot struct {
+	key         uint64
+	lastSuccess int64
+	firstFail   int64 // first failure since the last success
+	succ        uint32
+	failsSince  uint32
+	pending     uint64 // sequence number of an unresolved 401, 0 if none
+	pendingT    int64
+	pendingPath uint64
+}
+
+// pendingFail is a 401 waiting to learn whether a success follows.
+type pendingFail struct {
+	seq  uint64
+	ev   event
+	slot uint32
+	done bool
+}
+
+// ipStats is the per-source state of the failing-IP table.
+type ipStats struct {
+	first, last int64
+	succ        int64
+	users       Distinct
+	paths       Distinct
+	login       int64
+	s401, s403  int64
+	s429        int64
+	lastUser    string
+	topPath     string // majority vote (Boyer-Moore) over failing paths
+	topPathHash uint64
+	votes       int64
+	ua          string
+}
+
+type pathStats struct {
+	first, last int64
+	ips         Distinct
+	users       Distinct
+	login       bool
+	static      bool
+}
+
+type userStats struct {
+	ips         Distinct
+	first, last int64
+}
+
+type crawlerStats struct {
+	bot, path   string
+	first, last int64
+}
+
+// expiredClient is a client that had successes and then only failures.
+type expiredClient struct {
+	slot                 uint32
+	key, ipKey           uint64
+	ip, ua, user, path   string
+	lastSuccess, firstAt int64
+	lastAt               int64
+	succ                 uint32
+	fails                uint32
+}
+
+// minuteState is the timeline of one minute.
+type minuteState struct {
+	minuteCounts
+	f401, f403, f407, f429, noise int64
+	lockout                       int64
+	ips                           Distinct // sources of 401s
+	heavy                         [8]heavyIP
+}
+
+// heavyIP is one of a minute's heaviest 401 sources (space-saving over
+// eight slots), so spikes can discount attack sources afterwards.
+type heavyIP struct {
+	ip uint64
+	n  int64
+}
+
+func (m *minuteState) addHeavy(ip uint64) {
+	low := 0
+	for i := range m.heavy {
+		h := &m.heavy[i]
+		if h.ip == ip && h.n > 0 {
+			h.n++
+			return
+		}
+		if h.n < m.heavy[low].n {
+			low = i
+		}
+	}
+	m.heavy[low] = heavyIP{ip: ip, n: m.heavy[low].n + 1}
+}
+
+type badExample struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Text string `json:"text"`
+	Err  string `json:"error"`
+}
+
+// analyzer consumes events in time order; not safe for concurrent use.
+type analyzer struct {
+	cfg    Config
+	window int64
+
+	files     map[string]int // lines seen per file
+	fileOrder []string
+	lines     int64
+	bytes     int64
+	bad       int64
+	examples  []badExample
+	first     int64
+	last      int64 // latest event time seen
+
+	clients []clientSlot
+	mask    uint64
+	queue   []pendingFail // FIFO of unresolved 401s
+	qhead   int
+	seq     uint64
+
+	minutes  map[int64]*minuteState
+	status   map[int]int64 // confirmed failures by status
+	sub      map[int]int64 // IIS 401 sub-statuses
+	noise    int64
+	requests int64
+
+	ips       *TopK[*ipStats]
+	paths     *TopK[*pathStats]
+	users     *TopK[*userStats]
+	agents    *TopK[struct{}]
+	crawl     *TopK[*crawlerStats]
+	static    *TopK[struct{}]
+	lockIPs   *TopK[struct{}]
+	static401 int64
+	crawl401  int64
+	expired   map[uint64]*expiredClient
+}
+
+func newAnalyzer(cfg Config) *analyzer {
+	cfg = cfg.withDefaults()
+	n := 1
+	for n < cfg.ClientSlots {
+		n <<= 1
+	}
+	return &analyzer{
+		cfg:     cfg,
+		window:  cfg.ChallengeWindow.Milliseconds(),
+		files:   map[string]int{},
+		clients: make([]clientSlot, n),
+		mask:    uint64(n - 1),
+		minutes: map[int64]*minuteState{},
+		status:  map[int]int64{},
+		sub:     map[int]int64{},
+		ips:     NewTopK[*ipStats](cfg.TopK),
+		paths:   NewTopK[*pathStats](cfg.TopK),
+		users:   NewTopK[*userStats](cfg.TopK),
+		agents:  NewTopK[struct{}](cfg.TopK / 4),
+		crawl:   NewTopK[*crawlerStats](cfg.TopK / 4),
+		static:  NewTopK[struct{}](cfg.TopK / 4),
+		lockIPs: NewTopK[struct{}](cfg.TopK / 4),
+		expired: map[uint64]*expiredClient{},
+	}
+}
+
+// chunk takes a chunk's order-free counts and malformed-line examples.
+func (a *analyzer) chunk(file string, res *chunkResult) {
+	base, seen := a.files[file]
+	if !seen {
+		a.fileOrder = append(a.fileOrder, file)
+	}
+	a.files[file] = base + res.all
+	a.lines += int64(res.lines)
+	a.bytes += res.bytes
+	a.bad += int64(res.bad)
+	for _, b := range res.examples {
+		if len(a.examples) < 10 {
+			a.examples = append(a.examples, badExample{File: file, Line: base + b.line, Text: b.text, Err: b.err})
+		}
+	}
+	for m, c := range res.minutes {
+		ms := a.minute(m)
+		ms.total += c.total
+		ms.ok += c.ok
+		ms.redirect += c.redirect
+		ms.clientErr += c.clientErr
+		ms.serverErr += c.serverErr
+		a.requests += c.total
+	}
+}
+
+func (a *analyzer) minute(m int64) *minuteState {
+	ms := a.minutes[m]
+	if ms == nil {
+		ms = &minuteState{}
+		a.minutes[m] = ms
+	}
+	return ms
+}
+
+func (a *analyzer) slot(key uint64) (uint32, *clientSlot) {
+	i := uint32(key & a.mask)
+	s := &a.clients[i]
+	if s.key != key {
+		*s = clientSlot{key: key}
+	}
+	return i, s
+}
+
+// event takes the next event in time order.
+func (a *analyzer) event(ev *event) {
+	t := ev.t
+	if t == 0 {
+		t = a.last
+		ev.t = t
+	}
+	if a.first == 0 || t < a.first {
+		a.first = t
+	}
+	if t > a.last {
+		a.last = t
+	}
+	a.expire(a.last)
+	idx, s := a.slot(ev.client)
+	switch {
+	case ev.status < 400:
+		if ev.status >= 200 {
+			if s.pending != 0 && t-s.pendingT <= a.window && s.pendingPath == ev.path {
+				a.resolveNoise(s.pending)
+			}
+			s.pending = 0
+			if s.failsSince > 0 {
+				delete(a.expired, s.key)
+			}
+			s.succ++
+			s.lastSuccess = t
+			s.failsSince = 0
+			if st := a.ips.Get(ev.ip); st != nil {
+				st.V.succ++
+			}
+		}
+	case ev.fail == nil:
+	case ev.status == 401 || ev.status == 407:
+		a.seq++
+		a.queue = append(a.queue, pendingFail{seq: a.seq, ev: *ev, slot: idx})
+		s.pending, s.pendingT, s.pendingPath = a.seq, t, ev.path
+		if len(a.queue)-a.qhead > 1<<20 { // bound the queue: confirm early
+			a.flush(1 << 19)
+		}
+	default:
+		a.confirm(ev, idx)
+	}
+}
+
+// expire confirms pending 401s whose window has passed by now.
+func (a *analyzer) expire(now int64) {
+	for a.qhead < len(a.queue) {
+		p := &a.queue[a.qhead]
+		if p.ev.t+a.window >= now {
+			break
+		}
+		if !p.done {
+			p.done = true
+			a.confirm(&p.ev, p.slot)
+			if s := &a.clients[p.slot]; s.pending == p.seq {
+				s.pending = 0
+			}
+		}
+		p.ev = event{}
+		a.qhead++
+	}
+	a.compact()
+}
+
+// flush confirms the oldest pending 401s until at most keep remain.
+func (a *analyzer) flush(keep int) {
+	for len(a.queue)-a.qhead > keep {
+		p := &a.queue[a.qhead]
+		if !p.done {
+			p.done = true
+			a.confirm(&p.ev, p.slot)
+			if s := &a.clients[p.slot]; s.pending == p.seq {
+				s.pending = 0
+			}
+		}
+		p.ev = event{}
+		a.qhead++
+	}
+	a.compact()
+}
+
+func (a *analyzer) compact() {
+	if a.qhead > 4096 && a.qhead*2 > len(a.queue) {
+		n := copy(a.queue, a.queue[a.qhead:])
+		clear(a.queue[n:])
+		a.queue = a.queue[:n]
+		a.qhead = 0
+	}
+}
+
+// resolveNoise marks the pending 401 seq as a challenge round trip.
+func (a *analyzer) resolveNoise(seq uint64) {
+	// The queue is ordered by seq: binary search.
+	lo, hi := a.qhead, len(a.queue)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if a.queue[m].seq < seq {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(a.queue) && a.queue[lo].seq == seq && !a.queue[lo].done {
+		p := &a.queue[lo]
+		p.done = true
+		a.noise++
+		a.minute(p.ev.t/60000).noise++
+	}
+}
+
+// confirm counts a failure that is not a challenge round trip.
+func (a *analyzer) confirm(ev *event, idx uint32) {
+	f := ev.fail
+	t := ev.t
+	st := int(ev.status)
+	a.status[st]++
+	ms := a.minute(t / 60000)
+	switch st {
+	case 401:
+		ms.f401++
+		ms.ips.Add(ev.ip)
+		ms.addHeavy(ev.ip)
+		if ev.sub != 0 {
+			a.sub[int(ev.sub)]++
+		}
+	case 403:
+		ms.f403++
+	case 407:
+		ms.f407++
+	case 429:
+		ms.f429++
+	}
+	lock := st == 429 || st == 401 && (ev.sub == 501 || ev.sub == 502)
+	if lock {
+		ms.lockout++
+		a.lockIPs.Add(ev.ip, 1, func() string { return f.ip })
+	}
+
+	ip := a.ips.Add(ev.ip, 1, func() string { return f.ip })
+	if ip.V == nil {
+		ip.V = &ipStats{first: t, users: NewDistinct(8), paths: NewDistinct(4), ua: f.ua}
+	}
+	is := ip.V
+	is.last = t
+	if f.userHash != 0 {
+		is.users.Add(f.userHash)
+		is.lastUser = f.user
+	}
+	is.paths.Add(f.pathHash)
+	if f.login {
+		is.login++
+	}
+	switch st {
+	case 401, 407:
+		is.s401++
+	case 403:
+		is.s403++
+	case 429:
+		is.s429++
+	}
+	if is.votes == 0 {
+		is.topPath, is.topPathHash, is.votes = f.path, f.pathHash, 1
+	} else if is.topPathHash == f.pathHash {
+		is.votes++
+	} else {
+		is.votes--
+	}
+
+	if st == 401 || st == 407 {
+		p := a.paths.Add(f.pathHash, 1, func() string { return f.path })
+		if p.V == nil {
+			p.V = &pathStats{first: t, ips: NewDistinct(16), users: NewDistinct(8), login: f.login, static: f.static}
+		}
+		p.V.last = t
+		p.V.ips.Add(ev.ip)
+		if f.userHash != 0 {
+			p.V.users.Add(f.userHash)
+		}
+		if f.userHash != 0 {
+			u := a.users.Add(f.userHash, 1, func() string { return f.user })
+			if u.V == nil {
+				u.V = &userStats{first: t, ips: NewDistinct(4)}
+			}
+			u.V.last = t
+			u.V.ips.Add(ev.ip)
+		}
+		if f.ua != "" {
+			a.agents.Add(hashString(f.ua), 1, func() string { return f.ua })
+		}
+		if f.static {
+			a.static401++
+			a.static.Add(f.pathHash, 1, func() string { return f.path })
+		}
+		if f.crawler != "" {
+			a.crawl401++
+			key := f.pathHash ^ hashString(f.crawler)
+			c := a.crawl.Add(key, 1, func() string { return f.crawler + " " + f.path })
+			if c.V == nil {
+				c.V = &crawlerStats{bot: f.crawler, path: f.path, first: t}
+			}
+			c.V.last = t
+		}
+	}
+
+	// token.expired: a client whose successes stopped and failures go on.
+	s := &a.clients[idx]
+	if s.key != ev.client {
+		return
+	}
+	if s.failsSince == 0 {
+		s.firstFail = t
+	}
+	s.failsSince++
+	if s.succ >= 2 && (st == 401 || st == 403) && int(s.failsSince) >= a.cfg.ExpiredFailures {
+		e := a.expired[s.key]
+		if e == nil {
+			if len(a.expired) >= 10000 {
+				return
+			}
+			e = &expiredClient{slot: idx, key: s.key, ipKey: ev.ip, ip: f.ip, ua: f.ua, user: f.user, path: f.path,
+				lastSuccess: s.lastSuccess, firstAt: s.firstFail, succ: s.succ}
+			a.expired[s.key] = e
+		}
+		e.lastAt = t
+		e.fails = s.failsSince
+	}
+}

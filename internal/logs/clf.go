@@ -1,0 +1,135 @@
+package logs
+
+import "fmt"
+
+// clfParser parses the NCSA common and combined formats as Apache and
+// nginx write them:
+//
+//	host ident user [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 401 381 "referer" "agent"
+//
+// Referer and user agent are optional (common format); fields after them
+// (nginx's combined plus extras) are ignored. A quoted field may hold
+// backslash escapes. The last parsed time stamp is cached, since
+// neighbouring lines share it.
+type clfParser struct {
+	lastStamp [26]byte
+	lastTime  int64
+}
+
+func (p *clfParser) Parse(line []byte, r *Record) error {
+	r.Reset()
+	i := indexByte(line, ' ')
+	if i <= 0 {
+		return fmt.Errorf("%w: no client address", ErrSyntax)
+	}
+	r.Client = line[:i]
+	rest := line[i+1:]
+	// ident
+	i = indexByte(rest, ' ')
+	if i < 0 {
+		return fmt.Errorf("%w: no ident field", ErrSyntax)
+	}
+	rest = rest[i+1:]
+	// user: up to " [" (a user name may hold a space in nginx logs).
+	j := -1
+	for k := 0; k+1 < len(rest); k++ {
+		if rest[k] == ' ' && rest[k+1] == '[' {
+			j = k
+			break
+		}
+		if rest[k] == '[' && k == 0 {
+			return fmt.Errorf("%w: no user field", ErrSyntax)
+		}
+	}
+	if j < 0 {
+		return fmt.Errorf("%w: no [time] field", ErrSyntax)
+	}
+	r.User = dash(rest[:j])
+	rest = rest[j+2:]
+	end := indexByte(rest, ']')
+	if end < 0 {
+		return fmt.Errorf("%w: unterminated [time]", ErrSyntax)
+	}
+	stamp := rest[:end]
+	if len(stamp) == 26 && string(stamp) == string(p.lastStamp[:]) {
+		r.Time = p.lastTime
+	} else {
+		t, ok := parseCLFTime(stamp)
+		if !ok {
+			return fmt.Errorf("%w: %q", ErrTime, stamp)
+		}
+		copy(p.lastStamp[:], stamp)
+		p.lastTime = t
+		r.Time = t
+	}
+	rest = rest[end+1:]
+	if len(rest) < 2 || rest[0] != ' ' || rest[1] != '"' {
+		return fmt.Errorf("%w: no quoted request", ErrSyntax)
+	}
+	req, after, ok := quoted(rest[2:])
+	if !ok {
+		return fmt.Errorf("%w: unterminated request", ErrSyntax)
+	}
+	setRequest(req, r)
+	rest = after
+	if len(rest) < 4 || rest[0] != ' ' {
+		return fmt.Errorf("%w: no status", ErrSyntax)
+	}
+	st, ok := atoiStatus(rest[1:4])
+	if !ok || (len(rest) > 4 && rest[4] != ' ') {
+		return fmt.Errorf("%w: %q", ErrStatus, clip(rest[1:], 8))
+	}
+	r.Status = st
+	rest = rest[4:]
+	if len(rest) == 0 {
+		return nil
+	}
+	rest = rest[1:]
+	i = indexByte(rest, ' ')
+	if i < 0 {
+		r.Bytes = atoi64(rest)
+		return nil
+	}
+	r.Bytes = atoi64(rest[:i])
+	rest = rest[i+1:]
+	if len(rest) == 0 || rest[0] != '"' {
+		return nil
+	}
+	ref, after, ok := quoted(rest[1:])
+	if !ok {
+		return fmt.Errorf("%w: unterminated referer", ErrSyntax)
+	}
+	r.Referer = dash(ref)
+	rest = after
+	if len(rest) < 2 || rest[0] != ' ' || rest[1] != '"' {
+		return nil
+	}
+	ua, _, ok := quoted(rest[2:])
+	if !ok {
+		return fmt.Errorf("%w: unterminated user agent", ErrSyntax)
+	}
+	r.UserAgent = dash(ua)
+	return nil
+}
+
+// quoted returns the content up to the closing quote of a field whose
+// opening quote was just consumed, skipping backslash escapes, and what
+// follows the closing quote.
+func quoted(b []byte) (field, rest []byte, ok bool) {
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return b[:i], b[i+1:], true
+		}
+	}
+	return nil, nil, false
+}
+
+func clip(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}

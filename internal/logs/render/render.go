@@ -1,0 +1,273 @@
+// Package render writes a log analysis (analysis.Result) as terminal
+// text, JSON, a self-contained HTML report, ban lists and Prometheus
+// metrics. Renderers only render: they do no analysis and no I/O but
+// writing to the writer they are given.
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/logs/analysis"
+)
+
+// JSON writes r as indented JSON.
+func JSON(w io.Writer, r *analysis.Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// Sparkline renders values as a line of eighth blocks scaled to the
+// largest value; zero is a space-like lowest block only when every value
+// is zero.
+func Sparkline(values []int64, width int) string {
+	if len(values) == 0 {
+		return ""
+	}
+	// Fold into width columns by summing.
+	if width > 0 && len(values) > width {
+		folded := make([]int64, width)
+		for i, v := range values {
+			folded[i*width/len(values)] += v
+		}
+		values = folded
+	}
+	var peak int64
+	for _, v := range values {
+		peak = max(peak, v)
+	}
+	blocks := []rune("▁▂▃▄▅▆▇█")
+	var b strings.Builder
+	for _, v := range values {
+		if peak == 0 || v == 0 {
+			b.WriteRune(' ')
+			continue
+		}
+		i := int((v*int64(len(blocks)) - 1) / peak)
+		b.WriteRune(blocks[max(0, min(i, len(blocks)-1))])
+	}
+	return b.String()
+}
+
+// TextOptions tune Text.
+type TextOptions struct {
+	Color bool
+	Width int // sparkline width; default 60
+}
+
+// Text writes the terminal summary: totals, a sparkline of failures, the
+// findings with their evidence and the first fix, and the verdict.
+func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
+	if o.Width <= 0 {
+		o.Width = 60
+	}
+	p := painter(o.Color)
+	var b strings.Builder
+	files := make([]string, len(r.Files))
+	for i, f := range r.Files {
+		files[i] = f.Name
+	}
+	fmt.Fprintf(&b, "%s %s lines from %s", p.bold("why401 logs:"), thousands(r.Lines), strings.Join(files, ", "))
+	if r.Malformed > 0 {
+		fmt.Fprintf(&b, " (%s malformed)", thousands(r.Malformed))
+	}
+	b.WriteString("\n")
+	if !r.From.IsZero() {
+		fmt.Fprintf(&b, "  %s – %s UTC\n", r.From.Format("2006-01-02 15:04:05"), r.To.Format("2006-01-02 15:04:05"))
+	}
+	fmt.Fprintf(&b, "  failures: 401 %s · 403 %s · 407 %s · 429 %s · challenge round trips (not failures) %s\n",
+		thousands(r.Failures[401]), thousands(r.Failures[403]), thousands(r.Failures[407]), thousands(r.Failures[429]), thousands(r.Challenges))
+	if len(r.Timeline) > 0 {
+		vals := make([]int64, len(r.Timeline))
+		for i, bk := range r.Timeline {
+			vals[i] = bk.F401 + bk.F403 + bk.F407 + bk.F429
+		}
+		fmt.Fprintf(&b, "  failures per %s: %s│%s│%s\n", stepName(r.Step), r.Timeline[0].Start.Format("15:04"), Sparkline(vals, o.Width), r.Timeline[len(r.Timeline)-1].Start.Format("15:04"))
+	}
+	for _, e := range r.BadExamples {
+		fmt.Fprintf(&b, "  %s %s:%d: %s\n", p.dim("malformed"), e.File, e.Line, e.Err)
+	}
+	b.WriteString("\n")
+	for i, f := range r.Findings {
+		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, p.yellow(string(f.Cause)), f.Title)
+		fmt.Fprintf(&b, "   %s – %s UTC\n", f.From.Format("2006-01-02 15:04"), f.To.Format("2006-01-02 15:04"))
+		if len(f.Rows) > 0 {
+			writeRows(&b, "   ", f.Columns, f.Rows)
+		}
+		if c, ok := catalog.Lookup(f.Cause); ok {
+			if fixes := c.Fixes[catalog.SiteOwner]; len(fixes) > 0 {
+				fmt.Fprintf(&b, "   %s %s\n", p.green("fix:"), fixes[0].Text)
+			}
+		}
+		b.WriteString("\n")
+	}
+	if len(r.BanList) > 0 {
+		fmt.Fprintf(&b, "%d attacking source(s); --ban-list prints them for a deny list.\n", len(r.BanList))
+	}
+	switch r.Verdict {
+	case "ok":
+		fmt.Fprintf(&b, "%s no failure pattern found\n", p.green("verdict: ok:"))
+	default:
+		n := 0
+		for _, f := range r.Findings {
+			if f.Cause != catalog.NoiseChallenge {
+				n++
+			}
+		}
+		fmt.Fprintf(&b, "%s %d finding(s)\n", p.red("verdict: findings:"), n)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func stepName(step int) string {
+	switch {
+	case step == 1:
+		return "minute"
+	case step%1440 == 0:
+		return fmt.Sprintf("%d day(s)", step/1440)
+	case step%60 == 0:
+		return fmt.Sprintf("%dh", step/60)
+	}
+	return fmt.Sprintf("%d min", step)
+}
+
+func writeRows(b *strings.Builder, indent string, cols []string, rows [][]string) {
+	widths := make([]int, len(cols))
+	for i, c := range cols {
+		widths[i] = runeLen(c)
+	}
+	clipped := make([][]string, len(rows))
+	for i, r := range rows {
+		clipped[i] = make([]string, len(r))
+		for j, c := range r {
+			c = clipRunes(c, 48)
+			clipped[i][j] = c
+			if j < len(widths) {
+				widths[j] = max(widths[j], runeLen(c))
+			}
+		}
+	}
+	line := func(cells []string) {
+		b.WriteString(indent)
+		for j, c := range cells {
+			if j > 0 {
+				b.WriteString("  ")
+			}
+			b.WriteString(c)
+			if j < len(cells)-1 && j < len(widths) {
+				b.WriteString(strings.Repeat(" ", widths[j]-runeLen(c)))
+			}
+		}
+		b.WriteString("\n")
+	}
+	line(cols)
+	for _, r := range clipped {
+		line(r)
+	}
+}
+
+func runeLen(s string) int { return len([]rune(s)) }
+
+func clipRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// thousands formats n with thin separators: 1,234,567.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+type painter bool
+
+func (p painter) wrap(code, s string) string {
+	if !p {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+func (p painter) bold(s string) string   { return p.wrap("1", s) }
+func (p painter) red(s string) string    { return p.wrap("31", s) }
+func (p painter) green(s string) string  { return p.wrap("32", s) }
+func (p painter) yellow(s string) string { return p.wrap("33", s) }
+func (p painter) dim(s string) string    { return p.wrap("2", s) }
+
+// BanFormats are the --ban-list formats.
+var BanFormats = []string{"plain", "nginx", "fail2ban", "apache"}
+
+// BanList writes the attack sources of r in format: plain (one address a
+// line), nginx ("deny ADDR;"), apache ("Require not ip ADDR") or fail2ban
+// (lines "ADDR why401 CAUSE", for a fail2ban filter with
+// failregex = ^<HOST> why401 ). Sources that are not IP addresses are
+// skipped in the nginx and apache forms.
+func BanList(w io.Writer, r *analysis.Result, format string, now time.Time) error {
+	cause := map[string]string{}
+	for _, f := range r.Findings {
+		for _, s := range f.Sources {
+			if _, ok := cause[s]; !ok {
+				cause[s] = string(f.Cause)
+			}
+		}
+	}
+	srcs := append([]string(nil), r.BanList...)
+	sort.Strings(srcs)
+	var b strings.Builder
+	switch format {
+	case "", "plain":
+		for _, s := range srcs {
+			fmt.Fprintln(&b, s)
+		}
+	case "nginx":
+		fmt.Fprintf(&b, "# why401 logs: attack sources, %s\n", now.UTC().Format(time.RFC3339))
+		for _, s := range srcs {
+			if isAddr(s) {
+				fmt.Fprintf(&b, "deny %s; # %s\n", s, cause[s])
+			}
+		}
+	case "apache":
+		fmt.Fprintf(&b, "# why401 logs: attack sources, %s\n<RequireAll>\n    Require all granted\n", now.UTC().Format(time.RFC3339))
+		for _, s := range srcs {
+			if isAddr(s) {
+				fmt.Fprintf(&b, "    Require not ip %s\n", s)
+			}
+		}
+		b.WriteString("</RequireAll>\n")
+	case "fail2ban":
+		for _, s := range srcs {
+			fmt.Fprintf(&b, "%s %s why401 %s\n", now.UTC().Format("2006-01-02 15:04:05"), s, cause[s])
+		}
+	default:
+		return fmt.Errorf("unknown ban list format %q (want %s)", format, strings.Join(BanFormats, ", "))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// isAddr reports whether s is an IPv4 or IPv6 address, so nothing else
+// lands in a server configuration.
+func isAddr(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
+}
