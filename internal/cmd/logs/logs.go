@@ -324,7 +324,7 @@ func ProgressLine(read, total int64, elapsed time.Duration) string {
 	filled := int(frac * width)
 	eta := "?"
 	if rate > 0 {
-		eta = (time.Duration(float64(total-read)/rate*float64(time.Second))).Round(time.Second).String()
+		eta = (time.Duration(float64(total-read) / rate * float64(time.Second))).Round(time.Second).String()
 	}
 	return fmt.Sprintf("[%s%s] %3.0f%%  %s of %s  %s/s  ETA %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
 		frac*100, size(float64(read)), size(float64(total)), size(rate), eta)
