@@ -35,28 +35,9 @@ func stepLine(s *harflow.Step) string {
 	return out
 }
 
-// refused reports whether a step is where a browser flow broke for an
-// authentication reason: a 401/403/407, or a request to a protected page
-// sent back to a login page after someone logged in.
-func refused(f *harflow.Flow, i int) bool {
-	s := &f.Steps[i]
-	if s.Entry.ResourceType == "preflight" {
-		return false
-	}
-	if s.Failed && s.Entry.Exchange.Response != nil {
-		return true
-	}
-	loc := s.Location()
-	if loc == nil || s.URL == nil || harflow.LoginPath(s.URL.Path) || !harflow.LoginPath(loc.Path) {
-		return false
-	}
-	for j := 0; j < i; j++ {
-		if f.Steps[j].IsLogin() {
-			return true
-		}
-	}
-	return false
-}
+// refused reports whether step i of f is where the flow broke for an
+// authentication reason.
+func refused(f *harflow.Flow, i int) bool { return f.Refused(i) }
 
 // sameOrigin compares scheme, host and port.
 func sameOrigin(a, b *url.URL) bool {

@@ -321,3 +321,41 @@ func SessionName(n string) bool {
 	}
 	return false
 }
+
+// Refused reports whether step i is where the flow broke for an
+// authentication reason: a 401, 403 or 407 answer (not a preflight), or a
+// protected page sent back to a login page after a login happened.
+func (f *Flow) Refused(i int) bool {
+	s := &f.Steps[i]
+	if s.Entry.ResourceType == "preflight" {
+		return false
+	}
+	if s.Failed && s.Entry.Exchange.Response != nil {
+		return true
+	}
+	loc := s.Location()
+	if loc == nil || s.URL == nil || LoginPath(s.URL.Path) || !LoginPath(loc.Path) {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		if f.Steps[j].IsLogin() {
+			return true
+		}
+	}
+	return false
+}
+
+// Breaking returns the index of the step where the flow first broke: a
+// refused preflight or a refused request (see Refused), or -1.
+func (f *Flow) Breaking() int {
+	for i := range f.Steps {
+		s := &f.Steps[i]
+		if s.Entry.ResourceType == "preflight" && s.Failed && s.Entry.Exchange.Response != nil {
+			return i
+		}
+		if f.Refused(i) {
+			return i
+		}
+	}
+	return -1
+}

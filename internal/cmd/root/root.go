@@ -16,7 +16,9 @@ import (
 	causescmd "github.com/why401/why401/internal/cmd/causes"
 	challengecmd "github.com/why401/why401/internal/cmd/challenge"
 	checkcmd "github.com/why401/why401/internal/cmd/check"
+	curlcmd "github.com/why401/why401/internal/cmd/curl"
 	democmd "github.com/why401/why401/internal/cmd/demo"
+	harcmd "github.com/why401/why401/internal/cmd/har"
 	jwtcmd "github.com/why401/why401/internal/cmd/jwt"
 	labcmd "github.com/why401/why401/internal/cmd/lab"
 	logscmd "github.com/why401/why401/internal/cmd/logs"
@@ -52,6 +54,8 @@ input; 3 the target could not be reached at all.`,
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &cli.FlagError{Err: err} })
 	cmd.AddCommand(
 		probecmd.NewCmdProbe(f, nil),
+		curlcmd.NewCmdCurl(f, nil),
+		harcmd.NewCmdHar(f, nil),
 		challengecmd.NewCmdChallenge(f, nil),
 		jwtcmd.NewCmdJWT(f, nil),
 		causescmd.NewCmdCauses(f, nil),

@@ -1,0 +1,322 @@
+package har
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/why401/why401/internal/cookie"
+	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/harflow"
+	"github.com/why401/why401/internal/redact"
+	"github.com/why401/why401/internal/report"
+)
+
+// Report is what `why401 har` prints.
+type Report struct {
+	Source  string `json:"source"`
+	Browser string `json:"browser,omitempty"`
+	Verdict string `json:"verdict"` // report.OK or report.Fail
+	Summary string `json:"summary"`
+	Entries int    `json:"entries"`
+	// BreakingPoint is the 1-based number of the entry where the flow
+	// broke, 0 when none did.
+	BreakingPoint int                 `json:"breaking_point"`
+	Timeline      []Step              `json:"timeline"`
+	Findings      []diagnosis.Finding `json:"findings"`
+	// Sanitized is set for an export without cookies and Authorization;
+	// CannotConclude then lists what the diagnosis cannot see, and
+	// HowToExport how to get a full export.
+	Sanitized      bool     `json:"sanitized,omitempty"`
+	SanitizedWhy   string   `json:"sanitized_why,omitempty"`
+	CannotConclude []string `json:"cannot_conclude,omitempty"`
+	HowToExport    string   `json:"how_to_export,omitempty"`
+	Notes          []string `json:"notes,omitempty"`
+	// Replay is the probe's report on the breaking request sent again
+	// (--replay only).
+	Replay *report.Report `json:"replay,omitempty"`
+
+	breakingIndex int
+}
+
+// Step is one line of the timeline.
+type Step struct {
+	N        int      `json:"n"`      // 1-based entry number in the file
+	Offset   string   `json:"offset"` // time since the first entry, "+1.250s"
+	Type     string   `json:"type,omitempty"`
+	Method   string   `json:"method"`
+	URL      string   `json:"url"`
+	Status   int      `json:"status,omitempty"`
+	Error    string   `json:"error,omitempty"`
+	Marks    []string `json:"marks,omitempty"` // what happened to credentials here
+	Breaking bool     `json:"breaking,omitempty"`
+	// Hidden counts uninteresting entries left out before this one.
+	Hidden int `json:"hidden,omitempty"`
+}
+
+// maxTimeline bounds the timeline's length.
+const maxTimeline = 40
+
+// Build assembles the report of a replayed session and its findings.
+func Build(s *evidence.Session, f *harflow.Flow, findings []diagnosis.Finding, show bool) *Report {
+	r := &Report{Source: s.Source, Browser: s.Browser, Entries: len(s.Entries), Findings: findings, breakingIndex: -1}
+	if r.Findings == nil {
+		r.Findings = []diagnosis.Finding{}
+	}
+	if s.Sanitized {
+		r.Sanitized, r.SanitizedWhy = true, s.SanitizedWhy
+		r.CannotConclude = []string{
+			"which cookies each request carried and which the server set, so refused, unsent or expired cookies are predicted from the browser's rules, not seen",
+			"whether requests carried Authorization, so a dropped header or an expired token cannot be shown",
+		}
+		r.HowToExport = "Chrome/Edge: DevTools, Network, settings (gear): tick \"Allow to generate HAR with sensitive data\", then Export HAR (with sensitive data). Firefox: Network, right-click, Save All As HAR (cookies included). Safari: Network, Export. The file then holds live secrets: share it only with people you trust, and log out afterwards."
+	}
+	b := f.Breaking()
+	if b >= 0 {
+		r.breakingIndex = s.Entries[b].Index
+		r.BreakingPoint = s.Entries[b].Index + 1
+	}
+	r.Timeline = timeline(f, b, show)
+	switch {
+	case len(findings) > 0:
+		r.Verdict = report.Fail
+		top := findings[0]
+		where := "the session"
+		if b >= 0 {
+			st := &f.Steps[b]
+			where = fmt.Sprintf("#%d %s %s", r.BreakingPoint, st.Entry.Exchange.Request.Method, shortURL(st.Entry.Exchange.Request.URL, show))
+			if code := st.Status(); code != 0 {
+				where += fmt.Sprintf(" → %d", code)
+			}
+		}
+		r.Summary = fmt.Sprintf("%s: most likely %s (%s, %.0f%%)", where, lowerFirst(top.Title), top.Cause, top.Confidence*100)
+	case b >= 0:
+		r.Verdict = report.Fail
+		r.Summary = fmt.Sprintf("the flow broke at #%d, and no check could name the cause; see the timeline", r.BreakingPoint)
+	default:
+		r.Verdict = report.OK
+		r.Summary = fmt.Sprintf("%d entries, no refused request (401, 403, 407, refused preflight) and nothing wrong found", len(s.Entries))
+	}
+	return r
+}
+
+// timeline lists the interesting steps: navigations, API calls,
+// preflights, anything that set or lacked credentials, failed or
+// redirected; static assets only when they failed.
+func timeline(f *harflow.Flow, breaking int, show bool) []Step {
+	var out []Step
+	var t0 time.Time
+	if len(f.Steps) > 0 {
+		t0 = f.Steps[0].Entry.Started
+	}
+	hidden := 0
+	for i := range f.Steps {
+		st := &f.Steps[i]
+		e := st.Entry
+		marks := marksOf(f, i)
+		interesting := i == breaking || st.Failed || st.Location() != nil || len(marks) > 0 || st.Auth != ""
+		switch e.ResourceType {
+		case "document", "xhr", "fetch", "preflight", "":
+			interesting = true
+		}
+		if !interesting {
+			hidden++
+			continue
+		}
+		x := Step{
+			N:        e.Index + 1,
+			Offset:   fmt.Sprintf("+%.3fs", e.Started.Sub(t0).Seconds()),
+			Type:     e.ResourceType,
+			Method:   e.Exchange.Request.Method,
+			URL:      shortURL(e.Exchange.Request.URL, show),
+			Error:    e.Exchange.Err,
+			Marks:    marks,
+			Breaking: i == breaking,
+			Hidden:   hidden,
+		}
+		hidden = 0
+		if e.Exchange.Response != nil {
+			x.Status = e.Exchange.Response.Status
+			x.Error = ""
+		}
+		out = append(out, x)
+	}
+	if len(out) <= maxTimeline {
+		return out
+	}
+	// Keep the steps around the breaking point.
+	at := 0
+	for k, x := range out {
+		if x.Breaking {
+			at = k
+		}
+	}
+	lo := max(0, at-maxTimeline*2/3)
+	hi := min(len(out), lo+maxTimeline)
+	cut := out[lo:hi]
+	for _, x := range out[:lo] {
+		cut[0].Hidden += x.Hidden + 1
+	}
+	return cut
+}
+
+// marksOf says what happened to credentials at step i.
+func marksOf(f *harflow.Flow, i int) []string {
+	st := &f.Steps[i]
+	var m []string
+	if st.Auth != "" {
+		scheme, _, _ := strings.Cut(strings.TrimSpace(st.Auth), " ")
+		m = append(m, "sends Authorization "+scheme)
+	}
+	if len(st.Actual) > 0 {
+		m = append(m, "sends cookies "+strings.Join(sortedKeys(st.Actual), ", "))
+	}
+	for _, v := range st.NotSent {
+		if !st.Actual[v.Cookie.Name] {
+			m = append(m, fmt.Sprintf("%s not sent: %s", v.Cookie.Name, v.Reason))
+		}
+	}
+	for _, s := range st.Stored {
+		name := "a cookie"
+		if s.Parsed != nil {
+			name = s.Parsed.Name
+		}
+		switch {
+		case s.Reason != cookie.OK:
+			m = append(m, fmt.Sprintf("Set-Cookie %s refused: %s", name, s.Reason))
+		case s.Deleted:
+			m = append(m, fmt.Sprintf("deletes cookie %s", name))
+		default:
+			m = append(m, fmt.Sprintf("sets cookie %s", name))
+		}
+	}
+	if st.Entry.ResourceType == "preflight" && st.Failed {
+		m = append(m, "preflight refused")
+	}
+	for _, b := range st.Entry.BrowserBlocks {
+		m = append(m, fmt.Sprintf("browser: %s %s blocked (%s)", b.Phase, b.Name, strings.Join(b.Reasons, ", ")))
+	}
+	return m
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// shortURL redacts a URL (unless show) and shortens long ones.
+func shortURL(u string, show bool) string {
+	if !show {
+		u = redact.URL(u)
+	}
+	if len(u) > 100 {
+		u = u[:100] + "…"
+	}
+	return u
+}
+
+func lowerFirst(s string) string {
+	if len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' || s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// writeJSON renders r as indented JSON.
+func writeJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// writeText renders r for a person: summary, timeline, findings.
+func writeText(w io.Writer, r *Report, st report.Style, all bool) error {
+	var b strings.Builder
+	mark := "✗"
+	if r.Verdict == report.OK {
+		mark = "✓"
+	}
+	fmt.Fprintf(&b, "%s %s\n", mark, r.Summary)
+	fmt.Fprintf(&b, "  %s, %d entries", r.Source, r.Entries)
+	if r.Browser != "" {
+		fmt.Fprintf(&b, ", recorded by %s", r.Browser)
+	}
+	b.WriteString("\n")
+	if r.Sanitized {
+		fmt.Fprintf(&b, "\n! This HAR looks sanitized: %s.\n  It cannot show:\n", r.SanitizedWhy)
+		for _, c := range r.CannotConclude {
+			fmt.Fprintf(&b, "   - %s\n", c)
+		}
+		fmt.Fprintf(&b, "  To export with them: %s\n", r.HowToExport)
+	}
+	b.WriteString("\nTimeline:\n")
+	for _, x := range r.Timeline {
+		if x.Hidden > 0 && !all {
+			fmt.Fprintf(&b, "        … %d other entries (assets)\n", x.Hidden)
+		}
+		pointer := "  "
+		if x.Breaking {
+			pointer = "➜ "
+		}
+		res := x.Error
+		if x.Status != 0 {
+			res = fmt.Sprintf("%d %s", x.Status, http.StatusText(x.Status))
+		}
+		typ := ""
+		if x.Type != "" && x.Type != "document" {
+			typ = "[" + x.Type + "] "
+		}
+		fmt.Fprintf(&b, "%s#%-3d %9s  %s%s %s → %s\n", pointer, x.N, x.Offset, typ, x.Method, x.URL, res)
+		for _, m := range x.Marks {
+			fmt.Fprintf(&b, "                  · %s\n", m)
+		}
+		if x.Breaking {
+			b.WriteString("                  ^ the flow breaks here\n")
+		}
+	}
+	if len(r.Findings) > 0 {
+		// The probe's renderer prints findings and fixes; reuse it on a
+		// report holding only them.
+		var fb strings.Builder
+		pr := &report.Report{Target: r.Source, Verdict: report.Fail, Summary: "Causes, most likely first:", Findings: r.Findings, Replay: "(offline: nothing was sent; --replay sends the breaking request again)"}
+		if err := report.WriteText(&fb, pr, st); err != nil {
+			return err
+		}
+		// Drop the renderer's header (summary and target lines) and
+		// its closing request counts, which mean nothing offline.
+		lines := strings.Split(strings.TrimRight(fb.String(), "\n"), "\n")
+		if len(lines) > 3 {
+			lines = lines[2 : len(lines)-1]
+		}
+		b.WriteString("\nCauses, most likely first:")
+		b.WriteString(strings.Join(lines, "\n"))
+		b.WriteString("\n")
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "\nnote: %s", n)
+	}
+	if len(r.Notes) > 0 {
+		b.WriteString("\n")
+	}
+	if r.Replay != nil {
+		fmt.Fprintf(&b, "\nReplay of #%d through the probe:\n", r.BreakingPoint)
+		if err := report.WriteText(&b, r.Replay, st); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
