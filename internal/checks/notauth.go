@@ -28,6 +28,8 @@ var NotAuth = &diagnosis.Check{
 var (
 	maintenanceRE = regexp.MustCompile(`(?i)(under|down for|scheduled|undergoing|in) maintenance|maintenance mode|temporarily (unavailable|offline|down)|be right back|planned (outage|downtime)`)
 	validationRE  = regexp.MustCompile(`(?i)"(errors|validation_?errors|violations|field_?errors|invalid_params)"\s*:|\bis required\b|must be (a|an|a valid|at least|one of)\b|\bvalidation (failed|error)|\binvalid (field|parameter|value|input|email)\b`)
+	jsonWantedRE  = regexp.MustCompile(`(?i)(must|should) be (valid )?json|expect(ed|s)? (a )?json|json (body|payload) (is )?required|only json`)
+	sessionNameRE = regexp.MustCompile(`(?i)sess|^sid$|sessid|^auth|token|^jsessionid$|^connect\.sid$|login`)
 	contentTypeRE = regexp.MustCompile(`(?i)content.?type|unsupported media type|media type|expect(ed|s)? (a )?json|must be (valid )?json|(not|invalid) json|request body (is )?(missing|empty|malformed)|could not parse (the )?(request )?body`)
 )
 
@@ -112,8 +114,12 @@ func contentType(p *diagnosis.Pass, e *evidence.Exchange) {
 		return
 	}
 	conf := 0.8
-	if strings.Contains(mt, "json") {
+	switch {
+	case strings.Contains(mt, "json"):
 		conf = 0.6 // JSON was sent; the server may want a form
+	case jsonWantedRE.MatchString(string(r.Body)):
+		conf = 0.93 // a form was sent and the server names JSON
+		ev = append(ev, "the server asks for JSON and a form was sent")
 	}
 	p.Reportf(catalog.RequestContentType, conf, ev, "The endpoint cannot read a %s body and treats the request as carrying no credentials", orWord(mt, "typeless"))
 }
@@ -157,7 +163,12 @@ func sessionEnded(p *diagnosis.Pass, e *evidence.Exchange) {
 	for _, sc := range r.Header.Values("Set-Cookie") {
 		ev = append(ev, "Set-Cookie: "+redact.SetCookie(sc))
 	}
-	conf := 0.9
+	conf := 0.85
+	for _, n := range deleted {
+		if sessionNameRE.MatchString(n) {
+			conf = 0.93 // the deleted cookie is named like a session
+		}
+	}
 	if without := final(p, evidence.NoCookies); without != nil && without.Response != nil && ok(without.Response.Status) {
 		conf = 0.7 // a cookie that does harm: Cookies reports cookie.stale
 	}

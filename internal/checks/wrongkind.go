@@ -69,9 +69,14 @@ func idTokenClaims(p *diagnosis.Pass, e *evidence.Exchange, tok *jwt.Token) {
 	}
 	ev := []string{line(e)}
 	conf := 0.6
+	switch {
+	case len(why) >= 2:
+		conf = 0.85
+	case len(why) == 1:
+		conf = 0.75
+	}
 	if len(why) > 0 {
 		ev = append(ev, "the token carries "+strings.Join(why, ", ")+": claims of an OpenID ID token")
-		conf = 0.8
 	}
 	if audIsClient {
 		ev = append(ev, "aud equals azp ("+azp+"): the token was issued to the client itself, not for an API")
@@ -80,8 +85,15 @@ func idTokenClaims(p *diagnosis.Pass, e *evidence.Exchange, tok *jwt.Token) {
 	if len(tok.Scopes) == 0 {
 		ev = append(ev, "the token has no scope or scp claim")
 	}
+	if info, ok := bearerChallenge(p.Facts.Challenges(e.Response)); ok && notAccessRE.MatchString(info.ErrorDescription) {
+		ev = append(ev, "the server says: "+info.ErrorDescription)
+		conf += 0.05
+	}
 	p.Reportf(catalog.TokenWrongType, conf, ev, "This looks like an ID token sent where an access token is wanted")
 }
+
+// notAccessRE matches servers saying a token is of the wrong type.
+var notAccessRE = regexp.MustCompile(`(?i)not an access token|id.?token|wrong token type|token type|refresh token`)
 
 // envWords name non-production environments in host names.
 var envWords = map[string]string{
@@ -207,5 +219,5 @@ func loginPassword(p *diagnosis.Pass, e *evidence.Exchange, password string) {
 	}
 	ev := []string{line(e), `WordPress says code "incorrect_password" (an invalid application password)`,
 		"the password sent is not shaped like an application password (24 letters and digits, shown in groups of four)"}
-	p.Reportf(catalog.CredentialsWrongKind, 0.88, ev, "A WordPress login password was sent where the REST API wants an application password")
+	p.Reportf(catalog.CredentialsWrongKind, 0.93, ev, "A WordPress login password was sent where the REST API wants an application password")
 }

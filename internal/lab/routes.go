@@ -80,6 +80,7 @@ func (l *Lab) routes() http.Handler {
 	mux.HandleFunc("/login/locked", serveLocked)
 	mux.HandleFunc("/cluster/ok", serveCluster)
 	registerEcho(mux) // /echo: what a proxy passed on (echo.go)
+	l.longtailRoutes(mux)
 	mux.HandleFunc("/", serveNotFound)
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

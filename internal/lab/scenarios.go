@@ -115,6 +115,7 @@ func (l *Lab) Scenarios() []Scenario {
 		Scenario{"/api/reports", catalog.StatusForbidden, "an authenticated user without the admin role gets 403", with(u+"/api/reports", bearer(valid))},
 		Scenario{"/digest/ok", catalog.CredentialsWrongScheme, "a Digest-protected API (RFC 7616, SHA-256 and MD5): -u sends Basic, as curl does, and the same password works with Digest", with(u+"/digest/ok", alice)},
 	)
+	list = append(list, l.longtailScenarios(u, st.ipv6)...)
 	return list
 }
 
