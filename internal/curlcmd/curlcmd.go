@@ -462,9 +462,14 @@ func dataValue(kind, flag, v string) (string, error) {
 }
 
 // clip shortens s for an error message.
+// Control characters are escaped so that the message stays one line.
 func clip(s string) string {
 	if len(s) > 60 {
-		return strings.ToValidUTF8(s[:60], "") + "…"
+		s = strings.ToValidUTF8(s[:60], "") + "…"
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		q := strconv.Quote(s)
+		return q[1 : len(q)-1]
 	}
 	return s
 }
