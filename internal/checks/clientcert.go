@@ -81,7 +81,7 @@ func runClientCert(p *diagnosis.Pass) error {
 		ev = append(ev, line(e), certLine)
 		if expired {
 			ev = append(ev, "it expired "+jwt.Human(p.Now.Sub(cc.NotAfter))+" ago")
-			p.Reportf(catalog.TlsClientCertificate, 0.88, ev, "The client certificate has expired")
+			p.Reportf(catalog.TlsClientCertificate, 0.93, ev, "The client certificate has expired")
 		} else {
 			ev = append(ev, "it becomes valid in "+jwt.Human(cc.NotBefore.Sub(p.Now)))
 			p.Reportf(catalog.TlsClientCertificate, 0.85, ev, "The client certificate is not valid yet")
