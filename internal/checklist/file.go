@@ -549,11 +549,11 @@ func (d *decoder) login(n *yaml.Node, f *File) *Login {
 	}
 	if v := m["expect"]; v != nil {
 		l.Expect = d.expectations(v, "login "+l.Name)
-		for i, e := range l.Expect {
+		for _, e := range l.Expect {
 			switch e.Kind {
 			case NoStore, CookieKind, TokenKind, TLSKind:
 			default:
-				d.fail(resolveAlias(v).Content[i], "login %s: expect %s: a login may expect no-store, cookie, token or tls", l.Name, e.Kind)
+				d.fail(&yaml.Node{Line: e.Pos.Line, Column: e.Pos.Column}, "login %s: expect %s: a login may expect no-store, cookie, token or tls", l.Name, e.Kind)
 			}
 		}
 	}

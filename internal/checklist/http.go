@@ -90,7 +90,20 @@ func (t *trace) final() *hop {
 // newTransport builds the transport of a run: TLS settings of the file,
 // no proxy from the environment (a checklist tests the site, not the
 // runner's network), no connection reuse across runs.
-func newTransport(f *File) (*http.Transport, error) {
+func newTransport(f *File, roots *x509.CertPool) *http.Transport {
+	return &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+		TLSClientConfig:       &tls.Config{RootCAs: roots, InsecureSkipVerify: f.Insecure}, //nolint:gosec // the file asks for it
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: f.Timeout,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       30 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+// loadRoots returns the system roots plus the file's CA certificates.
+func loadRoots(f *File) (*x509.CertPool, error) {
 	roots, err := x509.SystemCertPool()
 	if err != nil || roots == nil {
 		roots = x509.NewCertPool()
@@ -104,15 +117,7 @@ func newTransport(f *File) (*http.Transport, error) {
 			return nil, fmt.Errorf("%s: cacert: no PEM certificate found", f.CACert)
 		}
 	}
-	return &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-		TLSClientConfig:       &tls.Config{RootCAs: roots, InsecureSkipVerify: f.Insecure}, //nolint:gosec // the file asks for it
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: f.Timeout,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       30 * time.Second,
-		ForceAttemptHTTP2:     true,
-	}, nil
+	return roots, nil
 }
 
 // secrets resolves Values once per run.

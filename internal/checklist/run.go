@@ -2,6 +2,7 @@ package checklist
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"os"
@@ -128,16 +129,17 @@ func Run(ctx context.Context, f *File, o Options) (*Outcome, error) {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
+	roots, err := loadRoots(f)
+	if err != nil {
+		return nil, err
+	}
 	rt := o.Transport
 	if rt == nil {
-		tr, err := newTransport(f)
-		if err != nil {
-			return nil, err
-		}
+		tr := newTransport(f, roots)
 		defer tr.CloseIdleConnections()
 		rt = tr
 	}
-	r := &runner{f: f, o: o, rt: rt, sec: &secrets{dir: f.Dir, getenv: o.Getenv}, sem: make(chan struct{}, f.Concurrency)}
+	r := &runner{f: f, o: o, rt: rt, roots: roots, sec: &secrets{dir: f.Dir, getenv: o.Getenv}, sem: make(chan struct{}, f.Concurrency)}
 	out := &Outcome{File: f.Path, Started: o.Now(), Clients: o.Clients}
 
 	var mu sync.Mutex
@@ -250,8 +252,9 @@ func markDisagreements(out *Outcome) {
 type runner struct {
 	f   *File
 	o   Options
-	rt  http.RoundTripper
-	sec *secrets
+	rt    http.RoundTripper
+	roots *x509.CertPool
+	sec   *secrets
 	sem chan struct{}
 }
 
