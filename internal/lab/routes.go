@@ -81,6 +81,7 @@ func (l *Lab) routes() http.Handler {
 	mux.HandleFunc("/cluster/ok", serveCluster)
 	registerEcho(mux) // /echo: what a proxy passed on (echo.go)
 	l.longtailRoutes(mux)
+	l.browserRoutes(mux)
 	mux.HandleFunc("/", serveNotFound)
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
