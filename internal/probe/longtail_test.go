@@ -1,0 +1,214 @@
+package probe
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"math/big"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/why401/why401/internal/evidence"
+)
+
+func membersSite(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/members/"):
+		w.Header().Set("WWW-Authenticate", `Basic realm="members"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	case r.URL.Path == "/docs/guide":
+		w.Write([]byte("public guide"))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func TestNearbyTrials(t *testing.T) {
+	s, rc := serve(t, http.HandlerFunc(membersSite))
+	p := probeRun(t, Options{URL: s.URL + "/members/docs/guide?x=1", User: "alice:secret", Cookie: []string{"sid=1"}, NoDiscovery: true})
+	ts := trialsOf(p, evidence.Nearby)
+	if len(ts) != 2 {
+		t.Fatalf("%d nearby trials; trials %s", len(ts), variants(p))
+	}
+	want := map[string]string{"without-prefix": s.URL + "/docs/guide", "parent": s.URL + "/members/docs/"}
+	for _, tr := range ts {
+		f := tr.Final()
+		if f.Request.URL != want[tr.Label] || tr.Credentialed || f.Response == nil {
+			t.Errorf("%s: %+v", tr.Label, f)
+		}
+	}
+	if st := ts[0].Final().Response.Status; ts[0].Label != "without-prefix" || st != 200 {
+		t.Errorf("first nearby %s → %d", ts[0].Label, st)
+	}
+	for _, r := range rc.all() {
+		if !strings.HasPrefix(r.Path, "/members/docs/guide") && (r.Header.Get("Authorization") != "" || r.Header.Get("Cookie") != "") {
+			t.Errorf("credentials sent to %s", r.Path)
+		}
+	}
+	// A working request or a one-segment path asks no neighbours.
+	p = probeRun(t, Options{URL: s.URL + "/docs/guide", NoDiscovery: true})
+	if n := len(trialsOf(p, evidence.Nearby)); n != 0 {
+		t.Errorf("%d nearby trials for a working request", n)
+	}
+	p = probeRun(t, Options{URL: s.URL + "/members", NoDiscovery: true})
+	if n := len(trialsOf(p, evidence.Nearby)); n != 0 {
+		t.Errorf("%d nearby trials for a one-segment path", n)
+	}
+}
+
+var nearbyTests = []struct {
+	in   string
+	want []string // label=path
+}{
+	{"http://h/", nil},
+	{"http://h/a", nil},
+	{"http://h/a/b", []string{"without-prefix=/b", "parent=/a/"}},
+	{"http://h/a/b/", []string{"without-prefix=/b/", "parent=/a/"}},
+	{"http://h/a/b/c?q=1#f", []string{"without-prefix=/b/c", "parent=/a/b/"}},
+	{"http://h/a/b%2Fc", []string{"without-prefix=/b%2Fc", "parent=/a/"}},
+	{"http://h/a/a", []string{"without-prefix=/a", "parent=/a/"}},
+	{"http://h//x", nil},
+}
+
+func TestNearbyURLs(t *testing.T) {
+	for _, tt := range nearbyTests {
+		u, _ := url.Parse(tt.in)
+		var got []string
+		for _, n := range nearbyURLs(u) {
+			got = append(got, n.label+"="+n.url.EscapedPath())
+		}
+		if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+			t.Errorf("%s: got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzNearbyURLs(f *testing.F) {
+	for _, tt := range nearbyTests {
+		f.Add(tt.in)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return
+		}
+		ns := nearbyURLs(u)
+		if len(ns) > maxNearby {
+			t.Fatalf("%d neighbours", len(ns))
+		}
+		for _, n := range ns {
+			if n.url.RawQuery != "" || n.url.Host != u.Host || n.url.Scheme != u.Scheme || n.url.User != nil {
+				t.Fatalf("neighbour %s of %s", n.url, raw)
+			}
+			if n.url.EscapedPath() == u.EscapedPath() {
+				t.Fatalf("neighbour is the target: %s", raw)
+			}
+		}
+	})
+}
+
+// latinWall accepts jürgen:grüße as ISO-8859-1 bytes only.
+func latinWall(w http.ResponseWriter, r *http.Request) {
+	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Basic "); ok {
+		if d, _ := base64.StdEncoding.DecodeString(v); string(d) == "j\xfcrgen:gr\xfc\xdfe" {
+			w.Write([]byte("welcome"))
+			return
+		}
+	}
+	w.Header().Set("WWW-Authenticate", `Basic realm="legacy"`)
+	w.WriteHeader(http.StatusUnauthorized)
+}
+
+func TestTryEncodings(t *testing.T) {
+	s, rc := serve(t, http.HandlerFunc(latinWall))
+	p := probeRun(t, Options{URL: s.URL + "/x", User: "jürgen:grüße", TryEncodings: true, NoDiscovery: true})
+	tr := one(t, p, evidence.Encoding)
+	if tr.Label != "latin-1" || status(t, tr) != 200 || !tr.Credentialed {
+		t.Fatalf("encoding trial %+v", tr)
+	}
+	if status(t, one(t, p, evidence.AsGiven)) != 401 {
+		t.Error("as given should fail")
+	}
+	if !hasNote(p, "--try-encodings: 1 extra credentialed request(s) sent (latin-1)") {
+		t.Errorf("notes %q", p.Notes)
+	}
+	if p.CredentialedAttempts != len(rc.withAuth()) || p.CredentialedAttempts != 2 {
+		t.Errorf("attempts %d, server saw %d", p.CredentialedAttempts, len(rc.withAuth()))
+	}
+	// Off by default: no extra credentialed request.
+	p = probeRun(t, Options{URL: s.URL + "/x", User: "jürgen:grüße", NoDiscovery: true})
+	if n := len(trialsOf(p, evidence.Encoding)); n != 0 || p.CredentialedAttempts != 1 {
+		t.Errorf("without the flag: %d encoding trials, %d attempts", n, p.CredentialedAttempts)
+	}
+	// Latin-1 bytes in a header are tried as UTF-8; ASCII is not retried.
+	latin := "Basic " + base64.StdEncoding.EncodeToString([]byte("j\xfcrgen:x"))
+	p = probeRun(t, Options{URL: s.URL + "/x", Header: http.Header{"Authorization": {latin}}, TryEncodings: true, NoDiscovery: true})
+	if tr := one(t, p, evidence.Encoding); tr.Label != "utf-8" || status(t, tr) != 401 {
+		t.Errorf("utf-8 trial %+v", tr)
+	}
+	p = probeRun(t, Options{URL: s.URL + "/x", User: "bob:plain", TryEncodings: true, NoDiscovery: true})
+	if len(trialsOf(p, evidence.Encoding)) != 0 || !hasNote(p, "plain ASCII") {
+		t.Errorf("ascii: trials %s notes %q", variants(p), p.Notes)
+	}
+}
+
+func TestEncodingAlternatives(t *testing.T) {
+	for _, tt := range []struct {
+		user, pass string
+		want       string
+	}{
+		{"jürgen", "grüße", "latin-1"},
+		{"j\xfcrgen", "x", "utf-8"},
+		{"bob", "p%40ss", "percent-decoded"},
+		{"jürgen", "p%40ss", "latin-1 percent-decoded"},
+		{"łukasz", "x", ""}, // beyond Latin-1: nothing to try
+		{"bob", "plain", ""},
+		{"bob", "100%", ""},
+	} {
+		var got []string
+		for _, a := range encodingAlternatives([]byte(tt.user), []byte(tt.pass)) {
+			got = append(got, a.label)
+		}
+		if strings.Join(got, " ") != tt.want {
+			t.Errorf("%q:%q: got %q, want %q", tt.user, tt.pass, got, tt.want)
+		}
+	}
+}
+
+func TestClientCertEvidence(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notAfter := time.Now().Add(-48 * time.Hour).Truncate(time.Second).UTC()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "expired-client"},
+		NotBefore: notAfter.Add(-365 * 24 * time.Hour), NotAfter: notAfter, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	certFile := filepath.Join(dir, "client.pem")
+	pemData := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})...)
+	if err := os.WriteFile(certFile, pemData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := serve(t, http.HandlerFunc(basicWall))
+	p := probeRun(t, Options{URL: s.URL + "/", Cert: certFile, NoDiscovery: true})
+	if p.ClientCert == nil || p.ClientCert.Subject != "CN=expired-client" || !p.ClientCert.NotAfter.Equal(notAfter) {
+		t.Fatalf("client cert %+v", p.ClientCert)
+	}
+	if p = probeRun(t, Options{URL: s.URL + "/", NoDiscovery: true}); p.ClientCert != nil {
+		t.Errorf("client cert without --cert: %+v", p.ClientCert)
+	}
+}
