@@ -250,12 +250,12 @@ func markDisagreements(out *Outcome) {
 }
 
 type runner struct {
-	f   *File
-	o   Options
+	f     *File
+	o     Options
 	rt    http.RoundTripper
 	roots *x509.CertPool
 	sec   *secrets
-	sem chan struct{}
+	sem   chan struct{}
 }
 
 // send runs one request under the concurrency bound.
