@@ -120,7 +120,7 @@ func checkNginxListen(conf string) error {
 				if len(stmt) < 2 {
 					return fmt.Errorf("line %d: listen without an address", stmtLine)
 				}
-				if err := loopbackListen(stmt[1]); err != nil {
+				if err := nginxLoopbackListen(stmt[1]); err != nil {
 					return fmt.Errorf("line %d: %w", stmtLine, err)
 				}
 				if len(stack) > 0 {
