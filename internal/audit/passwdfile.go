@@ -1,0 +1,182 @@
+package audit
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/why401/why401/internal/apacheconf"
+	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/htpasswd"
+)
+
+// PasswordFile reports password files the server cannot use.
+var PasswordFile = &Check{
+	Name:   "passwdfile",
+	Doc:    "report password files that are missing, relative to an unexpected directory, unreadable by the server's user, or hold malformed lines",
+	Causes: []catalog.ID{catalog.ServerHtpasswdFile},
+	Run:    runPasswordFile,
+}
+
+// userFile is one directive naming a password file.
+type userFile struct {
+	server  Kind
+	d       Location
+	arg     string // as written
+	path    string // as the server resolves it
+	base    string // what a relative path resolves against
+	account Account
+}
+
+func userFiles(ev *Evidence) []userFile {
+	var out []userFile
+	for _, n := range ev.Nginx {
+		for _, s := range nginxScopes(n) {
+			for _, d := range s.own("auth_basic_user_file") {
+				if len(d.Args) != 1 || strings.Contains(d.Args[0], "$") {
+					continue
+				}
+				out = append(out, userFile{KindNginx, loc(d.File, d.Line), d.Args[0], n.Config.Resolve(d.Args[0]), n.Config.Prefix, n.Account})
+			}
+		}
+	}
+	for _, a := range ev.Apache {
+		a.every(func(d *adir, _ []*adir) {
+			if d.Is("AuthUserFile") && len(d.Args) == 1 {
+				out = append(out, userFile{KindApache, loc(d.File, d.Line), d.Args[0], apacheconf.Resolve(a.Config.ServerRoot, d.Args[0]), a.Config.ServerRoot, a.Account})
+			}
+		})
+	}
+	return out
+}
+
+func runPasswordFile(p *Pass) error {
+	for _, uf := range userFiles(p.Evidence) {
+		f := p.Evidence.Files[uf.path]
+		if f == nil {
+			continue
+		}
+		report := func(sev catalog.Severity, related []Location, format string, args ...any) {
+			p.Report(Finding{Cause: catalog.ServerHtpasswdFile, Severity: sev, Message: fmt.Sprintf(format, args...), Location: uf.d, Related: related, Server: uf.server})
+		}
+		relative := !filepath.IsAbs(uf.arg)
+		switch {
+		case !f.Exists && relative:
+			hint := ""
+			if alt := filepath.Join(filepath.Dir(uf.d.File), uf.arg); alt != uf.path {
+				hint = fmt.Sprintf(" (relative paths are not relative to this file's directory %s)", filepath.Dir(uf.d.File))
+			}
+			report(catalog.Error, nil, "password file %q is relative: %s resolves it against %s to %s, which does not exist%s; give an absolute path", uf.arg, uf.server, uf.base, uf.path, hint)
+			continue
+		case !f.Exists:
+			report(catalog.Error, nil, "password file %s does not exist: every request to the protected area fails", uf.path)
+			continue
+		case f.IsDir:
+			report(catalog.Error, nil, "password file %s is a directory", uf.path)
+			continue
+		case f.Err != "":
+			report(catalog.Error, nil, "password file %s cannot be read: %s", uf.path, f.Err)
+			continue
+		}
+		if ok, stop := f.CanRead(uf.account); !ok {
+			what := "the file"
+			if stop != f.Path {
+				what = "directory " + stop
+			}
+			report(catalog.Error, nil, "password file %s is not readable by %s's user %s (group %s): %s blocks it (mode %04o, owner %d:%d); every login fails", uf.path, uf.server, uf.account.User, uf.account.Group, what, modeOf(f, stop), ownerOf(f, stop), groupOf(f, stop))
+		}
+		if f.Password == nil {
+			continue
+		}
+		if len(f.Password.Entries()) == 0 {
+			report(catalog.Error, nil, "password file %s lists no users: every login fails", uf.path)
+		}
+		for _, pr := range f.Password.Problems() {
+			if strings.Contains(pr.Msg, "listed again") {
+				continue // passwdhash reports duplicates
+			}
+			report(catalog.Error, []Location{loc(uf.path, pr.Line)}, "password file %s line %d: %s", uf.path, pr.Line, pr.Msg)
+		}
+	}
+	return nil
+}
+
+func modeOf(f *FileFacts, path string) uint32 {
+	if path == f.Path {
+		return uint32(f.Mode)
+	}
+	for _, d := range f.Parents {
+		if d.Path == path {
+			return uint32(d.Mode)
+		}
+	}
+	return 0
+}
+
+func ownerOf(f *FileFacts, path string) int {
+	if path == f.Path {
+		return f.UID
+	}
+	for _, d := range f.Parents {
+		if d.Path == path {
+			return d.UID
+		}
+	}
+	return -1
+}
+
+func groupOf(f *FileFacts, path string) int {
+	if path == f.Path {
+		return f.GID
+	}
+	for _, d := range f.Parents {
+		if d.Path == path {
+			return d.GID
+		}
+	}
+	return -1
+}
+
+// PasswordHash reports hashes the server cannot check and duplicate users.
+var PasswordHash = &Check{
+	Name:   "passwdhash",
+	Doc:    "report password-file entries whose hash the server cannot check (plain text, unknown formats), DES crypt's eight-character limit and duplicate users",
+	Causes: []catalog.ID{catalog.ServerHtpasswdHash},
+	Run:    runPasswordHash,
+}
+
+func runPasswordHash(p *Pass) error {
+	for _, uf := range userFiles(p.Evidence) {
+		f := p.Evidence.Files[uf.path]
+		if f == nil || f.Password == nil {
+			continue
+		}
+		server := htpasswd.Apache
+		if uf.server == KindNginx {
+			server = htpasswd.Nginx
+		}
+		report := func(sev catalog.Severity, line int, format string, args ...any) {
+			p.Report(Finding{Cause: catalog.ServerHtpasswdHash, Severity: sev, Message: fmt.Sprintf(format, args...), Location: uf.d, Related: []Location{loc(uf.path, line)}, Server: uf.server})
+		}
+		for _, e := range f.Password.Entries() {
+			if e.Hash == "" {
+				continue // passwdfile reports it
+			}
+			k := e.Kind()
+			switch {
+			case k == htpasswd.Plain:
+				report(catalog.Error, e.Line, "%s:%d: user %q has a plain-text password; %s on Linux compares it as a crypt(3) hash, so the right password is refused (hash it: why401 htpasswd add)", uf.path, e.Line, e.User, uf.server)
+			case k == htpasswd.Unknown || !htpasswd.Supported(server, k):
+				report(catalog.Error, e.Line, "%s:%d: user %q has a %s hash that %s cannot check, so every password is refused", uf.path, e.Line, e.User, k, uf.server)
+			case k == htpasswd.Crypt:
+				report(catalog.Warning, e.Line, "%s:%d: user %q has a DES crypt hash: only the first 8 characters of the password count (use bcrypt)", uf.path, e.Line, e.User)
+			}
+		}
+		for _, pr := range f.Password.Problems() {
+			if strings.Contains(pr.Msg, "listed again") {
+				report(catalog.Warning, pr.Line, "%s:%d: %s", uf.path, pr.Line, pr.Msg)
+			}
+		}
+	}
+	return nil
+}
