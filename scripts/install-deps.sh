@@ -95,4 +95,21 @@ for bin in nginx apache2 htpasswd curl; do
 		exit 1
 	fi
 done
+
+# The official SARIF 2.1.0 JSON schema, for internal/sarif's validation
+# test: shipped in the npm package @microsoft/jest-sarif (pinned).
+SARIF_SCHEMA=/usr/local/share/why401/sarif-schema-2.1.0.json
+SARIF_PKG=@microsoft/jest-sarif@1.0.0-beta.0
+if [ ! -s "$SARIF_SCHEMA" ]; then
+	if ! command -v npm >/dev/null 2>&1; then
+		log "installing npm to fetch the SARIF schema"
+		$SUDO apt-get install -y --no-install-recommends npm
+	fi
+	tmp=$(mktemp -d)
+	log "fetching the SARIF 2.1.0 schema from $SARIF_PKG"
+	(cd "$tmp" && npm pack --silent "$SARIF_PKG" >/dev/null && tar xzf ./*.tgz package/lib/schemas/sarif-2.1.0-rtm.5.json)
+	$SUDO mkdir -p "$(dirname "$SARIF_SCHEMA")"
+	$SUDO cp "$tmp/package/lib/schemas/sarif-2.1.0-rtm.5.json" "$SARIF_SCHEMA"
+	rm -rf "$tmp"
+fi
 log "done"
