@@ -54,7 +54,7 @@ func runSignedURL(p *diagnosis.Pass) error {
 	serverNow, hasDate := diagnosis.ServerDate(r)
 	body := snippet(r.Body, 300)
 	for _, s := range list {
-		ev := []string{line(e), "the URL carries a " + s.Name + ": " + strings.Join(s.Params, ", ")}
+		ev := []string{line(e), "the URL carries its own credentials: " + s.Name + " (" + strings.Join(s.Params, ", ") + ")"}
 		if s.Problem != "" {
 			ev = append(ev, s.Problem)
 		}

@@ -1,0 +1,288 @@
+package realserver_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/why401/why401/internal/servertest"
+)
+
+// pki is a throw-away CA with a server certificate for 127.0.0.1 and two
+// client certificates, one valid and one expired, all as PEM files.
+type pki struct {
+	ca, serverCert, serverKey, client, expiredClient string
+}
+
+func newPKI(t *testing.T) pki {
+	t.Helper()
+	dir := servertest.TempDir(t)
+	now := time.Now()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "why401 test CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	write := func(name string, blocks ...*pem.Block) string {
+		var data []byte
+		for _, b := range blocks {
+			data = append(data, pem.EncodeToMemory(b)...)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := servertest.MakeReadable(p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	leaf := func(serial int64, cn string, from, to time.Time, usage x509.ExtKeyUsage, ip bool) (*pem.Block, *pem.Block) {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
+			NotBefore: from, NotAfter: to, ExtKeyUsage: []x509.ExtKeyUsage{usage}, KeyUsage: x509.KeyUsageDigitalSignature}
+		if ip {
+			tmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1")}
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kder, _ := x509.MarshalECPrivateKey(key)
+		return &pem.Block{Type: "CERTIFICATE", Bytes: der}, &pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}
+	}
+	var k pki
+	k.ca = write("ca.pem", &pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	sc, sk := leaf(2, "127.0.0.1", now.Add(-time.Hour), now.Add(24*time.Hour), x509.ExtKeyUsageServerAuth, true)
+	k.serverCert, k.serverKey = write("server.pem", sc), write("server.key", sk)
+	cc, ck := leaf(3, "good-client", now.Add(-time.Hour), now.Add(24*time.Hour), x509.ExtKeyUsageClientAuth, false)
+	k.client = write("client.pem", cc, ck)
+	ec, ek := leaf(4, "expired-client", now.Add(-30*24*time.Hour), now.Add(-72*time.Hour), x509.ExtKeyUsageClientAuth, false)
+	k.expiredClient = write("expired.pem", ec, ek)
+	return k
+}
+
+// g. nginx with ssl_verify_client on: no certificate, an expired one, a
+// valid one.
+func TestNginxClientCertificate(t *testing.T) {
+	t.Parallel()
+	k := newPKI(t)
+	s := servertest.Nginx(t, `
+server {
+	listen {{.Addr}} ssl;
+	ssl_certificate `+k.serverCert+`;
+	ssl_certificate_key `+k.serverKey+`;
+	ssl_client_certificate `+k.ca+`;
+	ssl_verify_client on;
+	location / {
+		default_type application/json;
+		return 200 '{"ok":true}';
+	}
+}`)
+	url := "https://127.0.0.1:" + strconv.Itoa(s.Port) + "/api"
+	t.Run("no certificate", func(t *testing.T) {
+		r := probe(t, url, "--cacert", k.ca)
+		expect(t, r, 1, "tls.client-certificate")
+		if r.report.Findings[0].Title != "The server requires a client certificate and none was sent" {
+			t.Errorf("title %q", r.report.Findings[0].Title)
+		}
+	})
+	t.Run("expired certificate", func(t *testing.T) {
+		r := probe(t, url, "--cacert", k.ca, "--cert", k.expiredClient)
+		expect(t, r, 1, "tls.client-certificate")
+		if len(r.report.Findings) > 0 && !strings.Contains(r.report.Findings[0].Title, "expired") {
+			t.Errorf("title %q", r.report.Findings[0].Title)
+		}
+	})
+	t.Run("valid certificate", func(t *testing.T) {
+		expect(t, probe(t, url, "--cacert", k.ca, "--cert", k.client), 0, "")
+	})
+}
+
+// h. One name, two nginx sites: the new one on 127.0.0.1, the old one
+// (behind a password) on [::1], as when the AAAA record was forgotten.
+func TestNginxDNSMismatch(t *testing.T) {
+	t.Parallel()
+	probeIPv6(t)
+	s := servertest.Nginx(t, `
+server {
+	listen {{.Addr}};
+	root {{.Dir}}/new;
+}
+server {
+	listen [::1]:{{.Port}};
+	root {{.Dir}}/old;
+	auth_basic "old intranet";
+	auth_basic_user_file {{.Dir}}/old.htpasswd;
+}`, servertest.File("new/index.html", "<!doctype html><title>New site</title><p>welcome</p>\n"),
+		servertest.File("old/index.html", "<!doctype html><title>Old intranet</title>\n"),
+		servertest.File("old.htpasswd", "nobody:$apr1$x$invalid\n"))
+	port := strconv.Itoa(s.Port)
+	sanity(t, "IPv4 site", "http://127.0.0.1:"+port+"/", nil, 200, nil)
+	sanity(t, "IPv6 site", "http://[::1]:"+port+"/", nil, 401, ptr(`Basic realm="old intranet"`))
+
+	t.Run("resolve both", func(t *testing.T) {
+		r := probe(t, "http://www.dual.test:"+port+"/", "--resolve", "www.dual.test:"+port+":127.0.0.1,[::1]")
+		if len(r.report.Findings) == 0 || r.report.Findings[0].Cause != "dns.mismatch" {
+			expect(t, r, r.exit, "dns.mismatch")
+		}
+		ev := strings.Join(r.report.Findings[0].Evidence, "\n")
+		if !strings.Contains(ev, "a browser most likely used ::1") || !strings.Contains(ev, "--resolve") {
+			t.Errorf("evidence:\n%s", ev)
+		}
+	})
+	t.Run("resolve one", func(t *testing.T) {
+		// Pinned to the IPv4 site only, the name works: nothing to report.
+		expect(t, probe(t, "http://www.dual.test:"+port+"/", "--resolve", "www.dual.test:"+port+":127.0.0.1"), 0, "")
+	})
+	t.Run("localhost", func(t *testing.T) {
+		// This machine's /etc/hosts maps localhost to 127.0.0.1 only, so
+		// through localhost the probe sees one address and the new site:
+		// the mismatch is only visible through --resolve here.
+		addrs, err := net.LookupHost("localhost")
+		if err != nil {
+			t.Skip(err)
+		}
+		r := probe(t, "http://localhost:"+port+"/")
+		if len(addrs) == 1 {
+			expect(t, r, 0, "")
+			return
+		}
+		if len(r.report.Findings) == 0 || r.report.Findings[0].Cause != "dns.mismatch" {
+			t.Errorf("localhost resolves to %v: causes %v", addrs, r.causes())
+		}
+	})
+}
+
+// probeIPv6 skips the test when [::1] cannot be bound (outside CI).
+func probeIPv6(t *testing.T) {
+	t.Helper()
+	l, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		if ci() {
+			t.Fatalf("no IPv6 loopback: %v", err)
+		}
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	l.Close()
+}
+
+const maintenancePage = "<!doctype html><title>Down for maintenance</title><h1>We are down for maintenance</h1><p>We'll be right back.</p>\n"
+
+// i. nginx serving a maintenance page with 401, and an allow/deny rule.
+func TestNginxMaintenanceAndDeny(t *testing.T) {
+	t.Parallel()
+	s := servertest.Nginx(t, `
+server {
+	listen {{.Addr}};
+	root {{.Dir}}/html;
+	error_page 401 /maintenance.html;
+	location = /maintenance.html { internal; }
+	location /shop/ { return 401; }
+	location /admin/ {
+		allow 10.0.0.0/8;
+		deny all;
+	}
+}`, servertest.File("html/maintenance.html", maintenancePage), servertest.File("html/admin/panel.html", "<title>panel</title>\n"))
+	sanity(t, "maintenance", s.URL()+"/shop/cart", nil, 401, ptr(""))
+	sanity(t, "deny", s.URL()+"/admin/panel.html", nil, 403, nil)
+
+	t.Run("maintenance", func(t *testing.T) {
+		expect(t, probe(t, s.URL()+"/shop/cart", "-u", "alice:secret"), 1, "status.not-auth")
+	})
+	t.Run("deny rule", func(t *testing.T) {
+		expect(t, probe(t, s.URL()+"/admin/panel.html", "-u", "alice:secret"), 1, "ip.denied")
+	})
+	t.Run("deny rule, no credentials", func(t *testing.T) {
+		expect(t, probe(t, s.URL()+"/admin/panel.html"), 1, "ip.denied")
+	})
+}
+
+// j. Apache Require not ip: the stock 403 page.
+func TestApacheDeny(t *testing.T) {
+	t.Parallel()
+	s := servertest.Apache(t, `
+<Directory "{{.Dir}}/htdocs">
+	<RequireAll>
+		Require all granted
+		Require not ip 127.0.0.1
+	</RequireAll>
+</Directory>`, servertest.File("htdocs/report.html", page))
+	sanity(t, "deny", s.URL()+"/report.html", nil, 403, nil)
+	expect(t, probe(t, s.URL()+"/report.html", "-u", "alice:secret"), 1, "ip.denied")
+}
+
+// k. Apache with non-ASCII user names: stored as UTF-8 they work as sent;
+// stored as ISO-8859-1 (an old password file) only --try-encodings finds
+// out why the right password fails.
+func TestApacheNonASCIIUser(t *testing.T) {
+	t.Parallel()
+	dir := servertest.TempDir(t)
+	utf := filepath.Join(dir, "utf8.htpasswd")
+	servertest.Htpasswd(t, utf, "jürgen", "grüße", "-B")
+	latin := filepath.Join(dir, "latin1.htpasswd")
+	servertest.Htpasswd(t, latin, "j\xfcrgen", "gr\xfc\xdfe", "-m")
+	s := servertest.Apache(t, fmt.Sprintf(`
+<Directory "{{.Dir}}/htdocs/utf8">
+	AuthType Basic
+	AuthName "new"
+	AuthUserFile "%s"
+	Require valid-user
+</Directory>
+<Directory "{{.Dir}}/htdocs/latin1">
+	AuthType Basic
+	AuthName "legacy"
+	AuthUserFile "%s"
+	Require valid-user
+</Directory>`, utf, latin), servertest.File("htdocs/utf8/index.html", page), servertest.File("htdocs/latin1/index.html", page))
+	latinAuth := http.Header{"Authorization": {"Basic " + b64("j\xfcrgen:gr\xfc\xdfe")}}
+	sanity(t, "latin-1 bytes", s.URL()+"/latin1/index.html", latinAuth, 200, nil)
+	sanity(t, "utf-8 bytes", s.URL()+"/latin1/index.html", basic("jürgen", "grüße"), 401, nil)
+
+	t.Run("utf-8 file", func(t *testing.T) {
+		expect(t, probe(t, s.URL()+"/utf8/index.html", "-u", "jürgen:grüße"), 0, "")
+	})
+	t.Run("latin-1 file, try encodings", func(t *testing.T) {
+		r := probe(t, s.URL()+"/latin1/index.html", "-u", "jürgen:grüße", "--try-encodings")
+		expect(t, r, 1, "credentials.encoding")
+		if r.report.CredentialedAttempts != 2 {
+			t.Errorf("credentialed attempts %d, want 2 (as given + latin-1)", r.report.CredentialedAttempts)
+		}
+	})
+	t.Run("latin-1 file, no extra attempts", func(t *testing.T) {
+		r := probe(t, s.URL()+"/latin1/index.html", "-u", "jürgen:grüße")
+		found := false
+		for _, f := range r.report.Findings {
+			found = found || f.Cause == "credentials.encoding"
+		}
+		if !found || r.report.CredentialedAttempts != 1 {
+			t.Errorf("causes %v, attempts %d", r.causes(), r.report.CredentialedAttempts)
+		}
+	})
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
