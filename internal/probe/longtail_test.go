@@ -4,12 +4,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,6 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/checks"
+	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 )
 
@@ -210,5 +215,28 @@ func TestClientCertEvidence(t *testing.T) {
 	}
 	if p = probeRun(t, Options{URL: s.URL + "/", NoDiscovery: true}); p.ClientCert != nil {
 		t.Errorf("client cert without --cert: %+v", p.ClientCert)
+	}
+}
+
+// A TLS 1.3 server that requires a client certificate rejects the
+// handshake with a certificate_required alert; the error text is what the
+// clientcert check matches.
+func TestCertificateRequiredAlert(t *testing.T) {
+	s := httptest.NewUnstartedServer(http.HandlerFunc(basicWall))
+	s.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert, MinVersion: tls.VersionTLS13}
+	s.Config.ErrorLog = quietLog
+	s.StartTLS()
+	t.Cleanup(s.Close)
+	p := probeRun(t, Options{URL: s.URL + "/", Insecure: true, NoDiscovery: true})
+	f := one(t, p, evidence.AsGiven).Final()
+	if f.Response != nil || !strings.Contains(f.Err, "tls: certificate required") {
+		t.Fatalf("err %q kind %q", f.Err, f.ErrKind)
+	}
+	fs, err := diagnosis.Run(checks.All, p, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) == 0 || fs[0].Cause != catalog.TlsClientCertificate {
+		t.Fatalf("findings %+v", fs)
 	}
 }
