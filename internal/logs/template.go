@@ -318,8 +318,13 @@ func (p *templateParser) Parse(line []byte, r *Record) error {
 		case len(tk.lit) == 0 && ti == len(t.tokens)-1:
 			val, rest = rest, nil
 		case len(tk.lit) == 0:
-			// Two fields side by side: split at a space.
-			i := indexByte(rest, ' ')
+			// Two fields side by side: a path ends at "?" (%U%q), others
+			// at a space.
+			stop := byte(' ')
+			if tk.kind == fPath {
+				stop = '?'
+			}
+			i := indexByte(rest, stop)
 			if i < 0 {
 				i = len(rest)
 			}
@@ -388,6 +393,9 @@ func (p *templateParser) set(k fieldKind, v []byte, r *Record) error {
 	case fUser:
 		r.User = dash(v)
 	case fTimeCLF, fTimeISO, fTimeEpoch, fTimeEpochMs:
+		if r.Time != 0 {
+			return nil // the first time field wins
+		}
 		if len(v) > 1 && v[0] == '[' && v[len(v)-1] == ']' {
 			v = v[1 : len(v)-1]
 		}
@@ -433,6 +441,9 @@ func (p *templateParser) set(k fieldKind, v []byte, r *Record) error {
 			setTarget(v, r)
 		}
 	case fQuery:
+		if len(v) > 0 && v[0] == '?' {
+			v = v[1:]
+		}
 		r.Query = dash(v)
 	case fProto:
 		r.Proto = dash(v)

@@ -324,35 +324,47 @@ func (a *analyzer) attacks(seen, expired map[uint64]bool) []Finding {
 		f.Title = fmt.Sprintf("%d source(s) tried many different user names: %d failures", len(stuff), f.Count)
 		out = append(out, f)
 	}
-	// Spray: one path, many sources, a few failures each, no successes.
-	for _, p := range a.paths.Top(-1) {
-		ps := p.V
-		fails := p.Count - p.Err
-		if ps == nil || ps.static || fails < int64(2*cfg.SpraySources) {
-			continue
-		}
-		nips := ps.ips.Estimate()
-		if nips < cfg.SpraySources || float64(fails)/float64(nips) > 5 || !ps.login {
-			continue
-		}
-		var srcs []*Item[*ipStats]
-		for _, it := range a.ips.Top(-1) {
-			s := it.V
-			if s != nil && s.topPathHash == p.Key && s.succ == 0 && it.Count <= 10 && s.s401*2 > it.Count && !seen[it.Key] {
-				srcs = append(srcs, it)
+	// Spray: one login path, many sources, a few failures each.
+	keys := make([]uint64, 0, len(a.logins))
+	for k := range a.logins {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return a.logins[keys[i]].label < a.logins[keys[j]].label })
+	for _, k := range keys {
+		lp := a.logins[k]
+		var srcs []*sprayer
+		var fails int64
+		for ipk, sp := range lp.sources {
+			if sp.n <= 10 && !seen[ipk] && !expired[ipk] {
+				srcs = append(srcs, sp)
+				fails += sp.n
 			}
 		}
-		if len(srcs) < cfg.SpraySources {
+		if len(srcs) < cfg.SpraySources || fails < int64(2*cfg.SpraySources) || float64(fails)/float64(len(srcs)) > 5 {
 			continue
 		}
-		f := Finding{Cause: catalog.AttackSpray, Confidence: 0.75, From: ms(ps.first), To: ms(ps.last), Count: fails, Key: "spray " + p.Label,
-			Title:   fmt.Sprintf("about %d sources failed on %s a few times each (%d failures, about %d user names)", nips, p.Label, fails, ps.users.Estimate()),
-			Columns: []string{"source", "failures", "user", "first (UTC)"}}
-		for _, it := range srcs {
-			seen[it.Key] = true
-			f.Sources = append(f.Sources, it.Label)
+		sort.Slice(srcs, func(i, j int) bool {
+			if srcs[i].n != srcs[j].n {
+				return srcs[i].n > srcs[j].n
+			}
+			return srcs[i].ip < srcs[j].ip
+		})
+		more := ""
+		if lp.full {
+			more = " or more"
+		}
+		f := Finding{Cause: catalog.AttackSpray, Confidence: 0.75, From: ms(lp.first), To: ms(lp.last), Count: fails, Key: "spray " + lp.label,
+			Title:   fmt.Sprintf("%d%s sources failed on %s a few times each (%d failures, about %d user names)", len(srcs), more, lp.label, fails, lp.users.Estimate()),
+			Columns: []string{"source", "failures", "last user", "first (UTC)"}}
+		for _, sp := range srcs {
+			f.Sources = append(f.Sources, sp.ip)
 			if len(f.Rows) < cfg.Rows {
-				f.Rows = append(f.Rows, []string{it.Label, n(it.Count), it.V.lastUser, hhmm(it.V.first)})
+				f.Rows = append(f.Rows, []string{sp.ip, n(sp.n), sp.user, hhmm(sp.first)})
+			}
+		}
+		for ipk := range lp.sources {
+			if lp.sources[ipk].n <= 10 {
+				seen[ipk] = true
 			}
 		}
 		out = append(out, f)

@@ -116,6 +116,28 @@ type pathStats struct {
 	static      bool
 }
 
+// loginPath tracks the sources failing on one login-like path, for
+// attack.spray; bounded to maxLoginSources sources.
+type loginPath struct {
+	label       string
+	first, last int64
+	fails       int64
+	users       Distinct
+	sources     map[uint64]*sprayer
+	full        bool
+}
+
+type sprayer struct {
+	ip, user string
+	n        int64
+	first    int64
+}
+
+const (
+	maxLoginPaths   = 64
+	maxLoginSources = 8192
+)
+
 type userStats struct {
 	ips         Distinct
 	first, last int64
@@ -211,6 +233,7 @@ type analyzer struct {
 	static401 int64
 	crawl401  int64
 	expired   map[uint64]*expiredClient
+	logins    map[uint64]*loginPath
 }
 
 func newAnalyzer(cfg Config) *analyzer {
@@ -236,6 +259,7 @@ func newAnalyzer(cfg Config) *analyzer {
 		static:  NewTopK[struct{}](cfg.TopK / 4),
 		lockIPs: NewTopK[struct{}](cfg.TopK / 4),
 		expired: map[uint64]*expiredClient{},
+		logins:  map[uint64]*loginPath{},
 	}
 }
 
@@ -470,6 +494,9 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 			u.V.last = t
 			u.V.ips.Add(ev.ip)
 		}
+		if f.login {
+			a.loginFail(ev, t)
+		}
 		if f.ua != "" {
 			a.agents.Add(hashString(f.ua), 1, func() string { return f.ua })
 		}
@@ -509,5 +536,36 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 		}
 		e.lastAt = t
 		e.fails = s.failsSince
+	}
+}
+
+// loginFail records a 401 on a login-like path by source.
+func (a *analyzer) loginFail(ev *event, t int64) {
+	f := ev.fail
+	lp := a.logins[f.pathHash]
+	if lp == nil {
+		if len(a.logins) >= maxLoginPaths {
+			return
+		}
+		lp = &loginPath{label: f.path, first: t, users: NewDistinct(16), sources: map[uint64]*sprayer{}}
+		a.logins[f.pathHash] = lp
+	}
+	lp.last = t
+	lp.fails++
+	if f.userHash != 0 {
+		lp.users.Add(f.userHash)
+	}
+	sp := lp.sources[ev.ip]
+	if sp == nil {
+		if len(lp.sources) >= maxLoginSources {
+			lp.full = true
+			return
+		}
+		sp = &sprayer{ip: f.ip, first: t}
+		lp.sources[ev.ip] = sp
+	}
+	sp.n++
+	if f.user != "" {
+		sp.user = f.user
 	}
 }

@@ -1,18 +1,26 @@
-package main
+// Package loggen writes deterministic, realistic combined access logs with
+// planted episodes of every pattern why401 logs looks for (brute force,
+// credential stuffing, spray, a 401 spike, a lockout wave, clients whose
+// token ran out, 401s on static assets and for a crawler, challenge round
+// trips) and returns their ground truth. The same size and seed always
+// give the same bytes. Tests and the benchmark under bench/ use it.
+package loggen
 
 import (
 	"bufio"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strconv"
 	"time"
 )
 
-// write generates about target bytes of log to w and returns the truth.
-func write(out io.Writer, target int64, seed uint64) Truth {
+// Write generates about target bytes of log to out and returns the
+// ground truth. Logs under about 600 kB are too short for every episode.
+func Write(out io.Writer, target int64, seed uint64) (Truth, error) {
 	g := &gen{w: bufio.NewWriterSize(out, 1<<20), r: rand.New(rand.NewPCG(seed, 0x401))}
 	r := g.r
-	const avgLine = 200
+	const avgLine = 216
 	lines := target / avgLine
 	span := int64(86400)
 	if lines/5 < span {
@@ -152,7 +160,9 @@ func write(out io.Writer, target int64, seed uint64) Truth {
 			}
 		}
 	}
-	g.w.Flush()
+	if err := g.w.Flush(); err != nil {
+		return Truth{}, err
+	}
 	ts := func(s int64) time.Time { return start.Add(time.Duration(s) * time.Second) }
 	var sprayIPs []string
 	for _, c := range sprayers {
@@ -174,10 +184,94 @@ func write(out io.Writer, target int64, seed uint64) Truth {
 			{Cause: "server.auth-scope", From: start, To: end, Note: "401 on /portal/assets/* all along; Googlebot gets 401 on /members/*"},
 			{Cause: "noise.challenge", From: start, To: end, Note: "Basic-auth admin area: 401 then 200 in the same second"},
 		},
-	}
+	}, nil
 }
 
 var portalAssets = []string{"/portal/assets/portal.css", "/portal/assets/portal.js", "/portal/assets/logo.png"}
 
 var firstNames = []string{"james", "mary", "john", "patricia", "robert", "jennifer", "michael", "linda", "william", "elizabeth", "david", "barbara", "richard", "susan", "joseph", "jessica", "thomas", "sarah", "charles", "karen"}
 var lastNames = []string{"smith", "johnson", "williams", "brown", "jones", "garcia", "miller", "davis", "rodriguez", "martinez", "hernandez", "lopez", "gonzalez", "wilson", "anderson"}
+
+// Episode is one planted pattern.
+type Episode struct {
+	Cause   string    `json:"cause"`
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	Sources []string  `json:"sources,omitempty"`
+	Note    string    `json:"note"`
+}
+
+// Truth is what the log holds.
+type Truth struct {
+	Lines    int64     `json:"lines"`
+	Bytes    int64     `json:"bytes"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	Episodes []Episode `json:"episodes"`
+}
+
+var browsers = []string{
+	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+	"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+	"Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
+	"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+	"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36",
+	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.80",
+}
+
+var pages = []string{"/", "/about", "/blog/", "/blog/2024/05/release-notes", "/pricing", "/docs/getting-started", "/docs/api", "/contact", "/search?q=401", "/products/widget-3000"}
+var assets = []string{"/static/css/site.css", "/static/js/app.js", "/static/img/logo.svg", "/favicon.ico", "/static/fonts/inter.woff2"}
+
+type client struct {
+	ip, ua string
+}
+
+type gen struct {
+	w     *bufio.Writer
+	r     *rand.Rand
+	lines int64
+	bytes int64
+	buf   []byte
+}
+
+func (g *gen) line(t time.Time, c client, user, method, path string, status, size int, ref string) {
+	b := g.buf[:0]
+	b = append(b, c.ip...)
+	b = append(b, " - "...)
+	if user == "" {
+		user = "-"
+	}
+	b = append(b, user...)
+	b = append(b, " ["...)
+	b = t.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
+	b = append(b, "] \""...)
+	b = append(b, method...)
+	b = append(b, ' ')
+	b = append(b, path...)
+	b = append(b, " HTTP/1.1\" "...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(size), 10)
+	b = append(b, " \""...)
+	if ref == "" {
+		ref = "-"
+	}
+	b = append(b, ref...)
+	b = append(b, "\" \""...)
+	b = append(b, c.ua...)
+	b = append(b, "\"\n"...)
+	g.buf = b
+	g.w.Write(b)
+	g.lines++
+	g.bytes += int64(len(b))
+}
+
+func ip(r *rand.Rand) string {
+	for {
+		a := 1 + r.IntN(222)
+		if a == 10 || a == 127 || a == 192 || a == 198 || a == 203 || a == 172 || a == 100 {
+			continue
+		}
+		return fmt.Sprintf("%d.%d.%d.%d", a, r.IntN(256), r.IntN(256), 1+r.IntN(254))
+	}
+}
