@@ -100,7 +100,7 @@ func (ev *evaluation) expectations(ctx context.Context, list []*Expectation, bas
 			res.Duration = ev.credDur + ev.anonDur
 		}
 		if res.Status == Fail && res.Title == "" && res.Cause != "" {
-			fillCause(&res)
+			fillCause(&res, ev.server())
 		}
 		rs = append(rs, res)
 	}
@@ -314,7 +314,9 @@ func (ev *evaluation) cookie(ctx context.Context, rule *CookieRule, res *Result)
 			got = "unset (Lax in Chromium, None elsewhere)"
 		}
 		problems = append(problems, fmt.Sprintf("SameSite is %s, want %s", got, rule.SameSite))
-		set(catalog.CookieSamesite)
+		if rule.SameSite == "None" {
+			set(catalog.CookieSamesite) // a cross-site flow will lose it
+		}
 	}
 	if rule.HostOnly != nil && (found.Domain == "") != *rule.HostOnly {
 		if *rule.HostOnly {
@@ -801,24 +803,41 @@ func (ev *evaluation) explain(ctx context.Context, anonymous bool, extra []strin
 		return nil
 	}
 	f := rep.Findings[0]
-	out := &explained{cause: f.Cause, title: f.Title, evidence: f.Evidence}
-	for _, a := range []catalog.Audience{catalog.SiteOwner, catalog.Developer, catalog.Visitor} {
-		if fx := f.Fixes[a]; len(fx) > 0 {
-			out.fix = fixText(fx[0])
-			break
-		}
-	}
+	out := &explained{cause: f.Cause, title: f.Title, evidence: f.Evidence, fix: pickFix(f.Fixes, ev.server())}
 	if out.fix == "" {
 		if c, ok := catalog.Lookup(f.Cause); ok {
-			out.fix = firstFix(c)
+			out.fix = pickFix(c.Fixes, ev.server())
 		}
 	}
 	return out
 }
 
+// server names the software that answered (the product of the Server
+// header, lowercase: "nginx", "apache"), or "".
+func (ev *evaluation) server() string {
+	for _, t := range []*trace{ev.cred, ev.anon} {
+		if t == nil {
+			continue
+		}
+		for _, h := range t.hops {
+			if s := serverOf(h.resp); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+func serverOf(h http.Header) string {
+	v := strings.ToLower(strings.TrimSpace(h.Get("Server")))
+	product, _, _ := strings.Cut(v, "/")
+	product, _, _ = strings.Cut(product, " ")
+	return product
+}
+
 // fillCause fills Title and Fix of a result from the catalog entry of its
-// cause.
-func fillCause(res *Result) {
+// cause; server picks the fix written for that software when there is one.
+func fillCause(res *Result, server string) {
 	c, ok := catalog.Lookup(res.Cause)
 	if !ok {
 		return
@@ -827,13 +846,24 @@ func fillCause(res *Result) {
 		res.Title = c.Title
 	}
 	if res.Fix == "" {
-		res.Fix = firstFix(c)
+		res.Fix = pickFix(c.Fixes, server)
 	}
 }
 
-func firstFix(c *catalog.Cause) string {
+// pickFix returns the site owner's fix that names server, else the first
+// fix for the site owner, the developer or the visitor, in that order.
+func pickFix(fixes map[catalog.Audience][]catalog.Fix, server string) string {
+	if server != "" {
+		for _, a := range []catalog.Audience{catalog.SiteOwner, catalog.Developer} {
+			for _, f := range fixes[a] {
+				if strings.Contains(strings.ToLower(f.Text), server) {
+					return fixText(f)
+				}
+			}
+		}
+	}
 	for _, a := range []catalog.Audience{catalog.SiteOwner, catalog.Developer, catalog.Visitor} {
-		if fx := c.Fixes[a]; len(fx) > 0 {
+		if fx := fixes[a]; len(fx) > 0 {
 			return fixText(fx[0])
 		}
 	}
@@ -841,10 +871,11 @@ func firstFix(c *catalog.Cause) string {
 }
 
 func fixText(f catalog.Fix) string {
+	text := strings.TrimRight(strings.TrimSpace(f.Text), ":.")
 	if f.Command != "" {
-		return f.Text + ": " + strings.ReplaceAll(f.Command, "\n", " ")
+		return text + ": " + strings.Join(strings.Fields(f.Command), " ")
 	}
-	return f.Text
+	return text
 }
 
 func hopsNote(t *trace) string {

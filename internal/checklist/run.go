@@ -332,14 +332,14 @@ func (r *runner) login(ctx context.Context, c profile, l *Login, sessions map[st
 			} else {
 				res.Cause = catalog.CredentialsRejected
 			}
-			fillCause(&res)
+			fillCause(&res, serverOf(fin.resp))
 		}
 		if l.Token != "" && res.Status == Pass {
 			tok, err := jsonPath(fin.body, l.Token)
 			if err != nil {
 				res.Status, res.Message = Fail, fmt.Sprintf("the login ended in %s but %s", statusLine(fin), err)
 				res.Cause = catalog.RequestContentType
-				fillCause(&res)
+				fillCause(&res, serverOf(fin.resp))
 			} else {
 				s.token = tok
 			}
