@@ -33,6 +33,7 @@ have nginx || missing+=(nginx)
 have apache2 || missing+=(apache2)
 have htpasswd || missing+=(apache2-utils)
 have curl || missing+=(curl)
+have prometheus || missing+=(prometheus)
 
 if [ "${#missing[@]}" -eq 0 ]; then
 	log "nginx, apache2, htpasswd and curl are already installed"
@@ -56,8 +57,8 @@ else
 	trap cleanup_policy EXIT
 	log "running apt-get update"
 	$SUDO apt-get update
-	log "installing nginx apache2 apache2-utils curl (missing: ${missing[*]})"
-	if ! $SUDO apt-get install -y --no-install-recommends nginx apache2 apache2-utils curl; then
+	log "installing nginx apache2 apache2-utils curl prometheus (missing: ${missing[*]})"
+	if ! $SUDO apt-get install -y --no-install-recommends nginx apache2 apache2-utils curl prometheus; then
 		log "apt-get install failed"
 		exit 1
 	fi
@@ -71,14 +72,17 @@ log "stopping the nginx and apache2 services (failures are ignored)"
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	$SUDO systemctl disable --now nginx.service >/dev/null 2>&1 || true
 	$SUDO systemctl disable --now apache2.service >/dev/null 2>&1 || true
+	$SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
 fi
 if command -v service >/dev/null 2>&1; then
 	$SUDO service nginx stop >/dev/null 2>&1 || true
 	$SUDO service apache2 stop >/dev/null 2>&1 || true
+	$SUDO service prometheus stop >/dev/null 2>&1 || true
 fi
 if command -v update-rc.d >/dev/null 2>&1; then
 	$SUDO update-rc.d nginx disable >/dev/null 2>&1 || true
 	$SUDO update-rc.d apache2 disable >/dev/null 2>&1 || true
+	$SUDO update-rc.d prometheus disable >/dev/null 2>&1 || true
 fi
 if have apache2ctl; then
 	$SUDO apache2ctl stop >/dev/null 2>&1 || true
@@ -89,7 +93,7 @@ if [ -s /run/nginx.pid ] && have nginx; then
 	$SUDO nginx -s quit >/dev/null 2>&1 || true
 fi
 
-for bin in nginx apache2 htpasswd curl; do
+for bin in nginx apache2 htpasswd curl prometheus promtool; do
 	if ! have "$bin"; then
 		log "$bin is still missing after the install"
 		exit 1
