@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -417,5 +418,25 @@ endpoints:
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Error("check did not stop")
+	}
+}
+
+// TestAlertRules checks the shipped alert rules with Prometheus' own
+// promtool: syntax, and the unit tests in docs/why401-alerts.test.yml
+// (a failing expectation pages with its cause, a certificate warns, an
+// ageing static token warns while a login's fresh token does not).
+func TestAlertRules(t *testing.T) {
+	t.Parallel()
+	promtool := servertest.Require(t, "promtool")
+	for _, args := range [][]string{
+		{"check", "rules", "why401-alerts.yml"},
+		{"test", "rules", "why401-alerts.test.yml"},
+	} {
+		cmd := exec.Command(promtool, args...)
+		cmd.Dir = filepath.Join("..", "..", "docs")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "SUCCESS") {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
 	}
 }
