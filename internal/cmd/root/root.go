@@ -13,12 +13,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/why401/why401/internal/cli"
+	auditcmd "github.com/why401/why401/internal/cmd/audit"
 	causescmd "github.com/why401/why401/internal/cmd/causes"
 	challengecmd "github.com/why401/why401/internal/cmd/challenge"
 	checkcmd "github.com/why401/why401/internal/cmd/check"
 	curlcmd "github.com/why401/why401/internal/cmd/curl"
 	democmd "github.com/why401/why401/internal/cmd/demo"
 	harcmd "github.com/why401/why401/internal/cmd/har"
+	htpasswdcmd "github.com/why401/why401/internal/cmd/htpasswd"
 	jwtcmd "github.com/why401/why401/internal/cmd/jwt"
 	labcmd "github.com/why401/why401/internal/cmd/lab"
 	logscmd "github.com/why401/why401/internal/cmd/logs"
@@ -63,6 +65,8 @@ input; 3 the target could not be reached at all.`,
 		democmd.NewCmdDemo(f, nil),
 		logscmd.NewCmdLogs(f, nil),
 		checkcmd.NewCmdCheck(f, nil),
+		auditcmd.NewCmdAudit(f, nil),
+		htpasswdcmd.NewCmdHtpasswd(f, nil),
 	)
 	return cmd
 }

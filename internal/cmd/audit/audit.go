@@ -1,0 +1,292 @@
+// Package audit is the `why401 audit` command: read nginx and Apache
+// configuration and report, at file and line, what makes requests fail
+// with 401 or leaves authentication off where it should apply.
+package audit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/why401/why401/internal/audit"
+	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/cli"
+	"github.com/why401/why401/internal/sarif"
+)
+
+// Options are the command's flags and dependencies.
+type Options struct {
+	IO      *cli.IOStreams
+	Version string
+
+	Paths      []string
+	Server     string
+	ServerRoot string
+	JSON       bool
+	SARIF      bool
+	FailOn     string
+	BaseDir    string
+	Verbose    bool
+}
+
+// NewCmdAudit builds the command; runF, when set, replaces the run for
+// tests of flag parsing.
+func NewCmdAudit(f *cli.Factory, runF func(*Options) error) *cobra.Command {
+	o := &Options{IO: f.IO, Version: f.Version}
+	cmd := &cobra.Command{
+		Use:   "audit [PATH...]",
+		Short: "Check nginx and Apache configuration for what causes 401s",
+		Long: `Audit reads nginx and Apache httpd configuration, following includes, and
+reports at file and line what makes requests fail with 401 or leaves
+authentication off: password files that are missing, relative, unreadable by
+the server's user or malformed; hashes the server cannot check; protection
+over ACME challenges, health checks and assets, or switched off by satisfy
+any, Require all granted or an early return; Authorization removed before the
+application; proxies without X-Forwarded-Proto/Host; caches that store
+authenticated answers or 401s; CORS preflights that meet a challenge; IP
+rules; rate limits on login paths; 401s without a challenge.
+
+PATH is a main configuration file or a directory holding nginx.conf,
+apache2.conf or httpd.conf. Without PATH the usual places are read:
+/etc/nginx/nginx.conf, /etc/apache2/apache2.conf, /etc/httpd/conf/httpd.conf,
+and for Apache the .htaccess files under each DocumentRoot where
+AllowOverride permits AuthConfig. Nothing is changed.
+
+Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 bad usage or a
+configuration that does not parse.`,
+		Example: `  why401 audit
+  why401 audit /etc/nginx/nginx.conf
+  why401 audit deploy/apache2 --server apache --server-root deploy/apache2
+  why401 audit --sarif > why401.sarif`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Paths = args
+			if err := o.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return Run(o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Server, "server", "", "server `kind` of the given paths: nginx or apache (default: from the file name and content)")
+	fl.StringVar(&o.ServerRoot, "server-root", "", "Apache's ServerRoot (-d) for relative paths (default: the main file's directory)")
+	fl.BoolVar(&o.JSON, "json", false, "print the findings as JSON")
+	fl.BoolVar(&o.SARIF, "sarif", false, "print the findings as SARIF 2.1.0 (GitHub code scanning, editors)")
+	fl.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding is at least this `severity`: info, warning, error or never")
+	fl.StringVar(&o.BaseDir, "base", "", "make SARIF paths relative to this `directory` (default: the current directory)")
+	fl.BoolVarP(&o.Verbose, "verbose", "v", false, "show the fixes for each cause")
+	return cmd
+}
+
+func (o *Options) validate() error {
+	if o.JSON && o.SARIF {
+		return cli.FlagErrorf("--json and --sarif cannot be combined")
+	}
+	switch o.FailOn {
+	case "info", "warning", "error", "never":
+	default:
+		return cli.FlagErrorf("--fail-on %q: want info, warning, error or never", o.FailOn)
+	}
+	switch o.Server {
+	case "", "nginx", "apache":
+	default:
+		return cli.FlagErrorf("--server %q: want nginx or apache", o.Server)
+	}
+	return nil
+}
+
+// inputs turns the paths into audit inputs; directories are searched for
+// a main configuration file.
+func (o *Options) inputs() ([]audit.Input, error) {
+	paths := o.Paths
+	if len(paths) == 0 {
+		for _, p := range audit.DefaultPaths {
+			if _, err := os.Stat(p); err == nil {
+				paths = append(paths, p)
+			}
+		}
+		if len(paths) == 0 {
+			return nil, &cli.UsageError{Err: errors.New("no nginx or Apache configuration in the usual places; give a PATH")}
+		}
+	}
+	var ins []audit.Input
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return nil, &cli.UsageError{Err: fmt.Errorf("%s: %w", p, err)}
+		}
+		if fi.IsDir() {
+			found := ""
+			for _, name := range []string{"nginx.conf", "apache2.conf", "httpd.conf", "conf/httpd.conf"} {
+				if _, err := os.Stat(filepath.Join(p, name)); err == nil {
+					found = filepath.Join(p, name)
+					break
+				}
+			}
+			if found == "" {
+				return nil, &cli.UsageError{Err: fmt.Errorf("%s: no nginx.conf, apache2.conf or httpd.conf in this directory", p)}
+			}
+			p = found
+		}
+		in := audit.Input{Path: p, Kind: audit.Kind(o.Server), ServerRoot: o.ServerRoot}
+		if in.ServerRoot == "" && strings.HasSuffix(p, filepath.Join("conf", "httpd.conf")) {
+			in.ServerRoot = filepath.Dir(filepath.Dir(p)) // Red Hat: ServerRoot /etc/httpd
+		}
+		ins = append(ins, in)
+	}
+	return ins, nil
+}
+
+// Run audits and prints.
+func Run(o *Options) error {
+	ins, err := o.inputs()
+	if err != nil {
+		return err
+	}
+	ev, err := audit.Load(ins)
+	if err != nil {
+		return &cli.UsageError{Err: err}
+	}
+	findings, err := audit.Run(audit.All, ev)
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.SARIF:
+		base := o.BaseDir
+		if base == "" {
+			base, _ = os.Getwd()
+		}
+		if abs, err := filepath.Abs(base); err == nil {
+			base = abs
+		}
+		err = sarif.Write(o.IO.Out, findings, sarif.Options{ToolVersion: o.Version, BaseDir: base})
+	case o.JSON:
+		err = writeJSON(o.IO.Out, ev, findings)
+	default:
+		err = writeText(o.IO.Out, ev, findings, o.Verbose, o.IO.Color)
+	}
+	if err != nil {
+		return err
+	}
+	if o.FailOn != "never" {
+		limit := audit.SeverityRank(catalog.Severity(o.FailOn))
+		for _, f := range findings {
+			if audit.SeverityRank(f.Severity) >= limit {
+				return cli.Exit(cli.ExitFindings)
+			}
+		}
+	}
+	return nil
+}
+
+// files lists the configuration files read.
+func files(ev *audit.Evidence) []string {
+	var out []string
+	for _, n := range ev.Nginx {
+		out = append(out, n.Config.Files...)
+	}
+	for _, a := range ev.Apache {
+		out = append(out, a.Config.Files...)
+		for _, h := range a.Htaccess {
+			out = append(out, h.Path)
+		}
+	}
+	return out
+}
+
+type jsonReport struct {
+	Files    []string       `json:"files"`
+	Findings []jsonFinding  `json:"findings"`
+	Counts   map[string]int `json:"counts"`
+}
+
+type jsonFinding struct {
+	audit.Finding
+	Fixes []catalog.Fix `json:"fixes,omitempty"`
+}
+
+func writeJSON(w io.Writer, ev *audit.Evidence, findings []audit.Finding) error {
+	r := jsonReport{Files: files(ev), Findings: []jsonFinding{}, Counts: map[string]int{"error": 0, "warning": 0, "info": 0}}
+	for _, f := range findings {
+		jf := jsonFinding{Finding: f}
+		if c, ok := catalog.Lookup(f.Cause); ok {
+			jf.Fixes = c.Fixes[catalog.SiteOwner]
+		}
+		r.Findings = append(r.Findings, jf)
+		r.Counts[string(f.Severity)]++
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbose, color bool) error {
+	paint := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return "\x1b[" + code + "m" + s + "\x1b[0m"
+	}
+	var b strings.Builder
+	shown := map[catalog.ID]bool{}
+	counts := map[catalog.Severity]int{}
+	for _, f := range findings {
+		counts[f.Severity]++
+		sev := string(f.Severity)
+		switch f.Severity {
+		case catalog.Error:
+			sev = paint("31", sev)
+		case catalog.Warning:
+			sev = paint("33", sev)
+		default:
+			sev = paint("2", sev)
+		}
+		fmt.Fprintf(&b, "%s: %s %s: %s\n", f.Location, sev, paint("1", string(f.Cause)), f.Message)
+		for _, r := range f.Related {
+			fmt.Fprintf(&b, "    see %s\n", r)
+		}
+		if c, ok := catalog.Lookup(f.Cause); ok && (verbose || !shown[f.Cause]) {
+			fixes := c.Fixes[catalog.SiteOwner]
+			if !verbose && len(fixes) > 1 {
+				fixes = fixes[:1]
+			}
+			for _, fx := range fixes {
+				fmt.Fprintf(&b, "    fix: %s\n", fx.Text)
+				if fx.Command != "" {
+					fmt.Fprintf(&b, "         %s\n", strings.ReplaceAll(fx.Command, "\n", "\n         "))
+				}
+			}
+		}
+		shown[f.Cause] = true
+	}
+	n := len(files(ev))
+	if len(findings) == 0 {
+		fmt.Fprintf(&b, "no findings in %d configuration file%s\n", n, plural(n))
+	} else {
+		fmt.Fprintf(&b, "%d finding%s (%d error%s, %d warning%s, %d info) in %d configuration file%s\n",
+			len(findings), plural(len(findings)), counts[catalog.Error], plural(counts[catalog.Error]),
+			counts[catalog.Warning], plural(counts[catalog.Warning]), counts[catalog.Info], n, plural(n))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,124 @@
+package audit
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/why401/why401/internal/cli"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	f := &cli.Factory{IO: &cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Version: "test"}
+	cmd := NewCmdAudit(f, nil)
+	cmd.SetArgs(args)
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	code, msg := cli.Code(cmd.Execute())
+	if msg != "" {
+		errOut.WriteString(msg + "\n")
+	}
+	return result{code, out.String(), errOut.String()}
+}
+
+func fixture(name string) string {
+	p, _ := filepath.Abs(filepath.Join("..", "..", "audit", "testdata", name))
+	return p
+}
+
+func TestText(t *testing.T) {
+	r := run(t, fixture("nginx/stripped.conf"))
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1: %+v", r.code, r)
+	}
+	want := fixture("nginx/stripped.conf") + ":11: error proxy.header-stripped: proxy_set_header Authorization"
+	if !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, "fix: ") || !strings.Contains(r.stdout, "3 findings (3 errors, 0 warnings, 0 info) in 1 configuration file") {
+		t.Errorf("text output:\n%s\nwant %q", r.stdout, want)
+	}
+	r = run(t, fixture("nginx/stripped_fp.conf"))
+	if r.code != 0 || !strings.Contains(r.stdout, "no findings in 1 configuration file") {
+		t.Errorf("clean config: %+v", r)
+	}
+}
+
+func TestFailOn(t *testing.T) {
+	// iprules.conf has only an info finding.
+	if r := run(t, fixture("nginx/iprules.conf")); r.code != 0 {
+		t.Errorf("info with --fail-on warning: exit %d", r.code)
+	}
+	if r := run(t, fixture("nginx/iprules.conf"), "--fail-on", "info"); r.code != 1 {
+		t.Errorf("info with --fail-on info: exit %d", r.code)
+	}
+	if r := run(t, fixture("nginx/stripped.conf"), "--fail-on", "never"); r.code != 0 {
+		t.Errorf("--fail-on never: exit %d", r.code)
+	}
+}
+
+func TestJSONAndSARIF(t *testing.T) {
+	r := run(t, fixture("apache/passwdfile.conf"), "--server", "apache", "--server-root", filepath.Dir(fixture("apache/passwdfile.conf")), "--json")
+	var rep struct {
+		Files    []string
+		Findings []struct {
+			Cause    string
+			Severity string
+			Location struct {
+				File string
+				Line int
+			}
+			Fixes []struct{ Text string }
+		}
+		Counts map[string]int
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("json: %v\n%s", err, r.stdout)
+	}
+	if r.code != 1 || len(rep.Findings) != 4 || rep.Counts["error"] != 4 || len(rep.Files) != 2 {
+		t.Fatalf("json report: exit %d %+v", r.code, rep)
+	}
+	f := rep.Findings[3]
+	if f.Cause != "server.htpasswd-file" || !strings.HasSuffix(f.Location.File, ".htaccess") || f.Location.Line != 4 || len(f.Fixes) == 0 {
+		t.Errorf(".htaccess finding: %+v", f)
+	}
+	base := filepath.Dir(fixture("x"))
+	r = run(t, fixture("nginx/cache.conf"), "--sarif", "--base", base)
+	if r.code != 1 || !strings.Contains(r.stdout, `"version": "2.1.0"`) || !strings.Contains(r.stdout, `"uri": "nginx/cache.conf"`) || !strings.Contains(r.stdout, `"ruleId": "cache.cached-401"`) {
+		t.Errorf("sarif: %+v", r)
+	}
+}
+
+func TestDirectoryAndErrors(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte("events {}\nhttp {\n  server {\n    listen 127.0.0.1:8080;\n    location / { return 401; }\n  }\n}\n"), 0o644)
+	if r := run(t, dir); r.code != 1 || !strings.Contains(r.stdout, "nginx.conf:5: error challenge.missing") {
+		t.Errorf("directory: %+v", r)
+	}
+	bad := filepath.Join(dir, "bad.conf")
+	os.WriteFile(bad, []byte("events {}\nhttp {\n  server {\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{bad, "--server", "nginx"}, bad + ":"},
+		{[]string{filepath.Join(dir, "absent.conf")}, "absent.conf: no such file or directory"},
+		{[]string{t.TempDir()}, "no nginx.conf, apache2.conf or httpd.conf"},
+		{[]string{"--json", "--sarif", bad}, "cannot be combined"},
+		{[]string{"--fail-on", "fatal", bad}, "--fail-on"},
+		{[]string{"--server", "iis", bad}, "--server"},
+	} {
+		r := run(t, c.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: %+v, want exit 2 and %q", c.args, r, c.want)
+		}
+	}
+}
