@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # install-deps.sh: install the real servers and tools that why401's
 # real-server tests (test/realserver, internal/servertest) start: nginx,
-# Apache httpd, htpasswd (apache2-utils) and curl, from Debian packages.
+# Apache httpd, htpasswd (apache2-utils) and curl, from Debian packages;
+# also headless Chromium and its driver (chromium, chromium-driver), which
+# test/browser drives to record real HAR files.
 #
 # Idempotent: it does nothing but check when everything is present, and runs
 # `apt-get update` at most once, only when something has to be installed.
@@ -34,6 +36,8 @@ have apache2 || missing+=(apache2)
 have htpasswd || missing+=(apache2-utils)
 have curl || missing+=(curl)
 have prometheus || missing+=(prometheus)
+have chromium || missing+=(chromium)
+have chromedriver || missing+=(chromium-driver)
 
 if [ "${#missing[@]}" -eq 0 ]; then
 	log "nginx, apache2, htpasswd and curl are already installed"
@@ -57,8 +61,8 @@ else
 	trap cleanup_policy EXIT
 	log "running apt-get update"
 	$SUDO apt-get update
-	log "installing nginx apache2 apache2-utils curl prometheus (missing: ${missing[*]})"
-	if ! $SUDO apt-get install -y --no-install-recommends nginx apache2 apache2-utils curl prometheus; then
+	log "installing nginx apache2 apache2-utils curl prometheus chromium chromium-driver (missing: ${missing[*]})"
+	if ! $SUDO apt-get install -y --no-install-recommends nginx apache2 apache2-utils curl prometheus chromium chromium-driver; then
 		log "apt-get install failed"
 		exit 1
 	fi
@@ -93,7 +97,7 @@ if [ -s /run/nginx.pid ] && have nginx; then
 	$SUDO nginx -s quit >/dev/null 2>&1 || true
 fi
 
-for bin in nginx apache2 htpasswd curl prometheus promtool; do
+for bin in nginx apache2 htpasswd curl prometheus promtool chromium chromedriver; do
 	if ! have "$bin"; then
 		log "$bin is still missing after the install"
 		exit 1

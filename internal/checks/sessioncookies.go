@@ -122,8 +122,13 @@ func runSessionCookies(p *diagnosis.Pass) error {
 			}
 		}
 		// A session cookie sent and refused although it worked before.
+		// Not when the request carried Authorization or the server
+		// challenged for a header scheme: then the refusal is about that.
+		if fs.Auth != "" || fs.Entry.Exchange.Response == nil || len(fs.Entry.Exchange.Response.Header.Values("WWW-Authenticate")) > 0 {
+			continue
+		}
 		for name := range fs.Actual {
-			if !harflow.SessionName(name) || fs.Entry.Exchange.Response == nil {
+			if !harflow.SessionName(name) {
 				continue
 			}
 			worked := -1

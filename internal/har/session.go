@@ -108,7 +108,7 @@ func resourceType(e Entry) string {
 	case "main_frame", "sub_frame":
 		t = "document"
 	}
-	if t == "" && strings.EqualFold(e.Request.Method, http.MethodOptions) && headerValue(e.Request.Headers, "Access-Control-Request-Method") != "" {
+	if (t == "" || t == "other") && strings.EqualFold(e.Request.Method, http.MethodOptions) && headerValue(e.Request.Headers, "Access-Control-Request-Method") != "" {
 		t = "preflight"
 	}
 	return t
