@@ -133,13 +133,15 @@ type ascope struct {
 	chain    []*adir // enclosing non-transparent sections, outermost first, ending with sec
 	body     []*adir
 	htaccess *Htaccess
+	cond     *cond
 }
 
 // apacheScopes lists the server configuration, every section that is not
 // transparent and every .htaccess file.
 func apacheScopes(a *Apache) []ascope {
-	out := []ascope{{a: a, body: a.Config.Directives}}
-	apacheconf.Walk(a.Config.Directives, func(d *adir, parents []*adir) bool {
+	c := conditions(a)
+	out := []ascope{{a: a, body: a.Config.Directives, cond: c}}
+	c.walk(a.Config.Directives, func(d *adir, parents []*adir) {
 		if d.Block != nil && !transparent(d) {
 			var chain []*adir
 			for _, p := range parents {
@@ -147,12 +149,11 @@ func apacheScopes(a *Apache) []ascope {
 					chain = append(chain, p)
 				}
 			}
-			out = append(out, ascope{a: a, sec: d, chain: append(chain, d), body: d.Block})
+			out = append(out, ascope{a: a, sec: d, chain: append(chain, d), body: d.Block, cond: c})
 		}
-		return true
 	})
 	for _, h := range a.Htaccess {
-		out = append(out, ascope{a: a, body: h.Directives, htaccess: h})
+		out = append(out, ascope{a: a, body: h.Directives, htaccess: h, cond: c})
 	}
 	return out
 }
@@ -165,7 +166,9 @@ func (s ascope) direct() []*adir {
 	add = func(ds []*adir) {
 		for _, d := range ds {
 			if d.Block != nil && transparent(d) {
-				add(d.Block)
+				if s.cond.holds(d) {
+					add(d.Block)
+				}
 				continue
 			}
 			out = append(out, d)
@@ -191,10 +194,10 @@ func (s ascope) named(name string) []*adir {
 func (s ascope) inherited(name string) []*adir {
 	out := s.named(name)
 	for i := len(s.chain) - 2; i >= 0; i-- {
-		out = append(out, ascope{a: s.a, sec: s.chain[i], body: s.chain[i].Block}.named(name)...)
+		out = append(out, ascope{a: s.a, sec: s.chain[i], body: s.chain[i].Block, cond: s.cond}.named(name)...)
 	}
 	if s.sec != nil || s.htaccess != nil {
-		out = append(out, ascope{a: s.a, body: s.a.Config.Directives}.named(name)...)
+		out = append(out, ascope{a: s.a, body: s.a.Config.Directives, cond: s.cond}.named(name)...)
 	}
 	return out
 }
@@ -235,11 +238,12 @@ func (s ascope) requiresUser() *adir {
 	return nil
 }
 
-// every walks all Apache directives including .htaccess ones.
+// every walks the Apache directives that apply (conditional sections
+// decided by conditions), .htaccess ones included.
 func (a *Apache) every(fn func(d *adir, parents []*adir)) {
-	visit := func(d *adir, parents []*adir) bool { fn(d, parents); return true }
-	apacheconf.Walk(a.Config.Directives, visit)
+	c := conditions(a)
+	c.walk(a.Config.Directives, fn)
 	for _, h := range a.Htaccess {
-		apacheconf.Walk(h.Directives, visit)
+		c.walk(h.Directives, fn)
 	}
 }

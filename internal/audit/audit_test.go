@@ -1,0 +1,133 @@
+package audit
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/why401/why401/internal/servertest"
+)
+
+func write(t *testing.T, path, text string, mode os.FileMode) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(text), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func audit(t *testing.T, in Input) []Finding {
+	t.Helper()
+	ev, err := Load([]Input{in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Run(All, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+// A password file the workers' user cannot read is reported with the
+// path that blocks it.
+func TestUnreadablePasswordFile(t *testing.T) {
+	dir := servertest.TempDir(t)
+	secret := write(t, filepath.Join(dir, "secret.htpasswd"), "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n", 0o600)
+	open := write(t, filepath.Join(dir, "open.htpasswd"), "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n", 0o644)
+	locked := write(t, filepath.Join(dir, "locked", "in.htpasswd"), "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n", 0o644)
+	os.Chmod(filepath.Dir(locked), 0o700)
+	conf := write(t, filepath.Join(dir, "nginx.conf"), `user nobody;
+events {}
+http {
+    server {
+        listen 127.0.0.1:8080;
+        location ^~ /.well-known/acme-challenge/ { auth_basic off; }
+        location /a { auth_basic "a"; auth_basic_user_file `+secret+`; }
+        location /b { auth_basic "b"; auth_basic_user_file `+open+`; }
+        location /c { auth_basic "c"; auth_basic_user_file `+locked+`; }
+    }
+}
+`, 0o644)
+	fs := audit(t, Input{Path: conf, Kind: KindNginx})
+	got := map[int]string{}
+	for _, f := range fs {
+		got[f.Location.Line] = f.Message
+	}
+	if m := got[7]; !strings.Contains(m, "not readable by nginx's user nobody") || !strings.Contains(m, "the file blocks it (mode 0600") {
+		t.Errorf("line 7: %q", m)
+	}
+	if m, ok := got[8]; ok {
+		t.Errorf("line 8 (readable): %q", m)
+	}
+	if m := got[9]; !strings.Contains(m, "directory "+filepath.Dir(locked)+" blocks it") {
+		t.Errorf("line 9: %q", m)
+	}
+}
+
+// IfModule and IfDefine sections are decided from the LoadModule and
+// Define lines, as Debian's serve-cgi-bin.conf needs.
+func TestApacheConditions(t *testing.T) {
+	dir := t.TempDir()
+	body := `<IfModule mod_alias.c>
+	<IfModule mod_cgid.c>
+		Define ENABLE_CGI
+	</IfModule>
+	<IfDefine ENABLE_CGI>
+		ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/
+	</IfDefine>
+</IfModule>
+<IfModule !mod_cgid.c>
+	RequestHeader unset Authorization
+</IfModule>
+`
+	without := write(t, filepath.Join(dir, "a", "apache2.conf"), "LoadModule alias_module /x/mod_alias.so\n"+body, 0o644)
+	with := write(t, filepath.Join(dir, "b", "apache2.conf"), "LoadModule alias_module /x/mod_alias.so\nLoadModule cgid_module /x/mod_cgid.so\n"+body, 0o644)
+	alone := write(t, filepath.Join(dir, "c", "site.conf"), "<IfModule mod_cgid.c>\nScriptAlias /cgi-bin/ /usr/lib/cgi-bin/\n</IfModule>\n", 0o644)
+	causes := func(fs []Finding) string {
+		var s []string
+		for _, f := range fs {
+			s = append(s, f.Location.String()[len(dir)+1:]+" "+string(f.Cause))
+		}
+		return strings.Join(s, ", ")
+	}
+	if got := causes(audit(t, Input{Path: without, Kind: KindApache})); got != "a/apache2.conf:11 proxy.header-stripped" {
+		t.Errorf("without cgid: %s", got)
+	}
+	if got := causes(audit(t, Input{Path: with, Kind: KindApache})); got != "b/apache2.conf:8 proxy.header-stripped" {
+		t.Errorf("with cgid: %s", got)
+	}
+	if got := causes(audit(t, Input{Path: alone, Kind: KindApache})); got != "c/site.conf:2 proxy.header-stripped" {
+		t.Errorf("no LoadModule at all: %s", got)
+	}
+}
+
+func TestDetect(t *testing.T) {
+	dir := t.TempDir()
+	for name, want := range map[string]Kind{
+		"nginx.conf":   KindNginx,
+		"apache2.conf": KindApache,
+		"site.conf":    KindNginx,
+		"vhost.conf":   KindApache,
+	} {
+		text := "server {\n    listen 80;\n}\n"
+		if name == "vhost.conf" || name == "apache2.conf" {
+			text = "<VirtualHost *:80>\nServerName x\n</VirtualHost>\n"
+		}
+		p := write(t, filepath.Join(dir, name), text, 0o644)
+		if got, err := detect(p); err != nil || got != want {
+			t.Errorf("detect(%s) = %s, %v; want %s", name, got, err, want)
+		}
+	}
+	empty := write(t, filepath.Join(dir, "empty.conf"), "# nothing\n", 0o644)
+	if _, err := detect(empty); err == nil {
+		t.Error("detect(empty) succeeded")
+	}
+}
