@@ -1,0 +1,177 @@
+package checks_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/checks"
+	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/jwt"
+)
+
+// step is one entry of a synthetic browser session.
+type step struct {
+	at      time.Duration // after t0
+	typ     string        // resource type
+	method  string
+	url     string
+	req     []string // request headers, name value …
+	status  int
+	resp    []string
+	body    string
+	reqBody string
+}
+
+func session(steps ...step) *evidence.Probe {
+	s := &evidence.Session{Source: "t.har", Browser: "chromium"}
+	for i, st := range steps {
+		method := st.method
+		if method == "" {
+			method = "GET"
+		}
+		e := evidence.SessionEntry{Index: i, Started: t0.Add(st.at), ResourceType: st.typ,
+			Exchange: evidence.Exchange{Request: evidence.Request{Method: method, URL: st.url, Header: hdr(st.req), Body: []byte(st.reqBody)}}}
+		if st.status != 0 {
+			e.Exchange.Response = &evidence.Response{Status: st.status, Header: hdr(st.resp), Body: []byte(st.body)}
+		} else {
+			e.Exchange.Err = "net::ERR_FAILED"
+		}
+		s.Entries = append(s.Entries, e)
+	}
+	return &evidence.Probe{Target: "t.har", Started: t0, Session: s}
+}
+
+func unsignedJWT(t *testing.T, exp time.Time) string {
+	t.Helper()
+	tok, err := jwt.Unsigned(map[string]any{"sub": "alice", "exp": exp.Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestSessionChecks pairs each session cause with a session that must
+// rank it first and a near miss that must not report it at all.
+func TestSessionChecks(t *testing.T) {
+	expired := unsignedJWT(t, t0.Add(-time.Hour))
+	fresh := unsignedJWT(t, t0.Add(time.Hour))
+	login := func(cookie string) step {
+		return step{at: 0, typ: "document", method: "POST", url: "http://app.test/login", status: 303, resp: []string{"Set-Cookie", cookie, "Location", "/app"}}
+	}
+	app := func(url string, status int, req ...string) step {
+		return step{at: time.Second, typ: "document", url: url, req: append([]string{"Referer", "http://app.test/login"}, req...), status: status}
+	}
+	tests := []struct {
+		name  string
+		check *diagnosis.Check
+		probe *evidence.Probe
+		want  catalog.ID // "" means: the check reports nothing
+	}{
+		{"samesite none without secure", checks.SessionCookies, session(login("sid=1; Path=/; SameSite=None"), app("http://app.test/app", 401)), catalog.CookieRejected},
+		{"secure over http", checks.SessionCookies, session(login("sid=1; Path=/; Secure"), app("http://app.test/app", 401)), catalog.CookieRejected},
+		{"good cookie sent (fp)", checks.SessionCookies, session(login("sid=1; Path=/"), app("http://app.test/app", 200, "Cookie", "sid=1")), ""},
+		{"bare host then www", checks.SessionCookies, session(login("sid=1; Path=/"), app("http://www.app.test/app", 401)), catalog.CookieNotSent},
+		{"domain cookie on www (fp)", checks.SessionCookies, session(login("sid=1; Path=/; Domain=app.test"), app("http://www.app.test/app", 401, "Cookie", "sid=1")), ""},
+		{"path too narrow", checks.SessionCookies, session(login("sid=1; Path=/login"), app("http://app.test/app", 401)), catalog.CookieNotSent},
+		{"cross-site fetch, default Lax", checks.SessionCookies, session(
+			step{typ: "document", method: "POST", url: "https://api.test/login", status: 200, resp: []string{"Set-Cookie", "sid=1; Path=/; Secure"}},
+			step{at: time.Minute, typ: "document", url: "https://app.test/", status: 200},
+			step{at: time.Minute + time.Second, typ: "fetch", url: "https://api.test/me", req: []string{"Origin", "https://app.test", "Referer", "https://app.test/"}, status: 401},
+		), catalog.CookieSamesite},
+		{"session cookie expired", checks.SessionCookies, session(login("sid=1; Path=/; Max-Age=60"), step{at: 2 * time.Minute, typ: "document", url: "http://app.test/app", status: 401}), catalog.SessionExpired},
+		{"session cookie fresh (fp)", checks.SessionCookies, session(login("sid=1; Path=/; Max-Age=600"), step{at: 2 * time.Minute, typ: "document", url: "http://app.test/app", req: []string{"Cookie", "sid=1"}, status: 200}), ""},
+		{"redirect drops authorization", checks.SessionRedirects, session(
+			step{typ: "fetch", url: "http://app.test/api", req: []string{"Authorization", "Bearer " + fresh}, status: 307, resp: []string{"Location", "http://api.test/data"}},
+			step{typ: "fetch", url: "http://api.test/data", status: 401},
+		), catalog.RedirectAuthDropped},
+		{"same-origin redirect (fp)", checks.SessionRedirects, session(
+			step{typ: "fetch", url: "http://app.test/api", req: []string{"Authorization", "Bearer " + fresh}, status: 307, resp: []string{"Location", "/v2/api"}},
+			step{typ: "fetch", url: "http://app.test/v2/api", req: []string{"Authorization", "Bearer " + fresh}, status: 200},
+		), ""},
+		{"login loop", checks.SessionRedirects, session(loop(3)...), catalog.RedirectLoginLoop},
+		{"one login round trip (fp)", checks.SessionRedirects, session(loop(1)...), ""},
+		{"api redirected to login", checks.SessionRedirects, session(
+			step{typ: "xhr", url: "http://app.test/api/me", status: 302, resp: []string{"Location", "/login?next=/api/me"}},
+		), catalog.RedirectToLogin},
+		{"expired jwt", checks.SessionTokens, session(step{typ: "fetch", url: "http://app.test/api", req: []string{"Authorization", "Bearer " + expired}, status: 401}), catalog.TokenExpired},
+		{"fresh jwt refused (fp)", checks.SessionTokens, session(step{typ: "fetch", url: "http://app.test/api", req: []string{"Authorization", "Bearer " + fresh}, status: 401}), ""},
+		{"failed refresh", checks.SessionTokens, session(
+			step{typ: "fetch", method: "POST", url: "http://app.test/oauth/token", reqBody: "grant_type=refresh_token&refresh_token=x", status: 400, body: `{"error":"invalid_grant"}`},
+			step{at: time.Second, typ: "fetch", url: "http://app.test/api", req: []string{"Authorization", "Bearer " + fresh}, status: 401},
+		), catalog.SessionExpired},
+		{"refresh worked (fp)", checks.SessionTokens, session(
+			step{typ: "fetch", method: "POST", url: "http://app.test/oauth/token", reqBody: "grant_type=refresh_token&refresh_token=x", status: 200, body: `{"access_token":"a"}`},
+			step{at: time.Second, typ: "fetch", url: "http://app.test/api", req: []string{"Authorization", "Bearer " + fresh}, status: 401},
+		), ""},
+		{"preflight refused", checks.SessionCORS, session(
+			step{typ: "preflight", method: "OPTIONS", url: "http://api.test/data", req: []string{"Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization"}, status: 401, resp: []string{"WWW-Authenticate", `Basic realm="api"`}},
+			step{typ: "fetch", url: "http://api.test/data"},
+		), catalog.CorsPreflightAuth},
+		{"preflight ok (fp)", checks.SessionCORS, session(
+			step{typ: "preflight", method: "OPTIONS", url: "http://api.test/data", req: []string{"Access-Control-Request-Method", "GET"}, status: 204},
+			step{typ: "fetch", url: "http://api.test/data", status: 200},
+		), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs, err := diagnosis.Run([]*diagnosis.Check{tt.check}, tt.probe, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == "" {
+				if len(fs) > 0 {
+					t.Errorf("want no findings, got %s: %s", fs[0].Cause, strings.Join(fs[0].Evidence, " | "))
+				}
+				return
+			}
+			if len(fs) == 0 || fs[0].Cause != tt.want {
+				t.Fatalf("want %s first, got %v", tt.want, causes(fs))
+			}
+			for _, e := range fs[0].Evidence {
+				if strings.Contains(e, expired) || strings.Contains(e, fresh) {
+					t.Errorf("evidence leaks the token: %s", e)
+				}
+			}
+		})
+	}
+}
+
+// loop builds a login flow that lands on /login n times by redirect.
+func loop(n int) []step {
+	var out []step
+	at := time.Duration(0)
+	next := func() time.Duration { at += 100 * time.Millisecond; return at }
+	out = append(out, step{at: next(), typ: "document", url: "http://app.test/app", status: 302, resp: []string{"Location", "/login"}})
+	for i := 0; i < n; i++ {
+		out = append(out,
+			step{at: next(), typ: "document", url: "http://app.test/login", status: 200},
+			step{at: next(), typ: "document", method: "POST", url: "http://app.test/login", req: []string{"Origin", "http://app.test"}, status: 303, resp: []string{"Set-Cookie", "sid=x; Path=/; SameSite=Lax", "Location", "/app"}},
+			step{at: next(), typ: "document", url: "http://app.test/app", req: []string{"Cookie", "sid=x", "Referer", "http://app.test/login"}, status: 302, resp: []string{"Location", "/login"}},
+		)
+	}
+	return out
+}
+
+// TestSessionSanitized lowers confidence and says why.
+func TestSessionSanitized(t *testing.T) {
+	p := session(step{typ: "document", method: "POST", url: "http://app.test/login", status: 303, resp: []string{"Set-Cookie", "sid=1; Path=/; SameSite=None", "Location", "/app"}},
+		step{at: time.Second, typ: "document", url: "http://app.test/app", status: 401})
+	full, _ := diagnosis.Run([]*diagnosis.Check{checks.SessionCookies}, p, t0)
+	p.Session.Sanitized = true
+	san, _ := diagnosis.Run([]*diagnosis.Check{checks.SessionCookies}, p, t0)
+	if len(full) == 0 || len(san) == 0 || san[0].Confidence >= full[0].Confidence || !strings.Contains(strings.Join(san[0].Evidence, " "), "sanitized") {
+		t.Errorf("full %v, sanitized %v", full, san)
+	}
+}
+
+// TestSessionChecksIgnoreProbes: without a session the checks are silent.
+func TestSessionChecksIgnoreProbes(t *testing.T) {
+	p := probeOf(basicAlice, trial(evidence.AsGiven, hop("GET", "https://api.test/x", 401, basicAlice, nil)))
+	fs, err := diagnosis.Run([]*diagnosis.Check{checks.SessionCookies, checks.SessionRedirects, checks.SessionTokens, checks.SessionCORS}, p, t0)
+	if err != nil || len(fs) != 0 {
+		t.Errorf("findings %v, err %v", causes(fs), err)
+	}
+}
