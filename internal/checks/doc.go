@@ -38,10 +38,13 @@ var All = []*diagnosis.Check{
 	TLSCert,
 	Token,
 	// Issue 7: the long tail.
+	AuthCache,
+	AuthScope,
 	ClientCert,
 	Collision,
 	DNS,
 	Encoding,
+	Htpasswd,
 	IPACL,
 	NotAuth,
 	SignedURL,

@@ -376,3 +376,55 @@ func TestNotAuth(t *testing.T) {
 		{name: "validation words, not json", f: ltFixture{url: "https://h/", status: 401, resp: hdr("Content-Type", "text/html"), rbody: "<p>A password is required</p>"}},
 	})
 }
+
+func TestHtpasswd(t *testing.T) {
+	alice := hdr("Authorization", basicAuth("alice", "s3cr3t"))
+	nginx500 := "<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body>\r\n<center><h1>500 Internal Server Error</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+	anon := ltTrial(evidence.NoCredentials, "", "http://h/", 401, hdr("WWW-Authenticate", `Basic realm="r"`), "")
+	ltCheck(t, Htpasswd, []ltCase{
+		{name: "file unreadable", f: ltFixture{url: "http://h/", req: alice, status: 500, rbody: nginx500, extra: []evidence.Trial{anon,
+			ltTrial(evidence.Bogus, "made-up user", "http://h/", 500, nil, nginx500)}}, want: catalog.ServerHtpasswdFile, minConf: 0.9, first: true},
+		{name: "hash unusable", f: ltFixture{url: "http://h/", req: alice, status: 500, rbody: nginx500, extra: []evidence.Trial{anon,
+			ltTrial(evidence.Bogus, "made-up user", "http://h/", 401, hdr("WWW-Authenticate", `Basic realm="r"`), "")}}, want: catalog.ServerHtpasswdHash, minConf: 0.9, first: true},
+		{name: "no bogus trial", f: ltFixture{url: "http://h/", req: alice, status: 500, rbody: nginx500, extra: []evidence.Trial{anon}}, want: catalog.ServerHtpasswdFile, minConf: 0.75},
+		// Near misses.
+		{name: "app error, no basic challenge", f: ltFixture{url: "http://h/", req: alice, status: 500, extra: []evidence.Trial{
+			ltTrial(evidence.NoCredentials, "", "http://h/", 500, nil, "")}}},
+		{name: "bearer sent", f: ltFixture{url: "http://h/", req: hdr("Authorization", "Bearer x"), status: 500, extra: []evidence.Trial{anon}}},
+		{name: "wrong password", f: ltFixture{url: "http://h/", req: alice, status: 401, extra: []evidence.Trial{anon}}},
+	})
+}
+
+func TestAuthScope(t *testing.T) {
+	basicCh := hdr("WWW-Authenticate", `Basic realm="Staging"`)
+	nginx401 := "<title>401 Authorization Required</title><center>nginx</center>"
+	ltCheck(t, AuthScope, []ltCase{
+		{name: "acme challenge", f: ltFixture{url: "http://h/.well-known/acme-challenge/tok", status: 401, resp: basicCh, rbody: nginx401}, want: catalog.ServerAuthScope, minConf: 0.9, first: true, title: "acme-challenge"},
+		{name: "health check", f: ltFixture{url: "http://h/healthz", status: 401, resp: basicCh}, want: catalog.ServerAuthScope, first: true},
+		{name: "stylesheet", f: ltFixture{url: "http://h/static/app.css?v=3", status: 401, resp: basicCh, rbody: nginx401}, want: catalog.ServerAuthScope, first: true},
+		{name: "favicon", f: ltFixture{url: "http://h/favicon.ico", status: 401, resp: basicCh}, want: catalog.ServerAuthScope},
+		// Near misses.
+		{name: "page", f: ltFixture{url: "http://h/admin/", status: 401, resp: basicCh, rbody: nginx401}},
+		{name: "healthy lookalike", f: ltFixture{url: "http://h/healthcare/plans", status: 401, resp: basicCh}},
+		{name: "bearer api asset path", f: ltFixture{url: "http://h/api/logo.png", status: 401, resp: hdr("WWW-Authenticate", "Bearer")}},
+		{name: "credentials sent", f: ltFixture{url: "http://h/app.js", req: hdr("Authorization", basicAuth("a", "s3cr3t")), status: 401, resp: basicCh}},
+		{name: "asset served", f: ltFixture{url: "http://h/app.js", status: 200}},
+	})
+}
+
+func TestAuthCache(t *testing.T) {
+	bearer := hdr("Authorization", "Bearer abc")
+	ltCheck(t, AuthCache, []ltCase{
+		{name: "public authenticated answer", f: ltFixture{url: "http://h/me", req: bearer, status: 200, resp: hdr("Cache-Control", "public, max-age=300")}, want: catalog.CacheAuthCacheable, minConf: 0.85, first: true},
+		{name: "login sets cookie, cacheable", f: ltFixture{url: "http://h/login", status: 200, resp: hdr("Cache-Control", "max-age=60", "Set-Cookie", "sid=1; HttpOnly")}, want: catalog.CacheAuthCacheable, minConf: 0.85},
+		{name: "cookie page without vary", f: ltFixture{url: "http://h/account", req: hdr("Cookie", "sid=1"), status: 200, resp: hdr("Cache-Control", "max-age=600")}, want: catalog.CacheAuthCacheable},
+		{name: "cacheable 401", f: ltFixture{url: "http://h/x", status: 401, resp: hdr("Cache-Control", "public, max-age=3600", "WWW-Authenticate", "Bearer")}, want: catalog.CacheAuthCacheable, minConf: 0.6},
+		// Near misses.
+		{name: "private", f: ltFixture{url: "http://h/me", req: bearer, status: 200, resp: hdr("Cache-Control", "private, max-age=300")}},
+		{name: "max-age with Authorization only", f: ltFixture{url: "http://h/me", req: bearer, status: 200, resp: hdr("Cache-Control", "max-age=300")}},
+		{name: "cookie with vary", f: ltFixture{url: "http://h/account", req: hdr("Cookie", "sid=1"), status: 200, resp: hdr("Cache-Control", "max-age=600", "Vary", "Cookie")}},
+		{name: "public anonymous", f: ltFixture{url: "http://h/logo.png", status: 200, resp: hdr("Cache-Control", "public, max-age=86400")}},
+		{name: "plain 401", f: ltFixture{url: "http://h/x", status: 401, resp: hdr("WWW-Authenticate", "Bearer")}},
+		{name: "no-store", f: ltFixture{url: "http://h/login", status: 200, resp: hdr("Cache-Control", "no-store, max-age=60", "Set-Cookie", "sid=1")}},
+	})
+}

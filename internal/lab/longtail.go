@@ -43,6 +43,10 @@ func (l *Lab) longtailRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/maintenance/api", serveMaintenance)
 	mux.HandleFunc("/session/app", serveSessionApp)
 	mux.HandleFunc("/oauth2/json-token", serveJSONToken)
+	mux.HandleFunc("/pwfile/", servePasswordFileMissing)
+	mux.HandleFunc("/pwhash/", servePasswordHashUnusable)
+	mux.HandleFunc("/.well-known/acme-challenge/", serveACMEBehindBasic)
+	mux.HandleFunc("/cache/profile", l.bearerRoute(l.now, "read", serveCacheableProfile))
 }
 
 // longtailScenarios lists the long-tail scenarios against base u; ipv6
@@ -64,6 +68,10 @@ func (l *Lab) longtailScenarios(u string, ipv6 bool) []Scenario {
 		{"/userinfo-api", catalog.TokenWrongType, "an OpenID ID token (nonce, at_hash, aud = client) sent as an access token", []string{u + "/userinfo-api", "-H", "Authorization: Bearer " + idToken}},
 		{"/maintenance/api", catalog.StatusNotAuth, "a maintenance page served with status 401", []string{u + "/maintenance/api", "-u", User + ":" + Password}},
 		{"/session/app", catalog.SessionExpired, "a 401 that deletes the session cookie the request sent", []string{u + "/session/app", "-b", "app_session=7c1e-expired"}},
+		{"/pwfile/", catalog.ServerHtpasswdFile, "nginx auth_basic whose password file is missing: 401 without credentials, 500 with any", []string{u + "/pwfile/", "-u", User + ":" + Password}},
+		{"/pwhash/", catalog.ServerHtpasswdHash, "a password file whose entry for alice has a hash the server cannot check", []string{u + "/pwhash/", "-u", User + ":" + Password}},
+		{"/.well-known/acme-challenge/lab-token", catalog.ServerAuthScope, "site-wide Basic auth also covers the ACME challenge path, so certificate renewal fails", []string{u + "/.well-known/acme-challenge/lab-token"}},
+		{"/cache/profile", catalog.CacheAuthCacheable, "a profile answered to a bearer token with Cache-Control: public", []string{u + "/cache/profile", "-H", "Authorization: Bearer " + l.Token(nil)}},
 		{"/oauth2/json-token", catalog.RequestContentType, "a token endpoint that reads only JSON gets a form and sees no client credentials", []string{u + "/oauth2/json-token", "-d", "grant_type=client_credentials&client_id=" + ClientID + "&client_secret=" + ClientSecret}},
 	}
 	if ipv6 {
@@ -269,4 +277,54 @@ func serveJSONToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"access_token": "lab-opaque-token", "token_type": "Bearer", "expires_in": 3600})
+}
+
+const (
+	nginx401Page = "<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+	nginx500Page = "<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body>\r\n<center><h1>500 Internal Server Error</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+
+// nginxBasic401 is nginx's challenge for realm.
+func nginxBasic401(w http.ResponseWriter, realm string) {
+	w.Header().Set("Server", "nginx")
+	w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
+	writeHTML(w, http.StatusUnauthorized, nginx401Page)
+}
+
+func nginx500(w http.ResponseWriter) {
+	w.Header().Set("Server", "nginx")
+	writeHTML(w, http.StatusInternalServerError, nginx500Page)
+}
+
+// servePasswordFileMissing is nginx whose auth_basic_user_file does not
+// exist: it challenges, and fails as soon as it must open the file.
+func servePasswordFileMissing(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := r.BasicAuth(); ok {
+		nginx500(w)
+		return
+	}
+	nginxBasic401(w, "files")
+}
+
+// servePasswordHashUnusable is nginx whose password file holds alice with
+// a hash crypt cannot check: alice gets 500, unknown users 401.
+func servePasswordHashUnusable(w http.ResponseWriter, r *http.Request) {
+	if u, _, ok := r.BasicAuth(); ok && u == User {
+		nginx500(w)
+		return
+	}
+	nginxBasic401(w, "reports")
+}
+
+// serveACMEBehindBasic is a site-wide auth_basic that also covers the
+// ACME HTTP-01 challenge path.
+func serveACMEBehindBasic(w http.ResponseWriter, r *http.Request) {
+	nginxBasic401(w, "Staging")
+}
+
+// serveCacheableProfile answers an authenticated profile that shared
+// caches may store.
+func serveCacheableProfile(w http.ResponseWriter, _ *http.Request, p *principal) {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	writeJSON(w, http.StatusOK, map[string]any{"sub": p.Subject, "email": p.Subject + "@lab.test"})
 }

@@ -126,6 +126,29 @@ func longtailChecks(l *Lab) map[string]func(t *testing.T, s Scenario) {
 				t.Fatalf("JSON: status %d", code)
 			}
 		},
+		"/pwfile/": func(t *testing.T, s Scenario) {
+			wantStatus(t, one(t, "GET", []string{s.Args[0]}), 401)
+			wantStatus(t, one(t, "GET", s.Args), 500)
+			wantStatus(t, one(t, "GET", []string{s.Args[0], "-u", "nobody:x"}), 500)
+		},
+		"/pwhash/": func(t *testing.T, s Scenario) {
+			wantStatus(t, one(t, "GET", []string{s.Args[0]}), 401)
+			wantStatus(t, one(t, "GET", s.Args), 500)
+			wantStatus(t, one(t, "GET", []string{s.Args[0], "-u", "nobody:x"}), 401)
+		},
+		"/.well-known/acme-challenge/lab-token": func(t *testing.T, s Scenario) {
+			r := one(t, "GET", s.Args)
+			wantStatus(t, r, 401)
+			wantChallenge(t, r, `Basic realm="Staging"`)
+		},
+		"/cache/profile": func(t *testing.T, s Scenario) {
+			r := one(t, "GET", s.Args)
+			wantStatus(t, r, 200)
+			if r.header.Get("Cache-Control") != "public, max-age=300" {
+				t.Fatalf("Cache-Control %q", r.header.Get("Cache-Control"))
+			}
+			wantStatus(t, one(t, "GET", []string{s.Args[0]}), 401)
+		},
 		"/dns/site": func(t *testing.T, s Scenario) {
 			rs := run(t, "GET", s.Args)
 			if len(rs) != 2 {

@@ -1,0 +1,70 @@
+package checks
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+
+	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/evidence"
+)
+
+// Htpasswd reports a password file the web server cannot use, as a client
+// sees it: the anonymous request gets a Basic challenge, but sending a
+// user name and password makes the server fail (500), because it must
+// now open the file and check the hash. A made-up user (the Bogus
+// variant) tells the two apart: it fails the same way when the file
+// cannot be read, and gets a plain 401 when only this user's hash is
+// unusable.
+var Htpasswd = &diagnosis.Check{
+	Name:   "htpasswd",
+	Doc:    "report Basic auth that errs (5xx) once credentials arrive: a missing or unreadable password file, or a hash the server cannot check",
+	Causes: []catalog.ID{catalog.ServerHtpasswdFile, catalog.ServerHtpasswdHash},
+	Run:    runHtpasswd,
+}
+
+func runHtpasswd(p *diagnosis.Pass) error {
+	e := final(p, evidence.AsGiven)
+	if e == nil || e.Response == nil || e.Response.Status < 500 || e.Response.Status > 599 {
+		return nil
+	}
+	if !strings.EqualFold(p.Facts.Sent().Scheme, "Basic") || p.Facts.Sent().Malformed() {
+		return nil
+	}
+	anon := final(p, evidence.NoCredentials)
+	if anon == nil || anon.Response == nil || anon.Response.Status != http.StatusUnauthorized || !offers(p.Facts.Challenges(anon.Response), "Basic") {
+		return nil
+	}
+	r := e.Response
+	ev := []string{"without credentials: " + line(anon) + ", " + challengeLine(anon.Response, p.Facts.Challenges(anon.Response)),
+		"with the Basic credentials: " + line(e)}
+	if s := stockServerError(r.Body); s != "" {
+		ev = append(ev, "the body is "+s+"'s built-in error page: the web server itself failed while checking the password")
+	}
+	bogus := final(p, evidence.Bogus)
+	switch {
+	case bogus != nil && bogus.Response != nil && bogus.Response.Status == http.StatusUnauthorized:
+		ev = append(ev, "a made-up user gets a plain 401: "+line(bogus)+", so the file is readable and this user's entry is the problem")
+		p.Reportf(catalog.ServerHtpasswdHash, 0.9, ev, "The server cannot check the password hash of this user's entry in its password file")
+		p.Reportf(catalog.ServerHtpasswdFile, 0.4, ev, "The password file has a line the server cannot use")
+	case bogus != nil && bogus.Response != nil && bogus.Response.Status >= 500:
+		ev = append(ev, "a made-up user fails the same way: "+line(bogus)+", so the server cannot read the password file at all")
+		p.Reportf(catalog.ServerHtpasswdFile, 0.92, ev, "The server cannot open or read its password file")
+	default:
+		p.Reportf(catalog.ServerHtpasswdFile, 0.8, ev, "The server fails while checking the password: its password file is missing or unreadable")
+		p.Reportf(catalog.ServerHtpasswdHash, 0.5, ev, "The server may not understand the hash in its password file")
+	}
+	return nil
+}
+
+// stockServerError names the web server whose built-in 5xx page body is.
+func stockServerError(body []byte) string {
+	switch {
+	case bytes.Contains(body, []byte("<center>nginx")) && bytes.Contains(body, []byte("Internal Server Error")):
+		return "nginx"
+	case bytes.Contains(body, []byte("The server encountered an internal error or")):
+		return "Apache httpd"
+	}
+	return ""
+}
