@@ -30,6 +30,7 @@ func (c *cursor) next(ctx context.Context, a *analyzer) (bool, error) {
 			c.res, c.done = nil, true
 			return false, nil
 		}
+		recycle(c.res)
 		var res *chunkResult
 		select {
 		case res = <-out:

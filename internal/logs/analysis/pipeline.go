@@ -201,7 +201,11 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 	if fs, ok := p.(logs.FieldsSetter); ok && ch.Fields != nil {
 		fs.SetFields(ch.Fields)
 	}
-	res.events = make([]event, 0, len(ch.Data)/160+1)
+	if evs, ok := eventPool.Get().(*[]event); ok {
+		res.events = (*evs)[:0]
+	} else {
+		res.events = make([]event, 0, len(ch.Data)/160+1)
+	}
 	data := ch.Data
 	lineNo := 0
 	var lastTime int64
@@ -287,6 +291,19 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 	}
 	res.all = lineNo
 	return res
+}
+
+// eventPool recycles event slices once the analyzer has consumed a
+// chunk (pending 401s are copied out of them).
+var eventPool sync.Pool
+
+func recycle(res *chunkResult) {
+	if res == nil || cap(res.events) == 0 {
+		return
+	}
+	evs := res.events[:0]
+	res.events = nil
+	eventPool.Put(&evs)
 }
 
 func indexNL(b []byte) int {
