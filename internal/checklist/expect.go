@@ -19,6 +19,7 @@ import (
 	"github.com/why401/why401/internal/challenge"
 	"github.com/why401/why401/internal/jwt"
 	"github.com/why401/why401/internal/probe"
+	"github.com/why401/why401/internal/redact"
 )
 
 // evaluation holds the requests of one step for one client, sent lazily
@@ -145,7 +146,7 @@ func (ev *evaluation) challenge(ctx context.Context, x *Expectation, res *Result
 		ev.explainInto(ctx, res, true, localCause(h))
 		return
 	case h.status >= 300 && h.status < 400:
-		res.Message = fmt.Sprintf("without credentials: %s to %s instead of a 401 challenge", statusLine(h), h.resp.Get("Location"))
+		res.Message = fmt.Sprintf("without credentials: %s to %s instead of a 401 challenge", statusLine(h), redact.URL(h.resp.Get("Location")))
 		ev.explainInto(ctx, res, true, catalog.RedirectToLogin)
 		return
 	case h.status == http.StatusForbidden:
@@ -880,7 +881,7 @@ func fixText(f catalog.Fix) string {
 
 func hopsNote(t *trace) string {
 	if n := len(t.hops) - 1; n > 0 {
-		return fmt.Sprintf(" after %d redirect(s), at %s", n, t.final().url.Redacted())
+		return fmt.Sprintf(" after %d redirect(s), at %s", n, redact.URL(t.final().url.String()))
 	}
 	return ""
 }

@@ -1,0 +1,247 @@
+package checklist
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCacheVerdict(t *testing.T) {
+	tests := []struct {
+		name             string
+		header           http.Header
+		sentAuth, cookie bool
+		want             string // "" or a substring of the reason
+	}{
+		{"no-store", http.Header{"Cache-Control": {"no-store"}}, true, false, ""},
+		{"no-store among others", http.Header{"Cache-Control": {"max-age=0, NO-STORE"}}, true, false, ""},
+		{"public", http.Header{"Cache-Control": {"public, max-age=600"}}, true, false, "lets shared caches store it"},
+		{"s-maxage", http.Header{"Cache-Control": {"s-maxage=60"}}, false, true, "lets shared caches store it"},
+		{"private with Vary", http.Header{"Cache-Control": {"private"}, "Vary": {"Accept, Authorization"}}, true, false, ""},
+		{"private without Vary", http.Header{"Cache-Control": {"private"}}, true, false, "without Vary: Authorization"},
+		{"private cookie without Vary", http.Header{"Cache-Control": {"private"}, "Vary": {"Authorization"}}, true, true, "without Vary: Cookie"},
+		{"private Vary star", http.Header{"Cache-Control": {"private"}, "Vary": {"*"}}, true, true, ""},
+		{"nothing", http.Header{}, true, false, "heuristically"},
+		{"expires", http.Header{"Expires": {"Thu, 01 Jan 2099 00:00:00 GMT"}}, false, true, "Expires"},
+		{"no-cache only", http.Header{"Cache-Control": {"no-cache"}}, true, false, "neither no-store nor private"},
+	}
+	for _, tc := range tests {
+		got := cacheVerdict(tc.header, tc.sentAuth, tc.cookie)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestCookieJar(t *testing.T) {
+	u := func(s string) *url.URL { v, _ := url.Parse(s); return v }
+	j := &cookieJar{}
+	site := u("https://www.example.com/app/login")
+	if why := j.store(site, "sid=1; Path=/; Secure; HttpOnly", true); why != "" {
+		t.Fatal(why)
+	}
+	if why := j.store(site, "pref=dark", true); why != "" {
+		t.Fatal(why)
+	}
+	if why := j.store(site, "wide=1; Domain=example.com; Path=/", true); why != "" {
+		t.Fatal(why)
+	}
+	refused := map[string]string{
+		"x=1; SameSite=None":            "SameSite=None without Secure",
+		"__Host-x=1; Secure; Path=/app": "__Host- prefix",
+		"__Secure-x=1":                  "__Secure- prefix without Secure",
+		"x=1; Domain=other.com":         "does not cover",
+	}
+	for line, want := range refused {
+		if why := j.store(site, line, true); !strings.Contains(why, want) {
+			t.Errorf("store %q: %q, want %q", line, why, want)
+		}
+	}
+	if why := j.store(u("http://www.example.com/"), "s=1; Secure", true); !strings.Contains(why, "Secure cookie set over http") {
+		t.Errorf("Secure over http (browser): %q", why)
+	}
+	if why := j.store(u("http://127.0.0.1/"), "loc=1; Secure", true); why != "" {
+		t.Errorf("Secure over http on loopback: %q", why)
+	}
+	cases := map[string]string{
+		"https://www.example.com/app/x": "sid=1; pref=dark; wide=1",
+		"https://www.example.com/other": "sid=1; wide=1",
+		"http://www.example.com/app/x":  "pref=dark; wide=1",
+		"https://api.example.com/":      "wide=1",
+		"https://example.org/":          "",
+	}
+	for target, want := range cases {
+		if got := j.header(u(target), true); got != want {
+			t.Errorf("Cookie for %s = %q, want %q", target, got, want)
+		}
+	}
+	// Max-Age<0 deletes.
+	j.store(site, "sid=; Path=/; Max-Age=-1", true)
+	if got := j.header(u("https://www.example.com/app/x"), true); got != "pref=dark; wide=1" {
+		t.Errorf("after delete: %q", got)
+	}
+}
+
+func TestJSONPath(t *testing.T) {
+	body := []byte(`{"access_token":"abc","data":{"token":"def","n":3}}`)
+	for path, want := range map[string]string{"access_token": "abc", "data.token": "def"} {
+		if got, err := jsonPath(body, path); err != nil || got != want {
+			t.Errorf("%s: %q %v", path, got, err)
+		}
+	}
+	for _, path := range []string{"missing", "data.n", "data.token.x"} {
+		if _, err := jsonPath(body, path); err == nil {
+			t.Errorf("%s: no error", path)
+		}
+	}
+	if _, err := jsonPath([]byte("<html>"), "a"); err == nil || !strings.Contains(err.Error(), "not JSON") {
+		t.Errorf("html: %v", err)
+	}
+}
+
+// evalAgainst runs one endpoint with the given expectations against h.
+func evalAgainst(t *testing.T, h http.HandlerFunc, yaml string) []Result {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	f, err := Parse("t.yaml", []byte("site: "+srv.URL+"\nendpoints:\n"+yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := Run(ctx, f, Options{Getenv: func(k string) string { return "tok-" + k }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Results
+}
+
+func TestCORSAndProxyAgainstStubs(t *testing.T) {
+	star := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Allow-Headers", "*")
+		w.WriteHeader(204)
+	}
+	rs := evalAgainst(t, star, "  - {name: c, request: /x, expect: [{cors: {origin: 'https://app.test'}}]}\n")
+	if rs[0].Status != Fail || !strings.Contains(rs[0].Message, "lacks Authorization") {
+		t.Errorf("Allow-Headers * must not cover Authorization: %+v", rs[0])
+	}
+	rs = evalAgainst(t, star, "  - {name: c, request: /x, expect: [{cors: {origin: 'https://app.test', headers: [X-Trace]}}]}\n")
+	if rs[0].Status != Pass {
+		t.Errorf("Allow-Headers * covers X-Trace: %+v", rs[0])
+	}
+	put := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+		w.Header().Set("Access-Control-Allow-Headers", "authorization")
+		w.Header().Set("Access-Control-Allow-Methods", "GET")
+		w.WriteHeader(200)
+	}
+	rs = evalAgainst(t, put, "  - {name: c, request: /x, expect: [{cors: {origin: 'https://app.test', method: PUT}}]}\n")
+	if rs[0].Status != Fail || !strings.Contains(rs[0].Message, "lacks PUT") {
+		t.Errorf("PUT not allowed: %+v", rs[0])
+	}
+
+	// An echo that got a different Authorization than was sent.
+	rewritten := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"echo":"why401","authorization":{"present":true,"scheme":"Basic","sha256":"00","length":10},"x_forwarded_proto":"https","x_forwarded_host":"example.com"}`))
+	}
+	rs = evalAgainst(t, rewritten, "  - {name: p, request: {url: /echo, bearer: {env: T}}, expect: [{proxy: {proto: https, host: example.com}}]}\n")
+	if rs[0].Status != Fail || rs[0].Cause != "proxy.header-stripped" || !strings.Contains(rs[0].Message, "changed") {
+		t.Errorf("rewritten Authorization: %+v", rs[0])
+	}
+	notEcho := func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hello")) }
+	rs = evalAgainst(t, notEcho, "  - {name: p, request: {url: /echo, bearer: {env: T}}, expect: [proxy]}\n")
+	if rs[0].Status != Fail || !strings.Contains(rs[0].Message, "not why401's echo") {
+		t.Errorf("not an echo: %+v", rs[0])
+	}
+
+	// Challenge outcomes: redirect, 403, 200, challenge-less 401, other scheme.
+	for _, tc := range []struct {
+		name  string
+		h     http.HandlerFunc
+		cause string
+		msg   string
+	}{
+		{"redirect", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/login?token=secret123", http.StatusFound) }, "redirect.to-login", "instead of a 401"},
+		{"forbidden", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(403) }, "status.forbidden", "403 Forbidden instead"},
+		{"open", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }, "", "not protected"},
+		{"no challenge", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) }, "challenge.missing", "without a WWW-Authenticate"},
+		{"other scheme", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="x"`)
+			w.WriteHeader(401)
+		}, "credentials.wrong-scheme", "challenges for Bearer, not Basic"},
+	} {
+		rs := evalAgainst(t, tc.h, "  - {name: c, request: /x, expect: [{challenge: {scheme: Basic}}]}\n")
+		if rs[0].Status != Fail || string(rs[0].Cause) != tc.cause || !strings.Contains(rs[0].Message, tc.msg) {
+			t.Errorf("%s: %+v", tc.name, rs[0])
+		}
+		if strings.Contains(rs[0].Message, "secret123") {
+			t.Errorf("%s: message shows the token in the Location: %s", tc.name, rs[0].Message)
+		}
+	}
+}
+
+func TestStarterWordPress(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/wp-login.php":
+			w.Write([]byte(`<form><input name="log" id="user_login"><input type="submit" name="wp-submit"></form>`))
+		default:
+			http.SetCookie(w, &http.Cookie{Name: "pll_language", Value: "en"})
+			w.Write([]byte("<html>blog</html>"))
+		}
+	}))
+	defer srv.Close()
+	out, err := Starter(context.Background(), srv.URL, StarterOptions{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Parse("starter.yaml", out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(f.Logins) != 1 || f.Logins[0].Name != "wp-login" || f.Logins[0].Request.Form[1].Value.Env != "WP_PASSWORD" {
+		t.Errorf("logins = %+v", f.Logins)
+	}
+	var names []string
+	for _, e := range f.Endpoints {
+		names = append(names, e.Name)
+	}
+	if strings.Join(names, ",") != "main,wp-admin,rest-me" {
+		t.Errorf("endpoints = %v\n%s", names, out)
+	}
+	if !strings.Contains(string(out), "cookie: {name: pll_language") {
+		t.Errorf("starter lacks the cookie expectation:\n%s", out)
+	}
+	if _, err := Starter(context.Background(), "ftp://x", StarterOptions{}); err == nil {
+		t.Error("ftp URL accepted")
+	}
+	if _, err := Starter(context.Background(), "http://u:p@127.0.0.1:1/", StarterOptions{}); err == nil {
+		t.Error("userinfo accepted")
+	}
+}
+
+func FuzzResponseHeaders(f *testing.F) {
+	f.Add("public, max-age=600", "Authorization", "sid=1; Path=/; Secure; SameSite=None", `{"a":{"b":"c"}}`, "a.b")
+	f.Add("private", "*", "__Host-x=1; Secure; Path=/", `[]`, "x")
+	f.Add("", "", "x=1; Domain=.example.com; Max-Age=-1", `{"a":1}`, "a")
+	f.Fuzz(func(t *testing.T, cc, vary, setCookie, body, path string) {
+		h := http.Header{"Cache-Control": {cc}, "Vary": {vary}}
+		_ = cacheVerdict(h, true, true)
+		_ = cookieAttrs(setCookie)
+		j := &cookieJar{}
+		u, _ := url.Parse("https://www.example.com/a/b")
+		j.store(u, setCookie, true)
+		j.store(u, setCookie, false)
+		_ = j.header(u, true)
+		if s, err := jsonPath([]byte(body), path); err == nil && s == "" {
+			t.Errorf("jsonPath returned an empty string without error")
+		}
+	})
+}
