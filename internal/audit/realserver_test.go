@@ -1,0 +1,348 @@
+package audit_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/why401/why401/internal/audit"
+	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/cli"
+	probecmd "github.com/why401/why401/internal/cmd/probe"
+	"github.com/why401/why401/internal/htpasswd"
+	"github.com/why401/why401/internal/servertest"
+)
+
+// These tests start real nginx and Apache on 127.0.0.1, audit the very
+// configuration they run with, and show with the probe that the line the
+// audit names is what makes the request fail: the same setup without that
+// line (the control) lets the request through.
+
+// lineOf returns the 1-based line of the first line of path containing s.
+func lineOf(t *testing.T, path, s string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, s) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s: no line contains %q", path, s)
+	return 0
+}
+
+// auditServer audits a running server's configuration.
+func auditServer(t *testing.T, s *servertest.Server) []audit.Finding {
+	t.Helper()
+	kind := audit.KindNginx
+	if s.Kind == "apache" {
+		kind = audit.KindApache
+	}
+	ev, err := audit.Load([]audit.Input{{Path: s.ConfigPath, Kind: kind, ServerRoot: s.Dir}})
+	if err != nil {
+		t.Fatalf("audit: %v", err)
+	}
+	fs, err := audit.Run(audit.All, ev)
+	if err != nil {
+		t.Fatalf("audit: %v", err)
+	}
+	return fs
+}
+
+// has reports whether fs holds cause at file:line.
+func has(fs []audit.Finding, cause catalog.ID, file string, line int) bool {
+	for _, f := range fs {
+		if f.Cause == cause && f.Location.File == file && f.Location.Line == line {
+			return true
+		}
+	}
+	return false
+}
+
+func hasCause(fs []audit.Finding, cause catalog.ID) bool {
+	for _, f := range fs {
+		if f.Cause == cause {
+			return true
+		}
+	}
+	return false
+}
+
+// probe runs why401's probe with curl-style args and returns the final
+// status and the top cause.
+func probe(t *testing.T, args ...string) (int, catalog.ID) {
+	t.Helper()
+	f := &cli.Factory{IO: &cli.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}, Now: time.Now, Version: "test"}
+	o, err := probecmd.ParseArgs(f, append(args, "--no-discovery", "-m", "10"))
+	if err != nil {
+		t.Fatalf("probe args: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r, err := probecmd.Diagnose(ctx, o.Probe, false)
+	if err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	return r.Status, r.TopCause()
+}
+
+func get(t *testing.T, url, user, pass, bearer string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+const token = "why401-test-token"
+
+// bearerAPI is an application on 127.0.0.1 that wants a bearer token.
+func bearerAPI(t *testing.T) string {
+	t.Helper()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("Authorization") {
+		case "Bearer " + token:
+			fmt.Fprintln(w, `{"user":"alice"}`)
+		case "":
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+			w.WriteHeader(401)
+		default:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api", error="invalid_token"`)
+			w.WriteHeader(401)
+		}
+	}))
+	t.Cleanup(api.Close)
+	return strings.TrimPrefix(api.URL, "http://")
+}
+
+func TestRealStrippedAuthorization(t *testing.T) {
+	servertest.Require(t, "nginx")
+	upstream := bearerAPI(t)
+	conf := `
+server {
+	listen {{.Addr}};
+	location / {
+		proxy_pass http://%s;
+		proxy_set_header Host $host;
+		proxy_set_header X-Forwarded-Proto $scheme;
+		%s
+	}
+}`
+	stripping := servertest.Nginx(t, fmt.Sprintf(conf, upstream, `proxy_set_header Authorization "";`))
+	control := servertest.Nginx(t, fmt.Sprintf(conf, upstream, ""))
+
+	line := lineOf(t, stripping.ConfigPath, `proxy_set_header Authorization ""`)
+	if fs := auditServer(t, stripping); !has(fs, catalog.ProxyHeaderStripped, stripping.ConfigPath, line) {
+		t.Errorf("audit did not report proxy.header-stripped at line %d: %v", line, fs)
+	}
+	if fs := auditServer(t, control); hasCause(fs, catalog.ProxyHeaderStripped) {
+		t.Errorf("control: audit reported proxy.header-stripped: %v", fs)
+	}
+	if st, cause := probe(t, stripping.URL()+"/me", "-H", "Authorization: Bearer "+token); st != 401 || cause != catalog.ProxyHeaderStripped {
+		t.Errorf("probe through the stripping proxy: %d %s, want 401 proxy.header-stripped", st, cause)
+	}
+	if st := get(t, control.URL()+"/me", "", "", token); st != 200 {
+		t.Errorf("control: %d, want 200", st)
+	}
+}
+
+func TestRealCachedUnauthorized(t *testing.T) {
+	servertest.Require(t, "nginx")
+	dir := servertest.TempDir(t)
+	pw := filepath.Join(dir, "users")
+	writePasswords(t, pw, "alice:"+mustHash(t, "secret")+"\n")
+	s := servertest.Nginx(t, `
+proxy_cache_path {{.Dir}}/cache keys_zone=front:1m;
+server {
+	listen 127.0.0.1:{{index .Ports 0}};
+	root {{.Dir}}/html;
+	auth_basic "Staff";
+	auth_basic_user_file `+pw+`;
+}
+server {
+	listen {{.Addr}};
+	proxy_set_header Host $host;
+	proxy_set_header X-Forwarded-Proto $scheme;
+	location / {
+		proxy_pass http://127.0.0.1:{{index .Ports 0}};
+		proxy_cache front;
+		proxy_cache_valid 200 401 10m;
+		# What operators add to see the cache at work; the probe reads it.
+		add_header X-Cache-Status $upstream_cache_status always;
+	}
+}`, servertest.ExtraPorts(1), servertest.File("html/index.html", "<p>staff</p>\n"))
+
+	line := lineOf(t, s.ConfigPath, "proxy_cache_valid 200 401")
+	if fs := auditServer(t, s); !has(fs, catalog.CacheCached401, s.ConfigPath, line) {
+		t.Errorf("audit did not report cache.cached-401 at line %d: %v", line, fs)
+	}
+	front := s.URL() + "/index.html"
+	if st := get(t, s.ExtraURL(0)+"/index.html", "alice", "secret", ""); st != 200 {
+		t.Fatalf("setup: origin with the right password: %d", st)
+	}
+	if st := get(t, front, "", "", ""); st != 401 {
+		t.Fatalf("setup: warming request: %d, want 401", st)
+	}
+	if st, cause := probe(t, front, "-u", "alice:secret"); st != 401 || cause != catalog.CacheCached401 {
+		t.Errorf("probe through the cache: %d %s, want 401 cache.cached-401", st, cause)
+	}
+	// Control: another path, never cached anonymously, passes.
+	if st := get(t, s.URL()+"/index.html?fresh", "alice", "secret", ""); st != 200 {
+		t.Errorf("control (uncached key): %d, want 200", st)
+	}
+}
+
+func mustHash(t *testing.T, pass string) string {
+	t.Helper()
+	h, err := htpasswd.Hash(htpasswd.Bcrypt, pass, htpasswd.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func writePasswords(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := servertest.MakeReadable(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A malformed password line (white space after the hash) refuses the
+// right password on nginx; the same file without it lets it in.
+func TestRealMalformedPasswordFileNginx(t *testing.T) {
+	servertest.Require(t, "nginx")
+	dir := servertest.TempDir(t)
+	bad, good := filepath.Join(dir, "bad"), filepath.Join(dir, "good")
+	hash := mustHash(t, "secret")
+	writePasswords(t, bad, "alice:"+hash+" \n")
+	writePasswords(t, good, "alice:"+hash+"\n")
+	conf := `
+server {
+	listen {{.Addr}};
+	root {{.Dir}}/html;
+	location ^~ /.well-known/acme-challenge/ { auth_basic off; }
+	location / {
+		auth_basic "Staff";
+		auth_basic_user_file %s;
+	}
+}`
+	page := servertest.File("html/index.html", "<p>staff</p>\n")
+	broken := servertest.Nginx(t, fmt.Sprintf(conf, bad), page)
+	fixed := servertest.Nginx(t, fmt.Sprintf(conf, good), page)
+
+	line := lineOf(t, broken.ConfigPath, "auth_basic_user_file")
+	if fs := auditServer(t, broken); !has(fs, catalog.ServerHtpasswdFile, broken.ConfigPath, line) {
+		t.Errorf("audit did not report server.htpasswd-file at line %d: %v", line, fs)
+	}
+	if fs := auditServer(t, fixed); len(fs) != 0 {
+		t.Errorf("control: audit findings %v", fs)
+	}
+	if st, cause := probe(t, broken.URL()+"/index.html", "-u", "alice:secret"); st != 401 || cause != catalog.CredentialsRejected {
+		t.Errorf("probe with the right password: %d %s, want 401 credentials.rejected", st, cause)
+	}
+	if st := get(t, fixed.URL()+"/index.html", "alice", "secret", ""); st != 200 {
+		t.Errorf("control: %d, want 200", st)
+	}
+}
+
+// A plain-text password refuses the right password on Apache; the same
+// user with a bcrypt hash gets in.
+func TestRealPlainTextPasswordApache(t *testing.T) {
+	servertest.Require(t, "apache2")
+	dir := servertest.TempDir(t)
+	plain, hashed := filepath.Join(dir, "plain"), filepath.Join(dir, "hashed")
+	writePasswords(t, plain, "alice:secret\n")
+	writePasswords(t, hashed, "alice:"+mustHash(t, "secret")+"\n")
+	conf := `
+<Location "/.well-known/acme-challenge/">
+	Require all granted
+</Location>
+<Directory "{{.Dir}}/htdocs">
+	AuthType Basic
+	AuthName "Staff"
+	AuthBasicProvider file
+	AuthUserFile "%s"
+	Require valid-user
+</Directory>`
+	page := servertest.File("htdocs/index.html", "<p>staff</p>\n")
+	broken := servertest.Apache(t, fmt.Sprintf(conf, plain), page)
+	fixed := servertest.Apache(t, fmt.Sprintf(conf, hashed), page)
+
+	line := lineOf(t, broken.ConfigPath, "AuthUserFile")
+	if fs := auditServer(t, broken); !has(fs, catalog.ServerHtpasswdHash, broken.ConfigPath, line) {
+		t.Errorf("audit did not report server.htpasswd-hash at line %d: %v", line, fs)
+	}
+	if fs := auditServer(t, fixed); hasCause(fs, catalog.ServerHtpasswdHash) || hasCause(fs, catalog.ServerHtpasswdFile) {
+		t.Errorf("control: audit findings %v", fs)
+	}
+	if st, cause := probe(t, broken.URL()+"/index.html", "-u", "alice:secret"); st != 401 || cause != catalog.CredentialsRejected {
+		t.Errorf("probe with the right password: %d %s, want 401 credentials.rejected", st, cause)
+	}
+	if st := get(t, fixed.URL()+"/index.html", "alice", "secret", ""); st != 200 {
+		t.Errorf("control: %d, want 200", st)
+	}
+}
+
+// A password file the workers cannot read: the audit names the line, and
+// nginx refuses even the right password (with 500, not 401: the file
+// cannot be opened at all).
+func TestRealUnreadablePasswordFileNginx(t *testing.T) {
+	servertest.Require(t, "nginx")
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the workers must run as another user than the file's owner")
+	}
+	dir := servertest.TempDir(t)
+	pw := filepath.Join(dir, "users")
+	writePasswords(t, pw, "alice:"+mustHash(t, "secret")+"\n")
+	if err := os.Chmod(pw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := servertest.Nginx(t, `
+server {
+	listen {{.Addr}};
+	root {{.Dir}}/html;
+	location ^~ /.well-known/acme-challenge/ { auth_basic off; }
+	location / {
+		auth_basic "Staff";
+		auth_basic_user_file `+pw+`;
+	}
+}`, servertest.File("html/index.html", "<p>staff</p>\n"))
+	line := lineOf(t, s.ConfigPath, "auth_basic_user_file")
+	fs := auditServer(t, s)
+	if !has(fs, catalog.ServerHtpasswdFile, s.ConfigPath, line) {
+		t.Fatalf("audit did not report server.htpasswd-file at line %d: %v", line, fs)
+	}
+	st := get(t, s.URL()+"/index.html", "alice", "secret", "")
+	if st != 500 {
+		t.Errorf("right password, unreadable file: %d, want 500", st)
+	}
+	if err := os.Chmod(pw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st := get(t, s.URL()+"/index.html", "alice", "secret", ""); st != 200 {
+		t.Errorf("control (file made readable): %d, want 200", st)
+	}
+}
