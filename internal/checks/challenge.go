@@ -40,7 +40,14 @@ func runChallenge(p *diagnosis.Pass) error {
 		if b := snippet(r.Body, 120); b != "" {
 			ev = append(ev, "body: "+b)
 		}
-		p.Reportf(catalog.ChallengeMissing, 0.9, ev, "The 401 does not say how to authenticate")
+		conf := 0.9
+		if prod := p.Facts.Producers(e); len(prod.Meanings()) > 0 {
+			// A recognised producer (WordPress, Envoy, Laravel, ...) says
+			// in its own codes why; the missing header is a side note.
+			conf = 0.45
+			ev = append(ev, "answered by "+prod.Summary()+", which names the reason in its own codes")
+		}
+		p.Reportf(catalog.ChallengeMissing, conf, ev, "The 401 does not say how to authenticate")
 		return nil
 	}
 	ev = append(ev, challengeLine(r, cs))

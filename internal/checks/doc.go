@@ -50,4 +50,10 @@ var All = []*diagnosis.Check{
 	SignedURL,
 	WrongKind,
 	WrongURL,
+	// Issue 5: producers and differential probes.
+	Vendor,
+	WPHeader,
+	Underscore,
+	ToLogin,
+	Registry,
 }

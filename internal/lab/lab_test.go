@@ -523,8 +523,12 @@ func TestScenarios(t *testing.T) {
 	for k, f := range long {
 		checks[k] = f
 	}
+	prod := producerChecks(l)
+	for k, f := range prod {
+		checks[k] = f
+	}
 
-	want := 29 + len(long)
+	want := 29 + len(long) + len(prod)
 	if len(l.Notes()) > 0 {
 		t.Logf("notes: %q", l.Notes())
 		want -= 2 // no [::1]: no cluster, no DNS scenario
@@ -537,7 +541,8 @@ func TestScenarios(t *testing.T) {
 		key := string(s.Cause)
 		// Scenarios are keyed by cause; the Digest route shares its cause
 		// with /api/items and is keyed by path.
-		if _, lt := long[s.Path]; s.Cause == "" || s.Path == "/digest/ok" || lt {
+		_, pr := prod[s.Path]
+		if _, lt := long[s.Path]; s.Cause == "" || s.Path == "/digest/ok" || lt || pr {
 			key = s.Path
 		} else if !slices.Contains(catalog.IDs, s.Cause) {
 			t.Errorf("%s: unknown cause %q", s.Path, s.Cause)

@@ -82,6 +82,7 @@ func (l *Lab) routes() http.Handler {
 	registerEcho(mux) // /echo: what a proxy passed on (echo.go)
 	l.longtailRoutes(mux)
 	l.browserRoutes(mux)
+	l.producerRoutes(mux)
 	mux.HandleFunc("/", serveNotFound)
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

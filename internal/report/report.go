@@ -14,6 +14,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/producer"
 	"github.com/why401/why401/internal/redact"
 )
 
@@ -42,6 +43,12 @@ type Report struct {
 	Exchanges []Exchange `json:"exchanges"`
 	// Duration is how long the probe took.
 	Duration time.Duration `json:"duration_ns"`
+	// AnsweredBy names who produced the final answer of the request as
+	// given, outermost first ("Cloudflare in front of nginx"); Producers
+	// has each with the markers that showed it. Empty when none was
+	// recognised.
+	AnsweredBy string           `json:"answered_by,omitempty"`
+	Producers  []producer.Match `json:"producers,omitempty"`
 }
 
 // Exchange is one request and answer of the experiment, flattened.
@@ -102,6 +109,8 @@ func Build(p *evidence.Probe, findings []diagnosis.Finding, o Options) *Report {
 	}
 	if fin != nil && fin.Response != nil {
 		r.Status = fin.Response.Status
+		prod := producer.Identify(fin.Response, producer.Input{Sent: diagnosis.SentAnyCredential(fin.Request)})
+		r.AnsweredBy, r.Producers = prod.Summary(), prod.Producers
 	}
 	switch {
 	case len(findings) > 0:

@@ -48,6 +48,9 @@ func WriteText(w io.Writer, r *Report, st Style) error {
 		fmt.Fprintf(&b, "%s %s\n", p.red("✗"), p.bold(r.Summary))
 	}
 	fmt.Fprintf(&b, "  %s\n", p.dim(r.Target))
+	if r.AnsweredBy != "" {
+		fmt.Fprintf(&b, "  %s\n", p.dim("answered by "+r.AnsweredBy))
+	}
 
 	var strong, weak = r.Findings, r.Findings[:0:0]
 	if !st.Verbose {
