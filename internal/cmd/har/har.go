@@ -111,18 +111,19 @@ func Load(file string, r io.Reader) (*evidence.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return l.Session(file), nil
+	return l.Session(name), nil
 }
 
 // Diagnose runs the session checks over a session and builds the report.
 // It does no I/O.
-func Diagnose(s *evidence.Session, now time.Time, showSecrets bool) (*Report, error) {
+// With all, the timeline lists every entry.
+func Diagnose(s *evidence.Session, now time.Time, showSecrets, all bool) (*Report, error) {
 	p := &evidence.Probe{Target: s.Source, Started: now, Session: s}
 	findings, err := diagnosis.Run(checks.All, p, now)
 	if err != nil {
 		return nil, fmt.Errorf("diagnosis: %w", err)
 	}
-	return Build(s, harflow.Replay(s), findings, showSecrets), nil
+	return Build(s, harflow.Replay(s), findings, showSecrets, all), nil
 }
 
 // Run reads the file, diagnoses it, optionally replays the breaking
@@ -139,7 +140,7 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return &cli.UsageError{Err: err}
 	}
-	r, err := Diagnose(s, now(), o.ShowSecrets)
+	r, err := Diagnose(s, now(), o.ShowSecrets, o.All)
 	if err != nil {
 		return err
 	}
@@ -163,7 +164,7 @@ func Run(ctx context.Context, o *Options) error {
 	if o.JSON {
 		err = writeJSON(o.IO.Out, r)
 	} else {
-		err = writeText(o.IO.Out, r, report.Style{Color: o.IO.Color, Verbose: o.Verbose}, o.All)
+		err = writeText(o.IO.Out, r, report.Style{Color: o.IO.Color, Verbose: o.Verbose})
 	}
 	if err != nil {
 		return err

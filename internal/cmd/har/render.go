@@ -25,9 +25,12 @@ type Report struct {
 	Entries int    `json:"entries"`
 	// BreakingPoint is the 1-based number of the entry where the flow
 	// broke, 0 when none did.
-	BreakingPoint int                 `json:"breaking_point"`
-	Timeline      []Step              `json:"timeline"`
-	Findings      []diagnosis.Finding `json:"findings"`
+	BreakingPoint int    `json:"breaking_point"`
+	Timeline      []Step `json:"timeline"`
+	// Hidden counts entries left out of the timeline (static assets that
+	// loaded fine); --all lists them.
+	Hidden   int                 `json:"hidden,omitempty"`
+	Findings []diagnosis.Finding `json:"findings"`
 	// Sanitized is set for an export without cookies and Authorization;
 	// CannotConclude then lists what the diagnosis cannot see, and
 	// HowToExport how to get a full export.
@@ -62,7 +65,8 @@ type Step struct {
 const maxTimeline = 40
 
 // Build assembles the report of a replayed session and its findings.
-func Build(s *evidence.Session, f *harflow.Flow, findings []diagnosis.Finding, show bool) *Report {
+// With all, the timeline lists every entry.
+func Build(s *evidence.Session, f *harflow.Flow, findings []diagnosis.Finding, show, all bool) *Report {
 	r := &Report{Source: s.Source, Browser: s.Browser, Entries: len(s.Entries), Findings: findings, breakingIndex: -1}
 	if r.Findings == nil {
 		r.Findings = []diagnosis.Finding{}
@@ -80,7 +84,8 @@ func Build(s *evidence.Session, f *harflow.Flow, findings []diagnosis.Finding, s
 		r.breakingIndex = s.Entries[b].Index
 		r.BreakingPoint = s.Entries[b].Index + 1
 	}
-	r.Timeline = timeline(f, b, show)
+	r.Timeline = timeline(f, b, show, all)
+	r.Hidden = len(s.Entries) - len(r.Timeline)
 	switch {
 	case len(findings) > 0:
 		r.Verdict = report.Fail
@@ -107,7 +112,7 @@ func Build(s *evidence.Session, f *harflow.Flow, findings []diagnosis.Finding, s
 // timeline lists the interesting steps: navigations, API calls,
 // preflights, anything that set or lacked credentials, failed or
 // redirected; static assets only when they failed.
-func timeline(f *harflow.Flow, breaking int, show bool) []Step {
+func timeline(f *harflow.Flow, breaking int, show, all bool) []Step {
 	var out []Step
 	var t0 time.Time
 	if len(f.Steps) > 0 {
@@ -118,7 +123,7 @@ func timeline(f *harflow.Flow, breaking int, show bool) []Step {
 		st := &f.Steps[i]
 		e := st.Entry
 		marks := marksOf(f, i)
-		interesting := i == breaking || st.Failed || st.Location() != nil || len(marks) > 0 || st.Auth != ""
+		interesting := all || i == breaking || st.Failed || st.Location() != nil || len(marks) > 0 || st.Auth != ""
 		switch e.ResourceType {
 		case "document", "xhr", "fetch", "preflight", "":
 			interesting = true
@@ -145,7 +150,7 @@ func timeline(f *harflow.Flow, breaking int, show bool) []Step {
 		}
 		out = append(out, x)
 	}
-	if len(out) <= maxTimeline {
+	if len(out) <= maxTimeline || all {
 		return out
 	}
 	// Keep the steps around the breaking point.
@@ -243,7 +248,7 @@ func writeJSON(w io.Writer, r *Report) error {
 }
 
 // writeText renders r for a person: summary, timeline, findings.
-func writeText(w io.Writer, r *Report, st report.Style, all bool) error {
+func writeText(w io.Writer, r *Report, st report.Style) error {
 	var b strings.Builder
 	mark := "✗"
 	if r.Verdict == report.OK {
@@ -264,8 +269,8 @@ func writeText(w io.Writer, r *Report, st report.Style, all bool) error {
 	}
 	b.WriteString("\nTimeline:\n")
 	for _, x := range r.Timeline {
-		if x.Hidden > 0 && !all {
-			fmt.Fprintf(&b, "        … %d other entries (assets)\n", x.Hidden)
+		if x.Hidden > 0 {
+			fmt.Fprintf(&b, "        … %d other entries\n", x.Hidden)
 		}
 		pointer := "  "
 		if x.Breaking {
@@ -286,6 +291,9 @@ func writeText(w io.Writer, r *Report, st report.Style, all bool) error {
 		if x.Breaking {
 			b.WriteString("                  ^ the flow breaks here\n")
 		}
+	}
+	if r.Hidden > 0 {
+		fmt.Fprintf(&b, "  (%d entries that loaded fine, such as images and scripts, are not shown; --all lists them)\n", r.Hidden)
 	}
 	if len(r.Findings) > 0 {
 		// The probe's renderer prints findings and fixes; reuse it on a

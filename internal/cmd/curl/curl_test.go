@@ -1,0 +1,218 @@
+package curl_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/why401/why401/internal/cli"
+	curlcmd "github.com/why401/why401/internal/cmd/curl"
+	"github.com/why401/why401/internal/cmd/root"
+	"github.com/why401/why401/internal/lab"
+)
+
+// The browsers' escaping, as their "Copy as cURL" code does it.
+
+// posixQuote quotes like Chrome's and Firefox's escapeStringPosix: $'…'
+// with backslash escapes when the string holds a quote, a backslash or a
+// control or non-ASCII character, '…' otherwise.
+func posixQuote(s string) string {
+	if !regexp.MustCompile(`[\x00-\x1f\x7f-\x{10ffff}'\\]`).MatchString(s) {
+		return "'" + s + "'"
+	}
+	var b strings.Builder
+	b.WriteString("$'")
+	for _, r := range s {
+		switch {
+		case r == '\\' || r == '\'':
+			b.WriteString(`\` + string(r))
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r > 0x7e:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteString("'")
+	return b.String()
+}
+
+// cmdQuote quotes like Chrome's escapeStringWin (caret escaping).
+func cmdQuote(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	s = strings.ReplaceAll(s, `"`, `\"`)
+	s = regexp.MustCompile(`[^a-zA-Z0-9\s_\-:=+~'/.',?;()*`+"`"+`&]`).ReplaceAllStringFunc(s, func(m string) string { return "^" + m })
+	s = regexp.MustCompile(`%([a-zA-Z0-9_])`).ReplaceAllString(s, "%^$1")
+	s = strings.ReplaceAll(s, "\n", "^\n\n")
+	return `^"` + s + `^"`
+}
+
+type req struct {
+	url     string
+	method  string
+	headers [][2]string
+	cookie  string
+	body    string
+}
+
+// chrome renders a request as Chrome copies it (bash or cmd): the URL
+// first, -X only when the method is not implied, headers, -b for
+// cookies, --data-raw for the body.
+func chrome(r req, cmd bool) string {
+	q, nl := posixQuote, " \\\n  "
+	if cmd {
+		q, nl = cmdQuote, " ^\n  "
+	}
+	parts := []string{"curl " + q(r.url)}
+	if r.method != "" && !(r.method == "POST" && r.body != "") && r.method != "GET" {
+		parts = append(parts, "-X "+q(r.method))
+	}
+	for _, h := range r.headers {
+		parts = append(parts, "-H "+q(h[0]+": "+h[1]))
+	}
+	if r.cookie != "" {
+		parts = append(parts, "-b "+q(r.cookie))
+	}
+	if r.body != "" {
+		parts = append(parts, "--data-raw "+q(r.body))
+	}
+	return strings.Join(parts, nl)
+}
+
+// firefox renders a request as Firefox copies it (bash): one line, the
+// method with -X, cookies in a Cookie header, --compressed.
+func firefox(r req) string {
+	parts := []string{"curl " + posixQuote(r.url)}
+	if r.method != "" && r.method != "GET" {
+		parts = append(parts, "-X "+r.method)
+	}
+	parts = append(parts, "-H "+posixQuote("User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"), "-H 'Accept: */*'", "-H 'Accept-Encoding: gzip, deflate'")
+	for _, h := range r.headers {
+		parts = append(parts, "-H "+posixQuote(h[0]+": "+h[1]))
+	}
+	if r.cookie != "" {
+		parts = append(parts, "-H "+posixQuote("Cookie: "+r.cookie))
+	}
+	parts = append(parts, "-H 'Connection: keep-alive'")
+	if r.body != "" {
+		parts = append(parts, "--data-raw "+posixQuote(r.body))
+	}
+	return strings.Join(parts, " ")
+}
+
+func startLab(t *testing.T) *lab.Lab {
+	t.Helper()
+	l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := root.MainIO(append([]string{"curl"}, args...), &cli.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errb})
+	return code, out.String(), errb.String()
+}
+
+func topCause(t *testing.T, out string) string {
+	t.Helper()
+	var r struct {
+		Findings []struct{ Cause string } `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if len(r.Findings) == 0 {
+		return ""
+	}
+	return r.Findings[0].Cause
+}
+
+// TestPastedAgainstLab pastes commands as Chrome (bash and cmd) and
+// Firefox copy them and checks that the probe diagnoses each.
+func TestPastedAgainstLab(t *testing.T) {
+	l := startLab(t)
+	u := l.URL()
+	now := time.Now()
+	expired := l.Token(map[string]any{"exp": now.Add(-2 * time.Hour), "iat": now.Add(-3 * time.Hour)})
+	ua := [2]string{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"}
+	cases := []struct {
+		name string
+		r    req
+		want string
+	}{
+		{"expired token", req{url: u + "/api/items", headers: [][2]string{{"Accept", "application/json"}, {"Authorization", "Bearer " + expired}, ua}}, "token.expired"},
+		{"stale cookie", req{url: u + "/cookie/dashboard", headers: [][2]string{ua}, cookie: "sid=3f9a-stale-session; theme=dark"}, "cookie.stale"},
+		{"wrong password", req{url: u + "/basic/ok", headers: [][2]string{{"Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:wrong'pass\""))}, ua}}, "credentials.rejected"},
+		{"preflight challenged", req{url: u + "/cors/api", headers: [][2]string{{"Authorization", "Bearer " + l.Token(nil)}, {"Origin", "http://app.lab.test"}, ua}}, "cors.preflight-auth"},
+		{"valid token", req{url: u + "/api/ok", headers: [][2]string{{"Authorization", "Bearer " + l.Token(nil)}, ua}}, ""},
+	}
+	for _, c := range cases {
+		for form, text := range map[string]string{"chrome bash": chrome(c.r, false), "chrome cmd": chrome(c.r, true), "firefox bash": firefox(c.r)} {
+			t.Run(c.name+"/"+form, func(t *testing.T) {
+				code, out, errs := run(t, "", text, "--json")
+				if got := topCause(t, out); got != c.want {
+					t.Errorf("top cause %q, want %q (exit %d, stderr %q)\n%s", got, c.want, code, errs, text)
+				}
+				if strings.Contains(out, expired) {
+					t.Error("the token reached the output without --show-secrets")
+				}
+			})
+		}
+	}
+	t.Run("stdin", func(t *testing.T) {
+		code, out, _ := run(t, chrome(cases[0].r, false)+"\n", "--json")
+		if code != 1 || topCause(t, out) != "token.expired" {
+			t.Errorf("exit %d, top %q", code, topCause(t, out))
+		}
+	})
+	t.Run("notes", func(t *testing.T) {
+		_, out, _ := run(t, firefox(cases[4].r), "--json")
+		if !strings.Contains(out, "pasted command: dropped the Accept-Encoding header") {
+			t.Errorf("no note about the dropped header:\n%s", out)
+		}
+	})
+}
+
+func TestArgs(t *testing.T) {
+	f := &cli.Factory{IO: &cli.IOStreams{In: strings.NewReader("curl -X PUT 'http://x.test/a' -d 'k=v'"), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, Version: "test"}
+	var got *curlcmd.Options
+	cmd := curlcmd.NewCmdCurl(f, func(o *curlcmd.Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"-"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if po := got.Command.Options; po.Method != "PUT" || po.URL != "http://x.test/a" || string(po.Data) != "k=v" || po.UserAgent != "why401/test" {
+		t.Errorf("options %+v", po)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"curl --frobnicate http://x.test/"}, "why401: --frobnicate: unknown curl option\n"},
+		{[]string{"curl", "http://x.test/"}, "one argument (quote it)"},
+		{[]string{"   "}, "no command given"},
+		{[]string{"wget http://x.test/"}, "why401: wget: not a curl command\n"},
+	} {
+		code, _, errs := run(t, "", tc.args...)
+		if code != cli.ExitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q, want %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
