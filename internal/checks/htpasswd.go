@@ -12,22 +12,32 @@ import (
 
 // Htpasswd reports a password file the web server cannot use, as a client
 // sees it: the anonymous request gets a Basic challenge, but sending a
-// user name and password makes the server fail (500), because it must
-// now open the file and check the hash. A made-up user (the Bogus
+// user name and password makes the server fail, because it must now open
+// the file and check the hash: nginx answers 403 when the file is missing
+// or unreadable and 500 on other errors (and, where crypt(3) returns no
+// result for an unknown hash, 500 for that user only). A made-up user (the Bogus
 // variant) tells the two apart: it fails the same way when the file
 // cannot be read, and gets a plain 401 when only this user's hash is
 // unusable.
 var Htpasswd = &diagnosis.Check{
 	Name:   "htpasswd",
-	Doc:    "report Basic auth that errs (5xx) once credentials arrive: a missing or unreadable password file, or a hash the server cannot check",
+	Doc:    "report Basic auth that fails (403 page, 5xx) once credentials arrive: a missing or unreadable password file, or a hash the server cannot check",
 	Causes: []catalog.ID{catalog.ServerHtpasswdFile, catalog.ServerHtpasswdHash},
 	Run:    runHtpasswd,
 }
 
 func runHtpasswd(p *diagnosis.Pass) error {
 	e := final(p, evidence.AsGiven)
-	if e == nil || e.Response == nil || e.Response.Status < 500 || e.Response.Status > 599 {
+	if e == nil || e.Response == nil {
 		return nil
+	}
+	st := e.Response.Status
+	forbidden := st == http.StatusForbidden
+	if !forbidden && (st < 500 || st > 599) {
+		return nil
+	}
+	if forbidden && stockForbidden(e.Response.Body) == "" {
+		return nil // an application's 403: a permission, not the password file
 	}
 	if !strings.EqualFold(p.Facts.Sent().Scheme, "Basic") || p.Facts.Sent().Malformed() {
 		return nil
@@ -43,6 +53,19 @@ func runHtpasswd(p *diagnosis.Pass) error {
 		ev = append(ev, "the body is "+s+"'s built-in error page: the web server itself failed while checking the password")
 	}
 	bogus := final(p, evidence.Bogus)
+	if forbidden {
+		// nginx answers 403 when it cannot open the file (missing or
+		// unreadable); a made-up user refused the same way confirms it,
+		// one challenged with 401 means the user is known and not allowed.
+		switch {
+		case bogus != nil && bogus.Response != nil && bogus.Response.Status == http.StatusForbidden && sameAnswer(r, bogus.Response):
+			ev = append(ev, "a made-up user gets the same 403: "+line(bogus)+", so the server refuses before it can compare any password: it cannot open its password file")
+			p.Reportf(catalog.ServerHtpasswdFile, 0.93, ev, "The server cannot open its password file (missing, or not readable by the server's user)")
+		case bogus == nil:
+			p.Reportf(catalog.ServerHtpasswdFile, 0.55, ev, "The server may not be able to open its password file")
+		}
+		return nil
+	}
 	switch {
 	case bogus != nil && bogus.Response != nil && bogus.Response.Status == http.StatusUnauthorized:
 		ev = append(ev, "a made-up user gets a plain 401: "+line(bogus)+", so the file is readable and this user's entry is the problem")
@@ -61,7 +84,8 @@ func runHtpasswd(p *diagnosis.Pass) error {
 // stockServerError names the web server whose built-in 5xx page body is.
 func stockServerError(body []byte) string {
 	switch {
-	case bytes.Contains(body, []byte("<center>nginx")) && bytes.Contains(body, []byte("Internal Server Error")):
+	case bytes.Contains(body, []byte("<center>nginx")) && bytes.Contains(body, []byte("Internal Server Error")),
+		bytes.Contains(body, []byte("<center>nginx")) && bytes.Contains(body, []byte("403 Forbidden")):
 		return "nginx"
 	case bytes.Contains(body, []byte("The server encountered an internal error or")):
 		return "Apache httpd"

@@ -70,6 +70,9 @@ func runIPACL(p *diagnosis.Pass) error {
 	ev = append(ev, "the body is "+server+"'s built-in 403 page: the web server itself refused, before any application or password check")
 	conf := 0.7
 	if noCred := final(p, evidence.NoCredentials); noCred != nil && noCred.Response != nil {
+		if noCred.Response.Status == http.StatusUnauthorized {
+			return nil // anonymous gets a challenge: no address rule, Htpasswd or Forbidden explain the 403
+		}
 		if noCred.Response.Status == http.StatusForbidden {
 			ev = append(ev, "without credentials: "+line(noCred)+", so no password would help")
 			conf = 0.9

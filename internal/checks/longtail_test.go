@@ -305,6 +305,8 @@ func TestIPACL(t *testing.T) {
 		{name: "app 403", f: ltFixture{url: "http://h/api", req: alice, status: 403, rbody: `{"error":"forbidden","message":"admin role required"}`}},
 		{name: "nginx 401 page", f: ltFixture{url: "http://h/", status: 401, resp: hdr("WWW-Authenticate", `Basic realm="x"`), rbody: "<title>401 Authorization Required</title><center>nginx</center>"}},
 		{name: "iis 401.1", f: ltFixture{url: "http://h/", status: 401, rbody: iis("401.1")}},
+		{name: "nginx 403 after a challenge", f: ltFixture{url: "http://h/admin", req: alice, status: 403, rbody: nginx403, extra: []evidence.Trial{
+			ltTrial(evidence.NoCredentials, "", "http://h/admin", 401, hdr("WWW-Authenticate", `Basic realm="r"`), "")}}},
 	})
 	// A directory without an index is refused with the same page: weaker.
 	fs := ltRun(t, IPACL, ltFixture{url: "http://h/files/", status: 403, rbody: nginx403}.probe())
@@ -378,6 +380,7 @@ func TestNotAuth(t *testing.T) {
 }
 
 func TestHtpasswd(t *testing.T) {
+	nginx403 := "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n"
 	alice := hdr("Authorization", basicAuth("alice", "s3cr3t"))
 	nginx500 := "<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body>\r\n<center><h1>500 Internal Server Error</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 	anon := ltTrial(evidence.NoCredentials, "", "http://h/", 401, hdr("WWW-Authenticate", `Basic realm="r"`), "")
@@ -387,6 +390,12 @@ func TestHtpasswd(t *testing.T) {
 		{name: "hash unusable", f: ltFixture{url: "http://h/", req: alice, status: 500, rbody: nginx500, extra: []evidence.Trial{anon,
 			ltTrial(evidence.Bogus, "made-up user", "http://h/", 401, hdr("WWW-Authenticate", `Basic realm="r"`), "")}}, want: catalog.ServerHtpasswdHash, minConf: 0.9, first: true},
 		{name: "no bogus trial", f: ltFixture{url: "http://h/", req: alice, status: 500, rbody: nginx500, extra: []evidence.Trial{anon}}, want: catalog.ServerHtpasswdFile, minConf: 0.75},
+		{name: "nginx 403 for a missing file", f: ltFixture{url: "http://h/", req: alice, status: 403, rbody: nginx403, extra: []evidence.Trial{anon,
+			ltTrial(evidence.Bogus, "made-up user", "http://h/", 403, nil, nginx403)}}, want: catalog.ServerHtpasswdFile, minConf: 0.9, first: true},
+		{name: "known user not allowed", f: ltFixture{url: "http://h/", req: alice, status: 403, rbody: nginx403, extra: []evidence.Trial{anon,
+			ltTrial(evidence.Bogus, "made-up user", "http://h/", 401, hdr("WWW-Authenticate", `Basic realm="r"`), "")}}},
+		{name: "application 403", f: ltFixture{url: "http://h/", req: alice, status: 403, rbody: `{"error":"forbidden"}`, extra: []evidence.Trial{anon,
+			ltTrial(evidence.Bogus, "made-up user", "http://h/", 403, nil, `{"error":"forbidden"}`)}}},
 		// Near misses.
 		{name: "app error, no basic challenge", f: ltFixture{url: "http://h/", req: alice, status: 500, extra: []evidence.Trial{
 			ltTrial(evidence.NoCredentials, "", "http://h/", 500, nil, "")}}},

@@ -68,7 +68,7 @@ func (l *Lab) longtailScenarios(u string, ipv6 bool) []Scenario {
 		{"/userinfo-api", catalog.TokenWrongType, "an OpenID ID token (nonce, at_hash, aud = client) sent as an access token", []string{u + "/userinfo-api", "-H", "Authorization: Bearer " + idToken}},
 		{"/maintenance/api", catalog.StatusNotAuth, "a maintenance page served with status 401", []string{u + "/maintenance/api", "-u", User + ":" + Password}},
 		{"/session/app", catalog.SessionExpired, "a 401 that deletes the session cookie the request sent", []string{u + "/session/app", "-b", "app_session=7c1e-expired"}},
-		{"/pwfile/", catalog.ServerHtpasswdFile, "nginx auth_basic whose password file is missing: 401 without credentials, 500 with any", []string{u + "/pwfile/", "-u", User + ":" + Password}},
+		{"/pwfile/", catalog.ServerHtpasswdFile, "nginx auth_basic whose password file is missing: 401 without credentials, 403 with any", []string{u + "/pwfile/", "-u", User + ":" + Password}},
 		{"/pwhash/", catalog.ServerHtpasswdHash, "a password file whose entry for alice has a hash the server cannot check", []string{u + "/pwhash/", "-u", User + ":" + Password}},
 		{"/.well-known/acme-challenge/lab-token", catalog.ServerAuthScope, "site-wide Basic auth also covers the ACME challenge path, so certificate renewal fails", []string{u + "/.well-known/acme-challenge/lab-token"}},
 		{"/cache/profile", catalog.CacheAuthCacheable, "a profile answered to a bearer token with Cache-Control: public", []string{u + "/cache/profile", "-H", "Authorization: Bearer " + l.Token(nil)}},
@@ -281,6 +281,7 @@ func serveJSONToken(w http.ResponseWriter, r *http.Request) {
 
 const (
 	nginx401Page = "<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+	nginx403Page = "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 	nginx500Page = "<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body>\r\n<center><h1>500 Internal Server Error</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 )
 
@@ -297,17 +298,21 @@ func nginx500(w http.ResponseWriter) {
 }
 
 // servePasswordFileMissing is nginx whose auth_basic_user_file does not
-// exist: it challenges, and fails as soon as it must open the file.
+// exist: it challenges, and answers 403 to any user as soon as it must
+// open the file.
 func servePasswordFileMissing(w http.ResponseWriter, r *http.Request) {
 	if _, _, ok := r.BasicAuth(); ok {
-		nginx500(w)
+		w.Header().Set("Server", "nginx")
+		writeHTML(w, http.StatusForbidden, nginx403Page)
 		return
 	}
 	nginxBasic401(w, "files")
 }
 
 // servePasswordHashUnusable is nginx whose password file holds alice with
-// a hash crypt cannot check: alice gets 500, unknown users 401.
+// a hash its crypt(3) cannot check and returns no result for (glibc's
+// crypt; libxcrypt's failure token makes it look like a wrong password
+// instead): alice gets 500, unknown users 401.
 func servePasswordHashUnusable(w http.ResponseWriter, r *http.Request) {
 	if u, _, ok := r.BasicAuth(); ok && u == User {
 		nginx500(w)

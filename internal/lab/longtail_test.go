@@ -128,8 +128,8 @@ func longtailChecks(l *Lab) map[string]func(t *testing.T, s Scenario) {
 		},
 		"/pwfile/": func(t *testing.T, s Scenario) {
 			wantStatus(t, one(t, "GET", []string{s.Args[0]}), 401)
-			wantStatus(t, one(t, "GET", s.Args), 500)
-			wantStatus(t, one(t, "GET", []string{s.Args[0], "-u", "nobody:x"}), 500)
+			wantStatus(t, one(t, "GET", s.Args), 403)
+			wantStatus(t, one(t, "GET", []string{s.Args[0], "-u", "nobody:x"}), 403)
 		},
 		"/pwhash/": func(t *testing.T, s Scenario) {
 			wantStatus(t, one(t, "GET", []string{s.Args[0]}), 401)

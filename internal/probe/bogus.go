@@ -12,15 +12,21 @@ import (
 )
 
 // bogusTrial sends, when the user's Basic credentials were answered with a
-// server error (5xx) where the anonymous request got a Basic challenge,
+// server error (5xx) or 403 where the anonymous request got a Basic
+// challenge,
 // the same request once more with a made-up user name and password: a
-// random user the password file cannot hold. Whether the server errs for
-// that user too tells a password file it cannot read from one entry whose
-// hash it cannot check. The made-up credentials are not the user's secret
+// random user the password file cannot hold. Whether the server refuses
+// that user the same way tells a password file it cannot read (nginx
+// answers 403 for a missing or unreadable file, 500 for other errors)
+// from one entry whose hash it cannot check, or from a user who is known
+// but not allowed. The made-up credentials are not the user's secret
 // and are not counted as a credentialed attempt.
 func (p *run) bogusTrial(ctx context.Context, trials []evidence.Trial) []evidence.Trial {
 	asGiven := trials[0].Final()
-	if asGiven == nil || asGiven.Response == nil || asGiven.Response.Status < 500 || asGiven.Response.Status > 599 {
+	if asGiven == nil || asGiven.Response == nil {
+		return nil
+	}
+	if st := asGiven.Response.Status; st != http.StatusForbidden && (st < 500 || st > 599) {
 		return nil
 	}
 	scheme, _, _ := strings.Cut(strings.TrimSpace(asGiven.Request.Header.Get("Authorization")), " ")

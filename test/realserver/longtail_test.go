@@ -286,3 +286,75 @@ func TestApacheNonASCIIUser(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// l. nginx auth_basic whose password file is missing, and one whose entry
+// for alice has a hash crypt(3) cannot check; a site-wide auth_basic that
+// also covers the ACME challenge path and a health check; a protected
+// answer marked public.
+func TestNginxServerSideFromClient(t *testing.T) {
+	t.Parallel()
+	dir := servertest.TempDir(t)
+	bad := filepath.Join(dir, "bad.htpasswd")
+	if err := os.WriteFile(bad, []byte("alice:$9$unknownhashscheme$abcdef\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := servertest.MakeReadable(bad); err != nil {
+		t.Fatal(err)
+	}
+	good := users(t)
+	s := servertest.Nginx(t, `
+server {
+	listen {{.Addr}};
+	root {{.Dir}}/html;
+	auth_basic "Staging";
+	auth_basic_user_file `+good+`;
+	location /files/ {
+		auth_basic "files";
+		auth_basic_user_file {{.Dir}}/missing.htpasswd;
+	}
+	location /reports/ {
+		auth_basic "reports";
+		auth_basic_user_file `+bad+`;
+	}
+	location /profile {
+		default_type application/json;
+		add_header Cache-Control "public, max-age=300" always;
+		return 200 '{"user":"alice"}';
+	}
+}`, servertest.File("html/files/index.html", page), servertest.File("html/reports/index.html", page),
+		servertest.File("html/.well-known/acme-challenge/tok", "tok.key\n"), servertest.File("html/healthz", "ok\n"))
+	sanity(t, "missing file, anonymous", s.URL()+"/files/", nil, 401, ptr(`Basic realm="files"`))
+	// nginx answers 403 when the file is missing or unreadable (ENOENT,
+	// EACCES) and 500 for other errors, whoever the user.
+	sanity(t, "missing file, credentials", s.URL()+"/files/", basic("alice", "secret"), 403, nil)
+	sanity(t, "missing file, another user", s.URL()+"/files/", basic("nobody", "x"), 403, nil)
+	// Debian's crypt(3) (libxcrypt) returns a failure token for a hash it
+	// does not know, so nginx sees a mismatch: 401, as for a wrong password.
+	sanity(t, "bad hash, alice", s.URL()+"/reports/", basic("alice", "secret"), 401, nil)
+	sanity(t, "bad hash, another user", s.URL()+"/reports/", basic("nobody", "x"), 401, nil)
+	sanity(t, "acme", s.URL()+"/.well-known/acme-challenge/tok", nil, 401, ptr(`Basic realm="Staging"`))
+
+	t.Run("missing password file", func(t *testing.T) {
+		expect(t, probe(t, s.URL()+"/files/", "-u", "alice:secret"), 1, "server.htpasswd-file")
+	})
+	t.Run("missing password file, made-up user not counted", func(t *testing.T) {
+		r := probe(t, s.URL()+"/files/", "-u", "alice:secret")
+		if r.report.CredentialedAttempts != 1 {
+			t.Errorf("credentialed attempts %d: the made-up user must not count", r.report.CredentialedAttempts)
+		}
+	})
+	t.Run("unusable hash looks like a wrong password", func(t *testing.T) {
+		// Not distinguishable from the client here: the finding is the
+		// refused password; why401 audit reads the file itself.
+		expect(t, probe(t, s.URL()+"/reports/", "-u", "alice:secret"), 1, "credentials.rejected")
+	})
+	t.Run("acme challenge behind auth", func(t *testing.T) {
+		expect(t, probe(t, s.URL()+"/.well-known/acme-challenge/tok"), 1, "server.auth-scope")
+	})
+	t.Run("health check behind auth", func(t *testing.T) {
+		expect(t, probe(t, s.URL()+"/healthz"), 1, "server.auth-scope")
+	})
+	t.Run("public authenticated answer", func(t *testing.T) {
+		expect(t, probe(t, s.URL()+"/profile", "-u", "alice:secret"), 1, "cache.auth-cacheable")
+	})
+}
