@@ -66,7 +66,7 @@ func runPasswordFile(p *Pass) error {
 			if alt := filepath.Join(filepath.Dir(uf.d.File), uf.arg); alt != uf.path {
 				hint = fmt.Sprintf(" (relative paths are not relative to this file's directory %s)", filepath.Dir(uf.d.File))
 			}
-			report(catalog.Error, nil, "password file %q is relative: %s resolves it against %s to %s, which does not exist%s; give an absolute path", uf.arg, uf.server, uf.base, uf.path, hint)
+			report(catalog.Error, nil, "password file %q is relative: %s resolves it against %s to %s, which does not exist%s; give an absolute path", uf.arg, display(uf.server), uf.base, uf.path, hint)
 			continue
 		case !f.Exists:
 			report(catalog.Error, nil, "password file %s does not exist: every request to the protected area fails", uf.path)
@@ -83,7 +83,7 @@ func runPasswordFile(p *Pass) error {
 			if stop != f.Path {
 				what = "directory " + stop
 			}
-			report(catalog.Error, nil, "password file %s is not readable by %s's user %s (group %s): %s blocks it (mode %04o, owner %d:%d); every login fails", uf.path, uf.server, uf.account.User, uf.account.Group, what, modeOf(f, stop), ownerOf(f, stop), groupOf(f, stop))
+			report(catalog.Error, nil, "password file %s is not readable by %s's user %s (group %s): %s blocks it (mode %04o, owner %d:%d); every login fails", uf.path, display(uf.server), uf.account.User, uf.account.Group, what, modeOf(f, stop), ownerOf(f, stop), groupOf(f, stop))
 		}
 		if f.Password == nil {
 			continue
@@ -165,9 +165,11 @@ func runPasswordHash(p *Pass) error {
 			k := e.Kind()
 			switch {
 			case k == htpasswd.Plain:
-				report(catalog.Error, e.Line, "%s:%d: user %q has a plain-text password; %s on Linux compares it as a crypt(3) hash, so the right password is refused (hash it: why401 htpasswd add)", uf.path, e.Line, e.User, uf.server)
+				report(catalog.Error, e.Line, "%s:%d: user %q has a plain-text password; %s on Linux compares it as a crypt(3) hash, so the right password is refused (hash it: why401 htpasswd add)", uf.path, e.Line, e.User, display(uf.server))
+			case k == htpasswd.PlainTagged && !htpasswd.Supported(server, k):
+				report(catalog.Error, e.Line, "%s:%d: user %q has a {PLAIN} password, which only nginx reads: Apache refuses every password (hash it with bcrypt)", uf.path, e.Line, e.User)
 			case k == htpasswd.Unknown || !htpasswd.Supported(server, k):
-				report(catalog.Error, e.Line, "%s:%d: user %q has a %s hash that %s cannot check, so every password is refused", uf.path, e.Line, e.User, k, uf.server)
+				report(catalog.Error, e.Line, "%s:%d: user %q has a %s hash that %s cannot check, so every password is refused (use bcrypt)", uf.path, e.Line, e.User, k, display(uf.server))
 			case k == htpasswd.Crypt:
 				report(catalog.Warning, e.Line, "%s:%d: user %q has a DES crypt hash: only the first 8 characters of the password count (use bcrypt)", uf.path, e.Line, e.User)
 			}
@@ -179,4 +181,12 @@ func runPasswordHash(p *Pass) error {
 		}
 	}
 	return nil
+}
+
+// display is a server's name as its project writes it.
+func display(k Kind) string {
+	if k == KindApache {
+		return "Apache"
+	}
+	return string(k)
 }

@@ -223,7 +223,7 @@ func writeJSON(w io.Writer, ev *audit.Evidence, findings []audit.Finding) error 
 	for _, f := range findings {
 		jf := jsonFinding{Finding: f}
 		if c, ok := catalog.Lookup(f.Cause); ok {
-			jf.Fixes = c.Fixes[catalog.SiteOwner]
+			jf.Fixes = FixesFor(f.Server, c.Fixes[catalog.SiteOwner])
 		}
 		r.Findings = append(r.Findings, jf)
 		r.Counts[string(f.Severity)]++
@@ -258,8 +258,8 @@ func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbos
 		for _, r := range f.Related {
 			fmt.Fprintf(&b, "    see %s\n", r)
 		}
-		if c, ok := catalog.Lookup(f.Cause); ok && (verbose || !shown[f.Cause]) {
-			fixes := c.Fixes[catalog.SiteOwner]
+		if c, ok := catalog.Lookup(f.Cause); ok && (verbose || !shown[f.Cause+catalog.ID(f.Server)]) {
+			fixes := FixesFor(f.Server, c.Fixes[catalog.SiteOwner])
 			if !verbose && len(fixes) > 1 {
 				fixes = fixes[:1]
 			}
@@ -270,7 +270,7 @@ func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbos
 				}
 			}
 		}
-		shown[f.Cause] = true
+		shown[f.Cause+catalog.ID(f.Server)] = true
 	}
 	n := len(files(ev))
 	if len(findings) == 0 {
@@ -289,4 +289,25 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// FixesFor returns the site owner's fixes that apply to server: those
+// that name it, or name neither nginx nor Apache. When none remain it
+// returns all of them.
+func FixesFor(server audit.Kind, fixes []catalog.Fix) []catalog.Fix {
+	var out []catalog.Fix
+	for _, fx := range fixes {
+		t := strings.ToLower(fx.Text + " " + fx.Command)
+		nginx := strings.Contains(t, "nginx") || strings.Contains(t, "auth_basic") || strings.Contains(t, "proxy_")
+		apache := strings.Contains(t, "apache") || strings.Contains(t, "htaccess") || strings.Contains(t, "require ")
+		switch {
+		case server == audit.KindNginx && apache && !nginx, server == audit.KindApache && nginx && !apache:
+			continue
+		}
+		out = append(out, fx)
+	}
+	if len(out) == 0 {
+		return fixes
+	}
+	return out
 }
