@@ -115,7 +115,6 @@ type hop struct {
 	failed    string
 	finished  bool
 	body      string
-	b64       bool
 }
 
 type recorder struct {

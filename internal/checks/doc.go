@@ -17,6 +17,7 @@ import "github.com/why401/why401/internal/diagnosis"
 // findings.
 var All = []*diagnosis.Check{
 	Backends,
+	BrowserJar,
 	Cache,
 	Challenge,
 	Clock,
@@ -30,10 +31,6 @@ var All = []*diagnosis.Check{
 	Redirects,
 	Rejected,
 	Scheme,
-	SessionCookies,
-	SessionCORS,
-	SessionRedirects,
-	SessionTokens,
 	Stripped,
 	TLSCert,
 	Token,

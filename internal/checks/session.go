@@ -9,6 +9,16 @@ import (
 	"github.com/why401/why401/internal/redact"
 )
 
+// Session is the suite of `why401 har`: the checks that read a recorded
+// browser session (evidence.Probe.Session). They report nothing on a
+// probe's own trials, which the checks of All read.
+var Session = []*diagnosis.Check{
+	SessionCookies,
+	SessionCORS,
+	SessionRedirects,
+	SessionTokens,
+}
+
 // flowOf replays the probe's browser session, or returns nil when there
 // is none. The session checks share nothing else: each replays the
 // session itself, which is cheap next to reading the file.

@@ -175,3 +175,65 @@ func TestSessionChecksIgnoreProbes(t *testing.T) {
 		t.Errorf("findings %v, err %v", causes(fs), err)
 	}
 }
+
+// TestBrowserJar replays the probe's redirect chain through the browser
+// rules: a chain that depends on a cookie browsers refuse, its near miss,
+// and a loop through the login page.
+func TestBrowserJar(t *testing.T) {
+	chain := func(setCookie string, finalStatus int) *evidence.Probe {
+		return probeOf(nil, trial(evidence.AsGiven,
+			hop("GET", "http://app.test/app", 302, nil, []string{"Set-Cookie", setCookie, "Location", "/app?check=1"}),
+			hop("GET", "http://app.test/app?check=1", finalStatus, []string{"Cookie", "bsid=1"}, nil),
+		))
+	}
+	loopChain := probeOf(nil, trial(evidence.AsGiven,
+		hop("GET", "http://app.test/app", 302, nil, []string{"Location", "/login"}),
+		hop("GET", "http://app.test/login", 302, nil, []string{"Location", "/app"}),
+		hop("GET", "http://app.test/app", 302, nil, []string{"Location", "/login"}),
+		hop("GET", "http://app.test/login", 302, nil, []string{"Location", "/app"}),
+	))
+	tests := []struct {
+		name string
+		p    *evidence.Probe
+		want catalog.ID
+		conf float64
+	}{
+		{"none without secure, script gets through", chain("bsid=1; Path=/; SameSite=None", 200), catalog.CookieRejected, 0.7},
+		{"none without secure, fails anyway", chain("bsid=1; Path=/; SameSite=None", 401), catalog.CookieRejected, 0.95},
+		{"path too narrow", chain("bsid=1; Path=/other", 200), catalog.CookieNotSent, 0.7},
+		{"good cookie (fp)", chain("bsid=1; Path=/; SameSite=Lax", 200), "", 0},
+		{"login loop", loopChain, catalog.RedirectLoginLoop, 0.96},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs, err := diagnosis.Run([]*diagnosis.Check{checks.BrowserJar}, tt.p, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == "" {
+				if len(fs) > 0 {
+					t.Errorf("want nothing, got %s", fs[0].Cause)
+				}
+				return
+			}
+			if len(fs) == 0 || fs[0].Cause != tt.want || fs[0].Confidence != tt.conf {
+				t.Fatalf("want %s at %.2f, got %v", tt.want, tt.conf, fs)
+			}
+		})
+	}
+}
+
+func TestSessionSuiteValid(t *testing.T) {
+	if err := diagnosis.Validate(checks.Session); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, c := range checks.All {
+		names[c.Name] = true
+	}
+	for _, c := range checks.Session {
+		if names[c.Name] {
+			t.Errorf("%s is in both suites", c.Name)
+		}
+	}
+}

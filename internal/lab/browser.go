@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/why401/why401/internal/catalog"
 )
 
 // Host names of the browser flows. A browser reaches them by mapping
@@ -94,6 +96,45 @@ func (l *Lab) browserRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /browser/loop/app", serveLoopApp)
 	mux.HandleFunc("GET /browser/loop/login", serveLoopLoginPage)
 	mux.HandleFunc("POST /browser/loop/login", func(w http.ResponseWriter, r *http.Request) { l.serveLoopLogin(w, r, st) })
+	mux.HandleFunc("GET /browser/bounce/app", func(w http.ResponseWriter, r *http.Request) { l.serveBounce(w, r, st) })
+	mux.HandleFunc("GET /browser/bounce/loop", serveBounceLoop)
+	mux.HandleFunc("GET /browser/bounce/login", serveBounceLogin)
+}
+
+// serveBounce sets its session cookie with SameSite=None but without
+// Secure and redirects to itself to check it arrived: a script client
+// keeps the cookie and gets through, a browser refuses it and ends with
+// a 401.
+func (l *Lab) serveBounce(w http.ResponseWriter, r *http.Request, st *browserState) {
+	if c, err := r.Cookie("bsid"); err == nil && st.valid(c.Value, l.now()) {
+		writeJSON(w, http.StatusOK, map[string]string{"user": User})
+		return
+	}
+	if r.URL.Query().Get("check") == "1" {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "no session: the session cookie did not come back"})
+		return
+	}
+	w.Header().Add("Set-Cookie", "bsid="+st.add(l.now())+"; Path=/; HttpOnly; SameSite=None")
+	http.Redirect(w, r, "/browser/bounce/app?check=1", http.StatusFound)
+}
+
+// serveBounceLoop never accepts a session and sends the client to log
+// in, which sends it straight back: a redirect loop through the login page.
+func serveBounceLoop(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/browser/bounce/login", http.StatusFound)
+}
+
+func serveBounceLogin(w http.ResponseWriter, r *http.Request) {
+	w.Header().Add("Set-Cookie", "lsid="+randomHex(8)+"; Path=/; HttpOnly; SameSite=Lax")
+	http.Redirect(w, r, "/browser/bounce/loop", http.StatusFound)
+}
+
+// browserScenarios are the probe scenarios of the browser routes.
+func (l *Lab) browserScenarios(u string) []Scenario {
+	return []Scenario{
+		{"/browser/bounce/app", catalog.CookieRejected, "a redirect chain depends on a SameSite=None cookie without Secure: scripts get through, browsers refuse the cookie", []string{u + "/browser/bounce/app", "-L"}},
+		{"/browser/bounce/loop", catalog.RedirectLoginLoop, "the app and its login page redirect to each other without end", []string{u + "/browser/bounce/loop", "-L"}},
+	}
 }
 
 // hostOn returns name with the port of r's Host.

@@ -116,6 +116,7 @@ func (l *Lab) Scenarios() []Scenario {
 		Scenario{"/digest/ok", catalog.CredentialsWrongScheme, "a Digest-protected API (RFC 7616, SHA-256 and MD5): -u sends Basic, as curl does, and the same password works with Digest", with(u+"/digest/ok", alice)},
 	)
 	list = append(list, l.longtailScenarios(u, st.ipv6)...)
+	list = append(list, l.browserScenarios(u)...)
 	list = append(list, l.producerScenarios(u)...)
 	return list
 }

@@ -119,7 +119,7 @@ func Load(file string, r io.Reader) (*evidence.Session, error) {
 // With all, the timeline lists every entry.
 func Diagnose(s *evidence.Session, now time.Time, showSecrets, all bool) (*Report, error) {
 	p := &evidence.Probe{Target: s.Source, Started: now, Session: s}
-	findings, err := diagnosis.Run(checks.All, p, now)
+	findings, err := diagnosis.Run(checks.Session, p, now)
 	if err != nil {
 		return nil, fmt.Errorf("diagnosis: %w", err)
 	}
