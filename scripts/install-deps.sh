@@ -38,6 +38,15 @@ have curl || missing+=(curl)
 have prometheus || missing+=(prometheus)
 have chromium || missing+=(chromium)
 have chromedriver || missing+=(chromium-driver)
+# Producers identified by test/producers (haproxy, squid, the Docker
+# registry) and its WordPress stack (MariaDB, PHP-FPM with mysqli, PHP CLI).
+have haproxy || missing+=(haproxy)
+have squid || missing+=(squid)
+have docker-registry || missing+=(docker-registry)
+have mariadbd || missing+=(mariadb-server)
+compgen -G '/usr/sbin/php-fpm*' >/dev/null || missing+=(php-fpm)
+have php || missing+=(php-cli)
+[ -e /usr/share/wordpress/wp-load.php ] || missing+=(wordpress)
 
 if [ "${#missing[@]}" -eq 0 ]; then
 	log "nginx, apache2, htpasswd and curl are already installed"
@@ -61,8 +70,8 @@ else
 	trap cleanup_policy EXIT
 	log "running apt-get update"
 	$SUDO apt-get update
-	log "installing nginx apache2 apache2-utils curl prometheus chromium chromium-driver (missing: ${missing[*]})"
-	if ! $SUDO apt-get install -y --no-install-recommends nginx apache2 apache2-utils curl prometheus chromium chromium-driver; then
+	log "installing nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress (missing: ${missing[*]})"
+	if ! $SUDO apt-get install -y --no-install-recommends nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress; then
 		log "apt-get install failed"
 		exit 1
 	fi
@@ -77,11 +86,17 @@ if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	$SUDO systemctl disable --now nginx.service >/dev/null 2>&1 || true
 	$SUDO systemctl disable --now apache2.service >/dev/null 2>&1 || true
 	$SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+	for svc in haproxy squid docker-registry mariadb php8.2-fpm; do
+		$SUDO systemctl disable --now "$svc.service" >/dev/null 2>&1 || true
+	done
 fi
 if command -v service >/dev/null 2>&1; then
 	$SUDO service nginx stop >/dev/null 2>&1 || true
 	$SUDO service apache2 stop >/dev/null 2>&1 || true
 	$SUDO service prometheus stop >/dev/null 2>&1 || true
+	for svc in haproxy squid docker-registry mariadb php8.2-fpm; do
+		$SUDO service "$svc" stop >/dev/null 2>&1 || true
+	done
 fi
 if command -v update-rc.d >/dev/null 2>&1; then
 	$SUDO update-rc.d nginx disable >/dev/null 2>&1 || true
@@ -97,7 +112,7 @@ if [ -s /run/nginx.pid ] && have nginx; then
 	$SUDO nginx -s quit >/dev/null 2>&1 || true
 fi
 
-for bin in nginx apache2 htpasswd curl prometheus promtool chromium chromedriver; do
+for bin in nginx apache2 htpasswd curl prometheus promtool chromium chromedriver haproxy squid docker-registry mariadbd php; do
 	if ! have "$bin"; then
 		log "$bin is still missing after the install"
 		exit 1

@@ -472,10 +472,11 @@ func (v *view) match(m *Marker) (string, bool) {
 		}
 		val := strings.Join(vals, ", ")
 		if m.Contains == "" && m.re == nil {
-			q, ok = m.Name+" header", true
-			break
+			ok = true
+		} else {
+			_, ok = test(val)
 		}
-		if _, ok = test(val); ok {
+		if ok {
 			shown := make([]string, len(vals))
 			for i, v := range vals {
 				shown[i] = redact.Header(m.Name, v)
