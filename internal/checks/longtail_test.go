@@ -370,10 +370,14 @@ func TestNotAuth(t *testing.T) {
 		{name: "session cookie expired by date", f: ltFixture{url: "https://h/app", req: cookie, status: 401, resp: hdr("Set-Cookie", "app_session=deleted; Expires=Thu, 01 Jan 1970 00:00:00 GMT")}, want: catalog.SessionExpired},
 		{name: "form to a JSON endpoint", f: ltFixture{url: "https://h/oauth/token", req: form, body: "grant_type=client_credentials&client_secret=s3cr3t", status: 401, rbody: `{"error":"invalid_client","error_description":"request body must be JSON"}`}, want: catalog.RequestContentType, minConf: 0.9, first: true},
 		{name: "415", f: ltFixture{url: "https://h/api", req: form, body: "a=1", status: 415}, want: catalog.RequestContentType, minConf: 0.9},
+		{name: "json works (--try-content-type)", f: ltFixture{url: "https://h/oauth/token", req: form, body: "a=1", status: 401, rbody: `{"error":"invalid_client"}`, extra: []evidence.Trial{
+			ltTrial(evidence.ContentType, "application/json", "https://h/oauth/token", 200, nil, `{"access_token":"t"}`)}}, want: catalog.RequestContentType, minConf: 0.95, first: true},
 		// Near misses.
 		{name: "plain 401", f: ltFixture{url: "https://h/", status: 401, resp: hdr("WWW-Authenticate", `Basic realm="x"`), rbody: "<title>401 Authorization Required</title>"}},
 		{name: "maintenance page that works", f: ltFixture{url: "https://h/", status: 200, rbody: maint}},
 		{name: "other cookie set", f: ltFixture{url: "https://h/app", req: cookie, status: 401, resp: hdr("Set-Cookie", "tracking=1; Max-Age=0")}},
+		{name: "json refused too (--try-content-type)", f: ltFixture{url: "https://h/oauth/token", req: form, body: "a=1", status: 401, rbody: `{"error":"body must be JSON"}`, extra: []evidence.Trial{
+			ltTrial(evidence.ContentType, "application/json", "https://h/oauth/token", 401, nil, `{"error":"invalid_client"}`)}}},
 		{name: "json sent, json wanted", f: ltFixture{url: "https://h/oauth/token", req: hdr("Content-Type", "application/json"), body: `{"a":1}`, status: 401, rbody: `{"error":"invalid_client"}`}},
 		{name: "validation words, not json", f: ltFixture{url: "https://h/", status: 401, resp: hdr("Content-Type", "text/html"), rbody: "<p>A password is required</p>"}},
 	})

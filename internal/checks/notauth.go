@@ -101,6 +101,21 @@ func contentType(p *diagnosis.Pass, e *evidence.Exchange) {
 	if accept := r.Header.Get("Accept-Post"); accept != "" {
 		ev = append(ev, "Accept-Post: "+accept)
 	}
+	// --try-content-type: the same body in the other encoding.
+	if t := p.Facts.Trial(evidence.ContentType); t != nil {
+		f := t.Final()
+		if f != nil && f.Response != nil && ok(f.Response.Status) && f.Response.Status < 300 {
+			ev = append(ev, "--try-content-type: the same body sent as "+t.Label+" succeeded: "+line(f))
+			p.Reportf(catalog.RequestContentType, 0.97, ev, "The endpoint reads only %s bodies: the same request sent as %s works", t.Label, t.Label)
+			return
+		}
+		if f != nil && f.Response != nil {
+			ev = append(ev, "--try-content-type: sent as "+t.Label+" it was refused too: "+line(f))
+			if r.Status != http.StatusUnsupportedMediaType {
+				return // the body's type is not what stands in the way
+			}
+		}
+	}
 	if r.Status == http.StatusUnsupportedMediaType {
 		p.Reportf(catalog.RequestContentType, 0.92, ev, "The endpoint does not take a %s body", orWord(mt, "typeless"))
 		return

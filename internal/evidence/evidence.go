@@ -24,6 +24,7 @@ const (
 	Bogus         Variant = "bogus"          // a deliberately wrong credential of the same scheme (never the user's secret)
 	Nearby        Variant = "nearby"         // a nearby URL (parent, root, the path without its first segment), without credentials
 	Encoding      Variant = "encoding"       // --try-encodings: the Basic credentials in another character encoding
+	ContentType   Variant = "content-type"   // --try-content-type: the body as JSON instead of a form, or the other way round
 )
 
 // Probe is everything one `why401 probe` run observed.
@@ -98,9 +99,10 @@ type Trial struct {
 	Variant Variant `json:"variant"`
 	// Address is the IP the trial was pinned to (Variant Address).
 	Address string `json:"address,omitempty"`
-	// Label says what a Nearby or Encoding trial varies: the relation
-	// of the nearby URL ("parent", "root", "without-prefix") or the
-	// encoding tried ("latin-1", "utf-8", "percent-decoded").
+	// Label says what a Nearby, Encoding, ContentType or Bogus trial
+	// varies: the relation of the nearby URL ("parent", "without-prefix"),
+	// the encoding tried ("latin-1", "utf-8", "percent-decoded"), the
+	// Content-Type sent, or the made-up user.
 	Label string `json:"label,omitempty"`
 	// Credentialed is true when the first hop carried the user's secret.
 	Credentialed bool       `json:"credentialed"`

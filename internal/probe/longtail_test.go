@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"net/http"
@@ -238,5 +239,94 @@ func TestCertificateRequiredAlert(t *testing.T) {
 	}
 	if len(fs) == 0 || fs[0].Cause != catalog.TlsClientCertificate {
 		t.Fatalf("findings %+v", fs)
+	}
+}
+
+func TestConvertBody(t *testing.T) {
+	for _, tt := range []struct {
+		ct, body       string
+		wantCT, wantBd string
+	}{
+		{"application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=c", "application/json", `{"client_id":"c","grant_type":"client_credentials"}`},
+		{"", "a=1", "application/json", `{"a":"1"}`},
+		{"application/json", `{"user":"u","n":2,"ok":true}`, "application/x-www-form-urlencoded", "n=2&ok=true&user=u"},
+		{"", `{"a":"b"}`, "application/x-www-form-urlencoded", "a=b"},
+		// Nothing to convert.
+		{"application/json", `{"a":{"b":1}}`, "", ""},
+		{"application/json", `[1,2]`, "", ""},
+		{"multipart/form-data; boundary=x", "--x--", "", ""},
+		{"application/x-www-form-urlencoded", "%zz", "", ""},
+		{"text/plain", "=x", "", ""},
+	} {
+		ct, b, ok := convertBody(tt.ct, []byte(tt.body))
+		if ct != tt.wantCT || string(b) != tt.wantBd || ok != (tt.wantCT != "") {
+			t.Errorf("convertBody(%q, %q) = %q, %q, %v", tt.ct, tt.body, ct, b, ok)
+		}
+	}
+}
+
+func TestTryContentType(t *testing.T) {
+	jsonOnly := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var v map[string]string
+		if r.Header.Get("Content-Type") != "application/json" || json.NewDecoder(r.Body).Decode(&v) != nil || v["client_secret"] != "s" {
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"error":"invalid_client","error_description":"body must be JSON"}`))
+			return
+		}
+		w.Write([]byte(`{"access_token":"x"}`))
+	})
+	s := httptest.NewServer(jsonOnly) // the recorder would consume the body
+	t.Cleanup(s.Close)
+	p := probeRun(t, Options{URL: s.URL + "/token", Data: []byte("client_id=c&client_secret=s"), TryContentType: true, NoDiscovery: true})
+	tr := one(t, p, evidence.ContentType)
+	if tr.Label != "application/json" || status(t, tr) != 200 || !hasNote(p, "--try-content-type: 1 extra request sent") {
+		t.Fatalf("trial %+v notes %q", tr, p.Notes)
+	}
+	fs, err := diagnosis.Run(checks.All, p, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) == 0 || fs[0].Cause != catalog.RequestContentType || fs[0].Confidence < 0.95 {
+		t.Fatalf("findings %+v", fs)
+	}
+	// Off by default.
+	p = probeRun(t, Options{URL: s.URL + "/token", Data: []byte("client_id=c&client_secret=s"), NoDiscovery: true})
+	if n := len(trialsOf(p, evidence.ContentType)); n != 0 {
+		t.Errorf("%d content-type trials without the flag", n)
+	}
+}
+
+func TestBogusTrial(t *testing.T) {
+	s, rc := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _, ok := r.BasicAuth()
+		switch {
+		case !ok:
+			w.Header().Set("WWW-Authenticate", `Basic realm="r"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		case u == "alice":
+			w.WriteHeader(http.StatusInternalServerError)
+		default:
+			w.Header().Set("WWW-Authenticate", `Basic realm="r"`)
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}))
+	p := probeRun(t, Options{URL: s.URL + "/x", User: "alice:secret", NoDiscovery: true})
+	tr := one(t, p, evidence.Bogus)
+	if tr.Credentialed || status(t, tr) != 401 || !strings.HasPrefix(tr.Label, "made-up user why401-bogus-") {
+		t.Fatalf("bogus %+v", tr)
+	}
+	sent := tr.Final().Request.Header.Get("Authorization")
+	for _, r := range rc.withAuth() {
+		if u, _, _ := (&http.Request{Header: r.Header}).BasicAuth(); u != "alice" && r.Header.Get("Authorization") != sent {
+			t.Errorf("unexpected credentials %q", r.Header.Get("Authorization"))
+		}
+	}
+	if p.CredentialedAttempts != 1 {
+		t.Errorf("attempts %d, want 1: the made-up user is not the user's secret", p.CredentialedAttempts)
+	}
+	// A plain refusal (401) asks no made-up user.
+	p = probeRun(t, Options{URL: s.URL + "/x", User: "bob:x", NoDiscovery: true})
+	if n := len(trialsOf(p, evidence.Bogus)); n != 0 {
+		t.Errorf("%d bogus trials after a 401", n)
 	}
 }

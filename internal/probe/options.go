@@ -66,6 +66,10 @@ type Options struct {
 	// characters in the other plausible encodings (at most 3 extra
 	// credentialed requests, recorded as Encoding trials).
 	TryEncodings bool
+	// TryContentType resends a refused form body as JSON, or a JSON body
+	// as a form, with the same credentials (one extra credentialed
+	// request, recorded as a ContentType trial).
+	TryContentType bool
 
 	Now      func() time.Time // clock; nil means time.Now
 	Progress func(string)     // optional: called with one line per step, never concurrently

@@ -109,6 +109,7 @@ func AddFlags(fs *pflag.FlagSet, o *Options) {
 	fs.StringVar(&p.OIDCIssuer, "oidc-issuer", "", "take the JWKS from this OpenID `issuer`'s discovery document")
 	fs.BoolVar(&p.NoDiscovery, "no-discovery", false, "do not fetch OAuth metadata (RFC 9728, RFC 8414) to learn expectations")
 	fs.BoolVar(&p.TryEncodings, "try-encodings", false, "resend non-ASCII or %XX-escaped Basic credentials in other encodings (up to 3 extra credentialed requests)")
+	fs.BoolVar(&p.TryContentType, "try-content-type", false, "resend a refused form body as JSON, or a JSON body as a form (1 extra credentialed request)")
 }
 
 // finish turns the raw flag values into probe options and validates them.
