@@ -177,8 +177,26 @@ func marksOf(f *harflow.Flow, i int) []string {
 		scheme, _, _ := strings.Cut(strings.TrimSpace(st.Auth), " ")
 		m = append(m, "sends Authorization "+scheme)
 	}
+	if st.TokenFrom >= 0 {
+		m = append(m, fmt.Sprintf("the bearer token came from #%d", f.Steps[st.TokenFrom].Entry.Index+1))
+	}
+	for name := range st.Entry.Exchange.Request.Header {
+		if redact.IsSecretHeader(name) && name != "Authorization" && name != "Cookie" && name != "Proxy-Authorization" {
+			m = append(m, "sends "+name)
+		}
+	}
 	if len(st.Actual) > 0 {
-		m = append(m, "sends cookies "+strings.Join(sortedKeys(st.Actual), ", "))
+		var parts []string
+		for _, name := range sortedKeys(st.Actual) {
+			if j := setBy(f, i, name); j >= 0 {
+				name += fmt.Sprintf(" (set by #%d)", f.Steps[j].Entry.Index+1)
+			}
+			parts = append(parts, name)
+		}
+		m = append(m, "sends cookies "+strings.Join(parts, ", "))
+	}
+	if st.IsRefresh() && st.Status() >= 400 {
+		m = append(m, fmt.Sprintf("token refresh failed (%d)", st.Status()))
 	}
 	for _, v := range st.NotSent {
 		if !st.Actual[v.Cookie.Name] {
@@ -206,6 +224,19 @@ func marksOf(f *harflow.Flow, i int) []string {
 		m = append(m, fmt.Sprintf("browser: %s %s blocked (%s)", b.Phase, b.Name, strings.Join(b.Reasons, ", ")))
 	}
 	return m
+}
+
+// setBy returns the step before i whose response last stored the cookie
+// name, or -1.
+func setBy(f *harflow.Flow, i int, name string) int {
+	for j := i - 1; j >= 0; j-- {
+		for _, sc := range f.Steps[j].Stored {
+			if sc.Cookie != nil && sc.Cookie.Name == name {
+				return j
+			}
+		}
+	}
+	return -1
 }
 
 func sortedKeys(m map[string]bool) []string {
