@@ -25,9 +25,10 @@ type Directive struct {
 	Block []*Directive
 }
 
-// Arg returns the i-th argument or "".
+// Arg returns the i-th argument, or "" when there is none (i out of
+// range, negative included).
 func (d *Directive) Arg(i int) string {
-	if i < len(d.Args) {
+	if i >= 0 && i < len(d.Args) {
 		return d.Args[i]
 	}
 	return ""
