@@ -73,6 +73,11 @@ func (ev *evaluation) expectations(ctx context.Context, list []*Expectation, bas
 	for _, x := range list {
 		res := base
 		res.Expectation, res.Line = x.Label(), x.Pos.Line
+		if ev.p.err != nil && needsCredentials(x) {
+			res.Status, res.Message = Fail, ev.p.err.Error()
+			rs = append(rs, res)
+			continue
+		}
 		switch x.Kind {
 		case Authenticated:
 			ev.authenticated(ctx, &res)
@@ -106,6 +111,16 @@ func (ev *evaluation) expectations(ctx context.Context, list []*Expectation, bas
 		rs = append(rs, res)
 	}
 	return rs, certs, tokens
+}
+
+// needsCredentials reports whether an expectation sends the step's
+// credentials (so a secret that cannot be read fails it).
+func needsCredentials(x *Expectation) bool {
+	switch x.Kind {
+	case Challenge, CORSKind, TLSKind:
+		return false
+	}
+	return true
 }
 
 func (ev *evaluation) authenticated(ctx context.Context, res *Result) {
@@ -203,10 +218,14 @@ func (ev *evaluation) challenge(ctx context.Context, x *Expectation, res *Result
 	res.Status, res.Message = Pass, "401 with WWW-Authenticate: "+strings.Join(values, ", ")
 }
 
+// heuristicallyCacheable are the statuses a cache may store without
+// explicit freshness (RFC 9110 §15.1).
+var heuristicallyCacheable = map[int]bool{200: true, 203: true, 204: true, 206: true, 300: true, 301: true, 308: true, 404: true, 405: true, 410: true, 414: true, 501: true}
+
 // cacheVerdict reads a response's caching headers and says why it could
 // be stored, or "" when it cannot (no-store, or private with Vary on the
 // credential the request carried).
-func cacheVerdict(resp http.Header, sentAuth, sentCookie bool) string {
+func cacheVerdict(status int, resp http.Header, sentAuth, sentCookie bool) string {
 	cc := map[string]string{}
 	for _, v := range resp.Values("Cache-Control") {
 		for _, d := range strings.Split(v, ",") {
@@ -244,6 +263,9 @@ func cacheVerdict(resp http.Header, sentAuth, sentCookie bool) string {
 		if e := resp.Get("Expires"); e != "" {
 			return fmt.Sprintf("no Cache-Control and Expires %q: caches may store it", e)
 		}
+		if !heuristicallyCacheable[status] {
+			return "" // RFC 9110 §15.1: a cache needs explicit freshness to store this status
+		}
 		return "no Cache-Control: caches may store it heuristically (want no-store)"
 	}
 	return fmt.Sprintf("Cache-Control %q has neither no-store nor private", raw)
@@ -257,9 +279,12 @@ func (ev *evaluation) noStore(ctx context.Context, res *Result) {
 		ev.explainInto(ctx, res, false, localCause(h))
 		return
 	}
-	why := cacheVerdict(h.resp, h.header.Get("Authorization") != "", h.header.Get("Cookie") != "" || len(h.resp.Values("Set-Cookie")) > 0)
+	why := cacheVerdict(h.status, h.resp, h.header.Get("Authorization") != "", h.header.Get("Cookie") != "" || len(h.resp.Values("Set-Cookie")) > 0)
 	if why == "" {
 		res.Status, res.Message = Pass, fmt.Sprintf("%s not storable: Cache-Control %q", statusLine(h), strings.Join(h.resp.Values("Cache-Control"), ", "))
+		if len(h.resp.Values("Cache-Control")) == 0 {
+			res.Message = fmt.Sprintf("%s not storable: no cache stores this status without explicit freshness", statusLine(h))
+		}
 		return
 	}
 	res.Status, res.Message, res.Cause = Fail, statusLine(h)+": "+why, catalog.CacheAuthCacheable
@@ -799,7 +824,15 @@ func (ev *evaluation) explain(ctx context.Context, anonymous bool, extra []strin
 	for i := 0; i+1 < len(extra); i += 2 {
 		po.Header.Set(extra[i], extra[i+1])
 	}
+	// A diagnosis sends several requests: it takes a slot of the bound
+	// like any request of the checklist.
+	select {
+	case ev.r.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil
+	}
 	rep, err := ev.r.o.Explain(ctx, po)
+	<-ev.r.sem
 	if err != nil || rep == nil || len(rep.Findings) == 0 {
 		return nil
 	}

@@ -13,24 +13,27 @@ import (
 func TestCacheVerdict(t *testing.T) {
 	tests := []struct {
 		name             string
+		status           int
 		header           http.Header
 		sentAuth, cookie bool
 		want             string // "" or a substring of the reason
 	}{
-		{"no-store", http.Header{"Cache-Control": {"no-store"}}, true, false, ""},
-		{"no-store among others", http.Header{"Cache-Control": {"max-age=0, NO-STORE"}}, true, false, ""},
-		{"public", http.Header{"Cache-Control": {"public, max-age=600"}}, true, false, "lets shared caches store it"},
-		{"s-maxage", http.Header{"Cache-Control": {"s-maxage=60"}}, false, true, "lets shared caches store it"},
-		{"private with Vary", http.Header{"Cache-Control": {"private"}, "Vary": {"Accept, Authorization"}}, true, false, ""},
-		{"private without Vary", http.Header{"Cache-Control": {"private"}}, true, false, "without Vary: Authorization"},
-		{"private cookie without Vary", http.Header{"Cache-Control": {"private"}, "Vary": {"Authorization"}}, true, true, "without Vary: Cookie"},
-		{"private Vary star", http.Header{"Cache-Control": {"private"}, "Vary": {"*"}}, true, true, ""},
-		{"nothing", http.Header{}, true, false, "heuristically"},
-		{"expires", http.Header{"Expires": {"Thu, 01 Jan 2099 00:00:00 GMT"}}, false, true, "Expires"},
-		{"no-cache only", http.Header{"Cache-Control": {"no-cache"}}, true, false, "neither no-store nor private"},
+		{"no-store", 200, http.Header{"Cache-Control": {"no-store"}}, true, false, ""},
+		{"no-store among others", 200, http.Header{"Cache-Control": {"max-age=0, NO-STORE"}}, true, false, ""},
+		{"public", 200, http.Header{"Cache-Control": {"public, max-age=600"}}, true, false, "lets shared caches store it"},
+		{"s-maxage", 200, http.Header{"Cache-Control": {"s-maxage=60"}}, false, true, "lets shared caches store it"},
+		{"private with Vary", 200, http.Header{"Cache-Control": {"private"}, "Vary": {"Accept, Authorization"}}, true, false, ""},
+		{"private without Vary", 200, http.Header{"Cache-Control": {"private"}}, true, false, "without Vary: Authorization"},
+		{"private cookie without Vary", 200, http.Header{"Cache-Control": {"private"}, "Vary": {"Authorization"}}, true, true, "without Vary: Cookie"},
+		{"private Vary star", 200, http.Header{"Cache-Control": {"private"}, "Vary": {"*"}}, true, true, ""},
+		{"nothing", 200, http.Header{}, true, false, "heuristically"},
+		{"expires", 200, http.Header{"Expires": {"Thu, 01 Jan 2099 00:00:00 GMT"}}, false, true, "Expires"},
+		{"401 without headers", 401, http.Header{}, true, false, ""},
+		{"401 made fresh", 401, http.Header{"Cache-Control": {"max-age=60"}}, true, false, "neither no-store nor private"},
+		{"no-cache only", 200, http.Header{"Cache-Control": {"no-cache"}}, true, false, "neither no-store nor private"},
 	}
 	for _, tc := range tests {
-		got := cacheVerdict(tc.header, tc.sentAuth, tc.cookie)
+		got := cacheVerdict(tc.status, tc.header, tc.sentAuth, tc.cookie)
 		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
@@ -168,7 +171,9 @@ func TestCORSAndProxyAgainstStubs(t *testing.T) {
 		cause string
 		msg   string
 	}{
-		{"redirect", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/login?token=secret123", http.StatusFound) }, "redirect.to-login", "instead of a 401"},
+		{"redirect", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/login?token=secret123", http.StatusFound)
+		}, "redirect.to-login", "instead of a 401"},
 		{"forbidden", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(403) }, "status.forbidden", "403 Forbidden instead"},
 		{"open", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) }, "", "not protected"},
 		{"no challenge", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) }, "challenge.missing", "without a WWW-Authenticate"},
@@ -233,7 +238,7 @@ func FuzzResponseHeaders(f *testing.F) {
 	f.Add("", "", "x=1; Domain=.example.com; Max-Age=-1", `{"a":1}`, "a")
 	f.Fuzz(func(t *testing.T, cc, vary, setCookie, body, path string) {
 		h := http.Header{"Cache-Control": {cc}, "Vary": {vary}}
-		_ = cacheVerdict(h, true, true)
+		_ = cacheVerdict(200, h, true, true)
 		_ = cookieAttrs(setCookie)
 		j := &cookieJar{}
 		u, _ := url.Parse("https://www.example.com/a/b")

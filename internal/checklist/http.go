@@ -161,57 +161,59 @@ type prepared struct {
 	ctype   string
 	session string
 	follow  bool
+	// err is the first secret that could not be read.
+	err error
 }
 
+// prepare resolves r's secrets. A secret that cannot be read leaves its
+// header, credential or field out and is recorded in the result's err, so
+// that expectations which need no credentials (challenge, cors, tls) still
+// run; the error is for a URL that does not parse.
 func prepare(r Request, s *secrets) (*prepared, error) {
 	u, err := url.Parse(r.URL)
 	if err != nil {
 		return nil, err
 	}
 	p := &prepared{method: r.Method, url: u, header: http.Header{}, session: r.Session, follow: r.Follow}
-	for _, h := range r.Headers {
-		v, err := s.get(h.Value)
+	get := func(v Value) (string, bool) {
+		val, err := s.get(v)
 		if err != nil {
-			return nil, err
+			if p.err == nil {
+				p.err = err
+			}
+			return "", false
 		}
-		p.header.Add(h.Name, v)
+		return val, true
+	}
+	for _, h := range r.Headers {
+		if v, ok := get(h.Value); ok {
+			p.header.Add(h.Name, v)
+		}
 	}
 	switch {
 	case r.Basic != nil:
-		user, err := s.get(r.Basic.User)
-		if err != nil {
-			return nil, err
+		user, ok1 := get(r.Basic.User)
+		pass, ok2 := get(r.Basic.Password)
+		if ok1 && ok2 {
+			p.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
 		}
-		pass, err := s.get(r.Basic.Password)
-		if err != nil {
-			return nil, err
-		}
-		p.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
 	case r.Bearer != nil:
-		tok, err := s.get(*r.Bearer)
-		if err != nil {
-			return nil, err
+		if tok, ok := get(*r.Bearer); ok {
+			p.auth = "Bearer " + strings.TrimSpace(tok)
 		}
-		p.auth = "Bearer " + strings.TrimSpace(tok)
 	}
 	switch {
 	case len(r.Form) > 0:
 		form := url.Values{}
 		for _, f := range r.Form {
-			v, err := s.get(f.Value)
-			if err != nil {
-				return nil, err
-			}
+			v, _ := get(f.Value)
 			form.Add(f.Name, v)
 		}
 		p.body, p.ctype = []byte(form.Encode()), "application/x-www-form-urlencoded"
 	case len(r.JSON) > 0:
 		obj := map[string]string{}
 		for _, f := range r.JSON {
-			v, err := s.get(f.Value)
-			if err != nil {
-				return nil, err
-			}
+			v, _ := get(f.Value)
 			obj[f.Name] = v
 		}
 		b, err := json.Marshal(obj)

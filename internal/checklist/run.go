@@ -276,6 +276,9 @@ func (r *runner) login(ctx context.Context, c profile, l *Login, sessions map[st
 	start := time.Now()
 	base := Result{Step: l.Name, Login: true, Client: c.name, Line: l.Pos.Line, URL: l.Request.URL}
 	p, err := prepare(l.Request, r.sec)
+	if err == nil {
+		err = p.err
+	}
 	if err != nil {
 		res := base
 		res.Expectation, res.Status, res.Message = "login", Fail, err.Error()
