@@ -346,3 +346,48 @@ server {
 		t.Errorf("control (file made readable): %d, want 200", st)
 	}
 }
+
+// Apache hands a CGI script the request without Authorization unless
+// CGIPassAuth is on: the audit names the ScriptAlias line, and the same
+// server with CGIPassAuth On lets the token through.
+func TestRealCGIWithoutPassAuthApache(t *testing.T) {
+	servertest.Require(t, "apache2")
+	script := `#!/bin/sh
+if [ "$HTTP_AUTHORIZATION" = "Bearer ` + token + `" ]; then
+	printf 'Content-Type: application/json\r\n\r\n{"user":"alice"}\n'
+elif [ -z "$HTTP_AUTHORIZATION" ]; then
+	printf 'Status: 401 Unauthorized\r\nWWW-Authenticate: Bearer realm="api"\r\nContent-Type: text/plain\r\n\r\nno token\n'
+else
+	printf 'Status: 401 Unauthorized\r\nWWW-Authenticate: Bearer realm="api", error="invalid_token"\r\nContent-Type: text/plain\r\n\r\nbad token\n'
+fi
+`
+	conf := `
+ScriptAlias "/cgi-bin/" "{{.Dir}}/cgi/"
+<Directory "{{.Dir}}/cgi">
+	Require all granted
+	%s
+</Directory>`
+	start := func(extra string) *servertest.Server {
+		s := servertest.Apache(t, fmt.Sprintf(conf, extra), servertest.Modules("cgid"), servertest.File("cgi/me", script))
+		if err := os.Chmod(filepath.Join(s.Dir, "cgi", "me"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	stripping := start("")
+	control := start("CGIPassAuth On")
+
+	line := lineOf(t, stripping.ConfigPath, "ScriptAlias")
+	if fs := auditServer(t, stripping); !has(fs, catalog.ProxyHeaderStripped, stripping.ConfigPath, line) {
+		t.Errorf("audit did not report proxy.header-stripped at line %d: %v", line, fs)
+	}
+	if fs := auditServer(t, control); hasCause(fs, catalog.ProxyHeaderStripped) {
+		t.Errorf("control: audit reported proxy.header-stripped: %v", fs)
+	}
+	if st := get(t, control.URL()+"/cgi-bin/me", "", "", token); st != 200 {
+		t.Fatalf("control: %d, want 200\n%s", st, control.ErrorLog())
+	}
+	if st, cause := probe(t, stripping.URL()+"/cgi-bin/me", "-H", "Authorization: Bearer "+token); st != 401 || cause != catalog.ProxyHeaderStripped {
+		t.Errorf("probe without CGIPassAuth: %d %s, want 401 proxy.header-stripped", st, cause)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/why401/why401/internal/apacheconf"
 	"github.com/why401/why401/internal/catalog"
 )
 
@@ -61,6 +62,32 @@ func runStripped(p *Pass) error {
 				rep(KindApache, catalog.Error, d.File, d.Line, "RequestHeader unset Authorization removes the client's credentials before the application")
 			}
 		})
+		// Directories and locations with CGIPassAuth On, for handlers
+		// (ScriptAlias) that point into them from elsewhere.
+		var passDirs, passLocs []string
+		for _, s := range apacheScopes(a) {
+			if s.sec == nil {
+				continue
+			}
+			for _, c := range s.named("CGIPassAuth") {
+				if strings.EqualFold(c.Arg(0), "On") {
+					switch s.kind() {
+					case "directory":
+						passDirs = append(passDirs, strings.TrimSuffix(apacheconf.Resolve(a.Config.ServerRoot, s.path()), "/"))
+					case "location":
+						passLocs = append(passLocs, strings.TrimSuffix(s.path(), "/"))
+					}
+				}
+			}
+		}
+		under := func(p string, roots []string) bool {
+			for _, r := range roots {
+				if p == r || strings.HasPrefix(p, r+"/") {
+					return true
+				}
+			}
+			return false
+		}
 		for _, s := range apacheScopes(a) {
 			for _, d := range s.direct() {
 				what := cgiHandler(d)
@@ -73,6 +100,9 @@ func runStripped(p *Pass) error {
 						on = true
 					}
 					break
+				}
+				if d.Is("ScriptAlias") && len(d.Args) == 2 {
+					on = on || under(strings.TrimSuffix(apacheconf.Resolve(a.Config.ServerRoot, d.Args[1]), "/"), passDirs) || under(strings.TrimSuffix(d.Args[0], "/"), passLocs)
 				}
 				if !on {
 					rep(KindApache, catalog.Warning, d.File, d.Line, "%s: Apache does not pass Authorization to CGI or FastCGI applications (PHP-FPM included) unless CGIPassAuth On is set here (2.4.13+) or SetEnvIf Authorization \"(.*)\" HTTP_AUTHORIZATION=$1 passes it; applications that check credentials themselves answer 401", what)
