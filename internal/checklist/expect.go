@@ -884,8 +884,10 @@ func fillCause(res *Result, server string) {
 	}
 }
 
-// pickFix returns the site owner's fix that names server, else the first
-// fix for the site owner, the developer or the visitor, in that order.
+// pickFix returns the site owner's (or developer's) fix that names
+// server, else the first fix that names no server product, else the first
+// fix, looking at the site owner, the developer and the visitor in that
+// order.
 func pickFix(fixes map[catalog.Audience][]catalog.Fix, server string) string {
 	if server != "" {
 		for _, a := range []catalog.Audience{catalog.SiteOwner, catalog.Developer} {
@@ -896,12 +898,31 @@ func pickFix(fixes map[catalog.Audience][]catalog.Fix, server string) string {
 			}
 		}
 	}
-	for _, a := range []catalog.Audience{catalog.SiteOwner, catalog.Developer, catalog.Visitor} {
+	order := []catalog.Audience{catalog.SiteOwner, catalog.Developer, catalog.Visitor}
+	for _, a := range order {
+		for _, f := range fixes[a] {
+			if !namesServer(f.Text) {
+				return fixText(f)
+			}
+		}
+	}
+	for _, a := range order {
 		if fx := fixes[a]; len(fx) > 0 {
 			return fixText(fx[0])
 		}
 	}
 	return ""
+}
+
+// namesServer reports whether a fix is written for one server product.
+func namesServer(text string) bool {
+	t := strings.ToLower(text)
+	for _, s := range []string{"nginx", "apache", "iis", "caddy", "traefik", "haproxy", "cloudflare", "envoy", "php-fpm"} {
+		if strings.Contains(t, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func fixText(f catalog.Fix) string {

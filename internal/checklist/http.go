@@ -122,6 +122,7 @@ func loadRoots(f *File) (*x509.CertPool, error) {
 
 // secrets resolves Values once per run.
 type secrets struct {
+	file   string // the checklist, for messages
 	dir    string
 	getenv func(string) string
 }
@@ -134,7 +135,7 @@ func (s *secrets) get(v Value) (string, error) {
 	case v.Env != "":
 		val := s.getenv(v.Env)
 		if val == "" {
-			return "", fmt.Errorf("line %d: environment variable %s is not set", v.Pos.Line, v.Env)
+			return "", fmt.Errorf("%s:%d: environment variable %s is not set", s.file, v.Pos.Line, v.Env)
 		}
 		return val, nil
 	case v.File != "":
@@ -144,7 +145,7 @@ func (s *secrets) get(v Value) (string, error) {
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return "", fmt.Errorf("line %d: %s: %v", v.Pos.Line, v.File, pathErr(err))
+			return "", fmt.Errorf("%s:%d: %s: %v", s.file, v.Pos.Line, v.File, pathErr(err))
 		}
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}

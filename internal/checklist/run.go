@@ -139,7 +139,7 @@ func Run(ctx context.Context, f *File, o Options) (*Outcome, error) {
 		defer tr.CloseIdleConnections()
 		rt = tr
 	}
-	r := &runner{f: f, o: o, rt: rt, roots: roots, sec: &secrets{dir: f.Dir, getenv: o.Getenv}, sem: make(chan struct{}, f.Concurrency)}
+	r := &runner{f: f, o: o, rt: rt, roots: roots, sec: &secrets{file: f.Path, dir: f.Dir, getenv: o.Getenv}, sem: make(chan struct{}, f.Concurrency)}
 	out := &Outcome{File: f.Path, Started: o.Now(), Clients: o.Clients}
 
 	var mu sync.Mutex
