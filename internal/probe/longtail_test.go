@@ -330,3 +330,32 @@ func TestBogusTrial(t *testing.T) {
 		t.Errorf("%d bogus trials after a 401", n)
 	}
 }
+
+func FuzzConvertBody(f *testing.F) {
+	f.Add("application/x-www-form-urlencoded", "a=1&b=2")
+	f.Add("application/json", `{"a":"1","n":2}`)
+	f.Add("", `{"a":{"b":1}}`)
+	f.Add("text/plain", "=x")
+	f.Fuzz(func(t *testing.T, ct, body string) {
+		nct, nb, ok := convertBody(ct, []byte(body))
+		if !ok {
+			if nct != "" || nb != nil {
+				t.Fatalf("not ok but %q %q", nct, nb)
+			}
+			return
+		}
+		switch nct {
+		case "application/json":
+			var m map[string]string
+			if err := json.Unmarshal(nb, &m); err != nil || len(m) == 0 {
+				t.Fatalf("JSON %q: %v", nb, err)
+			}
+		case "application/x-www-form-urlencoded":
+			if _, err := url.ParseQuery(string(nb)); err != nil {
+				t.Fatalf("form %q: %v", nb, err)
+			}
+		default:
+			t.Fatalf("content type %q", nct)
+		}
+	})
+}
