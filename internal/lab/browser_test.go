@@ -88,3 +88,32 @@ func TestBrowserRoutes(t *testing.T) {
 		}
 	}
 }
+
+// browserChecks test the probe scenarios of the browser routes, keyed
+// by cause as TestScenarios looks them up.
+func browserChecks(l *Lab) map[string]func(t *testing.T, s Scenario) {
+	first := func(t *testing.T, s Scenario) *http.Response {
+		t.Helper()
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		r, err := c.Get(s.Args[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		return r
+	}
+	return map[string]func(t *testing.T, s Scenario){
+		"cookie.rejected": func(t *testing.T, s Scenario) {
+			r := first(t, s)
+			if r.StatusCode != http.StatusFound || !strings.Contains(r.Header.Get("Set-Cookie"), "SameSite=None") || strings.Contains(r.Header.Get("Set-Cookie"), "Secure") {
+				t.Fatalf("%d, Set-Cookie %q", r.StatusCode, r.Header.Get("Set-Cookie"))
+			}
+		},
+		"redirect.login-loop": func(t *testing.T, s Scenario) {
+			r := first(t, s)
+			if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/browser/bounce/login" {
+				t.Fatalf("%d, Location %q", r.StatusCode, r.Header.Get("Location"))
+			}
+		},
+	}
+}

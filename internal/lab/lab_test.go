@@ -527,8 +527,12 @@ func TestScenarios(t *testing.T) {
 	for k, f := range prod {
 		checks[k] = f
 	}
+	br := browserChecks(l)
+	for k, f := range br {
+		checks[k] = f
+	}
 
-	want := 29 + len(long) + len(prod)
+	want := 29 + len(long) + len(prod) + len(br)
 	if len(l.Notes()) > 0 {
 		t.Logf("notes: %q", l.Notes())
 		want -= 2 // no [::1]: no cluster, no DNS scenario
