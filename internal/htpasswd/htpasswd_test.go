@@ -2,6 +2,7 @@ package htpasswd
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -273,5 +274,44 @@ func TestWriteFileKeepsOwnerAsRoot(t *testing.T) {
 	st := fi.Sys().(*syscall.Stat_t)
 	if st.Uid != 33 || st.Gid != 33 || fi.Mode().Perm() != 0o600 {
 		t.Errorf("owner %d:%d mode %v, want 33:33 0600", st.Uid, st.Gid, fi.Mode().Perm())
+	}
+}
+
+// Concurrent Updates of one file keep every user.
+func TestUpdateConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users")
+	const n = 40
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			errs <- Update(path, true, func(f *File) error {
+				_, err := f.Set(fmt.Sprintf("user%02d", i), "{SHA}x")
+				return err
+			})
+		}(i)
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(f.Entries()); got != n {
+		t.Errorf("%d users after %d concurrent updates", got, n)
+	}
+	// An error from fn leaves the file as it was.
+	before, _ := os.ReadFile(path)
+	boom := errors.New("boom")
+	if err := Update(path, false, func(f *File) error { f.Delete("user00"); return boom }); err != boom {
+		t.Errorf("Update error = %v", err)
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Error("a failed Update changed the file")
+	}
+	if err := Update(filepath.Join(t.TempDir(), "absent"), false, func(*File) error { return nil }); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Update of a missing file without create: %v", err)
 	}
 }

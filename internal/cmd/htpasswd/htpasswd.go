@@ -222,8 +222,15 @@ func create(o *Options) error {
 			return &cli.UsageError{Err: err}
 		}
 	}
-	if err := htpasswd.WriteFile(o.File, f); err != nil {
-		return err
+	err := htpasswd.Update(o.File, true, func(old *htpasswd.File) error {
+		if len(old.Entries()) > 0 && !o.Force {
+			return fmt.Errorf("%s: already exists (use add, or --force to replace it)", o.File)
+		}
+		*old = *f
+		return nil
+	})
+	if err != nil {
+		return fileErr(o.File, err)
 	}
 	fmt.Fprintf(o.IO.ErrOut, "created %s\n", o.File)
 	return nil
@@ -248,20 +255,21 @@ func add(o *Options) error {
 	if err := htpasswd.ValidUser(o.User); err != nil {
 		return &cli.UsageError{Err: err}
 	}
-	f, err := load(o.File, true)
-	if err != nil {
-		return err
+	if _, err := load(o.File, true); err != nil {
+		return err // unreadable: say so before asking for a password
 	}
 	h, err := newHash(o)
 	if err != nil {
 		return err
 	}
-	existed, err := f.Set(o.User, h)
-	if err != nil {
-		return &cli.UsageError{Err: err}
-	}
-	if err := htpasswd.WriteFile(o.File, f); err != nil {
+	existed := false
+	err = htpasswd.Update(o.File, true, func(f *htpasswd.File) error {
+		var err error
+		existed, err = f.Set(o.User, h)
 		return err
+	})
+	if err != nil {
+		return fileErr(o.File, err)
 	}
 	verb := "added"
 	if existed {
@@ -271,16 +279,25 @@ func add(o *Options) error {
 	return nil
 }
 
+// fileErr turns an error about path into a one-line usage error.
+func fileErr(path string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = fmt.Errorf("%s: %w", path, pe.Err)
+	}
+	return &cli.UsageError{Err: err}
+}
+
 func del(o *Options) error {
-	f, err := load(o.File, false)
+	errNoUser := fmt.Errorf("%s: no user %q", o.File, o.User)
+	err := htpasswd.Update(o.File, false, func(f *htpasswd.File) error {
+		if !f.Delete(o.User) {
+			return errNoUser
+		}
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	if !f.Delete(o.User) {
-		return &cli.UsageError{Err: fmt.Errorf("%s: no user %q", o.File, o.User)}
-	}
-	if err := htpasswd.WriteFile(o.File, f); err != nil {
-		return err
+		return fileErr(o.File, err)
 	}
 	fmt.Fprintf(o.IO.ErrOut, "deleted %s from %s\n", o.User, o.File)
 	return nil
