@@ -3,6 +3,7 @@ package checks
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
@@ -35,6 +36,7 @@ func runWrongURL(p *diagnosis.Pass) error {
 	}
 	var public []string
 	strong := false
+	twin := ""
 	for _, t := range p.Facts.Trials(evidence.Nearby) {
 		f := t.Final()
 		if f == nil || f.Response == nil {
@@ -47,6 +49,9 @@ func runWrongURL(p *diagnosis.Pass) error {
 		public = append(public, t.Label+": "+line(f)+" without credentials")
 		if t.Label == "without-prefix" && (failed(code) || code == http.StatusNotFound) {
 			strong = true
+			if u, err := url.Parse(f.Request.URL); err == nil {
+				twin = u.EscapedPath()
+			}
 		}
 	}
 	other := final(p, evidence.OtherScheme)
@@ -54,7 +59,7 @@ func runWrongURL(p *diagnosis.Pass) error {
 	switch {
 	case strong:
 		ev = append(ev, public...)
-		p.Reportf(catalog.UrlWrong, 0.92, ev, "The same path without its first segment is public: the URL leads into a protected area (or an old path)")
+		p.Reportf(catalog.UrlWrong, 0.92, ev, "The same page is public at %s: this URL leads into a protected area (or is an old path)", twin)
 	case otherPublic:
 		ev = append(ev, "over the other scheme: "+line(other)+" without credentials")
 		p.Reportf(catalog.UrlWrong, 0.6, ev, "The other scheme serves this URL without credentials: http and https lead to different sites or areas")
