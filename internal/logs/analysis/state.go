@@ -79,9 +79,14 @@ type clientSlot struct {
 	firstFail   int64 // first failure since the last success
 	succ        uint32
 	failsSince  uint32
-	pending     uint64 // sequence number of an unresolved 401, 0 if none
-	pendingT    int64
-	pendingPath uint64
+	// pending are the sequence numbers of the client's unresolved 401s
+	// (0 for none), so a success can close one of them.
+	pending [4]uint64
+	// lastPath is the path of the last success; credit counts recent
+	// successes that closed no 401, which a 401 logged just after them
+	// may still pair with.
+	lastPath uint64
+	credit   uint8
 }
 
 // pendingFail is a 401 waiting to learn whether a success follows.
@@ -325,10 +330,13 @@ func (a *analyzer) event(ev *event) {
 	switch {
 	case ev.status < 400:
 		if ev.status >= 200 {
-			if s.pending != 0 && t-s.pendingT <= a.window && s.pendingPath == ev.path {
-				a.resolveNoise(s.pending)
+			if s.lastPath != ev.path || t-s.lastSuccess > 1000 {
+				s.credit = 0
 			}
-			s.pending = 0
+			if !a.closeRoundTrip(s, ev) && s.credit < 4 {
+				s.credit++
+			}
+			s.lastPath = ev.path
 			if s.failsSince > 0 {
 				delete(a.expired, s.key)
 			}
@@ -340,10 +348,23 @@ func (a *analyzer) event(ev *event) {
 			}
 		}
 	case ev.fail == nil:
+	case (ev.status == 401 || ev.status == 407) && s.credit > 0 && s.lastPath == ev.path && t-s.lastSuccess <= 1000:
+		// Servers write a request's line when it ends, stamped with its
+		// start (Apache) or end (nginx), and threads race: the success of
+		// a round trip may come first in the log, in the same second.
+		s.credit--
+		a.noise++
+		a.minute(t/60000).noise++
 	case ev.status == 401 || ev.status == 407:
 		a.seq++
 		a.queue = append(a.queue, pendingFail{seq: a.seq, ev: *ev, slot: idx})
-		s.pending, s.pendingT, s.pendingPath = a.seq, t, ev.path
+		oldest := 0
+		for i, p := range s.pending {
+			if p < s.pending[oldest] {
+				oldest = i
+			}
+		}
+		s.pending[oldest] = a.seq         // a full ring forgets its oldest
 		if len(a.queue)-a.qhead > 1<<20 { // bound the queue: confirm early
 			a.flush(1 << 19)
 		}
@@ -362,9 +383,7 @@ func (a *analyzer) expire(now int64) {
 		if !p.done {
 			p.done = true
 			a.confirm(&p.ev, p.slot)
-			if s := &a.clients[p.slot]; s.pending == p.seq {
-				s.pending = 0
-			}
+			a.clients[p.slot].forget(p.seq)
 		}
 		p.ev = event{}
 		a.qhead++
@@ -379,9 +398,7 @@ func (a *analyzer) flush(keep int) {
 		if !p.done {
 			p.done = true
 			a.confirm(&p.ev, p.slot)
-			if s := &a.clients[p.slot]; s.pending == p.seq {
-				s.pending = 0
-			}
+			a.clients[p.slot].forget(p.seq)
 		}
 		p.ev = event{}
 		a.qhead++
@@ -398,8 +415,45 @@ func (a *analyzer) compact() {
 	}
 }
 
-// resolveNoise marks the pending 401 seq as a challenge round trip.
-func (a *analyzer) resolveNoise(seq uint64) {
+// forget drops seq from the slot's pending 401s.
+func (s *clientSlot) forget(seq uint64) {
+	for i, p := range s.pending {
+		if p == seq {
+			s.pending[i] = 0
+		}
+	}
+}
+
+// closeRoundTrip pairs a success with the client's oldest unresolved 401
+// on the same path within the window, marking it a challenge round trip.
+func (a *analyzer) closeRoundTrip(s *clientSlot, ev *event) bool {
+	var best *pendingFail
+	bi := -1
+	for i, seq := range s.pending {
+		if seq == 0 {
+			continue
+		}
+		p := a.queued(seq)
+		if p == nil || p.done || ev.t-p.ev.t > a.window {
+			s.pending[i] = 0 // resolved or too old: forget it
+			continue
+		}
+		if p.ev.path == ev.path && (best == nil || p.seq < best.seq) {
+			best, bi = p, i
+		}
+	}
+	if best == nil {
+		return false
+	}
+	s.pending[bi] = 0
+	best.done = true
+	a.noise++
+	a.minute(best.ev.t/60000).noise++
+	return true
+}
+
+// queued finds the pending 401 seq in the queue, or nil.
+func (a *analyzer) queued(seq uint64) *pendingFail {
 	// The queue is ordered by seq: binary search.
 	lo, hi := a.qhead, len(a.queue)
 	for lo < hi {
@@ -410,12 +464,10 @@ func (a *analyzer) resolveNoise(seq uint64) {
 			hi = m
 		}
 	}
-	if lo < len(a.queue) && a.queue[lo].seq == seq && !a.queue[lo].done {
-		p := &a.queue[lo]
-		p.done = true
-		a.noise++
-		a.minute(p.ev.t/60000).noise++
+	if lo < len(a.queue) && a.queue[lo].seq == seq {
+		return &a.queue[lo]
 	}
+	return nil
 }
 
 // confirm counts a failure that is not a challenge round trip.
