@@ -47,6 +47,9 @@ have mariadbd || missing+=(mariadb-server)
 compgen -G '/usr/sbin/php-fpm*' >/dev/null || missing+=(php-fpm)
 have php || missing+=(php-cli)
 [ -e /usr/share/wordpress/wp-load.php ] || missing+=(wordpress)
+# Servers whose access logs test/logsreal parses (why401 logs).
+have lighttpd || missing+=(lighttpd)
+have caddy || missing+=(caddy)
 
 if [ "${#missing[@]}" -eq 0 ]; then
 	log "nginx, apache2, htpasswd and curl are already installed"
@@ -70,8 +73,8 @@ else
 	trap cleanup_policy EXIT
 	log "running apt-get update"
 	$SUDO apt-get update
-	log "installing nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress (missing: ${missing[*]})"
-	if ! $SUDO apt-get install -y --no-install-recommends nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress; then
+	log "installing nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy (missing: ${missing[*]})"
+	if ! $SUDO apt-get install -y --no-install-recommends nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy; then
 		log "apt-get install failed"
 		exit 1
 	fi
@@ -86,7 +89,7 @@ if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	$SUDO systemctl disable --now nginx.service >/dev/null 2>&1 || true
 	$SUDO systemctl disable --now apache2.service >/dev/null 2>&1 || true
 	$SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
-	for svc in haproxy squid docker-registry mariadb php8.2-fpm; do
+	for svc in haproxy squid docker-registry mariadb php8.2-fpm lighttpd caddy; do
 		$SUDO systemctl disable --now "$svc.service" >/dev/null 2>&1 || true
 	done
 fi
@@ -94,7 +97,7 @@ if command -v service >/dev/null 2>&1; then
 	$SUDO service nginx stop >/dev/null 2>&1 || true
 	$SUDO service apache2 stop >/dev/null 2>&1 || true
 	$SUDO service prometheus stop >/dev/null 2>&1 || true
-	for svc in haproxy squid docker-registry mariadb php8.2-fpm; do
+	for svc in haproxy squid docker-registry mariadb php8.2-fpm lighttpd caddy; do
 		$SUDO service "$svc" stop >/dev/null 2>&1 || true
 	done
 fi
@@ -112,7 +115,7 @@ if [ -s /run/nginx.pid ] && have nginx; then
 	$SUDO nginx -s quit >/dev/null 2>&1 || true
 fi
 
-for bin in nginx apache2 htpasswd curl prometheus promtool chromium chromedriver haproxy squid docker-registry mariadbd php; do
+for bin in nginx apache2 htpasswd curl prometheus promtool chromium chromedriver haproxy squid docker-registry mariadbd php lighttpd caddy; do
 	if ! have "$bin"; then
 		log "$bin is still missing after the install"
 		exit 1
