@@ -37,7 +37,7 @@ type evaluation struct {
 	// token is the bearer token in use (from the login's answer).
 	token string
 	// loginJar is the session a login built (login steps only).
-	loginJar *cookieJar
+	loginJar jar
 
 	mu       sync.Mutex
 	explains map[string]*explained

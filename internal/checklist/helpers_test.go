@@ -40,34 +40,22 @@ func TestCacheVerdict(t *testing.T) {
 	}
 }
 
-func TestCookieJar(t *testing.T) {
+func TestCurlJar(t *testing.T) {
 	u := func(s string) *url.URL { v, _ := url.Parse(s); return v }
-	j := &cookieJar{}
+	j := &curlJar{}
 	site := u("https://www.example.com/app/login")
-	if why := j.store(site, "sid=1; Path=/; Secure; HttpOnly", true); why != "" {
-		t.Fatal(why)
-	}
-	if why := j.store(site, "pref=dark", true); why != "" {
-		t.Fatal(why)
-	}
-	if why := j.store(site, "wide=1; Domain=example.com; Path=/", true); why != "" {
-		t.Fatal(why)
-	}
-	refused := map[string]string{
-		"x=1; SameSite=None":            "SameSite=None without Secure",
-		"__Host-x=1; Secure; Path=/app": "__Host- prefix",
-		"__Secure-x=1":                  "__Secure- prefix without Secure",
-		"x=1; Domain=other.com":         "does not cover",
-	}
-	for line, want := range refused {
-		if why := j.store(site, line, true); !strings.Contains(why, want) {
-			t.Errorf("store %q: %q, want %q", line, why, want)
+	for _, line := range []string{"sid=1; Path=/; Secure; HttpOnly", "pref=dark", "wide=1; Domain=example.com; Path=/"} {
+		if why := j.store(site, "POST", line); why != "" {
+			t.Fatalf("%s: %s", line, why)
 		}
 	}
-	if why := j.store(u("http://www.example.com/"), "s=1; Secure", true); !strings.Contains(why, "Secure cookie set over http") {
-		t.Errorf("Secure over http (browser): %q", why)
+	if why := j.store(site, "GET", "x=1; Domain=other.com"); !strings.Contains(why, "does not cover") {
+		t.Errorf("foreign Domain: %q", why)
 	}
-	if why := j.store(u("http://127.0.0.1/"), "loc=1; Secure", true); why != "" {
+	if why := j.store(u("http://www.example.com/"), "GET", "s=1; Secure"); !strings.Contains(why, "Secure cookie set over http") {
+		t.Errorf("Secure over http: %q", why)
+	}
+	if why := j.store(u("http://127.0.0.1/"), "GET", "loc=1; Secure"); why != "" {
 		t.Errorf("Secure over http on loopback: %q", why)
 	}
 	cases := map[string]string{
@@ -78,14 +66,46 @@ func TestCookieJar(t *testing.T) {
 		"https://example.org/":          "",
 	}
 	for target, want := range cases {
-		if got := j.header(u(target), true); got != want {
+		if got := j.header(u(target), "GET"); got != want {
 			t.Errorf("Cookie for %s = %q, want %q", target, got, want)
 		}
 	}
-	// Max-Age<0 deletes.
-	j.store(site, "sid=; Path=/; Max-Age=-1", true)
-	if got := j.header(u("https://www.example.com/app/x"), true); got != "pref=dark; wide=1" {
+	c := j.clone()
+	j.store(site, "GET", "sid=; Path=/; Max-Age=-1")
+	if got := j.header(u("https://www.example.com/app/x"), "GET"); got != "pref=dark; wide=1" {
 		t.Errorf("after delete: %q", got)
+	}
+	if got := c.header(u("https://www.example.com/app/x"), "GET"); got != "sid=1; pref=dark; wide=1" {
+		t.Errorf("the clone changed with the original: %q", got)
+	}
+}
+
+// TestBrowserJar checks that the browser client uses the browser cookie
+// rules (internal/cookie, Chromium) and reports their reasons.
+func TestBrowserJar(t *testing.T) {
+	u := func(s string) *url.URL { v, _ := url.Parse(s); return v }
+	j := newJar(profile{name: ClientBrowser, browser: true})
+	site := u("https://www.example.com/login")
+	if why := j.store(site, "POST", "sid=1; Path=/; Secure; HttpOnly"); why != "" {
+		t.Fatal(why)
+	}
+	for line, want := range map[string]string{
+		"x=1; SameSite=None":            "cookie x: ",
+		"__Host-y=1; Secure; Path=/app": "cookie __Host-y: ",
+	} {
+		if why := j.store(site, "POST", line); !strings.HasPrefix(why, want) || len(why) <= len(want) {
+			t.Errorf("%s: %q, want a refusal starting %q", line, why, want)
+		}
+	}
+	if got := j.header(u("https://www.example.com/app"), "GET"); got != "sid=1" {
+		t.Errorf("https: %q", got)
+	}
+	if got := j.header(u("http://www.example.com/app"), "GET"); got != "" {
+		t.Errorf("Secure cookie over http: %q", got)
+	}
+	c := j.clone()
+	if got := c.header(u("https://www.example.com/"), "GET"); got != "sid=1" || strings.Join(c.names(), ",") != "sid" {
+		t.Errorf("clone: %q %v", got, c.names())
 	}
 }
 
@@ -240,11 +260,11 @@ func FuzzResponseHeaders(f *testing.F) {
 		h := http.Header{"Cache-Control": {cc}, "Vary": {vary}}
 		_ = cacheVerdict(200, h, true, true)
 		_ = cookieAttrs(setCookie)
-		j := &cookieJar{}
 		u, _ := url.Parse("https://www.example.com/a/b")
-		j.store(u, setCookie, true)
-		j.store(u, setCookie, false)
-		_ = j.header(u, true)
+		for _, j := range []jar{&curlJar{}, newJar(profile{browser: true})} {
+			j.store(u, "GET", setCookie)
+			_ = j.header(u, "GET")
+		}
 		if s, err := jsonPath([]byte(body), path); err == nil && s == "" {
 			t.Errorf("jsonPath returned an empty string without error")
 		}

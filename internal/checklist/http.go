@@ -236,7 +236,7 @@ func do(ctx context.Context, rt http.RoundTripper, c profile, p *prepared, sess 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t := &trace{body: p.body}
-	jar := &cookieJar{}
+	jar := newJar(c)
 	if sess != nil && !anonymous {
 		jar = sess.jar.clone()
 	}
@@ -271,7 +271,7 @@ func do(ctx context.Context, rt http.RoundTripper, c profile, p *prepared, sess 
 		if !keeps {
 			h.Del("Authorization")
 		}
-		if ck := jar.header(target, c.browser); ck != "" {
+		if ck := jar.header(target, method); ck != "" {
 			if prev := h.Get("Cookie"); prev != "" {
 				ck = prev + "; " + ck
 			}
@@ -303,7 +303,7 @@ func do(ctx context.Context, rt http.RoundTripper, c profile, p *prepared, sess 
 		resp.Body.Close()
 		t.hops = append(t.hops, hp)
 		for _, line := range resp.Header.Values("Set-Cookie") {
-			if why := jar.store(target, line, c.browser); why != "" {
+			if why := jar.store(target, method, line); why != "" {
 				t.rejected = append(t.rejected, why)
 			}
 		}
@@ -347,141 +347,6 @@ func isCredentialHeader(name string) bool {
 func isSecretHeaderName(n string) bool {
 	return strings.Contains(n, "token") || strings.Contains(n, "api-key") || strings.Contains(n, "apikey") ||
 		strings.Contains(n, "api_key") || strings.Contains(n, "secret") || strings.Contains(n, "csrf") || strings.Contains(n, "nonce")
-}
-
-// session is what a login left behind for one client.
-type session struct {
-	jar   *cookieJar
-	token string
-}
-
-// cookieJar is a small RFC 6265 jar: host-only and domain cookies, path
-// match, Secure. With browser rules it also refuses what browsers refuse.
-type cookieJar struct{ cookies []jarCookie }
-
-type jarCookie struct {
-	name, value string
-	domain      string // lowercase host (host-only) or domain without the dot
-	hostOnly    bool
-	path        string
-	secure      bool
-	raw         *http.Cookie
-	line        string
-}
-
-func (j *cookieJar) clone() *cookieJar {
-	return &cookieJar{cookies: append([]jarCookie(nil), j.cookies...)}
-}
-
-// store records one Set-Cookie line received from u and returns why it
-// was refused ("" when stored or deleted).
-func (j *cookieJar) store(u *url.URL, line string, browser bool) string {
-	c, err := http.ParseSetCookie(line)
-	if err != nil {
-		return fmt.Sprintf("unparsable Set-Cookie: %v", err)
-	}
-	host := strings.ToLower(u.Hostname())
-	jc := jarCookie{name: c.Name, value: c.Value, domain: host, hostOnly: true, path: c.Path, secure: c.Secure, raw: c, line: line}
-	if c.Domain != "" {
-		d := strings.ToLower(strings.TrimPrefix(c.Domain, "."))
-		if d != host && !strings.HasSuffix(host, "."+d) {
-			return fmt.Sprintf("cookie %s: Domain=%s does not cover %s", c.Name, c.Domain, host)
-		}
-		jc.domain, jc.hostOnly = d, false
-	}
-	if jc.path == "" || !strings.HasPrefix(jc.path, "/") {
-		jc.path = defaultPath(u.Path)
-	}
-	if browser {
-		secureOrigin := u.Scheme == "https" || isLocal(host)
-		switch {
-		case c.Secure && !secureOrigin:
-			return fmt.Sprintf("cookie %s: Secure cookie set over http", c.Name)
-		case c.SameSite == http.SameSiteNoneMode && !c.Secure:
-			return fmt.Sprintf("cookie %s: SameSite=None without Secure", c.Name)
-		case strings.HasPrefix(c.Name, "__Secure-") && !c.Secure:
-			return fmt.Sprintf("cookie %s: __Secure- prefix without Secure", c.Name)
-		case strings.HasPrefix(c.Name, "__Host-") && (!c.Secure || c.Domain != "" || c.Path != "/"):
-			return fmt.Sprintf("cookie %s: __Host- prefix needs Secure, Path=/ and no Domain", c.Name)
-		case len(c.Name)+len(c.Value) > 4096:
-			return fmt.Sprintf("cookie %s: larger than 4096 bytes", c.Name)
-		}
-	}
-	kept := j.cookies[:0]
-	for _, old := range j.cookies {
-		if !(old.name == jc.name && old.domain == jc.domain && old.path == jc.path) {
-			kept = append(kept, old)
-		}
-	}
-	j.cookies = kept
-	if c.MaxAge < 0 || (!c.Expires.IsZero() && c.Expires.Before(time.Now())) {
-		return ""
-	}
-	j.cookies = append(j.cookies, jc)
-	return ""
-}
-
-func isLocal(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func defaultPath(p string) string {
-	if p == "" || p[0] != '/' {
-		return "/"
-	}
-	i := strings.LastIndex(p, "/")
-	if i == 0 {
-		return "/"
-	}
-	return p[:i]
-}
-
-// header returns the Cookie header for u.
-func (j *cookieJar) header(u *url.URL, browser bool) string {
-	host := strings.ToLower(u.Hostname())
-	var parts []string
-	for _, c := range j.cookies {
-		if c.hostOnly && c.domain != host {
-			continue
-		}
-		if !c.hostOnly && c.domain != host && !strings.HasSuffix(host, "."+c.domain) {
-			continue
-		}
-		if !pathMatch(u.Path, c.path) {
-			continue
-		}
-		if c.secure && u.Scheme != "https" && !isLocal(host) {
-			continue
-		}
-		parts = append(parts, c.name+"="+c.value)
-	}
-	return strings.Join(parts, "; ")
-}
-
-func pathMatch(reqPath, cookiePath string) bool {
-	if reqPath == "" {
-		reqPath = "/"
-	}
-	if reqPath == cookiePath {
-		return true
-	}
-	if strings.HasPrefix(reqPath, cookiePath) {
-		return strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/'
-	}
-	return false
-}
-
-// names lists the cookie names in the jar.
-func (j *cookieJar) names() []string {
-	var out []string
-	for _, c := range j.cookies {
-		out = append(out, c.name)
-	}
-	return out
 }
 
 // matchName reports whether name matches pattern (a trailing * matches a

@@ -272,7 +272,7 @@ func (r *runner) send(ctx context.Context, c profile, p *prepared, s *session, a
 // login runs one login step for client c and returns its session (empty
 // when the login failed).
 func (r *runner) login(ctx context.Context, c profile, l *Login, sessions map[string]*session, add func([]Result, []Expiry, []Expiry)) *session {
-	s := &session{jar: &cookieJar{}}
+	s := &session{jar: newJar(c)}
 	start := time.Now()
 	base := Result{Step: l.Name, Login: true, Client: c.name, Line: l.Pos.Line, URL: l.Request.URL}
 	p, err := prepare(l.Request, r.sec)
@@ -298,7 +298,7 @@ func (r *runner) login(ctx context.Context, c profile, l *Login, sessions map[st
 	// Cookies set on every hop of the login belong to the session.
 	for _, h := range t.hops {
 		for _, line := range h.resp.Values("Set-Cookie") {
-			s.jar.store(h.url, line, c.browser)
+			s.jar.store(h.url, h.method, line)
 		}
 	}
 	ev := &evaluation{r: r, c: c, p: p, sess: prev, cred: t}
