@@ -213,6 +213,27 @@ func TestWrongURL(t *testing.T) {
 	}
 }
 
+func TestMovedLogin(t *testing.T) {
+	moved := func(from, to string, final int, method string) ltFixture {
+		hop1 := evidence.Exchange{Request: evidence.Request{Method: "POST", URL: from, Header: http.Header{}},
+			Response: &evidence.Response{Status: 301, Header: hdr("Location", to)},
+			Redirect: &evidence.Redirect{From: from, To: to, Status: 301}}
+		hop2 := evidence.Exchange{Request: evidence.Request{Method: method, URL: to, Header: http.Header{}},
+			Response: &evidence.Response{Status: final, Header: http.Header{}, Received: ltNow}}
+		return ltFixture{url: from, body: "user=a&password=s3cr3t", edit: func(p *evidence.Probe) {
+			p.Trials[0].Hops = []evidence.Exchange{hop1, hop2}
+		}}
+	}
+	ltCheck(t, WrongURL, []ltCase{
+		{name: "login moved, POST became GET", f: moved("https://h/api/login", "https://h/api/v2/login", 405, "GET"), want: catalog.UrlWrong, minConf: 0.85, title: "/api/v2/login"},
+		{name: "login moved, 401", f: moved("https://h/wp-login.php", "https://h/account/login", 401, "GET"), want: catalog.UrlWrong},
+		// Near misses.
+		{name: "sso hand-off to another host", f: moved("https://h/login", "https://idp.example/login", 401, "GET")},
+		{name: "not a login path", f: moved("https://h/api/items", "https://h/api/v2/items", 401, "GET")},
+		{name: "moved and working", f: moved("https://h/login", "https://h/signin", 200, "GET")},
+	})
+}
+
 func TestDNS(t *testing.T) {
 	old := hdr("Server", "nginx/1.14.2", "WWW-Authenticate", `Basic realm="old"`)
 	newSite := hdr("Server", "lab-web/2.0")

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/redact"
 )
 
 // WrongURL reports a URL that itself leads into a protected area or
@@ -24,7 +28,7 @@ var WrongURL = &diagnosis.Check{
 func runWrongURL(p *diagnosis.Pass) error {
 	e := final(p, evidence.AsGiven)
 	code := status(e)
-	if e == nil || e.Response == nil || !(failed(code) || code == http.StatusNotFound) {
+	if e == nil || e.Response == nil || !(failed(code) || code == http.StatusNotFound || code == http.StatusMethodNotAllowed) {
 		return nil
 	}
 	r := e.Response
@@ -32,6 +36,9 @@ func runWrongURL(p *diagnosis.Pass) error {
 	if bytes.Contains(r.Body, []byte("Missing Authentication Token")) || r.Header.Get("X-Amzn-Errortype") == "MissingAuthenticationTokenException" {
 		ev = append(ev, "body: "+snippet(r.Body, 120), "API Gateway answers this for a path or method it has no route for, whatever the credentials")
 		p.Reportf(catalog.UrlWrong, 0.9, ev, "The gateway has no route for this URL: check the path, stage and method")
+		return nil
+	}
+	if movedLogin(p, e) {
 		return nil
 	}
 	var public []string
@@ -69,4 +76,38 @@ func runWrongURL(p *diagnosis.Pass) error {
 		p.Reportf(catalog.UrlWrong, 0.25, ev, "Nearby URLs are public; only this area is protected")
 	}
 	return nil
+}
+
+// loginPath matches paths of login and token endpoints.
+var loginPath = regexp.MustCompile(`(?i)(^|/)(log-?in|sign-?in|auth(enticate)?|session|token|wp-login\.php)(/|\.|$)`)
+
+// movedLogin reports a login URL that redirects to another login path, after
+// which the request fails: the client follows the move but loses its POST
+// body or credentials on the way (301/302 turn POST into GET).
+func movedLogin(p *diagnosis.Pass, e *evidence.Exchange) bool {
+	t := p.Facts.Trial(evidence.AsGiven)
+	if t == nil || len(t.Hops) < 2 {
+		return false
+	}
+	first := &t.Hops[0]
+	rd := first.Redirect
+	if rd == nil || first.Response == nil {
+		return false
+	}
+	from, err1 := url.Parse(rd.From)
+	to, err2 := url.Parse(rd.To)
+	if err1 != nil || err2 != nil || !loginPath.MatchString(from.Path) || !loginPath.MatchString(to.Path) || from.Path == to.Path {
+		return false
+	}
+	if !strings.EqualFold(from.Hostname(), to.Hostname()) {
+		return false // another host: an SSO hand-off, not a moved URL
+	}
+	ev := []string{line(first), "Location: " + redact.URL(rd.To), line(e)}
+	if first.Request.Method != e.Request.Method {
+		ev = append(ev, "the "+strconv.Itoa(rd.Status)+" turned "+first.Request.Method+" into "+e.Request.Method+": the login data did not arrive")
+	}
+	// The request itself went to a login endpoint, so this is more specific
+	// than an API call sent to a login page (redirect.to-login).
+	p.Reportf(catalog.UrlWrong, 0.95, ev, "The login URL has moved to %s: send the request there directly", to.Path)
+	return true
 }

@@ -47,6 +47,8 @@ func (l *Lab) longtailRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/pwhash/", servePasswordHashUnusable)
 	mux.HandleFunc("/.well-known/acme-challenge/", serveACMEBehindBasic)
 	mux.HandleFunc("/cache/profile", l.bearerRoute(l.now, "read", serveCacheableProfile))
+	mux.HandleFunc("/api/login", serveOldLogin)
+	mux.HandleFunc("/api/v2/login", serveNewLogin)
 }
 
 // longtailScenarios lists the long-tail scenarios against base u; ipv6
@@ -72,6 +74,7 @@ func (l *Lab) longtailScenarios(u string, ipv6 bool) []Scenario {
 		{"/pwhash/", catalog.ServerHtpasswdHash, "a password file whose entry for alice has a hash the server cannot check", []string{u + "/pwhash/", "-u", User + ":" + Password}},
 		{"/.well-known/acme-challenge/lab-token", catalog.ServerAuthScope, "site-wide Basic auth also covers the ACME challenge path, so certificate renewal fails", []string{u + "/.well-known/acme-challenge/lab-token"}},
 		{"/cache/profile", catalog.CacheAuthCacheable, "a profile answered to a bearer token with Cache-Control: public", []string{u + "/cache/profile", "-H", "Authorization: Bearer " + l.Token(nil)}},
+		{"/api/login", catalog.UrlWrong, "a login endpoint that moved: its 301 turns the POST into a GET the new one refuses", []string{u + "/api/login", "-d", "username=" + User + "&password=" + Password, "-L"}},
 		{"/oauth2/json-token", catalog.RequestContentType, "a token endpoint that reads only JSON gets a form and sees no client credentials", []string{u + "/oauth2/json-token", "-d", "grant_type=client_credentials&client_id=" + ClientID + "&client_secret=" + ClientSecret, "--try-content-type"}},
 	}
 	if ipv6 {
@@ -332,4 +335,23 @@ func serveACMEBehindBasic(w http.ResponseWriter, r *http.Request) {
 func serveCacheableProfile(w http.ResponseWriter, _ *http.Request, p *principal) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	writeJSON(w, http.StatusOK, map[string]any{"sub": p.Subject, "email": p.Subject + "@lab.test"})
+}
+
+// serveOldLogin is a login endpoint that moved to /api/v2/login.
+func serveOldLogin(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/api/v2/login", http.StatusMovedPermanently)
+}
+
+// serveNewLogin takes a form POST with the lab user's credentials.
+func serveNewLogin(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "method not allowed", "allow": "POST"})
+		return
+	}
+	if r.PostFormValue("username") != User || r.PostFormValue("password") != Password {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid credentials"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"user": User})
 }

@@ -149,6 +149,25 @@ func longtailChecks(l *Lab) map[string]func(t *testing.T, s Scenario) {
 			}
 			wantStatus(t, one(t, "GET", []string{s.Args[0]}), 401)
 		},
+		"/api/login": func(t *testing.T, s Scenario) {
+			c := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := c.Post(s.Args[0], "application/x-www-form-urlencoded", strings.NewReader(s.Args[2]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 301 || resp.Header.Get("Location") != "/api/v2/login" {
+				t.Fatalf("status %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			// Following it as curl -L does turns the POST into a GET: 405.
+			wantStatus(t, one(t, "GET", []string{strings.Replace(s.Args[0], "/api/login", "/api/v2/login", 1)}), 405)
+			// Posting to the new URL works.
+			req, _ := http.NewRequest("POST", strings.Replace(s.Args[0], "/api/login", "/api/v2/login", 1), strings.NewReader(s.Args[2]))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if code := do(t, req); code != 200 {
+				t.Fatalf("new login: %d", code)
+			}
+		},
 		"/dns/site": func(t *testing.T, s Scenario) {
 			rs := run(t, "GET", s.Args)
 			if len(rs) != 2 {

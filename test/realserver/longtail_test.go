@@ -358,3 +358,22 @@ server {
 		expect(t, probe(t, s.URL()+"/profile", "-u", "alice:secret"), 1, "cache.auth-cacheable")
 	})
 }
+
+// m. nginx: a login endpoint moved with a 301; following it turns the POST
+// into a GET, which the new endpoint refuses.
+func TestNginxMovedLogin(t *testing.T) {
+	t.Parallel()
+	s := servertest.Nginx(t, `
+server {
+	listen {{.Addr}};
+	location = /api/login { return 301 /api/v2/login; }
+	location = /api/v2/login {
+		limit_except POST { deny all; }
+		default_type application/json;
+		return 200 '{"ok":true}';
+	}
+}`)
+	sanity(t, "old login", s.URL()+"/api/login", nil, 301, nil)
+	sanity(t, "new login, GET", s.URL()+"/api/v2/login", nil, 403, nil)
+	expect(t, probe(t, s.URL()+"/api/login", "-d", "username=alice&password=secret", "-L"), 1, "url.wrong")
+}
