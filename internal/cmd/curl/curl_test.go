@@ -4,58 +4,16 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/why401/why401/internal/cli"
-	curlcmd "github.com/why401/why401/internal/cmd/curl"
+	curlcmdcmd "github.com/why401/why401/internal/cmd/curl"
 	"github.com/why401/why401/internal/cmd/root"
+	"github.com/why401/why401/internal/curlcmd"
 	"github.com/why401/why401/internal/lab"
 )
-
-// The browsers' escaping, as their "Copy as cURL" code does it.
-
-// posixQuote quotes like Chrome's and Firefox's escapeStringPosix: $'…'
-// with backslash escapes when the string holds a quote, a backslash or a
-// control or non-ASCII character, '…' otherwise.
-func posixQuote(s string) string {
-	if !regexp.MustCompile(`[\x00-\x1f\x7f-\x{10ffff}'\\]`).MatchString(s) {
-		return "'" + s + "'"
-	}
-	var b strings.Builder
-	b.WriteString("$'")
-	for _, r := range s {
-		switch {
-		case r == '\\' || r == '\'':
-			b.WriteString(`\` + string(r))
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r > 0x7e:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteString("'")
-	return b.String()
-}
-
-// cmdQuote quotes like Chrome's escapeStringWin (caret escaping).
-func cmdQuote(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	s = strings.ReplaceAll(s, `"`, `\"`)
-	s = regexp.MustCompile(`[^a-zA-Z0-9\s_\-:=+~'/.',?;()*`+"`"+`&]`).ReplaceAllStringFunc(s, func(m string) string { return "^" + m })
-	s = regexp.MustCompile(`%([a-zA-Z0-9_])`).ReplaceAllString(s, "%^$1")
-	s = strings.ReplaceAll(s, "\n", "^\n\n")
-	return `^"` + s + `^"`
-}
 
 type req struct {
 	url     string
@@ -65,49 +23,31 @@ type req struct {
 	body    string
 }
 
-// chrome renders a request as Chrome copies it (bash or cmd): the URL
-// first, -X only when the method is not implied, headers, -b for
-// cookies, --data-raw for the body.
-func chrome(r req, cmd bool) string {
-	q, nl := posixQuote, " \\\n  "
-	if cmd {
-		q, nl = cmdQuote, " ^\n  "
-	}
-	parts := []string{"curl " + q(r.url)}
-	if r.method != "" && !(r.method == "POST" && r.body != "") && r.method != "GET" {
-		parts = append(parts, "-X "+q(r.method))
-	}
-	for _, h := range r.headers {
-		parts = append(parts, "-H "+q(h[0]+": "+h[1]))
-	}
+func (r req) request() curlcmd.Request {
+	h := append([][2]string(nil), r.headers...)
 	if r.cookie != "" {
-		parts = append(parts, "-b "+q(r.cookie))
+		h = append(h, [2]string{"Cookie", r.cookie})
 	}
-	if r.body != "" {
-		parts = append(parts, "--data-raw "+q(r.body))
-	}
-	return strings.Join(parts, nl)
+	return curlcmd.Request{URL: r.url, Method: r.method, Headers: h, Body: r.body}
 }
 
-// firefox renders a request as Firefox copies it (bash): one line, the
-// method with -X, cookies in a Cookie header, --compressed.
+// chrome renders a request as Chrome copies it (bash or cmd).
+func chrome(r req, cmd bool) string {
+	if cmd {
+		return curlcmd.Format(r.request(), curlcmd.ChromeCmd)
+	}
+	return curlcmd.Format(r.request(), curlcmd.ChromeBash)
+}
+
+// firefox renders a request as Firefox copies it (bash), with the
+// headers Firefox always adds.
 func firefox(r req) string {
-	parts := []string{"curl " + posixQuote(r.url)}
-	if r.method != "" && r.method != "GET" {
-		parts = append(parts, "-X "+r.method)
-	}
-	parts = append(parts, "-H "+posixQuote("User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"), "-H 'Accept: */*'", "-H 'Accept-Encoding: gzip, deflate'")
-	for _, h := range r.headers {
-		parts = append(parts, "-H "+posixQuote(h[0]+": "+h[1]))
-	}
-	if r.cookie != "" {
-		parts = append(parts, "-H "+posixQuote("Cookie: "+r.cookie))
-	}
-	parts = append(parts, "-H 'Connection: keep-alive'")
-	if r.body != "" {
-		parts = append(parts, "--data-raw "+posixQuote(r.body))
-	}
-	return strings.Join(parts, " ")
+	r.headers = append([][2]string{
+		{"User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"},
+		{"Accept", "*/*"}, {"Accept-Encoding", "gzip, deflate"},
+	}, r.headers...)
+	r.headers = append(r.headers, [2]string{"Connection", "keep-alive"})
+	return curlcmd.Format(r.request(), curlcmd.FirefoxBash)
 }
 
 func startLab(t *testing.T) *lab.Lab {
@@ -192,8 +132,8 @@ func TestPastedAgainstLab(t *testing.T) {
 
 func TestArgs(t *testing.T) {
 	f := &cli.Factory{IO: &cli.IOStreams{In: strings.NewReader("curl -X PUT 'http://x.test/a' -d 'k=v'"), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, Version: "test"}
-	var got *curlcmd.Options
-	cmd := curlcmd.NewCmdCurl(f, func(o *curlcmd.Options) error { got = o; return nil })
+	var got *curlcmdcmd.Options
+	cmd := curlcmdcmd.NewCmdCurl(f, func(o *curlcmdcmd.Options) error { got = o; return nil })
 	cmd.SetArgs([]string{"-"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
