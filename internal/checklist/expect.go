@@ -132,6 +132,13 @@ func (ev *evaluation) authenticated(ctx context.Context, res *Result) {
 	}
 	res.Status = Fail
 	res.Message = "wanted a 2xx answer with credentials, got " + statusLine(fin) + hopsNote(t) + errNote(fin)
+	if t.dropped != "" && fin != nil && fin.err == nil && fin.status == http.StatusUnauthorized {
+		// This client's own redirect rules lost the credentials; the
+		// probe follows curl's, so the cause is named here.
+		res.Message += fmt.Sprintf(": %s drops Authorization on the redirect to %s", ev.c.name, redact.URL(t.dropped))
+		res.Cause = catalog.RedirectAuthDropped
+		return
+	}
 	ev.explainInto(ctx, res, false, localCause(fin))
 }
 

@@ -71,6 +71,9 @@ type trace struct {
 	cookies string      // the Cookie header of the first hop
 	// rejected lists Set-Cookie lines this client refused to store, with why.
 	rejected []string
+	// dropped is the URL of the first redirect on which this client left
+	// the Authorization header behind ("" when it never did).
+	dropped string
 }
 
 func (t *trace) first() *hop {
@@ -322,6 +325,9 @@ func do(ctx context.Context, rt http.RoundTripper, c profile, p *prepared, sess 
 				keeps = rules[redirect.Browser]
 			} else {
 				keeps = rules[redirect.Curl]
+			}
+			if !keeps && t.dropped == "" {
+				t.dropped = next.String()
 			}
 		} else if !c.browser && p.auth != "" && redirect.SameOrigin(original, next) {
 			keeps = true // curl decides afresh on each hop against the first URL

@@ -440,3 +440,86 @@ func TestAlertRules(t *testing.T) {
 		}
 	}
 }
+
+// TestNginxClientsDisagree: a redirect chain that leaves the origin and
+// comes back. curl sends Authorization again once the URL is back on the
+// origin it started at; a browser dropped it for good when the chain left
+// the origin. The same expectation holds for one client and fails for the
+// other, and the run says so.
+func TestNginxClientsDisagree(t *testing.T) {
+	t.Parallel()
+	pw := filepath.Join(servertest.TempDir(t), "htpasswd")
+	servertest.Htpasswd(t, pw, "alice", "secret", "-B")
+	s := servertest.Nginx(t, `
+server {
+	listen {{.Addr}};
+	location = /old/me { return 302 http://127.0.0.1:{{index .Ports 0}}/bounce; }
+	location = /api/me {
+		auth_basic "api";
+		auth_basic_user_file `+pw+`;
+		default_type application/json;
+		add_header Cache-Control "no-store" always;
+		alias {{.Dir}}/html/me.json;
+	}
+}
+server {
+	listen 127.0.0.1:{{index .Ports 0}};
+	location = /bounce { return 302 http://{{.Addr}}/api/me; }
+}`, servertest.ExtraPorts(1), servertest.File("html/me.json", `{"user":"alice"}`+"\n"))
+	if code, _, _ := get(t, s.URL()+"/api/me", nil); code != http.StatusUnauthorized {
+		t.Fatalf("setup: /api/me without credentials: %d, want 401", code)
+	}
+	text := "site: " + s.URL() + `
+endpoints:
+  - name: moved
+    request:
+      url: /old/me
+      basic: {user: alice, password: {env: PW}}
+    expect: [authenticated]
+`
+	path := filepath.Join(t.TempDir(), "moved.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := checklist.ParseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := checklist.Run(ctx, f, checklist.Options{
+		Clients: []string{"curl", "browser"},
+		Getenv:  func(string) string { return "secret" },
+		Explain: func(ctx context.Context, po probe.Options) (*report.Report, error) {
+			return probecmd.Diagnose(ctx, po, false)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectOutcome(t, out, map[string]string{"moved authenticated [browser]": "redirect.auth-dropped"})
+	for _, r := range out.Results {
+		if r.Client == "browser" && !strings.HasPrefix(r.Message, "clients disagree: holds for curl, not for browser") {
+			t.Errorf("browser message: %s", r.Message)
+		}
+	}
+}
+
+// get is a plain net/http GET (no redirects followed) for setup checks.
+func get(t *testing.T, u string, h http.Header) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
