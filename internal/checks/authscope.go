@@ -41,7 +41,6 @@ var publicPaths = []struct {
 	{"/readyz", "health checks"},
 	{"/ready", "health checks"},
 	{"/ping", "health checks"},
-	{"/status", "monitors"},
 }
 
 // assetExts are file types a page loads as subresources.

@@ -325,8 +325,8 @@ func unixSeconds(q query, name string) (time.Time, string) {
 // genericExpiry and genericSig are the parameter names of home-made signed
 // links (CDN token auth, framework signed routes).
 var (
-	genericExpiry = []string{"expires", "expiry", "expires_at", "expire", "exp", "e", "valid_until", "until"}
-	genericSig    = []string{"signature", "sig", "token", "hash", "hmac", "st", "s", "md5", "verify"}
+	genericExpiry = []string{"expires", "expiry", "expires_at", "expire", "exp", "valid_until", "until"}
+	genericSig    = []string{"signature", "sig", "token", "hash", "hmac", "st", "md5", "verify"}
 )
 
 func generic(q query) (Signed, bool) {

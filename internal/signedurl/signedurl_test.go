@@ -86,6 +86,7 @@ var inspectTests = []struct {
 	{"signature without expiry", "https://example.com/doc?signature=abc", nil, "", "", ""},
 	{"opaque token param", "https://example.com/reset?token=abc", nil, "", "", ""},
 	{"sig alone", "https://example.com/x?sig=abc", nil, "", "", ""},
+	{"single letters", "https://example.com/x?e=1700000000&s=abc", nil, "", "", ""},
 	{"no query", "https://example.com/", nil, "", "", ""},
 }
 
