@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/logs/analysis"
@@ -83,9 +84,13 @@ func htmlData(r *analysis.Result) page {
 				b.Start.Format("2006-01-02 15:04"), b.F401, b.F403, b.F407, b.F429, b.Noise, b.Total)
 			p.Bars = append(p.Bars, br)
 		}
+		layout := "15:04"
+		if r.To.Sub(r.From) >= 24*time.Hour {
+			layout = "01-02 15:04"
+		}
 		for k := 0; k < 5; k++ {
 			i := k * (n - 1) / 4
-			p.Labels = append(p.Labels, axisLabel{X: float64(i) * bw, Text: r.Timeline[i].Start.Format("01-02 15:04")})
+			p.Labels = append(p.Labels, axisLabel{X: float64(i) * bw, Text: r.Timeline[i].Start.Format(layout)})
 		}
 	}
 	for _, f := range r.Findings {
@@ -130,6 +135,7 @@ h1 { font-size:1.4rem; margin:.2rem 0; } h2 { font-size:1.15rem; margin-top:1.6r
 svg { width:100%; height:auto; display:block; }
 .r401 { fill:var(--c401); } .r403 { fill:var(--c403); } .r407 { fill:var(--c407); } .r429 { fill:var(--c429); }
 .axis { fill:var(--muted); font-size:11px; }
+.axis-labels { display:flex; justify-content:space-between; font-size:.75rem; padding-top:.2rem; }
 .legend span { display:inline-block; margin-right:1rem; } .legend i { display:inline-block; width:.8rem; height:.8rem; border-radius:2px; margin-right:.3rem; vertical-align:-1px; }
 .finding { border:1px solid var(--line); border-left:5px solid var(--c401); border-radius:8px; padding:.6rem .9rem; margin:.8rem 0; }
 .finding.info { border-left-color: var(--muted); }
@@ -162,7 +168,7 @@ pre { white-space: pre-wrap; background: rgba(127,127,127,.1); padding:.4rem; bo
 {{- end}}
 <text class="axis" x="4" y="12">peak {{.Peak}} per {{.R.Step}} min</text>
 </svg>
-<div class="axis muted">{{range .Labels}}<span style="margin-right:1.2rem">{{.Text}}</span>{{end}}</div>
+<div class="axis-labels muted">{{range .Labels}}<span>{{.Text}}</span>{{end}}</div>
 </div>
 <p class="legend muted"><span><i style="background:var(--c401)"></i>401</span><span><i style="background:var(--c403)"></i>403</span><span><i style="background:var(--c407)"></i>407</span><span><i style="background:var(--c429)"></i>429</span></p>
 <h2>Findings</h2>
