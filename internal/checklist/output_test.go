@@ -141,3 +141,39 @@ func TestOutputs(t *testing.T) {
 		t.Errorf("Content-Type = %q", ct)
 	}
 }
+
+// TestSecretsStayOut: wrong credentials are diagnosed (so the probe's
+// evidence is quoted) and no output format shows them.
+func TestSecretsStayOut(t *testing.T) {
+	labEnv["WRONG_PW"] = "hunter2-wrong-pw"
+	labEnv["WRONG_TOKEN"] = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6MTcwMDAwMDAwMH0.c2lnbmF0dXJlLXNlY3JldA"
+	defer delete(labEnv, "WRONG_PW")
+	defer delete(labEnv, "WRONG_TOKEN")
+	out := runLab(t, `site: "{{LAB}}"
+endpoints:
+  - name: basic
+    request: {url: /basic/ok, basic: {user: alice, password: {env: WRONG_PW}}}
+    expect: [authenticated, no-store]
+  - name: bearer
+    request: {url: /api/ok, bearer: {env: WRONG_TOKEN}}
+    expect: [authenticated, token, proxy]
+`, "curl", "browser")
+	if out.Failed == 0 {
+		t.Fatal("nothing failed")
+	}
+	var all bytes.Buffer
+	checklist.WriteText(&all, out, true)
+	checklist.WriteJSON(&all, out)
+	checklist.WriteJUnit(&all, out)
+	m := &checklist.Metrics{}
+	m.Record(out)
+	m.Write(&all)
+	for _, secret := range []string{"hunter2-wrong-pw", "c2lnbmF0dXJlLXNlY3JldA", "YWxpY2U6aHVudGVyMi13cm9uZy1wdw"} {
+		if strings.Contains(all.String(), secret) {
+			t.Errorf("output shows %q", secret)
+		}
+	}
+	if !strings.Contains(all.String(), "credentials.rejected") || !strings.Contains(all.String(), "token.expired") {
+		t.Errorf("diagnoses missing:\n%s", all.String())
+	}
+}
