@@ -131,3 +131,34 @@ func TestDetect(t *testing.T) {
 		t.Error("detect(empty) succeeded")
 	}
 }
+
+// Apache's account comes from User/Group, expanded with Debian's envvars
+// beside apache2.conf.
+func TestApacheAccountFromEnvvars(t *testing.T) {
+	dir := servertest.TempDir(t)
+	write(t, filepath.Join(dir, "envvars"), "# envvars\nunset HOME\nexport APACHE_RUN_USER=nobody\nexport APACHE_RUN_GROUP=\"nogroup\"\nexport APACHE_LOG_DIR=/var/log/apache2$SUFFIX\n", 0o644)
+	pw := write(t, filepath.Join(dir, "users"), "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n", 0o600)
+	conf := write(t, filepath.Join(dir, "apache2.conf"), `User ${APACHE_RUN_USER}
+Group ${APACHE_RUN_GROUP}
+<Location "/.well-known/acme-challenge/">
+	Require all granted
+</Location>
+<Location "/">
+	AuthType Basic
+	AuthName "Staff"
+	AuthUserFile `+pw+`
+	Require valid-user
+</Location>
+`, 0o644)
+	ev, err := Load([]Input{{Path: conf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := ev.Apache[0].Account; a.User != "nobody" || a.Group != "nogroup" || !a.Known {
+		t.Fatalf("account = %+v", a)
+	}
+	fs, _ := Run(All, ev)
+	if len(fs) != 1 || fs[0].Location.Line != 9 || !strings.Contains(fs[0].Message, "not readable by Apache's user nobody (group nogroup)") {
+		t.Errorf("findings = %+v", fs)
+	}
+}

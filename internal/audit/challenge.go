@@ -10,7 +10,7 @@ import (
 // Challenge reports 401s sent without a WWW-Authenticate challenge.
 var Challenge = &Check{
 	Name:   "challenge",
-	Doc:    "report 401s the configuration sends without a WWW-Authenticate challenge: nginx return 401 without add_header ... always, Apache ErrorDocument 401 to a URL and RewriteRule [R=401]",
+	Doc:    "report 401s the configuration sends without a WWW-Authenticate challenge: nginx return 401 without add_header ... always or error_page 401 to a URL, Apache ErrorDocument 401 to a URL and RewriteRule [R=401]",
 	Causes: []catalog.ID{catalog.ChallengeMissing},
 	Run:    runChallenge,
 }
@@ -18,6 +18,12 @@ var Challenge = &Check{
 func runChallenge(p *Pass) error {
 	for _, n := range p.Evidence.Nginx {
 		for _, s := range nginxScopes(n) {
+			for _, e := range s.own("error_page") {
+				target := e.Arg(len(e.Args) - 1)
+				if containsFold(e.Args[:max(len(e.Args)-1, 0)], "401") && (strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://")) {
+					p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Message: fmt.Sprintf("error_page 401 %s: nginx answers 302 instead of the 401, so the WWW-Authenticate challenge is lost and API clients get a redirect to a page", target), Location: loc(e.File, e.Line), Server: KindNginx})
+				}
+			}
 			for _, r := range s.own("return") {
 				if r.Arg(0) != "401" {
 					continue
