@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/why401/why401/internal/catalog"
@@ -52,7 +53,7 @@ func runEncoding(p *diagnosis.Pass) error {
 		sentAs = "UTF-8 bytes"
 	}
 	ev = append(ev, "the user name or password holds non-ASCII or escaped characters, sent as "+sentAs)
-	if sent.Where == "url-userinfo" || hasPlace(sent.Places, "url-userinfo") {
+	if sent.Where == "url-userinfo" || hasPlace(sent.Places, "url-userinfo") || targetHasUserinfo(p.Probe.Target) {
 		ev = append(ev, "the credentials came from the URL (user:pass@host): curl, Go and Python requests percent-decode them into Basic credentials; browsers refuse URLs with credentials in fetch() and for subresources")
 	}
 
@@ -118,4 +119,11 @@ func statusWord(e *evidence.Exchange) string {
 		return fmt.Sprint(e.Response.Status)
 	}
 	return e.Err
+}
+
+// targetHasUserinfo reports whether the URL as the user gave it carries
+// user:pass@ (the probe moves it into an Authorization header).
+func targetHasUserinfo(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.User != nil && u.User.Username() != ""
 }

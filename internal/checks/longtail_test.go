@@ -272,6 +272,9 @@ func TestEncoding(t *testing.T) {
 			ltTrial(evidence.Encoding, "latin-1", "http://h/x", 200, nil, "")}}, want: catalog.CredentialsEncoding, minConf: 0.95, title: "latin-1", first: true},
 		{name: "server wants utf-8, latin-1 sent", f: ltFixture{url: "http://h/x", req: latin, status: 401, resp: utf8Charset}, want: catalog.CredentialsEncoding, minConf: 0.85, first: true},
 		{name: "no charset, utf-8 sent", f: ltFixture{url: "http://h/x", req: utf, status: 401, resp: noCharset}, want: catalog.CredentialsEncoding, minConf: 0.6, title: "may be encoded"},
+		{name: "userinfo in the URL", f: ltFixture{url: "http://h/x", req: utf, status: 401, resp: noCharset, edit: func(p *evidence.Probe) {
+			p.Target = "http://j%C3%BCrgen:gr%C3%BC%C3%9Fe@h/x"
+		}}, want: catalog.CredentialsEncoding, title: "may be encoded"},
 		{name: "percent escapes", f: ltFixture{url: "http://h/x", req: hdr("Authorization", basicAuth("bob", "p%40ss")), status: 401, resp: noCharset}, want: catalog.CredentialsEncoding, minConf: 0.7},
 		{name: "every encoding refused", f: ltFixture{url: "http://h/x", req: utf, status: 401, resp: noCharset, extra: []evidence.Trial{
 			ltTrial(evidence.Encoding, "latin-1", "http://h/x", 401, nil, "")}}, want: catalog.CredentialsEncoding},
@@ -484,5 +487,20 @@ func TestParseCacheControl(t *testing.T) {
 	cc := parseCacheControl(http.Header{"Cache-Control": {`Public, MAX-AGE="120"`, "s-maxage=30"}})
 	if !cc.has("public") || cc.freshSeconds() != 120 || cc["s-maxage"] != "30" {
 		t.Fatalf("%v", cc)
+	}
+}
+
+func TestEncodingUserinfoLine(t *testing.T) {
+	f := ltFixture{url: "http://h/x", req: hdr("Authorization", basicAuth("jürgen", "grüße")), status: 401, resp: hdr("WWW-Authenticate", `Basic realm="r"`)}
+	has := func(p *evidence.Probe) bool {
+		fs := ltRun(t, Encoding, p)
+		return len(fs) == 1 && strings.Contains(strings.Join(fs[0].Evidence, "\n"), "came from the URL")
+	}
+	if has(f.probe()) {
+		t.Error("userinfo line without userinfo")
+	}
+	f.edit = func(p *evidence.Probe) { p.Target = "http://j%C3%BCrgen:x@h/x" }
+	if !has(f.probe()) {
+		t.Error("no userinfo line")
 	}
 }
