@@ -504,3 +504,22 @@ func TestEncodingUserinfoLine(t *testing.T) {
 		t.Error("no userinfo line")
 	}
 }
+
+func TestSignedURLEvidenceRedacted(t *testing.T) {
+	for _, u := range []string{
+		"https://cdn.example/f?expires=1700000000&hmac=SIGSECRET",
+		"https://cdn.example/f?expires=1700000000&signature=SIGSECRET",
+		"https://a.blob.core.windows.net/c?sv=2022-11-02&se=2024-05-01&sig=SIGSECRET",
+		"https://h/k?X-Amz-Date=20240101T120000Z&X-Amz-Expires=60&X-Amz-Signature=SIGSECRET",
+	} {
+		fs := ltRun(t, SignedURL, ltFixture{url: u, status: 403}.probe())
+		if len(fs) == 0 {
+			t.Fatalf("%s: no finding", u)
+		}
+		for _, f := range fs {
+			if strings.Contains(strings.Join(f.Evidence, "\n")+f.Title, "SIGSECRET") {
+				t.Errorf("%s: signature in output: %q", u, f.Evidence)
+			}
+		}
+	}
+}

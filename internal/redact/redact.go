@@ -118,6 +118,8 @@ var secretParams = map[string]bool{
 	"x-amz-signature": true, "x-amz-security-token": true, "x-amz-credential": true,
 	"x-goog-signature": true, "x-goog-credential": true, "password": true, "pass": true, "secret": true,
 	"client_secret": true, "auth": true, "session": true, "sid": true,
+	// Signatures of signed links (anyone holding the link gets in).
+	"hmac": true, "hash": true, "md5": true, "verify": true,
 }
 
 // URL hides the password of userinfo and the values of credential-bearing
