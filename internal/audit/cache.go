@@ -53,9 +53,6 @@ func cacheNginx(p *Pass, s nscope, prefix string) {
 			on = d
 		}
 	}
-	if on == nil || !s.isLocation() && s.block.Name != "server" {
-		return
-	}
 	rep := func(id catalog.ID, d *ndir, format string, args ...any) {
 		p.Report(Finding{Cause: id, Severity: catalog.Error, Message: fmt.Sprintf(format, args...), Location: loc(d.File, d.Line), Server: KindNginx})
 	}
@@ -65,6 +62,18 @@ func cacheNginx(p *Pass, s nscope, prefix string) {
 		keyed = mentionsCredentials([]*ndir{k})
 	}
 	path := s.path()
+	if on == nil {
+		// A login location that inherits the cache from its server or
+		// http block.
+		inh := s.find(prefix + "_cache")
+		if s.isLocation() && inh != nil && inh.Arg(0) != "off" && sensitivePath.MatchString(path) && !bypass && !keyed {
+			rep(catalog.CacheAuthCacheable, s.block, "location %s inherits %s_cache from line %d without %s_cache_bypass and %s_no_cache on $http_authorization and the session cookie: one user's login or token answer can be served to another", path, prefix, inh.Line, prefix, prefix)
+		}
+		return
+	}
+	if !s.isLocation() && s.block.Name != "server" {
+		return
+	}
 	if !bypass && !keyed {
 		for _, v := range s.level(prefix + "_cache_valid") {
 			for _, a := range v.Args {
