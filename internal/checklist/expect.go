@@ -132,6 +132,9 @@ func (ev *evaluation) authenticated(ctx context.Context, res *Result) {
 	}
 	res.Status = Fail
 	res.Message = "wanted a 2xx answer with credentials, got " + statusLine(fin) + hopsNote(t) + errNote(fin)
+	if ev.sess != nil && ev.sess.failed != "" {
+		res.Message += fmt.Sprintf(" (its session comes from the login %s, which failed)", ev.sess.failed)
+	}
 	if t.dropped != "" && fin != nil && fin.err == nil && fin.status == http.StatusUnauthorized {
 		// This client's own redirect rules lost the credentials; the
 		// probe follows curl's, so the cause is named here.

@@ -15,6 +15,8 @@ import (
 type session struct {
 	jar   jar
 	token string
+	// failed names the login when it failed (its session is then empty).
+	failed string
 }
 
 // jar is a client's cookie store. store records one Set-Cookie line

@@ -283,6 +283,7 @@ func (r *runner) login(ctx context.Context, c profile, l *Login, sessions map[st
 		res := base
 		res.Expectation, res.Status, res.Message = "login", Fail, err.Error()
 		add([]Result{res}, nil, nil)
+		s.failed = l.Name
 		return s
 	}
 	var prev *session
@@ -347,6 +348,9 @@ func (r *runner) login(ctx context.Context, c profile, l *Login, sessions map[st
 				s.token = tok
 			}
 		}
+	}
+	if res.Status == Fail {
+		s.failed = l.Name
 	}
 	results := []Result{res}
 	ev.token = s.token

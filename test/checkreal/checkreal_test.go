@@ -197,6 +197,11 @@ func TestNginxAPIExample(t *testing.T) {
 		if login.Status != checklist.Fail || !strings.Contains(login.Message, "400 Bad Request") {
 			t.Errorf("login with a wrong secret: %+v", login)
 		}
+		for _, r := range out.Results {
+			if r.Step == "items" && r.Expectation == "authenticated" && (r.Status != checklist.Fail || !strings.Contains(r.Message, "the login client, which failed")) {
+				t.Errorf("items after a failed login: %+v", r)
+			}
+		}
 		if strings.Contains(fmt.Sprint(out), "not-it") {
 			t.Error("the outcome quotes the secret")
 		}

@@ -3,6 +3,7 @@ package check
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -125,6 +126,18 @@ func TestRunAgainstLab(t *testing.T) {
 	var doc checklist.JUnitSuites
 	if err := xml.Unmarshal(raw, &doc); err != nil || doc.Tests != 3 || doc.Failures != 1 {
 		t.Errorf("junit: %v %+v", err, doc)
+	}
+
+	// --json prints one document with every result.
+	f2, out2, _ := testFactory()
+	o2 := *o
+	o2.IO, o2.JSON, o2.JUnit = f2.IO, true, ""
+	if code, _ := cli.Code(Run(context.Background(), &o2)); code != cli.ExitFindings {
+		t.Errorf("--json exit %d", code)
+	}
+	var res checklist.Outcome
+	if err := json.Unmarshal(out2.Bytes(), &res); err != nil || len(res.Results) != 3 || res.Failed != 1 || res.Results[2].Cause != "proxy.header-stripped" {
+		t.Errorf("--json: %v %+v", err, res)
 	}
 
 	// A bad file is a usage error with its position.
