@@ -184,18 +184,24 @@ func splitLines(src []byte) []logical {
 	lines := strings.Split(string(src), "\n")
 	for i := 0; i < len(lines); i++ {
 		start := i + 1
-		s := strings.TrimRight(lines[i], " \t\r")
-		for strings.HasSuffix(s, "\\") && i+1 < len(lines) {
+		// httpd continues a line only when a single backslash is its
+		// very last character (before CR LF), not after white space.
+		s := strings.TrimSuffix(lines[i], "\r")
+		for continues(s) && i+1 < len(lines) {
 			i++
-			s = strings.TrimSuffix(s, "\\") + strings.TrimRight(lines[i], " \t\r")
+			s = strings.TrimSuffix(s, "\\") + strings.TrimSuffix(lines[i], "\r")
 		}
-		s = strings.TrimLeft(s, " \t")
+		s = strings.Trim(s, " \t")
 		if s == "" || s[0] == '#' {
 			continue
 		}
 		out = append(out, logical{s, start})
 	}
 	return out
+}
+
+func continues(s string) bool {
+	return strings.HasSuffix(s, "\\") && !strings.HasSuffix(s, "\\\\")
 }
 
 func (p *parser) parseText(name string, src []byte, depth int) ([]*Directive, error) {

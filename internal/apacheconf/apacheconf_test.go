@@ -30,6 +30,8 @@ var parseCases = []struct {
 	{"comments", "# c\n   # indented\n\nServerName x\n", "4:ServerName|x", ""},
 	{"quotes", `AuthName "Staff only" 'it''s'` + "\n", `1:AuthName|Staff only|it|s`, ""},
 	{"escaped quote", `Header set X "a \"b\""`, `1:Header|set|X|a "b"`, ""},
+	{"not a continuation after a space", "Require user alice \\ \nX y", "1:Require|user|alice|\\ 2:X|y", ""},
+	{"escaped backslash ends no line", "A b\\\\\nX y", "1:A|b\\\\ 2:X|y", ""},
 	{"continuation", "Require \\\n  user alice \\\n bob\nX y", "1:Require|user|alice|bob 4:X|y", ""},
 	{"sections", "<Directory /var/www>\n  AuthType Basic\n  <Files x>\n  Require valid-user\n  </Files>\n</Directory>\n",
 		"1:Directory|/var/www{2:AuthType|Basic 3:Files|x{4:Require|valid-user}}", ""},
