@@ -2,6 +2,7 @@ package checklist
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -269,4 +270,58 @@ func FuzzResponseHeaders(f *testing.F) {
 			t.Errorf("jsonPath returned an empty string without error")
 		}
 	})
+}
+
+// TestJSONLoginToken: a JSON login whose token (at a dotted path) later
+// requests carry as a bearer token; a login without the token fails.
+func TestJSONLoginToken(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/login":
+			var body map[string]string
+			if r.Header.Get("Content-Type") != "application/json" || json.NewDecoder(r.Body).Decode(&body) != nil || body["password"] != "tok-PW" {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"data":{"token":"session-token-1"}}`))
+		case "/me":
+			if r.Header.Get("Authorization") != "Bearer session-token-1" {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="me"`)
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.Write([]byte("ok"))
+		}
+	}))
+	defer srv.Close()
+	run := func(path string) *Outcome {
+		f, err := Parse("t.yaml", []byte("site: "+srv.URL+`
+logins:
+  - name: api
+    request: {url: /login, json: {username: alice, password: {env: PW}}}
+    token: `+path+`
+    expect: [no-store]
+endpoints:
+  - name: me
+    request: {url: /me, session: api}
+    expect: [authenticated, {challenge: {scheme: Bearer, realm: me}}]
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := Run(context.Background(), f, Options{Getenv: func(k string) string { return "tok-" + k }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if out := run("data.token"); !out.OK() {
+		t.Errorf("JSON login: %+v", out.Results)
+	}
+	out := run("data.access_token")
+	if out.OK() || out.Results[0].Status != Fail || !strings.Contains(out.Results[0].Message, "the answer has no data.access_token") {
+		t.Errorf("missing token: %+v", out.Results[0])
+	}
 }
