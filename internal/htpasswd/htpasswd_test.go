@@ -242,7 +242,7 @@ func TestWriteFileKeepsModeAndIsAtomic(t *testing.T) {
 	if err := WriteFile(nf, &File{}); err != nil {
 		t.Fatal(err)
 	}
-	if fi, _ := os.Stat(nf); fi.Mode().Perm() != NewFileMode&^umask() {
+	if fi, _ := os.Stat(nf); fi.Mode().Perm() != NewFileMode {
 		t.Errorf("new file mode = %v", fi.Mode().Perm())
 	}
 	if err := WriteFile(dir, &File{}); err == nil {
@@ -250,11 +250,6 @@ func TestWriteFileKeepsModeAndIsAtomic(t *testing.T) {
 	}
 }
 
-func umask() os.FileMode {
-	m := syscall.Umask(0)
-	syscall.Umask(m)
-	return os.FileMode(m)
-}
 
 func TestWriteFileKeepsOwnerAsRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
