@@ -250,7 +250,6 @@ func TestWriteFileKeepsModeAndIsAtomic(t *testing.T) {
 	}
 }
 
-
 func TestWriteFileKeepsOwnerAsRoot(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to give the file another owner")
