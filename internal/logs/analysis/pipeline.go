@@ -31,6 +31,7 @@ type event struct {
 type failure struct {
 	ip, path, ua, user, method string
 	crawler                    string
+	class                      string // path class
 	static, login              bool
 	userHash, pathHash         uint64
 }
@@ -281,6 +282,7 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 				login:  isLogin(r.Path),
 			}
 			f.crawler = crawlerName(r.UserAgent)
+			f.class = pathClass(r.Path)
 			f.pathHash = ev.path
 			if len(r.User) > 0 {
 				f.userHash = hashBytes(r.User)

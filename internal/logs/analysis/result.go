@@ -20,14 +20,27 @@ type Result struct {
 	To          time.Time     `json:"to"`
 	Failures    map[int]int64 `json:"failures"` // by status, challenge round trips excluded
 	// Challenges counts 401s that were challenge round trips.
-	Challenges int64         `json:"challenge_round_trips"`
-	Step       int           `json:"timeline_step_minutes"`
-	Timeline   []Bucket      `json:"timeline"`
-	Findings   []Finding     `json:"findings"`
-	Tables     []Table       `json:"tables"`
-	BanList    []string      `json:"ban_list"`
-	Verdict    string        `json:"verdict"` // "ok" or "findings"
-	SubStatus  map[int]int64 `json:"iis_401_substatus,omitempty"`
+	Challenges int64     `json:"challenge_round_trips"`
+	Step       int       `json:"timeline_step_minutes"`
+	Timeline   []Bucket  `json:"timeline"`
+	Findings   []Finding `json:"findings"`
+	Tables     []Table   `json:"tables"`
+	BanList    []string  `json:"ban_list"`
+	Verdict    string    `json:"verdict"` // "ok" or "findings"
+	// Counters are the failures by status, cause and path class, as
+	// --metrics exports them. A failure's cause is the one its own line
+	// shows (sub-status, 429, static asset, crawler, 403, 407) or the
+	// attack its source was found in by an earlier result; "" otherwise.
+	Counters  []Counter     `json:"counters"`
+	SubStatus map[int]int64 `json:"iis_401_substatus,omitempty"`
+}
+
+// Counter is one failure count by status, cause and path class.
+type Counter struct {
+	Status    int        `json:"status"`
+	Cause     catalog.ID `json:"cause,omitempty"`
+	PathClass string     `json:"path_class"`
+	Count     int64      `json:"count"`
 }
 
 // FileStat is one input's line count.
@@ -80,6 +93,12 @@ func n(v int64) string { return strconv.FormatInt(v, 10) }
 // finish flushes pending state and builds the result.
 func (a *analyzer) finish() *Result {
 	a.flush(0)
+	return a.result()
+}
+
+// result builds the result from the current state without changing it
+// (pending 401s stay pending), so follow mode can ask again later.
+func (a *analyzer) result() *Result {
 	cfg := a.cfg
 	r := &Result{
 		Lines: a.lines, Bytes: a.bytes, Malformed: a.bad, BadExamples: a.examples,
@@ -143,6 +162,28 @@ func (a *analyzer) finish() *Result {
 	}
 	sort.Strings(r.BanList)
 	r.Tables = a.tables()
+	a.flagged = map[uint64]catalog.ID{}
+	for _, f := range fs {
+		switch f.Cause {
+		case catalog.AttackBruteForce, catalog.AttackCredentialStuffing, catalog.AttackSpray:
+			for _, s := range f.Sources {
+				a.flagged[hashString(s)] = f.Cause
+			}
+		}
+	}
+	for k, v := range a.counters {
+		r.Counters = append(r.Counters, Counter{Status: k.status, Cause: k.cause, PathClass: k.class, Count: v})
+	}
+	sort.Slice(r.Counters, func(i, j int) bool {
+		x, y := r.Counters[i], r.Counters[j]
+		if x.Status != y.Status {
+			return x.Status < y.Status
+		}
+		if x.Cause != y.Cause {
+			return x.Cause < y.Cause
+		}
+		return x.PathClass < y.PathClass
+	})
 	return r
 }
 

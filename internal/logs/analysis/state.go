@@ -2,6 +2,8 @@ package analysis
 
 import (
 	"time"
+
+	"github.com/why401/why401/internal/catalog"
 )
 
 // Config tunes the analysis; the zero value takes the defaults.
@@ -239,6 +241,15 @@ type analyzer struct {
 	crawl401  int64
 	expired   map[uint64]*expiredClient
 	logins    map[uint64]*loginPath
+	counters  map[counterKey]int64
+	// flagged are attack sources found by the last result (follow mode).
+	flagged map[uint64]catalog.ID
+}
+
+type counterKey struct {
+	status int
+	cause  catalog.ID
+	class  string
 }
 
 func newAnalyzer(cfg Config) *analyzer {
@@ -248,23 +259,25 @@ func newAnalyzer(cfg Config) *analyzer {
 		n <<= 1
 	}
 	return &analyzer{
-		cfg:     cfg,
-		window:  cfg.ChallengeWindow.Milliseconds(),
-		files:   map[string]int{},
-		clients: make([]clientSlot, n),
-		mask:    uint64(n - 1),
-		minutes: map[int64]*minuteState{},
-		status:  map[int]int64{},
-		sub:     map[int]int64{},
-		ips:     NewTopK[*ipStats](cfg.TopK),
-		paths:   NewTopK[*pathStats](cfg.TopK),
-		users:   NewTopK[*userStats](cfg.TopK),
-		agents:  NewTopK[struct{}](cfg.TopK / 4),
-		crawl:   NewTopK[*crawlerStats](cfg.TopK / 4),
-		static:  NewTopK[struct{}](cfg.TopK / 4),
-		lockIPs: NewTopK[struct{}](cfg.TopK / 4),
-		expired: map[uint64]*expiredClient{},
-		logins:  map[uint64]*loginPath{},
+		cfg:      cfg,
+		window:   cfg.ChallengeWindow.Milliseconds(),
+		files:    map[string]int{},
+		clients:  make([]clientSlot, n),
+		mask:     uint64(n - 1),
+		minutes:  map[int64]*minuteState{},
+		status:   map[int]int64{},
+		sub:      map[int]int64{},
+		ips:      NewTopK[*ipStats](cfg.TopK),
+		paths:    NewTopK[*pathStats](cfg.TopK),
+		users:    NewTopK[*userStats](cfg.TopK),
+		agents:   NewTopK[struct{}](cfg.TopK / 4),
+		crawl:    NewTopK[*crawlerStats](cfg.TopK / 4),
+		static:   NewTopK[struct{}](cfg.TopK / 4),
+		lockIPs:  NewTopK[struct{}](cfg.TopK / 4),
+		expired:  map[uint64]*expiredClient{},
+		logins:   map[uint64]*loginPath{},
+		counters: map[counterKey]int64{},
+		flagged:  map[uint64]catalog.ID{},
 	}
 }
 
@@ -415,6 +428,36 @@ func (a *analyzer) compact() {
 	}
 }
 
+// lineCause names the cause a single failure shows by itself, or the
+// attack its source belongs to; "" when it shows none.
+func (a *analyzer) lineCause(ev *event) catalog.ID {
+	f := ev.fail
+	switch {
+	case ev.status == 429 || ev.sub == 501 || ev.sub == 502:
+		return catalog.RatelimitLockout
+	case ev.sub == 1:
+		return catalog.CredentialsRejected
+	case ev.sub == 2:
+		return catalog.ChallengeUnsupported
+	case ev.sub == 3:
+		return catalog.ServerAcl
+	case ev.sub == 503 || ev.sub == 504:
+		return catalog.IpDenied
+	}
+	if c, ok := a.flagged[ev.ip]; ok {
+		return c
+	}
+	switch {
+	case ev.status == 407:
+		return catalog.ProxyAuthRequired
+	case ev.status == 403:
+		return catalog.StatusForbidden
+	case f.static || f.crawler != "":
+		return catalog.ServerAuthScope
+	}
+	return ""
+}
+
 // forget drops seq from the slot's pending 401s.
 func (s *clientSlot) forget(seq uint64) {
 	for i, p := range s.pending {
@@ -476,6 +519,7 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 	t := ev.t
 	st := int(ev.status)
 	a.status[st]++
+	a.counters[counterKey{st, a.lineCause(ev), f.class}]++
 	ms := a.minute(t / 60000)
 	switch st {
 	case 401:

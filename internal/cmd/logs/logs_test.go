@@ -1,0 +1,303 @@
+package logs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/why401/why401/internal/cli"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func streams() (*cli.IOStreams, *syncBuffer, *syncBuffer) {
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	return &cli.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}, out, errOut
+}
+
+func runCmd(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	ios, out, errOut := streams()
+	ios.In = strings.NewReader(stdin)
+	f := &cli.Factory{IO: ios, Now: func() time.Time { return time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC) }}
+	cmd := NewCmdLogs(f, nil)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true // as the root command does
+	cmd.SetArgs(args)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	err := cmd.Execute()
+	code, msg := cli.Code(err)
+	return out.String(), errOut.String() + msg, code
+}
+
+func line(t time.Time, ip, user, path string, status int) string {
+	if user == "" {
+		user = "-"
+	}
+	return fmt.Sprintf("%s - %s [%s] \"GET %s HTTP/1.1\" %d 10 \"-\" \"agent/1\"\n", ip, user, t.Format("02/Jan/2006:15:04:05 -0700"), path, status)
+}
+
+// attackLog is a log with a brute force and a round trip.
+func attackLog() string {
+	t := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	var b strings.Builder
+	for i := 0; i < 200; i++ {
+		b.WriteString(line(t.Add(time.Duration(i)*time.Second), fmt.Sprintf("10.0.0.%d", i%50), "", "/", 200))
+	}
+	for i := 0; i < 60; i++ {
+		b.WriteString(line(t.Add(time.Duration(20+i)*time.Second), "203.0.113.10", "admin", "/admin/", 401))
+	}
+	b.WriteString(line(t.Add(300*time.Second), "10.0.0.1", "", "/admin/", 401))
+	b.WriteString(line(t.Add(301*time.Second), "10.0.0.1", "al", "/admin/", 200))
+	return b.String()
+}
+
+func TestFlags(t *testing.T) {
+	var got *Options
+	f := &cli.Factory{IO: &cli.IOStreams{Out: io.Discard, ErrOut: io.Discard}, Now: time.Now}
+	cmd := NewCmdLogs(f, func(o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--json", "--html", "r.html", "--ban-list", "--rows", "5", "--challenge-window", "3s", "a.log", "b.log.gz"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !got.JSON || got.HTML != "r.html" || got.BanList != "plain" || got.Rows != 5 || got.Window != 3*time.Second || len(got.Args) != 2 {
+		t.Errorf("options %+v", got)
+	}
+	for _, bad := range [][]string{
+		{},
+		{"--follow", "-"},
+		{"--metrics", "127.0.0.1:0", "a.log"},
+		{"--ban-list=iptables", "a.log"},
+		{"--follow", "--json", "a.log"},
+	} {
+		cmd := NewCmdLogs(f, func(*Options) error { return nil })
+		cmd.SetArgs(bad)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		if code, _ := cli.Code(cmd.Execute()); code != cli.ExitUsage {
+			t.Errorf("%q: exit %d, want %d", bad, code, cli.ExitUsage)
+		}
+	}
+}
+
+func TestTextJSONAndExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	os.WriteFile(path, []byte(attackLog()), 0o644)
+	out, _, code := runCmd(t, "", path)
+	if code != cli.ExitFindings {
+		t.Errorf("exit %d, want %d", code, cli.ExitFindings)
+	}
+	for _, want := range []string{"attack.brute-force", "203.0.113.10", "noise.challenge", "verdict: findings: 1 finding(s)", "failures per minute"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, _ = runCmd(t, "", "--json", path)
+	var res struct {
+		Verdict  string `json:"verdict"`
+		Lines    int    `json:"lines"`
+		Findings []struct {
+			Cause string `json:"cause"`
+		} `json:"findings"`
+		BanList []string `json:"ban_list"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+	if res.Verdict != "findings" || res.Lines != 262 || len(res.BanList) != 1 || res.Findings[0].Cause != "attack.brute-force" {
+		t.Errorf("--json: %+v", res)
+	}
+	// Clean traffic: exit 0; standard input.
+	clean := line(time.Now(), "10.0.0.1", "", "/", 200)
+	out, _, code = runCmd(t, clean, "-")
+	if code != cli.ExitOK || !strings.Contains(out, "verdict: ok") {
+		t.Errorf("clean log: exit %d\n%s", code, out)
+	}
+	// Not a log.
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hello\nworld\n"), 0o644)
+	_, errOut, code := runCmd(t, "", filepath.Join(dir, "notes.txt"))
+	if code != cli.ExitUsage || !strings.Contains(errOut, "notes.txt: cannot tell the log format") {
+		t.Errorf("unknown format: exit %d, %q", code, errOut)
+	}
+	_, errOut, code = runCmd(t, "", filepath.Join(dir, "missing.log"))
+	if code != cli.ExitUsage || !strings.Contains(errOut, "missing.log: no such file") {
+		t.Errorf("missing file: exit %d, %q", code, errOut)
+	}
+}
+
+func TestBanListAndHTML(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	os.WriteFile(path, []byte(attackLog()), 0o644)
+	html := filepath.Join(dir, "r.html")
+	out, _, _ := runCmd(t, "", "--ban-list", "--html", html, path)
+	if out != "203.0.113.10\n" {
+		t.Errorf("plain ban list %q", out)
+	}
+	out, _, _ = runCmd(t, "", "--ban-list=nginx", path)
+	if !strings.Contains(out, "deny 203.0.113.10; # attack.brute-force\n") {
+		t.Errorf("nginx ban list %q", out)
+	}
+	out, _, _ = runCmd(t, "", "--ban-list=fail2ban", path)
+	if !regexp.MustCompile(`(?m)^2026-05-04 12:00:00 203\.0\.113\.10 why401 attack\.brute-force$`).MatchString(out) {
+		t.Errorf("fail2ban ban list %q", out)
+	}
+	out, _, _ = runCmd(t, "", "--ban-list=apache", path)
+	if !strings.Contains(out, "Require not ip 203.0.113.10") {
+		t.Errorf("apache ban list %q", out)
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<svg id="timeline"`, `class="r401"`, `data-cause="attack.brute-force"`, `id="total-401">60<`} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if bytes.Contains(page, []byte("http://")) || bytes.Contains(page, []byte("https://")) || bytes.Contains(page, []byte("<script")) {
+		t.Error("HTML refers to something outside itself or has a script")
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	got := ProgressLine(512<<20, 1<<30, 2*time.Second)
+	if !strings.HasPrefix(got, "[############............]  50%  512 MB of 1.0 GB  256 MB/s  ETA 2s") {
+		t.Errorf("ProgressLine = %q", got)
+	}
+	if got := ProgressLine(3<<20, -1, time.Second); got != "3 MB read  3 MB/s" {
+		t.Errorf("unknown total: %q", got)
+	}
+}
+
+// TestFollow tails a file through growth, rotation and truncation and
+// reads the findings it prints and the metrics it serves.
+func TestFollow(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	os.WriteFile(path, []byte(attackLog()), 0o644) // old content: skipped
+	ios, out, _ := streams()
+	ready := make(chan string, 1)
+	o := &Options{IO: ios, Now: time.Now, Args: []string{path}, Follow: true, Metrics: "127.0.0.1:0",
+		Interval: 50 * time.Millisecond, Poll: 20 * time.Millisecond, Window: 200 * time.Millisecond, Rows: 10, Format: "auto",
+		Ready: func(a string) { ready <- a }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, o) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("follow: %v", err)
+		}
+	}()
+	addr := <-ready
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s; output:\n%s", what, out.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	appendLines := func(p string, lines string) {
+		f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(lines)
+		f.Close()
+	}
+	metric := func() string {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body)
+	}
+	now := time.Now()
+	var b strings.Builder
+	for i := 0; i < 40; i++ {
+		b.WriteString(line(now, "203.0.113.10", "admin", "/admin/", 401))
+	}
+	appendLines(path, b.String())
+	waitFor("the brute force", func() bool { return strings.Contains(out.String(), "attack.brute-force") })
+	written := 40
+
+	// Rotate: the old file gets three more lines after the rename, then a
+	// new file starts with a credential stuffing.
+	os.Rename(path, path+".1")
+	appendLines(path+".1", line(now, "10.0.0.1", "", "/", 200)+line(now, "10.0.0.2", "", "/", 200)+line(now, "10.0.0.3", "", "/", 200))
+	b.Reset()
+	for i := 0; i < 30; i++ {
+		b.WriteString(line(now, "198.51.100.23", fmt.Sprintf("user%d", i), "/admin/", 401))
+	}
+	appendLines(path, b.String())
+	written += 33
+	waitFor("the stuffing after rotation", func() bool { return strings.Contains(out.String(), "attack.credential-stuffing") })
+	// Failures from a source found attacking are counted under its cause.
+	b.Reset()
+	for i := 30; i < 35; i++ {
+		b.WriteString(line(now, "198.51.100.23", fmt.Sprintf("user%d", i), "/admin/", 401))
+	}
+	appendLines(path, b.String())
+	written += 5
+
+	waitFor("the lines before truncation", func() bool {
+		return strings.Contains(metric(), fmt.Sprintf("why401_log_lines_total %d\n", written))
+	})
+	// Truncate in place (copytruncate) and write again.
+	os.Truncate(path, 0)
+	time.Sleep(100 * time.Millisecond)
+	appendLines(path, line(now, "10.0.0.9", "", "/x", 200)+line(now, "10.0.0.9", "", "/y", 403))
+	written += 2
+
+	waitFor("every line counted", func() bool {
+		return strings.Contains(metric(), fmt.Sprintf("why401_log_lines_total %d\n", written))
+	})
+	m := metric()
+	for _, want := range []string{
+		`why401_log_failures_total{status="401",cause="attack.credential-stuffing",path_class="page"} 5` + "\n",
+		`why401_log_failures_total{status="403",cause="status.forbidden",path_class="page"} 1`,
+		`why401_log_attack_sources{cause="attack.brute-force"} 1`,
+		`why401_log_findings{cause="attack.brute-force"} 1`,
+		"# TYPE why401_log_failures_total counter",
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %q:\n%s", want, m)
+		}
+	}
+	if strings.Count(out.String(), "attack.brute-force") != 1 {
+		t.Errorf("the brute force was printed more than once:\n%s", out.String())
+	}
+}
