@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -28,6 +29,7 @@ import (
 	"github.com/why401/why401/internal/cli"
 	"github.com/why401/why401/internal/cmd/root"
 	"github.com/why401/why401/internal/cookie"
+	"github.com/why401/why401/internal/curlcmd"
 	harfile "github.com/why401/why401/internal/har"
 	"github.com/why401/why401/internal/harflow"
 	"github.com/why401/why401/internal/lab"
@@ -46,7 +48,7 @@ server {
 		proxy_pass http://127.0.0.1:%d;
 		proxy_set_header Host $http_host;
 	}
-	location /nginx/api/ {
+	location = /nginx/api/data {
 		auth_basic "api";
 		auth_basic_user_file {{.Dir}}/htpasswd;
 		add_header Access-Control-Allow-Origin $http_origin always;
@@ -113,7 +115,48 @@ func TestChromiumFlows(t *testing.T) {
 			}
 		})
 	}
-	table := agreementTable(b.Version, results)
+	// The same requests, as Chrome and Firefox would copy them, pasted
+	// into why401 curl against the live servers.
+	resolve := []string{
+		"--resolve", net.JoinHostPort(lab.BrowserAppHost, strconv.Itoa(ng.Port)) + ":127.0.0.1",
+		"--resolve", net.JoinHostPort(lab.BrowserAPIHost, strconv.Itoa(ng.Port)) + ":127.0.0.1",
+	}
+	var pasted []string
+	for _, r := range results {
+		want, ok := curlWant[r.flow.Name]
+		if !ok {
+			continue
+		}
+		req := pasteRequest(t, r.har, want.entry)
+		for name, style := range map[string]curlcmd.Style{"chrome-bash": curlcmd.ChromeBash, "chrome-cmd": curlcmd.ChromeCmd, "firefox-bash": curlcmd.FirefoxBash} {
+			t.Run("curl/"+r.flow.Name+"/"+name, func(t *testing.T) {
+				text := curlcmd.Format(req, style)
+				cont := " \\\n  "
+				if style == curlcmd.ChromeCmd {
+					cont = " ^\n  "
+				}
+				text += cont + strings.Join(resolve, " ")
+				var out, errb bytes.Buffer
+				code := root.MainIO([]string{"curl", text, "--json"}, &cli.IOStreams{Out: &out, ErrOut: &errb})
+				var rep struct {
+					Findings []struct{ Cause string } `json:"findings"`
+				}
+				if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+					t.Fatalf("exit %d, stderr %q: %v\n%s", code, errb.String(), err, text)
+				}
+				got := ""
+				if len(rep.Findings) > 0 {
+					got = rep.Findings[0].Cause
+				}
+				pasted = append(pasted, fmt.Sprintf("| %s | %s | %s | %s | %s |", r.flow.Name, want.entry, name, orNone(got), want.cause))
+				if got != want.cause {
+					t.Errorf("why401 curl ranks %v, want %s first\n%s\n%s", rep.Findings, want.cause, text, out.String())
+				}
+			})
+		}
+	}
+	sort.Strings(pasted)
+	table := agreementTable(b.Version, results) + "\nThe same requests pasted into why401 curl as each browser copies them (live probe):\n\n| flow | request | copied as | cause ranked first | want |\n|---|---|---|---|---|\n" + strings.Join(pasted, "\n") + "\n"
 	t.Log("\n" + table)
 	if *update {
 		for _, r := range results {
@@ -125,6 +168,66 @@ func TestChromiumFlows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// curlWant names, per flow, the recorded request to paste into why401
+// curl (the first one whose method and path match) and the cause the
+// probe must rank first for it.
+var curlWant = map[string]struct {
+	entry string // "METHOD path"
+	cause string
+}{
+	"samesite-none":  {"POST /browser/cookie/none/login", "cookie.rejected"},
+	"redirect-auth":  {"GET /browser/redirect/api", "redirect.auth-dropped"},
+	"jwt-expired":    {"GET /browser/jwt/api", "token.expired"},
+	"refresh-failed": {"GET /browser/refresh/api", "token.expired"},
+	// The fetch itself never left Chromium (its preflight failed), so its
+	// recorded headers lack Origin; the preflight is what to paste.
+	"cors-preflight": {"OPTIONS /nginx/api/data", "cors.preflight-auth"},
+}
+
+// pasteRequest finds the recorded request "METHOD path" and returns it as
+// the browser's Copy as cURL would see it: its URL, method, headers in
+// order (without HTTP/2 pseudo-headers) and body.
+func pasteRequest(t *testing.T, data []byte, which string) curlcmd.Request {
+	t.Helper()
+	var doc struct {
+		Log struct {
+			Entries []struct {
+				ResourceType string `json:"_resourceType"`
+				Request      struct {
+					Method   string `json:"method"`
+					URL      string `json:"url"`
+					Headers  []struct{ Name, Value string }
+					PostData *struct {
+						Text string `json:"text"`
+					} `json:"postData"`
+				} `json:"request"`
+			} `json:"entries"`
+		} `json:"log"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	method, path, _ := strings.Cut(which, " ")
+	for _, e := range doc.Log.Entries {
+		u, err := url.Parse(e.Request.URL)
+		if err != nil || e.Request.Method != method || u.Path != path || e.ResourceType == "preflight" && method != "OPTIONS" {
+			continue
+		}
+		r := curlcmd.Request{URL: e.Request.URL, Method: e.Request.Method}
+		for _, h := range e.Request.Headers {
+			if !strings.HasPrefix(h.Name, ":") && !strings.EqualFold(h.Name, "Host") {
+				r.Headers = append(r.Headers, [2]string{h.Name, h.Value})
+			}
+		}
+		if e.Request.PostData != nil {
+			r.Body = e.Request.PostData.Text
+		}
+		return r
+	}
+	t.Fatalf("no recorded request %s", which)
+	return curlcmd.Request{}
 }
 
 // TestRecordedFixtures diagnoses the committed recordings (no browser).
