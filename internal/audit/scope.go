@@ -95,6 +95,17 @@ func scopeNginx(p *Pass, n *Nginx) {
 					report(p, KindNginx, catalog.Info, s.block.File, s.block.Line, "location %s serves static assets but inherits %s from line %d: pages that embed them elsewhere get 401 or a prompt per asset", path, a.Name, a.Line)
 				}
 			}
+			// Two authentication layers over one location.
+			if b, r := s.find("auth_basic"), s.find("auth_request"); b != nil && r != nil && !strings.EqualFold(b.Arg(0), "off") && r.Arg(0) != "off" && (within(s.block, b) || within(s.block, r)) {
+				sat := s.find("satisfy")
+				if sat == nil || !strings.EqualFold(sat.Arg(0), "any") {
+					later := b
+					if r.File == b.File && r.Line > b.Line {
+						later = r
+					}
+					report(p, KindNginx, catalog.Warning, later.File, later.Line, "location %s has both auth_basic (line %d) and auth_request (line %d): a request must pass both, but it has one Authorization header, so a client with a token for auth_request is refused by auth_basic (or the other way round)", path, b.Line, r.Line)
+				}
+			}
 			// return runs in the rewrite phase, before auth.
 			for _, r := range s.own("return") {
 				code, err := strconv.Atoi(r.Arg(0))
