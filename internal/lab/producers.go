@@ -42,7 +42,7 @@ func (l *Lab) producerScenarios(u string) []Scenario {
 		{"/cdn/challenge", catalog.WafChallenge, "Cloudflare answers a script with its JavaScript challenge page (cf-mitigated: challenge)", append([]string{u + "/cdn/challenge"}, bearer...)},
 		{"/cdn/blocked", catalog.WafBlock, "a Cloudflare WAF rule blocks the request (error 1020 page)", append([]string{u + "/cdn/blocked"}, bearer...)},
 		{"/mesh/api", catalog.TokenJwksUnavailable, "the Envoy jwt_authn filter cannot fetch its JWKS and refuses a valid token", append([]string{u + "/mesh/api"}, bearer...)},
-		{"/wp-http/wp-json/wp/v2/users/me", catalog.WordpressRestAuth, "a WordPress site on plain http refuses a valid application password (application_passwords_disabled)", []string{u + "/wp-http/wp-json/wp/v2/users/me", "-u", "admin:" + wpAppPassword}},
+		{"/wp-http/wp-json/wp/v2/users/me", catalog.WordpressRestAuth, "a WordPress site on plain http ignores a valid application password (its REST index offers none)", []string{u + "/wp-http/wp-json/wp/v2/users/me", "-u", "admin:" + wpAppPassword}},
 		{"/wp-fpm/wp-json/wp/v2/users/me", catalog.ProxyHeaderStripped, "Apache with PHP-FPM and no CGIPassAuth: WordPress never sees the Authorization header (a bogus user proves it)", []string{u + "/wp-fpm/wp-json/wp/v2/users/me", "-u", "admin:" + wpAppPassword}},
 		{"/gw/items", catalog.ProxyHeaderStripped, "a gateway drops the x_api_key header for its underscore; the hyphenated name gets through", []string{u + "/gw/items", "-H", "x_api_key: " + GatewayKey}},
 	}
@@ -129,29 +129,47 @@ func wpError(w http.ResponseWriter, r *http.Request, root string, status int, co
 	writeJSON(w, status, map[string]any{"code": code, "message": message, "data": map[string]int{"status": status}})
 }
 
-// wpUser is the lab WordPress site's one user.
-const wpUser = "admin"
+// wpIndex answers a WordPress REST index; offered says whether it lists
+// application passwords, as WordPress does only over HTTPS or in the
+// local environment.
+func wpIndex(w http.ResponseWriter, r *http.Request, root string, offered bool) {
+	w.Header().Set("Server", "Apache/2.4.57 (Debian)")
+	w.Header().Set("Link", "<http://"+r.Host+root+`>; rel="https://api.w.org/"`)
+	doc := map[string]any{
+		"name": "Lab blog", "url": "http://" + r.Host, "namespaces": []string{"oembed/1.0", "wp/v2", "wp-site-health/v1"},
+		"authentication": map[string]any{},
+	}
+	if offered {
+		doc["authentication"] = map[string]any{"application-passwords": map[string]any{
+			"endpoints": map[string]string{"authorization": "http://" + r.Host + "/wp-admin/authorize-application.php"},
+		}}
+	}
+	writeJSON(w, http.StatusOK, doc)
+}
 
 // serveWPHTTP is a WordPress site on plain http in the production
-// environment that has application passwords in use: a known user gets
-// application_passwords_disabled, an unknown one invalid_username.
+// environment: WordPress does not offer application passwords there and
+// ignores Basic credentials, so every call is anonymous; its REST index
+// lists no application passwords.
 func serveWPHTTP(w http.ResponseWriter, r *http.Request) {
 	const root = "/wp-http/wp-json/"
-	user, _, ok := r.BasicAuth()
-	switch {
-	case !ok:
-		wpError(w, r, root, http.StatusUnauthorized, "rest_not_logged_in", "You are not currently logged in.")
-	case user != wpUser:
-		wpError(w, r, root, http.StatusUnauthorized, "invalid_username", "<strong>Error:</strong> Unknown username. Check again or try your email address.")
-	default:
-		wpError(w, r, root, http.StatusUnauthorized, "application_passwords_disabled", "Application passwords are not available.")
+	if r.URL.Path == root {
+		wpIndex(w, r, root, false)
+		return
 	}
+	wpError(w, r, root, http.StatusUnauthorized, "rest_not_logged_in", "You are not currently logged in.")
 }
 
 // serveWPStripped is WordPress behind Apache + PHP-FPM without
-// CGIPassAuth: PHP never sees Authorization, so every call is anonymous.
+// CGIPassAuth: PHP never sees Authorization, so every call is anonymous,
+// although the site offers application passwords.
 func serveWPStripped(w http.ResponseWriter, r *http.Request) {
-	wpError(w, r, "/wp-fpm/wp-json/", http.StatusUnauthorized, "rest_not_logged_in", "You are not currently logged in.")
+	const root = "/wp-fpm/wp-json/"
+	if r.URL.Path == root {
+		wpIndex(w, r, root, true)
+		return
+	}
+	wpError(w, r, root, http.StatusUnauthorized, "rest_not_logged_in", "You are not currently logged in.")
 }
 
 // serveGateway is an API-key API behind a gateway that drops header names

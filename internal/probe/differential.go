@@ -37,7 +37,7 @@ func (p *run) differentials(ctx context.Context, trials []evidence.Trial) []evid
 		return nil
 	}
 	var out []evidence.Trial
-	for _, plan := range []func(*evidence.Trial) (trialPlan, bool){p.wpBogusPlan, p.hyphenatedPlan, p.acceptJSONPlan, p.registryTokenPlan} {
+	for _, plan := range []func(*evidence.Trial) (trialPlan, bool){p.wpIndexPlan, p.wpBogusPlan, p.hyphenatedPlan, p.acceptJSONPlan, p.registryTokenPlan} {
 		if ctx.Err() != nil {
 			break
 		}
@@ -99,11 +99,43 @@ func (p *run) wpBogusPlan(asGiven *evidence.Trial) (trialPlan, bool) {
 	return trialPlan{variant: evidence.WPBogus, method: http.MethodGet, url: me, header: h, noHops: true}, true
 }
 
-// wpUsersMe finds the users/me route of the WordPress site that answered
-// at cur: from its Link rel="https://api.w.org/" header, or from a
-// /wp-json/ path or rest_route parameter of cur. The route must be on
-// cur's scheme, host and port.
+// wpIndexPlan: a WordPress site answered 401 to credentials; ask its REST
+// index, anonymously, whether it offers application passwords.
+func (p *run) wpIndexPlan(asGiven *evidence.Trial) (trialPlan, bool) {
+	final := asGiven.Final()
+	if final == nil || final.Response == nil || final.Response.Status != http.StatusUnauthorized || len(p.ev.Credentials) == 0 {
+		return trialPlan{}, false
+	}
+	if !producer.Identify(final.Response, producer.Input{Sent: true}).Has("wordpress") {
+		return trialPlan{}, false
+	}
+	cur, err := url.Parse(final.Request.URL)
+	if err != nil {
+		return trialPlan{}, false
+	}
+	root, ok := wpRoute(cur, final.Response.Header, "/")
+	if !ok {
+		return trialPlan{}, false
+	}
+	// The full index lists every route; ask for the two fields needed.
+	q := root.Query()
+	q.Set("_fields", "namespaces,authentication")
+	root.RawQuery = q.Encode()
+	h := p.plainHeader()
+	h.Set("Accept", "application/json")
+	return trialPlan{variant: evidence.WPIndex, method: http.MethodGet, url: root, header: h, noHops: true}, true
+}
+
+// wpUsersMe finds the users/me route; see wpRoute.
 func wpUsersMe(cur *url.URL, h http.Header) (*url.URL, bool) {
+	return wpRoute(cur, h, "/wp/v2/users/me")
+}
+
+// wpRoute finds a REST route (a path like "/wp/v2/users/me", or "/" for
+// the index) of the WordPress site that answered at cur: from its Link
+// rel="https://api.w.org/" header, or from a /wp-json/ path or rest_route
+// parameter of cur. The route must be on cur's scheme, host and port.
+func wpRoute(cur *url.URL, h http.Header, route string) (*url.URL, bool) {
 	for _, v := range h.Values("Link") {
 		for _, part := range strings.Split(v, ",") {
 			target, params, found := strings.Cut(strings.TrimSpace(part), ";")
@@ -117,14 +149,14 @@ func wpUsersMe(cur *url.URL, h http.Header) (*url.URL, bool) {
 			}
 			if root.Query().Has("rest_route") {
 				q := root.Query()
-				q.Set("rest_route", "/wp/v2/users/me")
+				q.Set("rest_route", route)
 				root.RawQuery = q.Encode()
 				return root, true
 			}
 			if !strings.HasSuffix(root.Path, "/") {
 				root.Path += "/"
 			}
-			root.Path += "wp/v2/users/me"
+			root.Path += strings.TrimPrefix(route, "/")
 			root.RawPath = ""
 			root.RawQuery = ""
 			return root, true
@@ -133,12 +165,12 @@ func wpUsersMe(cur *url.URL, h http.Header) (*url.URL, bool) {
 	u := cloneURL(cur)
 	u.Fragment, u.RawFragment = "", ""
 	if i := strings.Index(u.Path, "/wp-json/"); i >= 0 {
-		u.Path = u.Path[:i] + "/wp-json/wp/v2/users/me"
+		u.Path = u.Path[:i] + "/wp-json" + route
 		u.RawPath, u.RawQuery = "", ""
 		return u, true
 	}
 	if q := u.Query(); q.Has("rest_route") {
-		q.Set("rest_route", "/wp/v2/users/me")
+		q.Set("rest_route", route)
 		u.RawQuery = q.Encode()
 		return u, true
 	}
