@@ -162,3 +162,20 @@ Group ${APACHE_RUN_GROUP}
 		t.Errorf("findings = %+v", fs)
 	}
 }
+
+// A relative AuthUserFile in .htaccess resolves against ServerRoot, not
+// the .htaccess directory: when both files exist the audit says which one
+// Apache reads.
+func TestRelativePasswordFileResolvedElsewhere(t *testing.T) {
+	dir := servertest.TempDir(t)
+	hash := "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"
+	write(t, filepath.Join(dir, ".htpasswd"), hash, 0o644)
+	write(t, filepath.Join(dir, "www", "private", ".htpasswd"), hash, 0o644)
+	ht := write(t, filepath.Join(dir, "www", "private", ".htaccess"), "AuthType Basic\nAuthName \"Private\"\nAuthUserFile .htpasswd\nRequire valid-user\n", 0o644)
+	conf := write(t, filepath.Join(dir, "apache2.conf"), "DocumentRoot www\n<Directory www>\n\tAllowOverride AuthConfig\n</Directory>\n", 0o644)
+	fs := audit(t, Input{Path: conf, Kind: KindApache})
+	if len(fs) != 1 || fs[0].Location.File != ht || fs[0].Location.Line != 3 || fs[0].Severity != "warning" ||
+		!strings.Contains(fs[0].Message, "Apache reads "+filepath.Join(dir, ".htpasswd")) {
+		t.Errorf("findings = %+v", fs)
+	}
+}

@@ -81,6 +81,9 @@ func Load(inputs []Input) (*Evidence, error) {
 			nginxconf.Walk(cfg.Directives, func(d *nginxconf.Directive, _ []*nginxconf.Directive) bool {
 				if d.Name == "auth_basic_user_file" && len(d.Args) == 1 && !strings.Contains(d.Args[0], "$") {
 					ev.gather(cfg.Resolve(d.Args[0]))
+					if !filepath.IsAbs(d.Args[0]) {
+						ev.gather(besideFile(d.File, d.Args[0]))
+					}
 				}
 				return true
 			})
@@ -96,6 +99,9 @@ func Load(inputs []Input) (*Evidence, error) {
 			visit := func(d *apacheconf.Directive, _ []*apacheconf.Directive) bool {
 				if d.Is("AuthUserFile") && len(d.Args) == 1 {
 					ev.gather(apacheconf.Resolve(cfg.ServerRoot, d.Args[0]))
+					if !filepath.IsAbs(d.Args[0]) {
+						ev.gather(besideFile(d.File, d.Args[0]))
+					}
 				}
 				return true
 			}
@@ -368,4 +374,14 @@ func findHtaccess(cfg *apacheconf.Config) []*Htaccess {
 		})
 	}
 	return out
+}
+
+// besideFile is where a relative path would be if it were relative to
+// the directory of the file that names it, as owners often assume.
+func besideFile(file, rel string) string {
+	dir := filepath.Dir(file)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return filepath.Join(dir, rel)
 }

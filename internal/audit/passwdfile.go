@@ -60,14 +60,23 @@ func runPasswordFile(p *Pass) error {
 			p.Report(Finding{Cause: catalog.ServerHtpasswdFile, Severity: sev, Message: fmt.Sprintf(format, args...), Location: uf.d, Related: related, Server: uf.server})
 		}
 		relative := !filepath.IsAbs(uf.arg)
+		alt := ""
+		if relative {
+			alt = besideFile(uf.d.File, uf.arg)
+			if a := p.Evidence.Files[alt]; alt == absPath(uf.path) || a == nil || !a.Exists {
+				alt = ""
+			}
+		}
 		switch {
 		case !f.Exists && relative:
 			hint := ""
-			if alt := filepath.Join(filepath.Dir(uf.d.File), uf.arg); alt != uf.path {
-				hint = fmt.Sprintf(" (relative paths are not relative to this file's directory %s)", filepath.Dir(uf.d.File))
+			if alt != "" {
+				hint = fmt.Sprintf(" (the file beside this configuration, %s, is not the one used: relative paths are not relative to the configuration file)", alt)
 			}
 			report(catalog.Error, nil, "password file %q is relative: %s resolves it against %s to %s, which does not exist%s; give an absolute path", uf.arg, display(uf.server), uf.base, uf.path, hint)
 			continue
+		case relative && alt != "":
+			report(catalog.Warning, nil, "password file %q is relative: %s reads %s (against %s), not %s beside this configuration; give the absolute path of the file you mean", uf.arg, display(uf.server), uf.path, uf.base, alt)
 		case !f.Exists:
 			report(catalog.Error, nil, "password file %s does not exist: every request to the protected area fails", uf.path)
 			continue
@@ -189,4 +198,11 @@ func display(k Kind) string {
 		return "Apache"
 	}
 	return string(k)
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
