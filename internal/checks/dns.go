@@ -112,10 +112,31 @@ func runDNS(p *diagnosis.Pass) error {
 	if len(first) == 2 && anyFailed {
 		diffs = identityOf(p, first["IPv4"]).differs(identityOf(p, first["IPv6"]))
 	}
+	// Addresses of one family that serve different sites (another
+	// server program, page or realm): a stale A or AAAA record among
+	// several, not one site's node out of step.
+	var pairDiff []string
+	if len(diffs) == 0 && anyFailed {
+	outer:
+		for i := range ts {
+			for j := i + 1; j < len(ts); j++ {
+				if failed(status(ts[i].Final())) == failed(status(ts[j].Final())) {
+					continue
+				}
+				if d := identityOf(p, ts[i].Final()).differs(identityOf(p, ts[j].Final())); len(d) > 0 {
+					pairDiff = append(pairDiff, ts[i].Address+" versus "+ts[j].Address+": "+strings.Join(d, "; "))
+					break outer
+				}
+			}
+		}
+	}
 	switch {
 	case len(diffs) > 0:
 		ev = append(ev, "IPv4 versus IPv6: "+strings.Join(diffs, "; "))
 		p.Reportf(catalog.DnsMismatch, 0.96, ev, "The IPv4 and IPv6 addresses of %s serve different sites: one record (often the AAAA) still points at another host", dnsHost(p))
+	case len(pairDiff) > 0:
+		ev = append(ev, pairDiff...)
+		p.Reportf(catalog.DnsMismatch, 0.96, ev, "The addresses of %s serve different sites: a DNS record still points at another host", dnsHost(p))
 	case len(silent) > 0 && len(silent) < len(ts):
 		p.Reportf(catalog.DnsMismatch, 0.8, ev, "Some addresses of %s do not answer (%s): a stale DNS record", dnsHost(p), strings.Join(silent, ", "))
 	}

@@ -242,6 +242,14 @@ func TestDNS(t *testing.T) {
 			ltTrial(evidence.Address, "192.0.2.10", "http://www.example/", 200, newSite, "<title>New</title>"),
 			ltTrial(evidence.Address, "2001:db8::10", "http://www.example/", 401, old, "<title>401 Authorization Required</title>"),
 		}}, want: catalog.DnsMismatch, minConf: 0.95, title: "IPv4 and IPv6", first: true},
+		{name: "two A records, one the old host", f: ltFixture{url: "http://www.example/", status: 200, resp: newSite, extra: []evidence.Trial{
+			ltTrial(evidence.Address, "192.0.2.10", "http://www.example/", 200, newSite, "<title>New</title>"),
+			ltTrial(evidence.Address, "198.51.100.7", "http://www.example/", 401, old, "<title>401 Authorization Required</title>"),
+		}}, want: catalog.DnsMismatch, minConf: 0.95, title: "different sites", first: true},
+		{name: "an address that does not answer", f: ltFixture{url: "http://www.example/", status: 200, extra: []evidence.Trial{
+			ltTrial(evidence.Address, "192.0.2.10", "http://www.example/", 200, nil, ""),
+			{Variant: evidence.Address, Address: "192.0.2.99", Hops: []evidence.Exchange{{Request: evidence.Request{Method: "GET", URL: "http://www.example/"}, Err: "connection refused", ErrKind: "connect"}}},
+		}}, want: catalog.DnsMismatch, minConf: 0.75},
 		// Near misses: one site whose nodes disagree (Backends), and agreement.
 		{name: "same site, stale node", f: ltFixture{url: "http://www.example/", status: 200, extra: []evidence.Trial{
 			ltTrial(evidence.Address, "127.0.0.1", "http://www.example/", 200, hdr("Content-Type", "application/json"), `{}`),
