@@ -154,6 +154,16 @@ func follow(ctx context.Context, o *Options) error {
 			t.close()
 		}
 	}()
+	// Open the files now, at their end unless --from-start, so that what
+	// is written from here on (once Ready or the "following" line tells)
+	// is read.
+	for _, t := range tails {
+		if t.fromEnd {
+			if _, err := t.poll(); err != nil {
+				return &cli.UsageError{Err: fmt.Errorf("%s: %v", t.path, err)}
+			}
+		}
+	}
 	stream := analysis.NewStream(analysis.Config{ChallengeWindow: o.Window, Rows: o.Rows})
 	var current atomic.Pointer[analysis.Result]
 	current.Store(stream.Result(o.Now()))
