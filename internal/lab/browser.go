@@ -48,6 +48,7 @@ func BrowserFlows() []BrowserFlow {
 		{"refresh-failed", "/browser/refresh/", "session.expired", "the access token expired and the refresh call fails with invalid_grant"},
 		{"cors-preflight", "/browser/cors/", "cors.preflight-auth", "a cross-site fetch with Authorization: the preflight is challenged"},
 		{"login-loop", "/browser/loop/app", "redirect.login-loop", "the login succeeds but the app never recognises the session and sends the user back"},
+		{"samesite-lax", "/browser/samesite/", "cookie.samesite", "the API's session cookie has no SameSite attribute, so the app on another site calls the API without it"},
 	}
 }
 
@@ -96,6 +97,11 @@ func (l *Lab) browserRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /browser/loop/app", serveLoopApp)
 	mux.HandleFunc("GET /browser/loop/login", serveLoopLoginPage)
 	mux.HandleFunc("POST /browser/loop/login", func(w http.ResponseWriter, r *http.Request) { l.serveLoopLogin(w, r, st) })
+	mux.HandleFunc("GET /browser/samesite/{$}", serveSameSiteStart)
+	mux.HandleFunc("GET /browser/samesite/login", serveSameSiteLoginPage)
+	mux.HandleFunc("POST /browser/samesite/login", func(w http.ResponseWriter, r *http.Request) { l.serveSameSiteLogin(w, r, st) })
+	mux.HandleFunc("GET /browser/samesite/app", l.serveScriptPage(sameSiteScript))
+	mux.HandleFunc("/browser/samesite/me", func(w http.ResponseWriter, r *http.Request) { l.serveSameSiteMe(w, r, st) })
 	mux.HandleFunc("GET /browser/bounce/app", func(w http.ResponseWriter, r *http.Request) { l.serveBounce(w, r, st) })
 	mux.HandleFunc("GET /browser/bounce/loop", serveBounceLoop)
 	mux.HandleFunc("GET /browser/bounce/login", serveBounceLogin)
@@ -365,4 +371,44 @@ func (l *Lab) serveLoopLogin(w http.ResponseWriter, r *http.Request, st *browser
 // basicToken is the base64 credential of a Basic Authorization header.
 func basicToken(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
+}
+
+// The samesite flow: log in on the API's site, then call the API from the
+// app's site with credentials. The session cookie has no SameSite
+// attribute, so Chromium treats it as Lax and keeps it out of the
+// cross-site call.
+
+func serveSameSiteStart(w http.ResponseWriter, r *http.Request) {
+	login := "http://" + hostOn(r, BrowserAPIHost) + "/browser/samesite/login"
+	writePage(w, http.StatusOK, page{Title: "redirecting", Heading: "Logging in on the API's site", Script: template.JS("location.href = " + jsString(login) + ";")})
+}
+
+func serveSameSiteLoginPage(w http.ResponseWriter, r *http.Request) {
+	writePage(w, http.StatusOK, page{Title: "log in", Heading: "Log in to the API", Form: "/browser/samesite/login"})
+}
+
+func (l *Lab) serveSameSiteLogin(w http.ResponseWriter, r *http.Request, st *browserState) {
+	w.Header().Add("Set-Cookie", "asid="+st.add(l.now())+"; Path=/; HttpOnly")
+	http.Redirect(w, r, "http://"+hostOn(r, BrowserAppHost)+"/browser/samesite/app", http.StatusSeeOther)
+}
+
+func sameSiteScript(l *Lab, r *http.Request) string {
+	return endJS + `
+fetch(` + jsString("http://"+hostOn(r, BrowserAPIHost)+"/browser/samesite/me") + `, {credentials: "include"})
+  .then(r => end(r.status), e => end("error"));`
+}
+
+// serveSameSiteMe is a credentialed CORS API authenticated by the asid
+// cookie.
+func (l *Lab) serveSameSiteMe(w http.ResponseWriter, r *http.Request, st *browserState) {
+	if o := r.Header.Get("Origin"); o != "" {
+		w.Header().Set("Access-Control-Allow-Origin", o)
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+		w.Header().Add("Vary", "Origin")
+	}
+	if c, err := r.Cookie("asid"); err == nil && st.valid(c.Value, l.now()) {
+		writeJSON(w, http.StatusOK, map[string]string{"user": User})
+		return
+	}
+	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "not logged in"})
 }
