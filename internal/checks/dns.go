@@ -93,7 +93,11 @@ func runDNS(p *diagnosis.Pass) error {
 					desc += fmt.Sprintf(" (title %q)", strings.TrimSpace(string(m[1])))
 				}
 			}
-			if e.Response == nil && (e.ErrKind == "connect" || e.ErrKind == "timeout") {
+			// A refused connection means a host without the site; a
+			// timeout counts for IPv4 only, as a machine without an IPv6
+			// route times out or finds the network unreachable on every
+			// AAAA address.
+			if e.Response == nil && (e.ErrKind == "connect" && strings.Contains(e.Err, "refused") || e.ErrKind == "timeout" && fam == "IPv4") {
 				silent = append(silent, t.Address)
 			}
 		}

@@ -248,9 +248,13 @@ func TestDNS(t *testing.T) {
 		}}, want: catalog.DnsMismatch, minConf: 0.95, title: "different sites", first: true},
 		{name: "an address that does not answer", f: ltFixture{url: "http://www.example/", status: 200, extra: []evidence.Trial{
 			ltTrial(evidence.Address, "192.0.2.10", "http://www.example/", 200, nil, ""),
-			{Variant: evidence.Address, Address: "192.0.2.99", Hops: []evidence.Exchange{{Request: evidence.Request{Method: "GET", URL: "http://www.example/"}, Err: "connection refused", ErrKind: "connect"}}},
+			{Variant: evidence.Address, Address: "192.0.2.99", Hops: []evidence.Exchange{{Request: evidence.Request{Method: "GET", URL: "http://www.example/"}, Err: "dial tcp 192.0.2.99:80: connect: connection refused", ErrKind: "connect"}}},
 		}}, want: catalog.DnsMismatch, minConf: 0.75},
 		// Near misses: one site whose nodes disagree (Backends), and agreement.
+		{name: "no IPv6 route here", f: ltFixture{url: "http://www.example/", status: 200, extra: []evidence.Trial{
+			ltTrial(evidence.Address, "192.0.2.10", "http://www.example/", 200, nil, ""),
+			{Variant: evidence.Address, Address: "2001:db8::1", Hops: []evidence.Exchange{{Request: evidence.Request{Method: "GET", URL: "http://www.example/"}, Err: "dial tcp [2001:db8::1]:80: connect: network is unreachable", ErrKind: "connect"}}},
+		}}},
 		{name: "same site, stale node", f: ltFixture{url: "http://www.example/", status: 200, extra: []evidence.Trial{
 			ltTrial(evidence.Address, "127.0.0.1", "http://www.example/", 200, hdr("Content-Type", "application/json"), `{}`),
 			ltTrial(evidence.Address, "::1", "http://www.example/", 401, hdr("WWW-Authenticate", `Basic realm="lab"`), `{}`),
