@@ -237,3 +237,32 @@ func TestSessionSuiteValid(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionFirefoxRules: a Firefox recording is judged by Firefox's
+// rules, which store SameSite=None without Secure and have no Lax
+// default.
+func TestSessionFirefoxRules(t *testing.T) {
+	none := func(browser string) *evidence.Probe {
+		p := session(
+			step{typ: "document", method: "POST", url: "http://app.test/login", status: 303, resp: []string{"Set-Cookie", "sid=1; Path=/; SameSite=None", "Location", "/app"}},
+			step{at: time.Second, typ: "document", url: "http://app.test/app", req: []string{"Referer", "http://app.test/login"}, status: 401},
+		)
+		p.Session.Browser = browser
+		return p
+	}
+	ch, _ := diagnosis.Run(checks.Session, none("chromium"), t0)
+	if len(ch) == 0 || ch[0].Cause != catalog.CookieRejected {
+		t.Errorf("chromium: %v", ch)
+	}
+	ff, _ := diagnosis.Run(checks.Session, none("firefox"), t0)
+	for _, f := range ff {
+		if f.Cause == catalog.CookieRejected {
+			t.Errorf("firefox stores SameSite=None without Secure, got %s", f.Cause)
+		}
+	}
+	// By Firefox's rules the cookie was stored and would go along: no
+	// cookie rule explains the 401.
+	if len(ff) != 0 {
+		t.Errorf("firefox: want no findings, got %v", ff)
+	}
+}
