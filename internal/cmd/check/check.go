@@ -232,7 +232,10 @@ func (o *Options) schedule(ctx context.Context, f *checklist.File, ro checklist.
 	}
 	tick := time.NewTicker(o.Every)
 	defer tick.Stop()
-	for {
+	for run := 1; ; run++ {
+		if !o.JSON {
+			fmt.Fprintf(o.IO.Out, "== run %d at %s\n", run, o.Now().UTC().Format(time.RFC3339))
+		}
 		out, err := checklist.Run(ctx, f, ro)
 		switch {
 		case ctx.Err() != nil:
