@@ -273,8 +273,8 @@ func runRegistry(p *diagnosis.Pass) error {
 	conf := 0.0
 	switch {
 	case tu.Scheme == "https" && ru.Scheme == "http":
-		ev = append(ev, "the registry is reached over https but its realm says http: the registry or its token service builds URLs from a request that reached it as http (X-Forwarded-Proto not passed)")
-		conf = 0.88
+		ev = append(ev, "the registry is reached over https but its realm says http: the registry or its token service builds URLs from a request that reached it as http (X-Forwarded-Proto not passed); docker fails there whatever the credentials")
+		conf = 0.92
 	case internalHost(ru.Hostname()) && !internalHost(tu.Hostname()):
 		ev = append(ev, "the realm's host "+ru.Hostname()+" is internal: the token service builds its URL from the backend's own address (X-Forwarded-Host not passed)")
 		conf = 0.85
