@@ -138,7 +138,9 @@ func TestAcceptJSONVariant(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		w.Write([]byte(`<form><input type="password" name="p"></form>`)) //nolint:errcheck
 	})
-	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/api/v2/items", http.StatusMovedPermanently) })
+	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/api/v2/items", http.StatusMovedPermanently)
+	})
 	mux.HandleFunc("/api/v2/items", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) })
 	s, rc := serve(t, mux)
 
