@@ -158,6 +158,9 @@ func follow(ctx context.Context, o *Options) error {
 	// is written from here on (once Ready or the "following" line tells)
 	// is read.
 	for _, t := range tails {
+		if _, err := os.Stat(t.path); err != nil {
+			t.fromEnd = false // a file that appears later is read whole
+		}
 		if t.fromEnd {
 			if _, err := t.poll(); err != nil {
 				return &cli.UsageError{Err: fmt.Errorf("%s: %v", t.path, err)}
