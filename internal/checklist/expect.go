@@ -590,8 +590,17 @@ func (ev *evaluation) cors(ctx context.Context, x *Expectation, res *Result) {
 	}
 	var problems []string
 	acao := h.resp.Get("Access-Control-Allow-Origin")
-	if acao != x.Origin && acao != "*" {
+	// With a cookie session the browser's fetch sends credentials, and then
+	// only the exact origin and Allow-Credentials: true will do.
+	withCookies := ev.sess != nil && len(ev.sess.jar.names()) > 0
+	switch {
+	case withCookies && acao != x.Origin:
+		problems = append(problems, fmt.Sprintf("Access-Control-Allow-Origin is %q, and a request with cookies needs exactly %q", acao, x.Origin))
+	case acao != x.Origin && acao != "*":
 		problems = append(problems, fmt.Sprintf("Access-Control-Allow-Origin is %q", acao))
+	}
+	if withCookies && h.resp.Get("Access-Control-Allow-Credentials") != "true" {
+		problems = append(problems, "no Access-Control-Allow-Credentials: true, so the browser drops the answer to a request with cookies")
 	}
 	simple := x.Method == http.MethodGet || x.Method == http.MethodHead || x.Method == http.MethodPost
 	if !simple && !listHas(h.resp.Values("Access-Control-Allow-Methods"), x.Method, true) {

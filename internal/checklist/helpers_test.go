@@ -325,3 +325,48 @@ endpoints:
 		t.Errorf("missing token: %+v", out.Results[0])
 	}
 }
+
+// TestCORSWithCookieSession: with a cookie session, "*" and a missing
+// Allow-Credentials fail; the exact origin with credentials passes.
+func TestCORSWithCookieSession(t *testing.T) {
+	for _, tc := range []struct {
+		acao, acac string
+		pass       bool
+		msg        string
+	}{
+		{"*", "", false, "needs exactly"},
+		{"https://app.test", "", false, "Access-Control-Allow-Credentials"},
+		{"https://app.test", "true", true, ""},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/login" {
+				http.SetCookie(w, &http.Cookie{Name: "sid", Value: "1", Path: "/", HttpOnly: true})
+				return
+			}
+			w.Header().Set("Access-Control-Allow-Origin", tc.acao)
+			if tc.acac != "" {
+				w.Header().Set("Access-Control-Allow-Credentials", tc.acac)
+			}
+			w.Header().Set("Access-Control-Allow-Headers", "Authorization")
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		f, err := Parse("t.yaml", []byte("site: "+srv.URL+`
+logins:
+  - {name: l, request: /login, cookies: [sid]}
+endpoints:
+  - {name: c, request: {url: /api, session: l}, expect: [{cors: {origin: "https://app.test"}}]}
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := Run(context.Background(), f, Options{})
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := out.Results[len(out.Results)-1]
+		if (r.Status == Pass) != tc.pass || !strings.Contains(r.Message, tc.msg) {
+			t.Errorf("ACAO %q ACAC %q: %+v", tc.acao, tc.acac, r)
+		}
+	}
+}
