@@ -198,7 +198,15 @@ func TestWrongURL(t *testing.T) {
 			ltTrial(evidence.Nearby, "without-prefix", "https://site.example/docs/guide", 404, nil, ""),
 			ltTrial(evidence.Nearby, "parent", "https://site.example/members/docs/", 200, nil, "index"),
 		}}, want: catalog.UrlWrong},
+		{name: "twin checked against a catch-all", f: ltFixture{url: base, status: 401, resp: basicCh, extra: []evidence.Trial{
+			ltTrial(evidence.Nearby, "without-prefix", "https://site.example/docs/guide", 200, nil, "guide"),
+			ltTrial(evidence.Nearby, "nonexistent", "https://site.example/docs/guide-why401-1a2b", 404, nil, "not found"),
+		}}, want: catalog.UrlWrong, minConf: 0.9},
 		// Near misses.
+		{name: "single-page app answers every path", f: ltFixture{url: base, status: 401, resp: basicCh, extra: []evidence.Trial{
+			ltTrial(evidence.Nearby, "without-prefix", "https://site.example/docs/guide", 200, nil, "<div id=app></div>"),
+			ltTrial(evidence.Nearby, "nonexistent", "https://site.example/docs/guide-why401-1a2b", 200, nil, "<div id=app></div>"),
+		}}, want: catalog.UrlWrong, minConf: 0, title: "Nearby URLs are public"},
 		{name: "neighbours protected too", f: ltFixture{url: base, status: 401, resp: basicCh, extra: []evidence.Trial{
 			ltTrial(evidence.Nearby, "without-prefix", "https://site.example/docs/guide", 401, nil, ""),
 			ltTrial(evidence.Nearby, "parent", "https://site.example/members/docs/", 401, nil, "")}}},
@@ -415,6 +423,8 @@ func TestNotAuth(t *testing.T) {
 		{name: "json refused too (--try-content-type)", f: ltFixture{url: "https://h/oauth/token", req: form, body: "a=1", status: 401, rbody: `{"error":"body must be JSON"}`, extra: []evidence.Trial{
 			ltTrial(evidence.ContentType, "application/json", "https://h/oauth/token", 401, nil, `{"error":"invalid_client"}`)}}},
 		{name: "json sent, json wanted", f: ltFixture{url: "https://h/oauth/token", req: hdr("Content-Type", "application/json"), body: `{"a":1}`, status: 401, rbody: `{"error":"invalid_client"}`}},
+		{name: "registry errors array", f: ltFixture{url: "https://reg/v2/", status: 401, resp: hdr("Content-Type", "application/json", "WWW-Authenticate", `Bearer realm="x"`), rbody: `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`}},
+		{name: "password is required", f: ltFixture{url: "https://h/login", body: "user=a", status: 401, resp: hdr("Content-Type", "application/json"), rbody: `{"errors":{"password":"is required"}}`}},
 		{name: "validation words, not json", f: ltFixture{url: "https://h/", status: 401, resp: hdr("Content-Type", "text/html"), rbody: "<p>A password is required</p>"}},
 	})
 }

@@ -27,7 +27,9 @@ var NotAuth = &diagnosis.Check{
 
 var (
 	maintenanceRE = regexp.MustCompile(`(?i)(under|down for|scheduled|undergoing|in) maintenance|maintenance mode|temporarily (unavailable|offline|down)|be right back|planned (outage|downtime)`)
-	validationRE  = regexp.MustCompile(`(?i)"(errors|validation_?errors|violations|field_?errors|invalid_params)"\s*:|\bis required\b|must be (a|an|a valid|at least|one of)\b|\bvalidation (failed|error)|\binvalid (field|parameter|value|input|email)\b`)
+	validationRE  = regexp.MustCompile(`(?i)"(validation_?errors|violations|field_?errors|invalid_params)"\s*:|\bis required\b|must be (a|an|a valid|at least|one of)\b|\bvalidation (failed|error)|\binvalid (field|parameter|value|input|email)\b`)
+	// authWordsRE marks a body that is about authentication after all.
+	authWordsRE   = regexp.MustCompile(`(?i)unauthori[sz]ed|unauthenticated|authenticat|credential|token|log ?in|password|api.?key|signature|session`)
 	jsonWantedRE  = regexp.MustCompile(`(?i)(must|should) be (valid )?json|expect(ed|s)? (a )?json|json (body|payload) (is )?required|only json`)
 	sessionNameRE = regexp.MustCompile(`(?i)sess|^sid$|sessid|^auth|token|^jsessionid$|^connect\.sid$|login`)
 	contentTypeRE = regexp.MustCompile(`(?i)content.?type|unsupported media type|media type|expect(ed|s)? (a )?json|must be (valid )?json|(not|invalid) json|request body (is )?(missing|empty|malformed)|could not parse (the )?(request )?body`)
@@ -62,7 +64,7 @@ func runNotAuth(p *diagnosis.Pass) error {
 		p.Reportf(catalog.StatusNotAuth, conf, ev, "The site is in maintenance: this %d is not about your credentials", code)
 		return nil
 	}
-	if code == http.StatusUnauthorized && validationRE.MatchString(text) && isJSONish(r) {
+	if code == http.StatusUnauthorized && validationRE.MatchString(text) && !authWordsRE.MatchString(text) && isJSONish(r) {
 		ev := []string{line(e), "body: " + snippet(r.Body, 160), "the body reads like a validation error about the request's fields, not a login failure"}
 		conf := 0.6
 		if noCred := final(p, evidence.NoCredentials); noCred != nil && noCred.Response != nil && !sameAnswer(r, noCred.Response) && !validationRE.MatchString(string(noCred.Response.Body)) {

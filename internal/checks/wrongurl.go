@@ -50,7 +50,7 @@ func runWrongURL(p *diagnosis.Pass) error {
 			continue
 		}
 		st := f.Response.Status
-		if st < 200 || st >= 300 {
+		if st < 200 || st >= 300 || t.Label == "nonexistent" {
 			continue
 		}
 		public = append(public, t.Label+": "+line(f)+" without credentials")
@@ -60,6 +60,10 @@ func runWrongURL(p *diagnosis.Pass) error {
 				twin = u.EscapedPath()
 			}
 		}
+	}
+	if strong && catchAll(p) {
+		strong = false
+		public = append(public, "but a path that cannot exist is answered the same way: the site answers 2xx to any path (a single-page app's catch-all)")
 	}
 	other := final(p, evidence.OtherScheme)
 	otherPublic := other != nil && ok(status(other)) && other.Response.Status < 300 && failed(code)
@@ -110,4 +114,23 @@ func movedLogin(p *diagnosis.Pass, e *evidence.Exchange) bool {
 	// than an API call sent to a login page (redirect.to-login).
 	p.Reportf(catalog.UrlWrong, 0.95, ev, "The login URL has moved to %s: send the request there directly", to.Path)
 	return true
+}
+
+// catchAll reports whether the made-up neighbour got the same 2xx answer as
+// the public twin: the site answers every path alike.
+func catchAll(p *diagnosis.Pass) bool {
+	var twin, none *evidence.Response
+	for _, t := range p.Facts.Trials(evidence.Nearby) {
+		f := t.Final()
+		if f == nil || f.Response == nil {
+			continue
+		}
+		switch t.Label {
+		case "without-prefix":
+			twin = f.Response
+		case "nonexistent":
+			none = f.Response
+		}
+	}
+	return twin != nil && none != nil && none.Status/100 == 2 && bytes.Equal(twin.Body, none.Body)
 }

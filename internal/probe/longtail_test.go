@@ -42,15 +42,18 @@ func TestNearbyTrials(t *testing.T) {
 	s, rc := serve(t, http.HandlerFunc(membersSite))
 	p := probeRun(t, Options{URL: s.URL + "/members/docs/guide?x=1", User: "alice:secret", Cookie: []string{"sid=1"}, NoDiscovery: true})
 	ts := trialsOf(p, evidence.Nearby)
-	if len(ts) != 2 {
+	if len(ts) != 3 {
 		t.Fatalf("%d nearby trials; trials %s", len(ts), variants(p))
 	}
-	want := map[string]string{"without-prefix": s.URL + "/docs/guide", "parent": s.URL + "/members/docs/"}
+	want := map[string]string{"without-prefix": s.URL + "/docs/guide", "parent": s.URL + "/members/docs/", "nonexistent": s.URL + "/docs/guide-why401-"}
 	for _, tr := range ts {
 		f := tr.Final()
-		if f.Request.URL != want[tr.Label] || tr.Credentialed || f.Response == nil {
+		if !strings.HasPrefix(f.Request.URL, want[tr.Label]) || want[tr.Label] == "" || tr.Credentialed || f.Response == nil {
 			t.Errorf("%s: %+v", tr.Label, f)
 		}
+	}
+	if ts[2].Label != "nonexistent" || ts[2].Final().Response.Status != 404 {
+		t.Errorf("canary %s → %d", ts[2].Label, ts[2].Final().Response.Status)
 	}
 	if st := ts[0].Final().Response.Status; ts[0].Label != "without-prefix" || st != 200 {
 		t.Errorf("first nearby %s → %d", ts[0].Label, st)

@@ -2,6 +2,8 @@ package probe
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,7 +19,9 @@ const maxNearby = 3
 // nearbyTrials asks, when the request as given was refused (401, 403) or
 // not found, a few URLs next to the target without any credentials: the
 // path without its first segment ("without-prefix": /admin/docs/x ->
-// /docs/x) and the parent directory, for paths of two or more segments. A public neighbour of
+// /docs/x) and the parent directory, for paths of two or more segments;
+// when the twin answers 2xx, also a path next to it that cannot exist
+// ("nonexistent"), to tell a real public page from a catch-all. A public neighbour of
 // a protected URL is how a wrong or stale URL shows.
 func (p *run) nearbyTrials(ctx context.Context, asGiven *evidence.Trial) []evidence.Trial {
 	final := asGiven.Final()
@@ -47,6 +51,31 @@ func (p *run) nearbyTrials(ctx context.Context, asGiven *evidence.Trial) []evide
 		}(i, c)
 	}
 	wg.Wait()
+	// A public twin only means something if the site does not answer 200
+	// to every path (a single-page app's catch-all): ask once for a path
+	// next to it that cannot exist.
+	for _, t := range out {
+		f := t.Final()
+		if t.Label != "without-prefix" || f == nil || f.Response == nil || f.Response.Status/100 != 2 {
+			continue
+		}
+		u, err := url.Parse(f.Request.URL)
+		if err != nil {
+			break
+		}
+		var b [4]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			break
+		}
+		u.Path = strings.TrimSuffix(u.Path, "/") + "-why401-" + hex.EncodeToString(b[:])
+		u.RawPath = ""
+		h := p.base.header.Clone()
+		h.Del("Content-Type")
+		c := p.trial(ctx, trialPlan{variant: evidence.Nearby, method: http.MethodGet, url: u, header: h, noHops: true, timeout: otherSchemeTimeout})
+		c.Label = "nonexistent"
+		out = append(out, c)
+		break
+	}
 	return out
 }
 
