@@ -32,12 +32,14 @@ func (l *Lab) producerRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/wp-http/wp-json/", serveWPHTTP)
 	mux.HandleFunc("/wp-fpm/wp-json/", serveWPStripped)
 	mux.HandleFunc("/gw/items", serveGateway)
+	mux.HandleFunc("/registry/v2/", serveRegistry)
+	mux.HandleFunc("/registry/token", serveRegistryToken)
 }
 
 // producerScenarios lists the producer scenarios against base u.
 func (l *Lab) producerScenarios(u string) []Scenario {
 	bearer := []string{"-H", "Authorization: Bearer " + l.Token(nil)}
-	return []Scenario{
+	list := []Scenario{
 		{"/sso/api/items", catalog.RedirectToLogin, "an SSO proxy (oauth2-proxy style) answers an API call with a 302 to its sign-in flow", append([]string{u + "/sso/api/items"}, bearer...)},
 		{"/cdn/challenge", catalog.WafChallenge, "Cloudflare answers a script with its JavaScript challenge page (cf-mitigated: challenge)", append([]string{u + "/cdn/challenge"}, bearer...)},
 		{"/cdn/blocked", catalog.WafBlock, "a Cloudflare WAF rule blocks the request (error 1020 page)", append([]string{u + "/cdn/blocked"}, bearer...)},
@@ -46,6 +48,10 @@ func (l *Lab) producerScenarios(u string) []Scenario {
 		{"/wp-fpm/wp-json/wp/v2/users/me", catalog.ProxyHeaderStripped, "Apache with PHP-FPM and no CGIPassAuth: WordPress never sees the Authorization header (a bogus user proves it)", []string{u + "/wp-fpm/wp-json/wp/v2/users/me", "-u", "admin:" + wpAppPassword}},
 		{"/gw/items", catalog.ProxyHeaderStripped, "a gateway drops the x_api_key header for its underscore; the hyphenated name gets through", []string{u + "/gw/items", "-H", "x_api_key: " + GatewayKey}},
 	}
+	if st := l.state(); st.tlsBase != "" {
+		list = append(list, Scenario{"/registry/v2/", catalog.ProxyForwardedHeaders, "a Docker registry behind a TLS proxy names an http token realm (X-Forwarded-Proto not passed)", []string{st.tlsBase + "/registry/v2/", "--cacert", st.caFile}})
+	}
+	return list
 }
 
 // serveSSOAPI is an API behind an SSO proxy: API clients that say so
@@ -196,4 +202,20 @@ func serveGateway(w http.ResponseWriter, r *http.Request) {
 		h.Del("WWW-Authenticate")
 		writeJSON(w, http.StatusOK, map[string]any{"items": []string{"alpha", "beta"}})
 	}
+}
+
+// serveRegistry is a Docker registry with token auth behind a TLS proxy
+// that does not pass X-Forwarded-Proto: it builds its realm from the
+// plain-http request it sees, whatever scheme the client used.
+func serveRegistry(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Docker-Distribution-Api-Version", "registry/2.0")
+	h.Set("WWW-Authenticate", `Bearer realm="http://`+r.Host+`/registry/token",service="lab-registry",scope="repository:lab/app:pull"`)
+	writeJSON(w, http.StatusUnauthorized, map[string]any{"errors": []map[string]any{{"code": "UNAUTHORIZED", "message": "authentication required", "detail": nil}}})
+}
+
+// serveRegistryToken is the registry's token service: anonymous pull
+// tokens for anyone who asks.
+func serveRegistryToken(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"token": "anonymous-lab-token"})
 }

@@ -98,6 +98,14 @@ func producerChecks(l *Lab) map[string]func(t *testing.T, s Scenario) {
 				t.Fatalf("index %q", r.body)
 			}
 		},
+		"/registry/v2/": func(t *testing.T, s Scenario) {
+			r := one(t, "GET", s.Args)
+			wantStatus(t, r, 401)
+			if r.header.Get("Docker-Distribution-Api-Version") != "registry/2.0" || !strings.HasPrefix(s.Args[0], "https://") ||
+				!strings.Contains(r.header.Get("WWW-Authenticate"), `realm="http://`) {
+				t.Fatalf("target %s, headers %v", s.Args[0], r.header)
+			}
+		},
 		"/gw/items": func(t *testing.T, s Scenario) {
 			r := one(t, "GET", s.Args)
 			wantStatus(t, r, 401)
