@@ -127,12 +127,27 @@ func otherEnvironment(p *diagnosis.Pass, e *evidence.Exchange, tok *jwt.Token) {
 	if err != nil || tu.Hostname() == "" || isLoopbackHost(tu.Hostname()) || isLoopbackHost(iu.Hostname()) {
 		return
 	}
+	// Only hosts of one organisation compare: an identity provider's
+	// own domain (dev-123.okta.com) says nothing about the API's stage.
+	if siteOf(iu.Hostname()) != siteOf(tu.Hostname()) {
+		return
+	}
 	ie, te := environment(iu.Hostname()), environment(tu.Hostname())
 	if ie == te {
 		return
 	}
 	ev := []string{line(e), "the token's issuer " + tok.Issuer + " looks like " + ie, "the API " + tu.Hostname() + " looks like " + te}
 	p.Reportf(catalog.CredentialsWrongKind, 0.8, ev, "The token comes from the %s environment; this is %s", ie, te)
+}
+
+// siteOf returns the last two labels of a host name, a rough registrable
+// domain ("example.com" of "login.staging.example.com").
+func siteOf(host string) string {
+	labels := strings.Split(strings.TrimSuffix(strings.ToLower(host), "."), ".")
+	if len(labels) < 2 {
+		return host
+	}
+	return strings.Join(labels[len(labels)-2:], ".")
 }
 
 func isLoopbackHost(h string) bool {
