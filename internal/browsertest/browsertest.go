@@ -413,7 +413,7 @@ func redactValue(line string) string {
 // nvs turns DevTools headers (duplicates joined by newlines) into HAR
 // name/value pairs, sorted by name for stable output.
 func nvs(h network.Headers) []harNV {
-	var out []harNV
+	out := []harNV{}
 	for k, v := range h {
 		s := fmt.Sprint(v)
 		for _, line := range strings.Split(s, "\n") {

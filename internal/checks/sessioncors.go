@@ -37,7 +37,7 @@ func runSessionCORS(p *diagnosis.Pass) error {
 			ev = append(ev, h)
 		}
 		// The real request that never got an answer.
-		for j := i + 1; j < len(f.Steps) && j <= i+3; j++ {
+		for j := max(0, i-3); j < len(f.Steps) && j <= i+3; j++ {
 			n := &f.Steps[j]
 			if n.URL != nil && s.URL != nil && n.URL.String() == s.URL.String() && n.Entry.ResourceType != "preflight" {
 				ev = append(ev, stepLine(n)+": the request itself failed")

@@ -251,6 +251,56 @@ func TestRecordedFixtures(t *testing.T) {
 	}
 }
 
+// TestSanitizedFixtures strips the recordings as Chrome's default export
+// does (no Cookie, Set-Cookie or Authorization) and checks that why401
+// har says so and what it cannot conclude.
+func TestSanitizedFixtures(t *testing.T) {
+	for _, f := range lab.BrowserFlows() {
+		data, err := os.ReadFile(filepath.Join("testdata", f.Name+".har"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range doc["log"].(map[string]any)["entries"].([]any) {
+			for _, side := range []string{"request", "response"} {
+				m := e.(map[string]any)[side].(map[string]any)
+				kept := []any{}
+				hs, _ := m["headers"].([]any)
+				for _, h := range hs {
+					switch strings.ToLower(h.(map[string]any)["name"].(string)) {
+					case "cookie", "set-cookie", "authorization":
+					default:
+						kept = append(kept, h)
+					}
+				}
+				m["headers"] = kept
+			}
+			delete(e.(map[string]any), "_why401_cookie_blocks")
+		}
+		stripped, _ := json.Marshal(doc)
+		p := filepath.Join(t.TempDir(), f.Name+".har")
+		if err := os.WriteFile(p, stripped, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		root.MainIO([]string{"har", p, "--json"}, &cli.IOStreams{Out: &out, ErrOut: &bytes.Buffer{}})
+		var r struct {
+			Sanitized      bool     `json:"sanitized"`
+			CannotConclude []string `json:"cannot_conclude"`
+			HowToExport    string   `json:"how_to_export"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		if !r.Sanitized || len(r.CannotConclude) == 0 || r.HowToExport == "" {
+			t.Errorf("%s: sanitized export not recognised: %s", f.Name, out.String())
+		}
+	}
+}
+
 // diagnose runs `why401 har --json` on data and returns the top cause
 // and the output.
 func diagnose(t *testing.T, name string, data []byte) (string, string) {
