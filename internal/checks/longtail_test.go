@@ -394,6 +394,7 @@ func TestWrongKind(t *testing.T) {
 		{name: "grafana cloud token", f: ltFixture{url: "https://grafana.corp.example/api/dashboards", req: hdr("Authorization", "Bearer glc_abc"), status: 401, rbody: `{"message":"invalid API key","messageId":"api-key.invalid"}`}, want: catalog.CredentialsWrongKind, minConf: 0.85},
 		// Near misses.
 		{name: "access token", f: ltFixture{url: "https://api.example/v1", req: hdr("Authorization", "Bearer "+access), status: 401, resp: bearerCh}},
+		{name: "access token with nonce and auth_time", f: ltFixture{url: "https://api.example/v1", req: hdr("Authorization", "Bearer "+ltToken(t, map[string]any{"iss": "https://kc.example/realms/r", "aud": "account", "azp": "web", "nonce": "n", "auth_time": 1, "scope": "openid profile", "exp": ltNow.Add(time.Hour).Unix()})), status: 401, resp: bearerCh}},
 		{name: "identity provider's dev tenant", f: ltFixture{url: "https://api.example.com/v1", req: hdr("Authorization", "Bearer "+ltToken(t, map[string]any{"iss": "https://dev-123456.okta.com/oauth2/default", "aud": "api://default", "exp": ltNow.Add(time.Hour).Unix()})), status: 401, resp: bearerCh}},
 		{name: "same environment", f: ltFixture{url: "https://api.staging.example.com/v1", req: hdr("Authorization", "Bearer "+staging), status: 401, resp: bearerCh}},
 		{name: "wrong application password", f: ltFixture{url: "https://blog.example/wp-json/wp/v2/users/me", req: hdr("Authorization", basicAuth("admin", "abcd EFGH ijkl MNOP qrst UVWX")), status: 401, rbody: wp}},

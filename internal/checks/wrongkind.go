@@ -64,8 +64,10 @@ func idTokenClaims(p *diagnosis.Pass, e *evidence.Exchange, tok *jwt.Token) {
 	if len(why) == 0 && !audIsClient {
 		return
 	}
-	if len(tok.Scopes) > 0 && len(why) < 2 {
-		return // access tokens with scopes sometimes carry auth_time or nonce
+	_, atHash := tok.Claims["at_hash"]
+	_, cHash := tok.Claims["c_hash"]
+	if len(tok.Scopes) > 0 && !atHash && !cHash {
+		return // access tokens with scopes sometimes carry auth_time or nonce (Keycloak); at_hash and c_hash only ID tokens do
 	}
 	ev := []string{line(e)}
 	conf := 0.6
