@@ -1,6 +1,9 @@
 package logs
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
+)
 
 // clfParser parses the NCSA common and combined formats as Apache and
 // nginx write them:
@@ -18,7 +21,7 @@ type clfParser struct {
 
 func (p *clfParser) Parse(line []byte, r *Record) error {
 	r.Reset()
-	i := indexByte(line, ' ')
+	i := bytes.IndexByte(line, ' ')
 	if i <= 0 {
 		return fmt.Errorf("%w: no client address", ErrSyntax)
 	}
@@ -31,22 +34,16 @@ func (p *clfParser) Parse(line []byte, r *Record) error {
 	}
 	rest = rest[i+1:]
 	// user: up to " [" (a user name may hold a space in nginx logs).
-	j := -1
-	for k := 0; k+1 < len(rest); k++ {
-		if rest[k] == ' ' && rest[k+1] == '[' {
-			j = k
-			break
-		}
-		if rest[k] == '[' && k == 0 {
-			return fmt.Errorf("%w: no user field", ErrSyntax)
-		}
+	if len(rest) > 0 && rest[0] == '[' {
+		return fmt.Errorf("%w: no user field", ErrSyntax)
 	}
+	j := bytes.Index(rest, []byte(" ["))
 	if j < 0 {
 		return fmt.Errorf("%w: no [time] field", ErrSyntax)
 	}
 	r.User = dash(rest[:j])
 	rest = rest[j+2:]
-	end := indexByte(rest, ']')
+	end := bytes.IndexByte(rest, ']')
 	if end < 0 {
 		return fmt.Errorf("%w: unterminated [time]", ErrSyntax)
 	}
@@ -116,15 +113,18 @@ func (p *clfParser) Parse(line []byte, r *Record) error {
 // opening quote was just consumed, skipping backslash escapes, and what
 // follows the closing quote.
 func quoted(b []byte) (field, rest []byte, ok bool) {
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
+	from := 0
+	for {
+		i := bytes.IndexByte(b[from:], '"')
+		if i < 0 {
+			return nil, nil, false
+		}
+		i += from
+		if !escaped(b, i) {
 			return b[:i], b[i+1:], true
 		}
+		from = i + 1
 	}
-	return nil, nil, false
 }
 
 func clip(b []byte, n int) []byte {
