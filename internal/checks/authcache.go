@@ -90,11 +90,14 @@ func runAuthCache(p *diagnosis.Pass) error {
 	}
 	auth := diagnosis.SentAuthorization(e.Request)
 	cookie := e.Request.Header.Get("Cookie") != ""
-	setsCookie := len(r.Header.Values("Set-Cookie")) > 0
+	setsCookie := false // a session-like cookie; tracking cookies on public pages are common
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		setsCookie = setsCookie || sessionNameRE.MatchString(c.Name) && c.MaxAge >= 0 && c.Value != ""
+	}
 	switch {
 	case ok(r.Status) && r.Status < 300 && setsCookie && (shared || fresh > 0):
-		ev = append(ev, "the answer sets a cookie and may be stored by shared caches")
-		p.Reportf(catalog.CacheAuthCacheable, 0.9, ev, "A response that sets a cookie is cacheable: a cache may hand one user's session to another")
+		ev = append(ev, "the answer sets a session cookie and may be stored by shared caches")
+		p.Reportf(catalog.CacheAuthCacheable, 0.9, ev, "A response that sets a session cookie is cacheable: a cache may hand one user's session to another")
 	case ok(r.Status) && r.Status < 300 && auth && (shared || cc.has("must-revalidate") && fresh > 0) && !varies(r.Header, "Authorization"):
 		ev = append(ev, "the request carried Authorization and the answer allows shared caching (RFC 9111 §3.5)")
 		p.Reportf(catalog.CacheAuthCacheable, 0.88, ev, "An authenticated answer is marked cacheable for shared caches: one user's data can reach another")

@@ -486,6 +486,7 @@ func TestAuthCache(t *testing.T) {
 		{name: "cookie with vary", f: ltFixture{url: "http://h/account", req: hdr("Cookie", "sid=1"), status: 200, resp: hdr("Cache-Control", "max-age=600", "Vary", "Cookie")}},
 		{name: "public anonymous", f: ltFixture{url: "http://h/logo.png", status: 200, resp: hdr("Cache-Control", "public, max-age=86400")}},
 		{name: "plain 401", f: ltFixture{url: "http://h/x", status: 401, resp: hdr("WWW-Authenticate", "Bearer")}},
+		{name: "tracking cookie on a public page", f: ltFixture{url: "http://h/", status: 200, resp: hdr("Cache-Control", "public, max-age=60", "Set-Cookie", "_ga=GA1.1; Max-Age=63072000")}},
 		{name: "no-store", f: ltFixture{url: "http://h/login", status: 200, resp: hdr("Cache-Control", "no-store, max-age=60", "Set-Cookie", "sid=1")}},
 	})
 }
