@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,6 +114,21 @@ func (ev *evaluation) expectations(ctx context.Context, list []*Expectation, bas
 	return rs, certs, tokens
 }
 
+var loginPath = regexp.MustCompile(`(?i)(^|[/_.-])(log-?in|sign-?in|signon|sso|authenticate|wp-login)([/_.?-]|$)`)
+
+// looksLikeLogin reports whether a hop's request went to a login route or
+// its answer is a page with a password field.
+func looksLikeLogin(h *hop) bool {
+	if h == nil {
+		return false
+	}
+	if loginPath.MatchString(h.url.Path) {
+		return true
+	}
+	b := strings.ToLower(string(h.body))
+	return strings.Contains(b, `type="password"`) || strings.Contains(b, `type='password'`) || strings.Contains(b, "type=password")
+}
+
 // needsCredentials reports whether an expectation sends the step's
 // credentials (so a secret that cannot be read fails it).
 func needsCredentials(x *Expectation) bool {
@@ -127,6 +143,14 @@ func (ev *evaluation) authenticated(ctx context.Context, res *Result) {
 	t := ev.credTrace(ctx)
 	fin := t.final()
 	if fin != nil && fin.err == nil && fin.status >= 200 && fin.status < 300 {
+		if len(t.hops) > 1 && looksLikeLogin(fin) && !looksLikeLogin(t.first()) {
+			// A browser follows the redirect to the login form and gets a
+			// 200: that is the login page, not the resource.
+			res.Status = Fail
+			res.Message = "redirected to a login page: " + statusLine(fin) + hopsNote(t)
+			res.Cause = catalog.RedirectToLogin
+			return
+		}
 		res.Status, res.Message = Pass, "answered "+statusLine(fin)+hopsNote(t)
 		return
 	}

@@ -370,3 +370,33 @@ endpoints:
 		}
 	}
 }
+
+// TestBrowserLandsOnLoginPage: a browser follows the redirect to the login
+// form and gets 200; that is not authenticated.
+func TestBrowserLandsOnLoginPage(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/account/login":
+			w.Write([]byte(`<form method=post><input name=u><input type="password" name=p></form>`))
+		default:
+			http.Redirect(w, r, "/account/login?next=/admin", http.StatusFound)
+		}
+	}))
+	defer srv.Close()
+	f, err := Parse("t.yaml", []byte("site: "+srv.URL+"\nendpoints:\n  - {name: admin, request: {url: /admin, follow: false}, expect: [authenticated]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Run(context.Background(), f, Options{Clients: []string{ClientCurl, ClientBrowser}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range out.Results {
+		if r.Status != Fail || r.Cause != "redirect.to-login" {
+			t.Errorf("%s: %+v", r.Client, r)
+		}
+	}
+	if len(out.Results) != 2 || !strings.Contains(out.Results[1].Message, "redirected to a login page") {
+		t.Errorf("results: %+v", out.Results)
+	}
+}
