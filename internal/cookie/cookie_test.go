@@ -121,6 +121,7 @@ func TestStore(t *testing.T) {
 		{Chromium, "__Host-a=1; Secure; Path=/; Domain=example.test", "https://example.test/", "", "", InvalidPrefix, "", false, ""},
 		{Chromium, "__Host-a=1; Secure", "https://example.test/", "", "", InvalidPrefix, "", false, ""},
 		{Chromium, "__Host-a=1; Secure; Path=/", "https://example.test/x/y", "", "", OK, "example.test", true, "/"},
+		{Chromium, "__Host-a; Secure; Path=/", "https://example.test/", "", "", InvalidPrefix, "", false, ""},
 		// A cross-site subrequest (iframe or fetch) setting cookies.
 		{Chromium, "sid=1", "https://idp.test/frame", "https://app.test/", "", UnspecifiedAsLax, "", false, ""},
 		{Chromium, "sid=1; SameSite=Lax", "https://idp.test/frame", "https://app.test/", "", LaxCrossSite, "", false, ""},

@@ -293,6 +293,13 @@ func (b Browser) Store(sc *SetCookie, ctx Context, existing []*Cookie) (*Cookie,
 		return nil, SameSiteNoneInsecure
 	}
 	lower := strings.ToLower(sc.Name)
+	if sc.Name == "" {
+		// A nameless cookie must not pose as a prefixed one: its value
+		// would be sent as "__Host-…" all the same.
+		if v := strings.ToLower(sc.Value); strings.HasPrefix(v, "__secure-") || strings.HasPrefix(v, "__host-") {
+			return nil, InvalidPrefix
+		}
+	}
 	if strings.HasPrefix(lower, "__secure-") && !sc.Secure {
 		return nil, InvalidPrefix
 	}
