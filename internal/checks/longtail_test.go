@@ -174,6 +174,7 @@ func TestSignedURL(t *testing.T) {
 		{name: "expired by the server clock only", f: ltFixture{url: "https://cdn.example/f?expires=" + itoa(ltNow.Add(time.Hour).Unix()) + "&signature=x", status: 403, resp: serverAhead}, want: catalog.TokenExpired, minConf: 0.7, title: "server's clock"},
 		{name: "signature mismatch", f: ltFixture{url: fresh, status: 403, rbody: "<Error><Code>SignatureDoesNotMatch</Code></Error>"}, want: catalog.UrlWrong, minConf: 0.7},
 		{name: "access_token jwt expired", f: ltFixture{url: "https://api.example/v1?access_token=" + ltToken(t, map[string]any{"exp": ltNow.Add(-2 * time.Hour).Unix()}), status: 401}, want: catalog.TokenExpired, title: "token in the URL expired 2 hours ago"},
+		{name: "signed in the future", f: ltFixture{url: "https://b.s3.amazonaws.com/r?X-Amz-Date=" + ltNow.Add(3*time.Hour).Format("20060102T150405Z") + "&X-Amz-Expires=3600&X-Amz-Signature=abc", status: 403}, want: catalog.TokenNotYetValid, minConf: 0.65},
 		// Near misses.
 		{name: "fresh link refused for another reason", f: ltFixture{url: fresh, status: 403, rbody: "<Error><Code>AccessDenied</Code></Error>"}},
 		{name: "expired link but the request worked", f: ltFixture{url: s3, status: 200}},
