@@ -138,3 +138,23 @@ scrape_configs:
 		}
 	}
 }
+
+// TestAlertRules checks docs/logs-alerts.yml with promtool: syntax, and
+// the unit tests in docs/logs-alerts.test.yml.
+func TestAlertRules(t *testing.T) {
+	promtool := servertest.Require(t, "promtool")
+	docs, err := filepath.Abs("../../docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"check", "rules", "logs-alerts.yml"},
+		{"test", "rules", "logs-alerts.test.yml"},
+	} {
+		cmd := exec.Command(promtool, args...)
+		cmd.Dir = docs
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
