@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -377,4 +378,41 @@ server {
 	sanity(t, "old login", s.URL()+"/api/login", nil, 301, nil)
 	sanity(t, "new login, GET", s.URL()+"/api/v2/login", nil, 403, nil)
 	expect(t, probe(t, s.URL()+"/api/login", "-d", "username=alice&password=secret", "-L"), 1, "url.wrong")
+}
+
+// n. Staging Basic auth in nginx in front of a Bearer API that publishes
+// its RFC 9728 metadata: the token never gets past nginx.
+func TestNginxBasicInFrontOfBearer(t *testing.T) {
+	t.Parallel()
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/.well-known/oauth-protected-resource") {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"resource":"http://%s/api/items","bearer_methods_supported":["header"]}`, r.Host)
+			return
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="items"`)
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	t.Cleanup(app.Close)
+	upstream := strings.TrimPrefix(app.URL, "http://")
+	pw := users(t)
+	s := servertest.Nginx(t, fmt.Sprintf(`
+server {
+	listen {{.Addr}};
+	location / {
+		auth_basic "Staging";
+		auth_basic_user_file %s;
+		proxy_pass http://%s;
+		proxy_set_header Host $http_host;
+	}
+	location /.well-known/oauth-protected-resource {
+		proxy_pass http://%s;
+		proxy_set_header Host $http_host;
+	}
+}`, pw, upstream, upstream))
+	tok := "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.c2ln"
+	sanity(t, "bearer at nginx", s.URL()+"/api/items", bearer(tok), 401, ptr(`Basic realm="Staging"`))
+	sanity(t, "metadata", s.URL()+"/.well-known/oauth-protected-resource/api/items", nil, 200, nil)
+	sanity(t, "past nginx", s.URL()+"/api/items", basic("alice", "secret"), 401, ptr(`Bearer realm="items"`))
+	expect(t, probe(t, s.URL()+"/api/items", "-H", "Authorization: Bearer "+tok), 1, "auth.header-collision")
 }
