@@ -416,3 +416,32 @@ server {
 	sanity(t, "past nginx", s.URL()+"/api/items", basic("alice", "secret"), 401, ptr(`Bearer realm="items"`))
 	expect(t, probe(t, s.URL()+"/api/items", "-H", "Authorization: Bearer "+tok), 1, "auth.header-collision")
 }
+
+// o. nginx playing an application whose session store forgot the session:
+// a 401 that deletes the session cookie the request sent.
+func TestNginxSessionEnded(t *testing.T) {
+	t.Parallel()
+	s := servertest.Nginx(t, `
+server {
+	listen {{.Addr}};
+	location /app/ {
+		if ($cookie_app_session) {
+			add_header Set-Cookie "app_session=; Path=/; Max-Age=0; HttpOnly" always;
+		}
+		add_header WWW-Authenticate 'Bearer realm="app"' always;
+		return 401;
+	}
+}`)
+	status, h, _ := get(t, s.URL()+"/app/dashboard", http.Header{"Cookie": {"app_session=stale"}})
+	if status != 401 || !strings.Contains(h.Get("Set-Cookie"), "Max-Age=0") {
+		t.Fatalf("setup: %d %q", status, h.Values("Set-Cookie"))
+	}
+	expect(t, probe(t, s.URL()+"/app/dashboard", "-b", "app_session=stale"), 1, "session.expired")
+	// Without a cookie there is no session to end.
+	r := probe(t, s.URL()+"/app/dashboard")
+	for _, f := range r.report.Findings {
+		if f.Cause == "session.expired" {
+			t.Errorf("session.expired without a cookie: %v", r.causes())
+		}
+	}
+}
