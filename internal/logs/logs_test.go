@@ -355,7 +355,6 @@ func TestChunkerCarriesW3CFields(t *testing.T) {
 	}
 	c := NewChunker(strings.NewReader(b.String()), 4096)
 	c.TrackFields = true
-	p := Format{Kind: KindW3C}.NewParser()
 	n := 0
 	for {
 		ch, err := c.Next(nil)
@@ -363,7 +362,7 @@ func TestChunkerCarriesW3CFields(t *testing.T) {
 			break
 		}
 		// A fresh parser per chunk, as workers have.
-		p = Format{Kind: KindW3C}.NewParser()
+		p := Format{Kind: KindW3C}.NewParser()
 		if ch.Fields != nil {
 			p.(FieldsSetter).SetFields(ch.Fields)
 		}

@@ -117,7 +117,7 @@ func check(t *testing.T, logPath string, format *logs.Format, w want, lockout bo
 	if len(data) == 0 {
 		t.Fatalf("%s is empty", logPath)
 	}
-	f := logs.Format{}
+	var f logs.Format
 	if format != nil {
 		f = *format
 	} else {

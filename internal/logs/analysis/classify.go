@@ -1,9 +1,6 @@
 package analysis
 
-import (
-	"bytes"
-	"strings"
-)
+import "bytes"
 
 // Path classes, as metrics and findings name them.
 const (
@@ -104,14 +101,4 @@ func crawlerName(ua []byte) string {
 		}
 	}
 	return ""
-}
-
-// isCrawlerName reports whether s is a name crawlerName returns.
-func isCrawlerName(s string) bool {
-	for _, c := range crawlers {
-		if strings.EqualFold(c.name, s) {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -160,6 +161,9 @@ func TestMemoryFlatWithManyDistinctClients(t *testing.T) {
 	if !testing.Short() {
 		small, large = 1_000_000, 10_000_000
 	}
+	// Keep the heap close to what is live, so peaks measure retained
+	// memory rather than when the collector happened to run.
+	defer debug.SetGCPercent(debug.SetGCPercent(20))
 	run := func(n int) (uint64, *Result) {
 		var res *Result
 		peak := peakHeap(func() {
@@ -178,7 +182,7 @@ func TestMemoryFlatWithManyDistinctClients(t *testing.T) {
 	if r1.Lines != int64(small) || r2.Lines != int64(large) {
 		t.Fatalf("lines %d, %d", r1.Lines, r2.Lines)
 	}
-	if p2 > p1*3/2+16<<20 {
+	if p2 > p1*5/4+8<<20 {
 		t.Errorf("memory grew with distinct clients: %d MB for %d, %d MB for %d", p1>>20, small, p2>>20, large)
 	}
 	if p2 > 200<<20 {
