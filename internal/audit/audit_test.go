@@ -179,3 +179,35 @@ func TestRelativePasswordFileResolvedElsewhere(t *testing.T) {
 		t.Errorf("findings = %+v", fs)
 	}
 }
+
+func TestCanRead(t *testing.T) {
+	www := Account{User: "www-data", Group: "www-data", Known: true, UID: 33, GID: 33, Groups: []int{33, 1001}}
+	dirs := []DirFacts{{Path: "/", Mode: 0o755}, {Path: "/etc", Mode: 0o755}}
+	cases := []struct {
+		name     string
+		mode     os.FileMode
+		uid, gid int
+		parents  []DirFacts
+		acct     Account
+		ok       bool
+		blocker  string
+	}{
+		{"world readable", 0o644, 0, 0, dirs, www, true, ""},
+		{"owner only, other owner", 0o600, 0, 0, dirs, www, false, "/etc/pw"},
+		{"owner only, ours", 0o600, 33, 0, dirs, www, true, ""},
+		{"owner bit off for owner", 0o044, 33, 33, dirs, www, false, "/etc/pw"},
+		{"group readable, primary group", 0o640, 0, 33, dirs, www, true, ""},
+		{"group readable, supplementary group", 0o640, 0, 1001, dirs, www, true, ""},
+		{"group readable, other group", 0o640, 0, 4, dirs, www, false, "/etc/pw"},
+		{"directory not searchable", 0o644, 0, 0, []DirFacts{{Path: "/", Mode: 0o755}, {Path: "/etc", Mode: 0o750, GID: 0}}, www, false, "/etc"},
+		{"root reads anything", 0o000, 0, 0, dirs, Account{Known: true}, true, ""},
+		{"unknown account", 0o000, 0, 0, dirs, Account{User: "${APACHE_RUN_USER}"}, true, ""},
+	}
+	for _, c := range cases {
+		f := &FileFacts{Path: "/etc/pw", Exists: true, Mode: c.mode, UID: c.uid, GID: c.gid, Parents: c.parents}
+		ok, blocker := f.CanRead(c.acct)
+		if ok != c.ok || blocker != c.blocker {
+			t.Errorf("%s: CanRead = %v, %q; want %v, %q", c.name, ok, blocker, c.ok, c.blocker)
+		}
+	}
+}
