@@ -3,6 +3,7 @@ package realserver_test
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/md5"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -444,4 +445,40 @@ server {
 			t.Errorf("session.expired without a cookie: %v", r.causes())
 		}
 	}
+}
+
+// p. nginx secure_link: a link signed with expires and md5, bookmarked
+// three days after it ran out (410), and a fresh one.
+func TestNginxSecureLinkExpired(t *testing.T) {
+	t.Parallel()
+	s := servertest.Nginx(t, `
+server {
+	listen {{.Addr}};
+	root {{.Dir}}/html;
+	location /files/ {
+		secure_link $arg_md5,$arg_expires;
+		secure_link_md5 "$secure_link_expires$uri why401-test-secret";
+		if ($secure_link = "") { return 403; }
+		if ($secure_link = "0") { return 410; }
+	}
+}`, servertest.File("html/files/report.pdf", "%PDF-1.4\n"))
+	link := func(expires time.Time) string {
+		exp := strconv.FormatInt(expires.Unix(), 10)
+		sum := md5.Sum([]byte(exp + "/files/report.pdf why401-test-secret"))
+		return s.URL() + "/files/report.pdf?md5=" + base64.RawURLEncoding.EncodeToString(sum[:]) + "&expires=" + exp
+	}
+	stale := link(time.Now().Add(-72*time.Hour - time.Minute))
+	fresh := link(time.Now().Add(time.Hour))
+	sanity(t, "stale link", stale, nil, 410, nil)
+	sanity(t, "fresh link", fresh, nil, 200, nil)
+
+	r := probe(t, stale)
+	expect(t, r, 1, "token.expired")
+	if len(r.report.Findings) > 0 && !strings.Contains(r.report.Findings[0].Title, "expired 3 days ago") {
+		t.Errorf("title %q", r.report.Findings[0].Title)
+	}
+	if strings.Contains(r.stdout, "md5="+strings.Split(strings.Split(stale, "md5=")[1], "&")[0]) {
+		t.Error("the link's signature appears in the output")
+	}
+	expect(t, probe(t, fresh), 0, "")
 }
