@@ -219,9 +219,10 @@ var BanFormats = []string{"plain", "nginx", "fail2ban", "apache"}
 
 // BanList writes the attack sources of r in format: plain (one address a
 // line), nginx ("deny ADDR;"), apache ("Require not ip ADDR") or fail2ban
-// (lines "ADDR why401 CAUSE", for a fail2ban filter with
-// failregex = ^<HOST> why401 ). Sources that are not IP addresses are
-// skipped in the nginx and apache forms.
+// (lines "DATE TIME ADDR why401 CAUSE", for a fail2ban filter with
+// failregex = ^<HOST> why401 ). Sources that are not IP addresses (a
+// client field holding a host name or garbage) are left out of every
+// form, so nothing else lands in a configuration.
 func BanList(w io.Writer, r *analysis.Result, format string, now time.Time) error {
 	cause := map[string]string{}
 	for _, f := range r.Findings {
@@ -231,7 +232,12 @@ func BanList(w io.Writer, r *analysis.Result, format string, now time.Time) erro
 			}
 		}
 	}
-	srcs := append([]string(nil), r.BanList...)
+	var srcs []string
+	for _, s := range r.BanList {
+		if isAddr(s) {
+			srcs = append(srcs, s)
+		}
+	}
 	sort.Strings(srcs)
 	var b strings.Builder
 	switch format {
@@ -242,16 +248,12 @@ func BanList(w io.Writer, r *analysis.Result, format string, now time.Time) erro
 	case "nginx":
 		fmt.Fprintf(&b, "# why401 logs: attack sources, %s\n", now.UTC().Format(time.RFC3339))
 		for _, s := range srcs {
-			if isAddr(s) {
-				fmt.Fprintf(&b, "deny %s; # %s\n", s, cause[s])
-			}
+			fmt.Fprintf(&b, "deny %s; # %s\n", s, cause[s])
 		}
 	case "apache":
 		fmt.Fprintf(&b, "# why401 logs: attack sources, %s\n<RequireAll>\n    Require all granted\n", now.UTC().Format(time.RFC3339))
 		for _, s := range srcs {
-			if isAddr(s) {
-				fmt.Fprintf(&b, "    Require not ip %s\n", s)
-			}
+			fmt.Fprintf(&b, "    Require not ip %s\n", s)
 		}
 		b.WriteString("</RequireAll>\n")
 	case "fail2ban":

@@ -1,0 +1,124 @@
+package render
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/logs/analysis"
+)
+
+func sample() *analysis.Result {
+	t0 := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	return &analysis.Result{
+		Files: []analysis.FileStat{{Name: "access.log", Lines: 100}},
+		Lines: 100, From: t0, To: t0.Add(3 * time.Minute),
+		Failures: map[int]int64{401: 40, 429: 5}, Challenges: 7, Step: 1,
+		Timeline: []analysis.Bucket{
+			{Start: t0, Total: 50, F401: 0}, {Start: t0.Add(time.Minute), Total: 50, F401: 40, F429: 5},
+		},
+		Findings: []analysis.Finding{
+			{Cause: catalog.AttackBruteForce, Title: "1 source(s) tried passwords", From: t0, To: t0.Add(time.Minute), Count: 40,
+				Columns: []string{"source", "main path"}, Rows: [][]string{{"203.0.113.10", `/login"><script>alert(1)</script>`}},
+				Sources: []string{"203.0.113.10", "not-an-ip\ndeny all"}},
+			{Cause: catalog.NoiseChallenge, Title: "7 round trips", Count: 7},
+		},
+		BanList: []string{"203.0.113.10", "not-an-ip\ndeny all"},
+		Verdict: "findings",
+		Counters: []analysis.Counter{
+			{Status: 401, Cause: catalog.AttackBruteForce, PathClass: "login", Count: 40},
+			{Status: 429, PathClass: `we"ird\`, Count: 5},
+		},
+	}
+}
+
+func TestSparkline(t *testing.T) {
+	if got := Sparkline([]int64{0, 1, 4, 8}, 0); got != " ▁▄█" {
+		t.Errorf("Sparkline = %q", got)
+	}
+	if got := Sparkline([]int64{1, 1, 1, 1, 8, 8}, 3); got != "▁▁█" {
+		t.Errorf("folded Sparkline = %q", got)
+	}
+	if got := Sparkline([]int64{0, 0}, 0); got != "  " {
+		t.Errorf("all zero = %q", got)
+	}
+}
+
+func TestText(t *testing.T) {
+	var b bytes.Buffer
+	if err := Text(&b, sample(), TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"why401 logs: 100 lines from access.log", "401 40 · 403 0 · 407 0 · 429 5 · challenge round trips (not failures) 7",
+		"1. attack.brute-force  1 source(s) tried passwords", "203.0.113.10", "fix: ", "verdict: findings: 1 finding(s)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("colour without Color")
+	}
+}
+
+func TestBanListSkipsWhatIsNotAnAddress(t *testing.T) {
+	now := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
+	for format, want := range map[string]string{
+		"plain":    "203.0.113.10\n",
+		"nginx":    "deny 203.0.113.10; # attack.brute-force\n",
+		"apache":   "    Require not ip 203.0.113.10\n",
+		"fail2ban": "2026-05-04 12:00:00 203.0.113.10 why401 attack.brute-force\n",
+	} {
+		var b bytes.Buffer
+		if err := BanList(&b, sample(), format, now); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s: %q lacks %q", format, b.String(), want)
+		}
+		if strings.Contains(b.String(), "deny all") {
+			t.Errorf("%s: a source that is not an address reached the configuration: %q", format, b.String())
+		}
+	}
+	if err := BanList(&bytes.Buffer{}, sample(), "iptables", now); err == nil {
+		t.Error("unknown format accepted")
+	}
+}
+
+func TestMetricsExposition(t *testing.T) {
+	var b bytes.Buffer
+	if err := Metrics(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"# TYPE why401_log_failures_total counter\n",
+		`why401_log_failures_total{status="401",cause="attack.brute-force",path_class="login"} 40` + "\n",
+		`why401_log_failures_total{status="429",cause="unclassified",path_class="we\"ird\\"} 5` + "\n",
+		`why401_log_attack_sources{cause="attack.brute-force"} 2` + "\n",
+		`why401_log_findings{cause="noise.challenge"} 1` + "\n",
+		"why401_log_challenge_round_trips_total 7\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metrics lack %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestHTMLEscapes(t *testing.T) {
+	var b bytes.Buffer
+	if err := HTML(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if strings.Contains(page, "<script>alert(1)") {
+		t.Error("a logged path reached the page unescaped")
+	}
+	for _, want := range []string{`id="total-401">40<`, `id="total-challenges">7<`, `data-cause="attack.brute-force"`, `class="r401"`, `class="r429"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
