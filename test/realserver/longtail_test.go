@@ -482,3 +482,28 @@ server {
 	}
 	expect(t, probe(t, fresh), 0, "")
 }
+
+// q. nginx behind a trusted proxy judges the address in X-Forwarded-For:
+// a denied network is refused whatever the credentials.
+func TestNginxDenyByForwardedFor(t *testing.T) {
+	t.Parallel()
+	s := servertest.Nginx(t, `
+server {
+	listen {{.Addr}};
+	root {{.Dir}}/html;
+	set_real_ip_from 127.0.0.1;
+	real_ip_header X-Forwarded-For;
+	location /admin/ {
+		deny 10.0.0.0/8;
+		allow all;
+	}
+}`, servertest.File("html/admin/index.html", page))
+	xff := http.Header{"X-Forwarded-For": {"10.1.2.3"}}
+	sanity(t, "denied network", s.URL()+"/admin/index.html", xff, 403, nil)
+	sanity(t, "other network", s.URL()+"/admin/index.html", http.Header{"X-Forwarded-For": {"192.0.2.1"}}, 200, nil)
+	r := probe(t, s.URL()+"/admin/index.html", "-H", "X-Forwarded-For: 10.1.2.3", "-u", "alice:secret")
+	expect(t, r, 1, "ip.denied")
+	if len(r.report.Findings) > 0 && !strings.Contains(strings.Join(r.report.Findings[0].Evidence, "\n"), "X-Forwarded-For: 10.1.2.3") {
+		t.Errorf("evidence %q", r.report.Findings[0].Evidence)
+	}
+}
