@@ -40,6 +40,7 @@ type Location struct {
 	Column int    `json:"column,omitempty"`
 }
 
+// String returns "file:line:column", leaving out what is unknown.
 func (l Location) String() string {
 	switch {
 	case l.Line == 0:

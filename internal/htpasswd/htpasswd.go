@@ -134,6 +134,7 @@ type Problem struct {
 	Msg  string
 }
 
+// String returns "line N: message".
 func (p Problem) String() string { return fmt.Sprintf("line %d: %s", p.Line, p.Msg) }
 
 // File is a parsed password file. The zero value is an empty file.
