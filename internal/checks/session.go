@@ -15,6 +15,7 @@ import (
 var Session = []*diagnosis.Check{
 	SessionCookies,
 	SessionCORS,
+	SessionCredentials,
 	SessionRedirects,
 	SessionTokens,
 }

@@ -106,6 +106,10 @@ func TestSessionChecks(t *testing.T) {
 			step{typ: "fetch", method: "POST", url: "http://app.test/oauth/token", reqBody: "grant_type=refresh_token&refresh_token=x", status: 200, body: `{"access_token":"a"}`},
 			step{at: time.Second, typ: "fetch", url: "http://app.test/api", req: []string{"Authorization", "Bearer " + fresh}, status: 401},
 		), ""},
+		{"jwt cookie expired", checks.SessionTokens, session(step{typ: "fetch", url: "http://app.test/api", req: []string{"Cookie", "theme=dark; jwt=" + expired}, status: 401}), catalog.TokenExpired},
+		{"no credentials at all", checks.SessionCredentials, session(step{typ: "fetch", url: "http://app.test/api", status: 401, resp: []string{"WWW-Authenticate", "Bearer"}}), catalog.CredentialsMissing},
+		{"credentials sent (fp)", checks.SessionCredentials, session(step{typ: "fetch", url: "http://app.test/api", req: []string{"X-Api-Key", "k"}, status: 401}), ""},
+		{"after a login (fp)", checks.SessionCredentials, session(login("sid=1; Path=/"), app("http://app.test/app", 401)), ""},
 		{"preflight refused", checks.SessionCORS, session(
 			step{typ: "preflight", method: "OPTIONS", url: "http://api.test/data", req: []string{"Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization"}, status: 401, resp: []string{"WWW-Authenticate", `Basic realm="api"`}},
 			step{typ: "fetch", url: "http://api.test/data"},

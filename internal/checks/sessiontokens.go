@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/why401/why401/internal/catalog"
@@ -32,14 +33,23 @@ func runSessionTokens(p *diagnosis.Pass) error {
 		if !refused(f, i) {
 			continue
 		}
-		tok := fs.Bearer()
+		tok, where := fs.Bearer(), "Authorization: "+redact.Authorization(fs.Auth)
+		if tok == "" {
+			// A JWT carried in a cookie (jwt=…, access_token=…).
+			for _, c := range (&http.Request{Header: http.Header{"Cookie": fs.Entry.Exchange.Request.Header.Values("Cookie")}}).Cookies() {
+				if jwt.LooksLikeJWT(c.Value) {
+					tok, where = c.Value, "the "+c.Name+" cookie (a JWT)"
+					break
+				}
+			}
+		}
 		if !expiredDone && tok != "" && jwt.LooksLikeJWT(tok) {
 			if t, err := jwt.Parse(tok); err == nil && t.ExpiresAt != nil {
 				at := fs.Entry.Started
 				date, hasDate := diagnosis.ServerDate(fs.Entry.Exchange.Response)
 				if t.ExpiresAt.Before(at) || hasDate && t.ExpiresAt.Before(date) {
 					ev := []string{
-						fmt.Sprintf("%s with Authorization: %s", stepLine(fs), redact.Authorization(fs.Auth)),
+						fmt.Sprintf("%s with %s", stepLine(fs), where),
 						fmt.Sprintf("the token's exp is %s; the browser sent it at %s (%s later)", t.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"), at.UTC().Format("2006-01-02 15:04:05Z"), at.Sub(*t.ExpiresAt).Round(1e9)),
 					}
 					if hasDate {
