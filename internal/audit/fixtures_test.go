@@ -108,6 +108,13 @@ func TestFixtures(t *testing.T) {
 					acceptedByServer(t, kind, path)
 				}
 				got, read := auditFixture(t, kind, path)
+				if !testing.Short() {
+					for _, f := range read {
+						if filepath.Base(f) == ".htaccess" {
+							acceptedHtaccess(t, f)
+						}
+					}
+				}
 				var want []mark
 				for _, f := range read {
 					want = append(want, readWants(t, f)...)
@@ -174,6 +181,23 @@ var apacheFixtureModules = []string{
 	"mpm_event", "unixd", "authz_core", "authz_host", "authz_user", "authn_core", "authn_file",
 	"auth_basic", "access_compat", "headers", "setenvif", "rewrite", "alias", "mime", "dir",
 	"proxy", "proxy_http", "proxy_fcgi", "cache", "cache_disk", "env",
+}
+
+// acceptedHtaccess checks an .htaccess fixture with apache2 -t by placing
+// its directives in a <Directory> section, the context .htaccess
+// directives share.
+func acceptedHtaccess(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped := filepath.Join(t.TempDir(), "htaccess.conf")
+	text := fmt.Sprintf("<Directory %q>\n%s\n</Directory>\n", filepath.Dir(path), b)
+	if err := os.WriteFile(wrapped, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	acceptedByServer(t, KindApache, wrapped)
 }
 
 // acceptedByServer runs the real server's syntax check on a fixture and
