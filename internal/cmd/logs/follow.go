@@ -248,14 +248,14 @@ func printNew(o *Options, res *analysis.Result, printed map[string]bool) {
 			}
 			printed[f.Key] = true
 		}
-		fmt.Fprintf(o.IO.Out, "%s  %s  %s\n", o.Now().UTC().Format("2006-01-02 15:04:05"), f.Cause, f.Title)
+		fmt.Fprintf(o.IO.Out, "%s  %s  %s\n", o.Now().UTC().Format("2006-01-02 15:04:05"), f.Cause, render.Clean(f.Title))
 		if len(fresh) > 0 {
 			if len(fresh) > 10 {
 				fresh = append(fresh[:10], fmt.Sprintf("and %d more", len(fresh)-10))
 			}
 			fmt.Fprintf(o.IO.Out, "    new sources: %s\n", strings.Join(fresh, ", "))
 		} else if len(f.Rows) > 0 {
-			fmt.Fprintf(o.IO.Out, "    %s\n", strings.Join(pairs(f.Columns, f.Rows[0]), ", "))
+			fmt.Fprintf(o.IO.Out, "    %s\n", render.Clean(strings.Join(pairs(f.Columns, f.Rows[0]), ", ")))
 		}
 	}
 }

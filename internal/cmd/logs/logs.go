@@ -80,8 +80,8 @@ Exit codes: 0 no failure pattern; 1 findings; 2 bad usage or input.`,
 			if len(args) == 0 {
 				return cli.FlagErrorf("give at least one log file, glob or - for standard input")
 			}
-			if o.Follow && o.JSON {
-				return cli.FlagErrorf("--follow prints findings as they appear; --json is for one pass")
+			if o.Follow && (o.JSON || o.HTML != "" || o.BanList != "") {
+				return cli.FlagErrorf("--follow prints findings as they appear; --json, --html and --ban-list are for one pass")
 			}
 			if o.Follow {
 				for _, a := range args {

@@ -92,11 +92,11 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 		fmt.Fprintf(&b, "  failures per %s: %s│%s│%s\n", stepName(r.Step), r.Timeline[0].Start.Format("15:04"), Sparkline(vals, o.Width), r.Timeline[len(r.Timeline)-1].Start.Format("15:04"))
 	}
 	for _, e := range r.BadExamples {
-		fmt.Fprintf(&b, "  %s %s:%d: %s\n", p.dim("malformed"), e.File, e.Line, e.Err)
+		fmt.Fprintf(&b, "  %s %s:%d: %s\n", p.dim("malformed"), Clean(e.File), e.Line, Clean(e.Err))
 	}
 	b.WriteString("\n")
 	for i, f := range r.Findings {
-		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, p.yellow(string(f.Cause)), f.Title)
+		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, p.yellow(string(f.Cause)), Clean(f.Title))
 		fmt.Fprintf(&b, "   %s – %s UTC\n", f.From.Format("2006-01-02 15:04"), f.To.Format("2006-01-02 15:04"))
 		if len(f.Rows) > 0 {
 			writeRows(&b, "   ", f.Columns, f.Rows)
@@ -148,7 +148,7 @@ func writeRows(b *strings.Builder, indent string, cols []string, rows [][]string
 	for i, r := range rows {
 		clipped[i] = make([]string, len(r))
 		for j, c := range r {
-			c = clipRunes(c, 48)
+			c = clipRunes(Clean(c), 48)
 			clipped[i][j] = c
 			if j < len(widths) {
 				widths[j] = max(widths[j], runeLen(c))
@@ -175,6 +175,28 @@ func writeRows(b *strings.Builder, indent string, cols []string, rows [][]string
 }
 
 func runeLen(s string) int { return len([]rune(s)) }
+
+// Clean replaces control characters (a logged user agent may carry
+// terminal escape sequences) with U+FFFD, so log content cannot drive
+// the terminal.
+func Clean(s string) string {
+	ok := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}
 
 func clipRunes(s string, n int) string {
 	r := []rune(s)

@@ -61,6 +61,13 @@ func TestText(t *testing.T) {
 	if strings.Contains(out, "\x1b[") {
 		t.Error("colour without Color")
 	}
+	r := sample()
+	r.Findings[0].Rows[0][1] = "evil\x1b]0;pwned\x07agent"
+	b.Reset()
+	Text(&b, r, TextOptions{})
+	if strings.ContainsAny(b.String(), "\x1b\x07") {
+		t.Errorf("a control character from the log reached the terminal: %q", b.String())
+	}
 }
 
 func TestBanListSkipsWhatIsNotAnAddress(t *testing.T) {
