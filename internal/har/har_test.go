@@ -89,6 +89,17 @@ func TestSessionFirefoxSafari(t *testing.T) {
 	}
 }
 
+func TestNotSanitizedFirefox(t *testing.T) {
+	in := strings.ReplaceAll(firefoxHAR, `"cookies":[{"name":"sid","value":"abc"}]`, `"cookies":[]`)
+	l, err := Decode([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := l.Session("f.har"); s.Sanitized {
+		t.Errorf("a Firefox export without cookies is not sanitized: %q", s.SanitizedWhy)
+	}
+}
+
 func TestSanitized(t *testing.T) {
 	in := strings.ReplaceAll(chromeHAR, `{"name":"Set-Cookie","value":"sid=abc; Path=/; SameSite=None"},`, "")
 	l, err := Decode([]byte(in))

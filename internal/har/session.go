@@ -74,7 +74,9 @@ func (l *Log) Session(source string) *evidence.Session {
 		s.Entries = append(s.Entries, se)
 	}
 	sort.SliceStable(s.Entries, func(a, b int) bool { return s.Entries[a].Started.Before(s.Entries[b].Started) })
-	if !seenSensitive && len(s.Entries) > 0 {
+	// Only Chromium-based browsers sanitize by default; a Firefox or
+	// Safari export without these headers simply had none.
+	if !seenSensitive && len(s.Entries) > 0 && s.Browser != "firefox" && s.Browser != "safari" {
 		s.Sanitized = true
 		s.SanitizedWhy = "no entry carries a Cookie, Set-Cookie or Authorization header"
 		if s.Browser == "chromium" {
