@@ -391,3 +391,44 @@ ScriptAlias "/cgi-bin/" "{{.Dir}}/cgi/"
 		t.Errorf("probe without CGIPassAuth: %d %s, want 401 proxy.header-stripped", st, cause)
 	}
 }
+
+// What the scope check says is switched off really is: nginx answers a
+// protected location's return before auth_basic runs, and satisfy any
+// with allow all admits everyone, while a plain protected location still
+// challenges.
+func TestRealAuthSwitchedOffNginx(t *testing.T) {
+	servertest.Require(t, "nginx")
+	dir := servertest.TempDir(t)
+	pw := filepath.Join(dir, "users")
+	writePasswords(t, pw, "alice:"+mustHash(t, "secret")+"\n")
+	s := servertest.Nginx(t, `
+server {
+	listen {{.Addr}};
+	root {{.Dir}}/html;
+	auth_basic "Staff";
+	auth_basic_user_file `+pw+`;
+	location ^~ /.well-known/acme-challenge/ { auth_basic off; }
+	location /early {
+		return 200 "no password asked\n";
+	}
+	location /office {
+		satisfy any;
+		allow all;
+	}
+	location /guarded {
+		try_files /index.html =404;
+	}
+}`, servertest.File("html/index.html", "<p>staff</p>\n"), servertest.File("html/office/index.html", "<p>office</p>\n"))
+	fs := auditServer(t, s)
+	for _, want := range []string{"return 200", "satisfy any;"} {
+		line := lineOf(t, s.ConfigPath, want)
+		if !has(fs, catalog.ServerAuthScope, s.ConfigPath, line) {
+			t.Errorf("audit did not report server.auth-scope at line %d (%s): %v", line, want, fs)
+		}
+	}
+	for path, want := range map[string]int{"/early": 200, "/office/": 200, "/guarded": 401} {
+		if st := get(t, s.URL()+path, "", "", ""); st != want {
+			t.Errorf("GET %s without credentials: %d, want %d", path, st, want)
+		}
+	}
+}
