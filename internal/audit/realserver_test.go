@@ -432,3 +432,45 @@ server {
 		}
 	}
 }
+
+// Apache: Require all granted beside Require valid-user lets anyone in,
+// as the audit says; the section without it challenges.
+func TestRealRequireAllGrantedApache(t *testing.T) {
+	servertest.Require(t, "apache2")
+	dir := servertest.TempDir(t)
+	pw := filepath.Join(dir, "users")
+	writePasswords(t, pw, "alice:"+mustHash(t, "secret")+"\n")
+	s := servertest.Apache(t, `
+<Location "/.well-known/acme-challenge/">
+	Require all granted
+</Location>
+<Directory "{{.Dir}}/htdocs/open">
+	AuthType Basic
+	AuthName "Staff"
+	AuthUserFile "`+pw+`"
+	Require valid-user
+	Require all granted
+</Directory>
+<Directory "{{.Dir}}/htdocs/closed">
+	AuthType Basic
+	AuthName "Staff"
+	AuthUserFile "`+pw+`"
+	Require valid-user
+</Directory>`, servertest.File("htdocs/open/index.html", "open\n"), servertest.File("htdocs/closed/index.html", "closed\n"))
+	fs := auditServer(t, s)
+	n := 0
+	for _, f := range fs {
+		if f.Cause == catalog.ServerAuthScope && strings.Contains(f.Message, "Require all granted beside Require valid-user") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("audit: %d Require-all-granted findings, want 1: %v", n, fs)
+	}
+	if st := get(t, s.URL()+"/open/index.html", "", "", ""); st != 200 {
+		t.Errorf("open section without credentials: %d, want 200", st)
+	}
+	if st := get(t, s.URL()+"/closed/index.html", "", "", ""); st != 401 {
+		t.Errorf("closed section without credentials: %d, want 401", st)
+	}
+}
