@@ -70,7 +70,7 @@ func runBrowserJar(p *diagnosis.Pass) error {
 			}
 			conf := 0.95
 			if finalOK {
-				ev = append(ev, fmt.Sprintf("why401 (like curl) kept the cookie and the chain ended %d; in %s the chain continues without it", last.Status(), f.Browser.Name))
+				ev = append(ev, fmt.Sprintf("why401 (like curl) kept the cookie and the chain ended %d; in %s it goes on without the cookie", last.Status(), titleCase(f.Browser.Name)))
 				conf = 0.7
 			} else {
 				ev = append(ev, "final: "+stepLine(last))
@@ -124,7 +124,7 @@ func divergence(f *harflow.Flow, i int, name string) (catalog.ID, []string) {
 	for _, v := range st.NotSent {
 		if v.Cookie.Name == name && !sentUnderOtherScope(st, name) {
 			return sendCause(v.Reason), []string{
-				fmt.Sprintf("hop %d: %s", i, stepLine(st)),
+				stepLine(st),
 				fmt.Sprintf("%s would not send %s (%s): %s", titleCase(f.Browser.Name), name, v.Reason, v.Reason.Explain()),
 			}
 		}
@@ -138,9 +138,9 @@ func divergence(f *harflow.Flow, i int, name string) (catalog.ID, []string) {
 				return "", nil
 			}
 			return storeCause(sc.Reason), []string{
-				fmt.Sprintf("hop %d: Set-Cookie: %s", j, redact.SetCookie(sc.Line)),
+				fmt.Sprintf("%s: Set-Cookie: %s", stepLine(&f.Steps[j]), redact.SetCookie(sc.Line)),
 				fmt.Sprintf("%s refuses to store it (%s): %s", titleCase(f.Browser.Name), sc.Reason, sc.Reason.Explain()),
-				fmt.Sprintf("hop %d: %s carried it", i, stepLine(st)),
+				stepLine(st) + ": why401 sent the cookie back",
 			}
 		}
 	}
