@@ -507,3 +507,16 @@ server {
 		t.Errorf("evidence %q", r.report.Findings[0].Evidence)
 	}
 }
+
+// r. Apache answering a maintenance window with 401 and its maintenance
+// page (mod_rewrite R=401 and ErrorDocument), as maintenance plugins do.
+func TestApacheMaintenance(t *testing.T) {
+	t.Parallel()
+	s := servertest.Apache(t, `
+RewriteEngine On
+RewriteCond %{REQUEST_URI} !^/maintenance\.html$
+RewriteRule ^/shop/ - [R=401,L]
+ErrorDocument 401 /maintenance.html`, servertest.Modules("rewrite"), servertest.File("htdocs/maintenance.html", maintenancePage))
+	sanity(t, "maintenance", s.URL()+"/shop/cart", nil, 401, ptr(""))
+	expect(t, probe(t, s.URL()+"/shop/cart", "-u", "alice:secret"), 1, "status.not-auth")
+}
