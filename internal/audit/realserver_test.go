@@ -474,3 +474,48 @@ func TestRealRequireAllGrantedApache(t *testing.T) {
 		t.Errorf("closed section without credentials: %d, want 401", st)
 	}
 }
+
+// A protected location that sends CORS headers challenges the browser's
+// preflight: the audit names the add_header line, the probe (with an
+// Origin) names cors.preflight-auth, and answering OPTIONS first fixes it.
+func TestRealPreflightChallengedNginx(t *testing.T) {
+	servertest.Require(t, "nginx")
+	dir := servertest.TempDir(t)
+	pw := filepath.Join(dir, "users")
+	writePasswords(t, pw, "alice:"+mustHash(t, "secret")+"\n")
+	conf := `
+server {
+	listen {{.Addr}};
+	root {{.Dir}}/html;
+	location /api/ {
+		%s
+		auth_basic "API";
+		auth_basic_user_file ` + pw + `;
+		add_header Access-Control-Allow-Origin https://app.example.com always;
+		add_header Access-Control-Allow-Headers Authorization always;
+		add_header Access-Control-Allow-Credentials true always;
+	}
+}`
+	page := servertest.File("html/api/me.json", `{"user":"alice"}`+"\n")
+	broken := servertest.Nginx(t, fmt.Sprintf(conf, ""), page)
+	fixed := servertest.Nginx(t, fmt.Sprintf(conf, `if ($request_method = OPTIONS) {
+			add_header Access-Control-Allow-Origin https://app.example.com;
+			add_header Access-Control-Allow-Headers Authorization;
+			add_header Access-Control-Allow-Credentials true;
+			return 204;
+		}`), page)
+	line := lineOf(t, broken.ConfigPath, "add_header Access-Control-Allow-Origin")
+	if fs := auditServer(t, broken); !has(fs, catalog.CorsPreflightAuth, broken.ConfigPath, line) {
+		t.Errorf("audit did not report cors.preflight-auth at line %d: %v", line, fs)
+	}
+	if fs := auditServer(t, fixed); hasCause(fs, catalog.CorsPreflightAuth) {
+		t.Errorf("control: audit reported cors.preflight-auth: %v", fs)
+	}
+	args := []string{"-u", "alice:secret", "-H", "Origin: https://app.example.com"}
+	if _, cause := probe(t, append([]string{broken.URL() + "/api/me.json"}, args...)...); cause != catalog.CorsPreflightAuth {
+		t.Errorf("probe: top cause %s, want cors.preflight-auth", cause)
+	}
+	if _, cause := probe(t, append([]string{fixed.URL() + "/api/me.json"}, args...)...); cause == catalog.CorsPreflightAuth {
+		t.Errorf("control: probe still names cors.preflight-auth")
+	}
+}
