@@ -519,3 +519,32 @@ server {
 		t.Errorf("control: probe still names cors.preflight-auth")
 	}
 }
+
+// return 401 without add_header WWW-Authenticate ... always: the audit
+// names the line, the probe names challenge.missing, and "always" fixes it.
+func TestRealUnchallenged401Nginx(t *testing.T) {
+	servertest.Require(t, "nginx")
+	conf := `
+server {
+	listen {{.Addr}};
+	location /api/ {
+		add_header WWW-Authenticate 'Bearer realm="api"' %s;
+		return 401;
+	}
+}`
+	broken := servertest.Nginx(t, fmt.Sprintf(conf, ""))
+	fixed := servertest.Nginx(t, fmt.Sprintf(conf, "always"))
+	line := lineOf(t, broken.ConfigPath, "return 401")
+	if fs := auditServer(t, broken); !has(fs, catalog.ChallengeMissing, broken.ConfigPath, line) {
+		t.Errorf("audit did not report challenge.missing at line %d: %v", line, fs)
+	}
+	if fs := auditServer(t, fixed); hasCause(fs, catalog.ChallengeMissing) {
+		t.Errorf("control: audit reported challenge.missing: %v", fs)
+	}
+	if st, cause := probe(t, broken.URL()+"/api/me", "-H", "Authorization: Bearer "+token); st != 401 || cause != catalog.ChallengeMissing {
+		t.Errorf("probe: %d %s, want 401 challenge.missing", st, cause)
+	}
+	if _, cause := probe(t, fixed.URL()+"/api/me", "-H", "Authorization: Bearer "+token); cause == catalog.ChallengeMissing {
+		t.Errorf("control: probe still names challenge.missing")
+	}
+}
