@@ -47,6 +47,7 @@ have mariadbd || missing+=(mariadb-server)
 compgen -G '/usr/sbin/php-fpm*' >/dev/null || missing+=(php-fpm)
 have php || missing+=(php-cli)
 [ -e /usr/share/wordpress/wp-load.php ] || missing+=(wordpress)
+/usr/bin/python3 -c 'import rest_framework' >/dev/null 2>&1 || missing+=(python3-djangorestframework)
 # Servers whose access logs test/logsreal parses (why401 logs).
 have lighttpd || missing+=(lighttpd)
 have caddy || missing+=(caddy)
@@ -73,8 +74,8 @@ else
 	trap cleanup_policy EXIT
 	log "running apt-get update"
 	$SUDO apt-get update
-	log "installing nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy (missing: ${missing[*]})"
-	if ! $SUDO apt-get install -y --no-install-recommends nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy; then
+	log "installing nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy python3-djangorestframework (missing: ${missing[*]})"
+	if ! $SUDO apt-get install -y --no-install-recommends nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy python3-djangorestframework; then
 		log "apt-get install failed"
 		exit 1
 	fi
