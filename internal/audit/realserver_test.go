@@ -548,3 +548,50 @@ server {
 		t.Errorf("control: probe still names challenge.missing")
 	}
 }
+
+// A relative AuthUserFile in .htaccess: Apache resolves it against
+// ServerRoot, not the .htaccess directory, so the file beside it is not
+// used. The audit finds the .htaccess through AllowOverride AuthConfig
+// and says so; real Apache fails the right password (500: the file it
+// looks for is missing); the absolute path is the control.
+func TestRealRelativeHtaccessApache(t *testing.T) {
+	servertest.Require(t, "apache2")
+	hash := mustHash(t, "secret")
+	conf := `
+<Location "/.well-known/acme-challenge/">
+	Require all granted
+</Location>
+<Directory "{{.Dir}}/htdocs">
+	AllowOverride AuthConfig
+	Require all granted
+</Directory>`
+	start := func(userFile string) (*servertest.Server, string) {
+		s := servertest.Apache(t, conf, servertest.File("htdocs/private/index.html", "private\n"))
+		priv := filepath.Join(s.Dir, "htdocs", "private")
+		writePasswords(t, filepath.Join(priv, ".htpasswd"), "alice:"+hash+"\n")
+		if userFile == "" {
+			userFile = filepath.Join(priv, ".htpasswd")
+		}
+		ht := filepath.Join(priv, ".htaccess")
+		writePasswords(t, ht, "AuthType Basic\nAuthName \"Private\"\nAuthUserFile "+userFile+"\nRequire valid-user\n")
+		return s, ht
+	}
+	broken, ht := start(".htpasswd")
+	fixed, _ := start("")
+	fs := auditServer(t, broken)
+	if !has(fs, catalog.ServerHtpasswdFile, ht, 3) {
+		t.Errorf("audit did not report server.htpasswd-file at %s:3: %v", ht, fs)
+	}
+	if st := get(t, broken.URL()+"/private/index.html", "alice", "secret", ""); st != 500 {
+		t.Errorf("relative AuthUserFile, right password: %d, want 500 (Apache looks in ServerRoot)", st)
+	}
+	if fs := auditServer(t, fixed); hasCause(fs, catalog.ServerHtpasswdFile) {
+		t.Errorf("control: audit findings %v", fs)
+	}
+	if st := get(t, fixed.URL()+"/private/index.html", "alice", "secret", ""); st != 200 {
+		t.Errorf("control: %d, want 200", st)
+	}
+	if st := get(t, fixed.URL()+"/private/index.html", "", "", ""); st != 401 {
+		t.Errorf("control without credentials: %d, want 401 (the .htaccess applies)", st)
+	}
+}
