@@ -595,3 +595,45 @@ func TestRealRelativeHtaccessApache(t *testing.T) {
 		t.Errorf("control without credentials: %d, want 401 (the .htaccess applies)", st)
 	}
 }
+
+// limit_req without burst on a login path: the challenge round trip (an
+// anonymous request, then at once the same with credentials) is refused
+// on its second step. The audit names the limit_req line; a burst is the
+// control.
+func TestRealRateLimitedLoginNginx(t *testing.T) {
+	servertest.Require(t, "nginx")
+	dir := servertest.TempDir(t)
+	pw := filepath.Join(dir, "users")
+	writePasswords(t, pw, "alice:"+mustHash(t, "secret")+"\n")
+	conf := `
+limit_req_zone $binary_remote_addr zone=login:1m rate=1r/m;
+server {
+	listen {{.Addr}};
+	root {{.Dir}}/html;
+	location /login {
+		limit_req zone=login%s;
+		auth_basic "Staff";
+		auth_basic_user_file ` + pw + `;
+	}
+}`
+	page := servertest.File("html/login/index.html", "in\n")
+	broken := servertest.Nginx(t, fmt.Sprintf(conf, ""), page)
+	fixed := servertest.Nginx(t, fmt.Sprintf(conf, " burst=5 nodelay"), page)
+	line := lineOf(t, broken.ConfigPath, "limit_req zone=login")
+	fs := auditServer(t, broken)
+	if !has(fs, catalog.RatelimitLockout, broken.ConfigPath, line) {
+		t.Errorf("audit did not report ratelimit.lockout at line %d: %v", line, fs)
+	}
+	for _, f := range fs {
+		if f.Cause == catalog.RatelimitLockout && f.Severity != catalog.Warning {
+			t.Errorf("no burst: severity %s, want warning", f.Severity)
+		}
+	}
+	for s, want := range map[*servertest.Server][2]int{broken: {401, 503}, fixed: {401, 200}} {
+		first := get(t, s.URL()+"/login/", "", "", "")
+		second := get(t, s.URL()+"/login/", "alice", "secret", "")
+		if first != want[0] || second != want[1] {
+			t.Errorf("%s: challenge round trip %d then %d, want %d then %d", s.ConfigPath, first, second, want[0], want[1])
+		}
+	}
+}
