@@ -76,9 +76,10 @@ func haproxyFlavor() flavor {
 // Squid starts Squid (Debian's squid package) as a forward proxy on the
 // main port of 127.0.0.1 with config (a template, see TemplateData) after
 // a generated base: no disk cache, logs in Server.Dir (logs/cache.log is
-// Server.ErrorLog, logs/access.log Server.AccessLog), and DNS kept off the
-// system resolver (dns_nameservers 127.0.0.1 and an empty hosts file), so
-// the proxy resolves nothing but literal addresses. config holds the
+// Server.ErrorLog, logs/access.log Server.AccessLog), DNS kept off the
+// system resolver (dns_nameservers 127.0.0.1 and a hosts file naming only
+// localhost), so the proxy resolves nothing but literal addresses, and no
+// ICMP pinger. config holds the
 // acl, auth_param and http_access lines; it must not set http_port.
 // When the test runs as root, Squid switches to the proxy user, which is
 // given Server.Dir. squid -k parse checks the configuration first; then
@@ -119,7 +120,7 @@ func squidFlavor() flavor {
 			fmt.Fprintf(&b, "coredump_dir %s\n", dir)
 			fmt.Fprintf(&b, "cache deny all\ncache_mem 8 MB\nshutdown_lifetime 0 seconds\n")
 			fmt.Fprintf(&b, "dns_nameservers 127.0.0.1\nhosts_file %s\n", filepath.Join(dir, "hosts"))
-			fmt.Fprintf(&b, "visible_hostname servertest\n")
+			fmt.Fprintf(&b, "visible_hostname servertest\npinger_enable off\n")
 			if u, _ := workerUser(squidUser(o.user)); u != "" {
 				fmt.Fprintf(&b, "cache_effective_user %s\n", u)
 			}
