@@ -78,18 +78,20 @@ const maxExamplesPerChunk = 3
 // Run analyses sources in one pass and returns the result. Lines are cut
 // into chunks by one reader goroutine per source, parsed by workers (one
 // per CPU) and fed in time order, merged across sources, to the single
-// stateful analyser. chunkSize 0 means 1 MiB.
+// stateful analyser. chunkSize 0 means 8 MiB (large chunks mean few
+// hand-offs between goroutines, which matters on a busy machine).
 func Run(ctx context.Context, sources []Source, cfg Config, chunkSize int) (*Result, error) {
 	if chunkSize <= 0 {
-		chunkSize = 1 << 20
+		chunkSize = 8 << 20
 	}
-	if len(sources) > 4 && chunkSize > (4<<20)/len(sources) {
-		chunkSize = max((4<<20)/len(sources), 64<<10)
+	// Several inputs are read at once: keep their buffers within ~32 MiB.
+	if len(sources) > 1 && chunkSize > (32<<20)/(4*len(sources)) {
+		chunkSize = max((32<<20)/(4*len(sources)), 64<<10)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
-	jobs := make(chan job, workers*2)
+	jobs := make(chan job, workers)
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
@@ -142,15 +144,29 @@ func Run(ctx context.Context, sources []Source, cfg Config, chunkSize int) (*Res
 
 func (st *stream) read(ctx context.Context, jobs chan<- job, size, workers int) {
 	defer close(st.order)
-	free := make(chan []byte, workers+4)
+	// At most workers+2 buffers exist: one being filled, one per worker
+	// and one queued; the reader waits for a free one beyond that, so
+	// memory does not grow with the input.
+	limit := workers + 2
+	free := make(chan []byte, limit)
+	made := 0
 	c := logs.NewChunker(st.src.Input.R, size)
 	c.TrackFields = st.src.Format.Kind == logs.KindW3C
-	parsers := make(chan logs.Parser, workers+4)
+	parsers := make(chan logs.Parser, limit)
 	for {
 		var buf []byte
-		select {
-		case buf = <-free:
-		default:
+		if made < limit {
+			select {
+			case buf = <-free:
+			default:
+				made++
+			}
+		} else {
+			select {
+			case buf = <-free:
+			case <-ctx.Done():
+				return
+			}
 		}
 		ch, err := c.Next(buf)
 		if err == io.EOF {

@@ -168,7 +168,7 @@ func TestMemoryFlatWithManyDistinctClients(t *testing.T) {
 		var res *Result
 		peak := peakHeap(func() {
 			src := Source{Input: &logs.Input{Name: "many", R: &distinctClients{n: n}, Read: new(atomic.Int64)}, Format: logs.Format{Kind: logs.KindCombined}}
-			r, err := Run(context.Background(), []Source{src}, Config{}, 0)
+			r, err := Run(context.Background(), []Source{src}, Config{}, 256<<10)
 			if err != nil {
 				t.Fatal(err)
 			}
