@@ -89,10 +89,13 @@ func TestSuiteValid(t *testing.T) {
 }
 
 // TestChecksOnLab runs each check alone over every lab scenario: it must
-// report the scenario's cause where it declares that cause, and must
-// report nothing on the scenarios that work (the false-positive guard).
-// A check no scenario exercises fails the test, gixy style, unless its
-// causes are covered by fixtures listed in fixtureOnly.
+// report nothing on the scenarios that work (the false-positive guard),
+// and must report its cause on at least one scenario of a cause it
+// declares, gixy style: a check no scenario exercises fails the test
+// unless fixtureOnly lists it. Several checks may declare one cause
+// (token.expired from a JWT and from a signed link), so a check is not
+// required to fire on every scenario of its causes; TestLabRanking holds
+// the suite to the right first cause for each.
 func TestChecksOnLab(t *testing.T) {
 	if testing.Short() {
 		t.Skip("probes the lab over loopback")
@@ -100,7 +103,7 @@ func TestChecksOnLab(t *testing.T) {
 	runs := probeLab(t)
 	for _, c := range checks.All {
 		t.Run(c.Name, func(t *testing.T) {
-			exercised := false
+			var fired, declared []string
 			for _, r := range runs {
 				fs, err := diagnosis.Run([]*diagnosis.Check{c}, r.ev, r.now)
 				if err != nil {
@@ -115,17 +118,13 @@ func TestChecksOnLab(t *testing.T) {
 				if !declares(c, r.scen.Cause) {
 					continue
 				}
-				if narrow[c.Name] || otherEvidence[c.Name][r.scen.Path] {
-					exercised = exercised || has(fs, r.scen.Cause)
-					continue
-				}
-				exercised = true
-				if !has(fs, r.scen.Cause) {
-					t.Errorf("%s: want %s, got %v", r.scen.Path, r.scen.Cause, causes(fs))
+				declared = append(declared, r.scen.Path)
+				if has(fs, r.scen.Cause) {
+					fired = append(fired, r.scen.Path)
 				}
 			}
-			if !exercised && !fixtureOnly[c.Name] {
-				t.Errorf("no lab scenario exercises check %s (causes %v)", c.Name, c.Causes)
+			if len(fired) == 0 && !fixtureOnly[c.Name] {
+				t.Errorf("check %s (causes %v) fired on none of the lab scenarios of its causes %v", c.Name, c.Causes, declared)
 			}
 		})
 	}
