@@ -421,6 +421,10 @@ func agreementTable(version string, rs []result) string {
 		}
 	}
 	fmt.Fprintf(&b, "\n%d of %d verdicts agree.\n\n", ok, total)
+	b.WriteString("Each flow runs in a fresh browser context, which Chromium treats like an incognito profile: it\n" +
+		"blocks third-party cookies there by default, hence UserPreferences beside the SameSite reason.\n" +
+		"why401's Chromium model keeps a normal profile's default (third-party cookies allowed);\n" +
+		"cookie.Browser.BlockThirdParty models the blocking.\n\n")
 	b.WriteString("| flow | start | cause ranked first | want |\n|---|---|---|---|\n")
 	names := make([]string, 0, len(rs))
 	byName := map[string]result{}
