@@ -13,8 +13,8 @@
 # time and peak memory (maximum resident set size), then checks the report
 # against the ground truth (bench/compare). GoAccess is installed with
 # apt-get when missing and the script runs as root; otherwise it is
-# skipped. Files go to $BENCH_DIR (default /tmp/why401-bench); the log is
-# kept between runs.
+# skipped (also with GOACCESS=0, for a quick rerun). Files go to $BENCH_DIR
+# (default /tmp/why401-bench); the log is kept between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +29,7 @@ if [ ! -s "$log" ] || [ ! -s "$truth" ]; then
 	echo "generating $log"
 	go run ./bench/genlog -size "$size" -out "$log" -truth "$truth"
 fi
-if ! command -v goaccess >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+if [ "${GOACCESS:-1}" != 0 ] && ! command -v goaccess >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "installing goaccess (Debian) for the comparison"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends goaccess >/dev/null
 fi
@@ -56,7 +56,7 @@ measure() {
 measure grep env LC_ALL=C grep -c ' 401 ' "$log"
 measure why401 "$dir/why401" logs --json --no-progress "$log"
 have_goaccess=""
-if command -v goaccess >/dev/null 2>&1; then
+if [ "${GOACCESS:-1}" != 0 ] && command -v goaccess >/dev/null 2>&1; then
 	have_goaccess=1
 	measure goaccess goaccess "$log" --log-format=COMBINED -o "$dir/goaccess-report.json"
 fi
