@@ -155,20 +155,6 @@ func TestLabRanking(t *testing.T) {
 // tests use hand-built evidence instead.
 var fixtureOnly = map[string]bool{}
 
-// narrow lists checks that report their causes only on one kind of
-// evidence (a recognised producer's codes, a differential variant), so
-// other scenarios of the same causes need not fire them; each must still
-// fire correctly on some scenario and stay silent on working ones.
-var narrow = map[string]bool{"vendor": true, "wpheader": true, "underscore": true, "tologin": true, "registry": true}
-
-// otherEvidence lists, per check, scenarios of a cause it declares that
-// another check explains from evidence this one does not read.
-var otherEvidence = map[string]map[string]bool{
-	// WordPress sends no challenge; wpheader reads its REST index and a
-	// made-up user instead.
-	"stripped": {"/wp-fpm/wp-json/wp/v2/users/me": true},
-}
-
 func declares(c *diagnosis.Check, id catalog.ID) bool {
 	for _, x := range c.Causes {
 		if x == id {
