@@ -335,3 +335,37 @@ func sortLines(s string) string {
 }
 
 var _ = io.EOF
+
+func TestStrayTimeStampsCostNothing(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`10.0.0.1 - - [01/Jan/1971:00:00:00 +0000] "GET / HTTP/1.1" 401 1 "-" "x"` + "\n")
+	background(&b, 0, 600)
+	b.WriteString(`10.0.0.1 - - [31/Dec/9999:23:59:59 +0000] "GET / HTTP/1.1" 429 1 "-" "x"` + "\n")
+	start := time.Now()
+	r := analyse(t, b.String())
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if len(r.Timeline) > 722 || r.Lines != 1202 {
+		t.Errorf("%d buckets, %d lines", len(r.Timeline), r.Lines)
+	}
+}
+
+func FuzzRun(f *testing.F) {
+	f.Add(clf(0, "10.0.0.1", "", "GET", "/admin/", 401, "x") + clf(1, "10.0.0.1", "a", "GET", "/admin/", 200, "x"))
+	f.Add(`10.0.0.1 - - [01/Jan/1971:00:00:00 +0000] "GET / HTTP/1.1" 401 1 "-" "x"` + "\n" + `10.0.0.1 - - [31/Dec/9999:23:59:59 +0000] "GET / HTTP/1.1" 429 1 "-" "x"`)
+	f.Add("garbage\n\n\r\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		src := source("fuzz", text)
+		r, err := Run(context.Background(), []Source{src}, Config{ClientSlots: 1024, TopK: 64}, 4096)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Lines+r.Malformed > int64(strings.Count(text, "\n")+1) {
+			t.Fatalf("%d lines and %d malformed from %d lines", r.Lines, r.Malformed, strings.Count(text, "\n")+1)
+		}
+		if len(r.Timeline) > 722 {
+			t.Fatalf("%d buckets", len(r.Timeline))
+		}
+	})
+}

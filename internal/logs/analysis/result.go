@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"time"
@@ -187,36 +188,52 @@ func (a *analyzer) result() *Result {
 	return r
 }
 
-// timeline buckets the minutes so there are at most 720 buckets.
+// sortedMinutes returns the minutes that saw requests, in order. Loops
+// walk these rather than every minute between the first and the last, so
+// a stray time stamp years away costs nothing.
+func (a *analyzer) sortedMinutes() []int64 {
+	keys := make([]int64, 0, len(a.minutes))
+	for m := range a.minutes {
+		keys = append(keys, m)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
+
+// timeline buckets the minutes so there are at most about 720 buckets.
 func (a *analyzer) timeline() (int, []Bucket) {
-	if a.lines == 0 {
+	keys := a.sortedMinutes()
+	if len(keys) == 0 {
 		return 1, nil
 	}
-	first, last := a.first/60000, a.last/60000
+	first, last := keys[0], keys[len(keys)-1]
 	span := last - first + 1
-	step := int64(1)
+	step := int64(0)
 	for _, s := range []int64{1, 2, 5, 10, 15, 30, 60, 120, 360, 720, 1440, 10080} {
-		step = s
 		if span/s <= 720 {
+			step = s
 			break
 		}
 	}
+	if step == 0 {
+		step = (span + 719) / 720
+	}
 	start := first - first%step
-	var out []Bucket
-	for m := start; m <= last; m += step {
-		b := Bucket{Start: ms(m * 60000)}
-		for k := m; k < m+step; k++ {
-			if st := a.minutes[k]; st != nil {
-				b.Total += st.total
-				b.F401 += st.f401
-				b.F403 += st.f403
-				b.F407 += st.f407
-				b.F429 += st.f429
-				b.Noise += st.noise
-				b.Lockout += st.lockout
-			}
-		}
-		out = append(out, b)
+	n := (last-start)/step + 1
+	out := make([]Bucket, n)
+	for i := range out {
+		out[i].Start = ms((start + int64(i)*step) * 60000)
+	}
+	for _, k := range keys {
+		st := a.minutes[k]
+		b := &out[(k-start)/step]
+		b.Total += st.total
+		b.F401 += st.f401
+		b.F403 += st.f403
+		b.F407 += st.f407
+		b.F429 += st.f429
+		b.Noise += st.noise
+		b.Lockout += st.lockout
 	}
 	return int(step), out
 }
@@ -232,7 +249,11 @@ func (a *analyzer) spikes(attack map[uint64]bool) []Finding {
 		return nil
 	}
 	cfg := a.cfg
-	first, last := a.first/60000, a.last/60000
+	keys := a.sortedMinutes()
+	if len(keys) == 0 {
+		return nil
+	}
+	first := keys[0]
 	count := func(m int64) int64 {
 		st := a.minutes[m]
 		if st == nil {
@@ -246,10 +267,14 @@ func (a *analyzer) spikes(attack map[uint64]bool) []Finding {
 		}
 		return max(c, 0)
 	}
-	// Warm up on the median of the first 30 minutes.
-	var warm []int64
-	for m := first; m <= last && m < first+30; m++ {
-		warm = append(warm, count(m))
+	// Warm up on the median of the first 30 minutes (minutes without
+	// requests count as zero).
+	warm := make([]int64, min(30, keys[len(keys)-1]-first+1))
+	for _, m := range keys {
+		if m >= first+int64(len(warm)) {
+			break
+		}
+		warm[m-first] = count(m)
 	}
 	sort.Slice(warm, func(i, j int) bool { return warm[i] < warm[j] })
 	base := float64(warm[len(warm)/2])
@@ -262,7 +287,13 @@ func (a *analyzer) spikes(attack map[uint64]bool) []Finding {
 	}
 	var eps []*episode
 	var cur *episode
-	for m := first; m <= last; m++ {
+	prev := first - 1
+	for _, m := range keys {
+		if gap := m - prev - 1; gap > 0 {
+			// Minutes without requests: zeros for the baseline.
+			base *= math.Pow(29.0/30, float64(min(gap, 1<<20)))
+		}
+		prev = m
 		c := count(m)
 		thr := max(float64(cfg.SpikeMin), cfg.SpikeFactor*max(base, 1))
 		if float64(c) >= thr {
@@ -496,9 +527,9 @@ func (a *analyzer) lockoutFinding() []Finding {
 	var waves []*wave
 	var cur *wave
 	var total int64
-	for m := a.first / 60000; m <= a.last/60000; m++ {
+	for _, m := range a.sortedMinutes() {
 		st := a.minutes[m]
-		if st == nil || st.lockout < 5 {
+		if st.lockout < 5 {
 			continue
 		}
 		if cur == nil || m-cur.end > 2 {
