@@ -104,6 +104,11 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 		if c, ok := catalog.Lookup(f.Cause); ok {
 			if fixes := c.Fixes[catalog.SiteOwner]; len(fixes) > 0 {
 				fmt.Fprintf(&b, "   %s %s\n", p.green("fix:"), fixes[0].Text)
+				for _, l := range strings.Split(strings.TrimRight(fixes[0].Command, "\n"), "\n") {
+					if l != "" {
+						fmt.Fprintf(&b, "       %s\n", p.dim(l))
+					}
+				}
 			}
 		}
 		b.WriteString("\n")
