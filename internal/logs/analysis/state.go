@@ -74,7 +74,8 @@ func (c Config) withDefaults() Config {
 }
 
 // clientSlot is the per-client state, in a fixed table indexed by hash;
-// a client that collides with another replaces it (bounded memory).
+// a client that collides with another replaces it (bounded memory). It
+// is 64 bytes, one cache line: the table is read once per request.
 type clientSlot struct {
 	key         uint64
 	lastSuccess int64
@@ -83,11 +84,11 @@ type clientSlot struct {
 	failsSince  uint32
 	// pending are the sequence numbers of the client's unresolved 401s
 	// (0 for none), so a success can close one of them.
-	pending [4]uint64
+	pending [3]uint64
 	// lastPath is the path of the last success; credit counts recent
 	// successes that closed no 401, which a 401 logged just after them
 	// may still pair with.
-	lastPath uint64
+	lastPath uint32 // low bits of the path hash
 	credit   uint8
 }
 
@@ -242,9 +243,14 @@ type analyzer struct {
 	expired   map[uint64]*expiredClient
 	logins    map[uint64]*loginPath
 	counters  map[counterKey]int64
+	// ipSeen has a bit set for every source that ever failed, so the
+	// success of a source that never did skips the table lookup.
+	ipSeen []uint64
 	// flagged are attack sources found by the last result (follow mode).
 	flagged map[uint64]catalog.ID
 }
+
+const ipSeenBits = 1 << 20
 
 type counterKey struct {
 	status int
@@ -277,6 +283,7 @@ func newAnalyzer(cfg Config) *analyzer {
 		expired:  map[uint64]*expiredClient{},
 		logins:   map[uint64]*loginPath{},
 		counters: map[counterKey]int64{},
+		ipSeen:   make([]uint64, ipSeenBits/64),
 		flagged:  map[uint64]catalog.ID{},
 	}
 }
@@ -343,25 +350,27 @@ func (a *analyzer) event(ev *event) {
 	switch {
 	case ev.status < 400:
 		if ev.status >= 200 {
-			if s.lastPath != ev.path || t-s.lastSuccess > 1000 {
+			if s.lastPath != uint32(ev.path) || t-s.lastSuccess > 1000 {
 				s.credit = 0
 			}
 			if !a.closeRoundTrip(s, ev) && s.credit < 4 {
 				s.credit++
 			}
-			s.lastPath = ev.path
+			s.lastPath = uint32(ev.path)
 			if s.failsSince > 0 {
 				delete(a.expired, s.key)
 			}
 			s.succ++
 			s.lastSuccess = t
 			s.failsSince = 0
-			if st := a.ips.Get(ev.ip); st != nil {
-				st.V.succ++
+			if a.ipSeen[ev.ip&(ipSeenBits-1)>>6]&(1<<(ev.ip&63)) != 0 {
+				if st := a.ips.Get(ev.ip); st != nil {
+					st.V.succ++
+				}
 			}
 		}
 	case ev.fail == nil:
-	case (ev.status == 401 || ev.status == 407) && s.credit > 0 && s.lastPath == ev.path && t-s.lastSuccess <= 1000:
+	case (ev.status == 401 || ev.status == 407) && s.credit > 0 && s.lastPath == uint32(ev.path) && t-s.lastSuccess <= 1000:
 		// Servers write a request's line when it ends, stamped with its
 		// start (Apache) or end (nginx), and threads race: the success of
 		// a round trip may come first in the log, in the same second.
@@ -543,6 +552,7 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 	}
 
 	ip := a.ips.Add(ev.ip, 1, func() string { return f.ip })
+	a.ipSeen[ev.ip&(ipSeenBits-1)>>6] |= 1 << (ev.ip & 63)
 	if ip.V == nil {
 		ip.V = &ipStats{first: t, users: NewDistinct(8), paths: NewDistinct(4), ua: f.ua}
 	}
