@@ -282,3 +282,37 @@ func TestReasonExplain(t *testing.T) {
 		}
 	}
 }
+
+func TestPartitioned(t *testing.T) {
+	for _, b := range []Browser{Chromium.withBlock(), Firefox} {
+		line := "chip=1; Secure; SameSite=None; Path=/"
+		if b.Name == "chromium" {
+			line += "; Partitioned"
+		}
+		j := NewJar(b)
+		set := Context{URL: mustURL(t, "https://widget.test/frame"), Time: t0, TopLevel: mustURL(t, "https://shop-a.test/")}
+		st := j.SetCookies(set, []string{line})
+		if st[0].Reason != OK || st[0].Cookie.Partition != "https://shop-a.test" {
+			t.Fatalf("%s: stored %+v", b.Name, st[0])
+		}
+		under := func(top string) Reason {
+			_, notSent := j.Cookies(Context{URL: mustURL(t, "https://widget.test/api"), Time: t0, TopLevel: mustURL(t, top), Initiator: mustURL(t, top)})
+			if len(notSent) == 0 {
+				return OK
+			}
+			return notSent[0].Reason
+		}
+		if r := under("https://shop-a.test/"); r != OK {
+			t.Errorf("%s: under its own top-level site: %s", b.Name, r)
+		}
+		if r := under("https://shop-b.test/"); r != PartitionMismatch {
+			t.Errorf("%s: under another top-level site: %s, want PartitionMismatch", b.Name, r)
+		}
+	}
+	// Chromium blocking third-party cookies refuses an unpartitioned one.
+	j := NewJar(Chromium.withBlock())
+	st := j.SetCookies(Context{URL: mustURL(t, "https://widget.test/frame"), Time: t0, TopLevel: mustURL(t, "https://shop-a.test/")}, []string{"t=1; Secure; SameSite=None"})
+	if st[0].Reason != ThirdPartyBlocked {
+		t.Errorf("unpartitioned third-party cookie with blocking: %s", st[0].Reason)
+	}
+}
