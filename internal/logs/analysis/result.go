@@ -298,7 +298,7 @@ func (a *analyzer) spikes(attack map[uint64]bool) []Finding {
 		thr := max(float64(cfg.SpikeMin), cfg.SpikeFactor*max(base, 1))
 		if float64(c) >= thr {
 			if cur == nil || m-cur.end > 2 {
-				cur = &episode{start: m, base: base, ips: NewDistinct(16)}
+				cur = &episode{start: m, base: base, ips: NewDistinct(4)}
 				eps = append(eps, cur)
 			}
 			cur.end = m
@@ -307,8 +307,8 @@ func (a *analyzer) spikes(attack map[uint64]bool) []Finding {
 				cur.peak, cur.peakAt = c, m
 			}
 			if st := a.minutes[m]; st != nil {
-				for i, w := range st.ips.bits {
-					cur.ips.bits[i%len(cur.ips.bits)] |= w
+				for i, w := range st.ips {
+					cur.ips.bits[i] |= w
 				}
 			}
 			continue
