@@ -53,7 +53,7 @@ have lighttpd || missing+=(lighttpd)
 have caddy || missing+=(caddy)
 
 if [ "${#missing[@]}" -eq 0 ]; then
-	log "nginx, apache2, htpasswd and curl are already installed"
+	log "every package the tests need is already installed"
 else
 	if ! command -v apt-get >/dev/null 2>&1; then
 		log "missing ${missing[*]} and apt-get is not available: install them by hand"
