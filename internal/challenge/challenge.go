@@ -75,7 +75,7 @@ func (c Challenge) String() string {
 		b.WriteString(sep)
 		b.WriteString(p.Name)
 		b.WriteByte('=')
-		if p.Value != "" && isToken(p.Value) && !mustQuote[strings.ToLower(p.Name)] {
+		if p.Value != "" && IsToken(p.Value) && !mustQuote[strings.ToLower(p.Name)] {
 			b.WriteString(p.Value)
 		} else {
 			writeQuoted(&b, p.Value)
@@ -126,8 +126,9 @@ func isToken68Char(c byte) bool {
 	return strings.IndexByte("-._~+/", c) >= 0
 }
 
-// isToken reports whether s is a non-empty token.
-func isToken(s string) bool {
+// IsToken reports whether s is a non-empty RFC 9110 token (§5.6.2), the
+// syntax of auth schemes, parameter names, methods and header names.
+func IsToken(s string) bool {
 	if s == "" {
 		return false
 	}

@@ -41,7 +41,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		for _, c := range cs {
-			if !isToken(c.Scheme) {
+			if !IsToken(c.Scheme) {
 				t.Fatalf("Parse(%q) gave scheme %q, not a token", in, c.Scheme)
 			}
 			s := c.String()

@@ -375,7 +375,7 @@ func skipOWS(s string, i int) int {
 // which reads either as token68 with padding or as a parameter whose value
 // is missing.
 func paramShaped(s string) bool {
-	return len(s) >= 2 && s[len(s)-1] == '=' && isToken(s[:len(s)-1])
+	return len(s) >= 2 && s[len(s)-1] == '=' && IsToken(s[:len(s)-1])
 }
 
 // isCTL reports whether c is a control character not allowed in a

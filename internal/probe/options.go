@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/why401/why401/internal/challenge"
 	"net"
 	"net/http"
 	"net/url"
@@ -153,11 +154,11 @@ func (o *Options) compile() (*config, error) {
 			c.method = http.MethodPost
 		}
 	}
-	if !validToken(c.method) {
+	if !challenge.IsToken(c.method) {
 		return nil, fmt.Errorf("%q: -X: invalid method", c.method)
 	}
 	for name, vals := range o.Header {
-		if !validToken(name) {
+		if !challenge.IsToken(name) {
 			return nil, fmt.Errorf("%q: -H: invalid header name", name)
 		}
 		for _, v := range vals {
@@ -413,20 +414,6 @@ func cloneURL(u *url.URL) *url.URL {
 	return &v
 }
 
-// validToken reports whether s is a non-empty RFC 9110 token (a method or
-// header name).
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTchar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // validFieldValue reports whether s can be sent as a header field value:
 // no control characters other than horizontal tab.
 func validFieldValue(s string) bool {
@@ -436,13 +423,4 @@ func validFieldValue(s string) bool {
 		}
 	}
 	return true
-}
-
-// isTchar reports whether b is an RFC 9110 tchar.
-func isTchar(b byte) bool {
-	switch {
-	case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0
 }
