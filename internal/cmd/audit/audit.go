@@ -259,7 +259,7 @@ func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbos
 			fmt.Fprintf(&b, "    see %s\n", r)
 		}
 		if c, ok := catalog.Lookup(f.Cause); ok && (verbose || !shown[f.Cause+catalog.ID(f.Server)]) {
-			fixes := FixesFor(f.Server, c.Fixes[catalog.SiteOwner])
+			fixes := relevantFirst(FixesFor(f.Server, c.Fixes[catalog.SiteOwner]), f.Message)
 			if !verbose && len(fixes) > 1 {
 				fixes = fixes[:1]
 			}
@@ -289,6 +289,29 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// relevantFirst orders fixes so that one whose command names the
+// directive the message starts with (proxy_set_header, CGIPassAuth…)
+// comes first; the order is otherwise kept.
+func relevantFirst(fixes []catalog.Fix, message string) []catalog.Fix {
+	directive, _, _ := strings.Cut(strings.TrimSpace(message), " ")
+	directive = strings.ToLower(directive)
+	if len(directive) < 4 {
+		return fixes
+	}
+	out := make([]catalog.Fix, 0, len(fixes))
+	for _, fx := range fixes {
+		if strings.Contains(strings.ToLower(fx.Command), directive) {
+			out = append(out, fx)
+		}
+	}
+	for _, fx := range fixes {
+		if !strings.Contains(strings.ToLower(fx.Command), directive) {
+			out = append(out, fx)
+		}
+	}
+	return out
 }
 
 // FixesFor returns the site owner's fixes that apply to server: those
