@@ -73,21 +73,32 @@ func (p *run) carriesSecret(h http.Header) bool {
 	return false
 }
 
-// wpBogusPlan: a WordPress site answered 401 to credentials; ask its
-// users/me route with a user that cannot exist.
-func (p *run) wpBogusPlan(asGiven *evidence.Trial) (trialPlan, bool) {
+// wordpress401 reports whether the request as given, sent with
+// credentials, ended in a 401 from WordPress, and returns that answer's
+// URL and header: the condition of both WordPress variants.
+func (p *run) wordpress401(asGiven *evidence.Trial) (*url.URL, http.Header, bool) {
 	final := asGiven.Final()
 	if final == nil || final.Response == nil || final.Response.Status != http.StatusUnauthorized || len(p.ev.Credentials) == 0 {
-		return trialPlan{}, false
+		return nil, nil, false
 	}
 	if !producer.Identify(final.Response, producer.Input{Sent: true}).Has("wordpress") {
-		return trialPlan{}, false
+		return nil, nil, false
 	}
 	cur, err := url.Parse(final.Request.URL)
 	if err != nil {
+		return nil, nil, false
+	}
+	return cur, final.Response.Header, true
+}
+
+// wpBogusPlan: a WordPress site answered 401 to credentials; ask its
+// users/me route with a user that cannot exist.
+func (p *run) wpBogusPlan(asGiven *evidence.Trial) (trialPlan, bool) {
+	cur, answer, ok := p.wordpress401(asGiven)
+	if !ok {
 		return trialPlan{}, false
 	}
-	me, ok := wpUsersMe(cur, final.Response.Header)
+	me, ok := wpUsersMe(cur, answer)
 	if !ok {
 		p.note("wp-bogus variant skipped: the WordPress REST root is on another host than %s", hostOnly(cur))
 		return trialPlan{}, false
@@ -102,18 +113,11 @@ func (p *run) wpBogusPlan(asGiven *evidence.Trial) (trialPlan, bool) {
 // wpIndexPlan: a WordPress site answered 401 to credentials; ask its REST
 // index, anonymously, whether it offers application passwords.
 func (p *run) wpIndexPlan(asGiven *evidence.Trial) (trialPlan, bool) {
-	final := asGiven.Final()
-	if final == nil || final.Response == nil || final.Response.Status != http.StatusUnauthorized || len(p.ev.Credentials) == 0 {
+	cur, answer, ok := p.wordpress401(asGiven)
+	if !ok {
 		return trialPlan{}, false
 	}
-	if !producer.Identify(final.Response, producer.Input{Sent: true}).Has("wordpress") {
-		return trialPlan{}, false
-	}
-	cur, err := url.Parse(final.Request.URL)
-	if err != nil {
-		return trialPlan{}, false
-	}
-	root, ok := wpRoute(cur, final.Response.Header, "/")
+	root, ok := wpRoute(cur, answer, "/")
 	if !ok {
 		return trialPlan{}, false
 	}
