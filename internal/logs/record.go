@@ -127,14 +127,8 @@ func atoiStatus(b []byte) (int, bool) {
 	if len(b) != 3 {
 		return 0, false
 	}
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, n >= 100
+	n, ok := digits(b)
+	return n, ok && n >= 100
 }
 
 // atoi64 parses a non-negative decimal; "-" and bad input give 0.

@@ -36,6 +36,8 @@ func month3(b []byte) int {
 	return 0
 }
 
+// digits parses b as an unsigned decimal; empty input or a non-digit
+// gives false.
 func digits(b []byte) (int, bool) {
 	if len(b) == 0 {
 		return 0, false
