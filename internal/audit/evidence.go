@@ -17,6 +17,10 @@ type Evidence struct {
 	// Files holds facts about the password files the configurations
 	// name, keyed by the absolute path the server would open.
 	Files map[string]*FileFacts
+	// beside maps a directive's file and the relative password file
+	// path it names to where that path would be beside the directive's
+	// file (absolute), when that is not the file the server opens.
+	beside map[[2]string]string
 }
 
 // Nginx is one nginx configuration.

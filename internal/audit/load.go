@@ -60,7 +60,7 @@ const (
 // authentication directives in. A configuration that does not parse is an
 // error naming file and line.
 func Load(inputs []Input) (*Evidence, error) {
-	ev := &Evidence{Files: map[string]*FileFacts{}}
+	ev := &Evidence{Files: map[string]*FileFacts{}, beside: map[[2]string]string{}}
 	for _, in := range inputs {
 		kind := in.Kind
 		if kind == KindAuto {
@@ -80,10 +80,7 @@ func Load(inputs []Input) (*Evidence, error) {
 			ev.Nginx = append(ev.Nginx, n)
 			nginxconf.Walk(cfg.Directives, func(d *nginxconf.Directive, _ []*nginxconf.Directive) bool {
 				if d.Name == "auth_basic_user_file" && len(d.Args) == 1 && !strings.Contains(d.Args[0], "$") {
-					ev.gather(cfg.Resolve(d.Args[0]))
-					if !filepath.IsAbs(d.Args[0]) {
-						ev.gather(besideFile(d.File, d.Args[0]))
-					}
+					ev.gatherPasswordFile(d.File, d.Args[0], cfg.Resolve(d.Args[0]))
 				}
 				return true
 			})
@@ -98,10 +95,7 @@ func Load(inputs []Input) (*Evidence, error) {
 			ev.Apache = append(ev.Apache, a)
 			visit := func(d *apacheconf.Directive, _ []*apacheconf.Directive) bool {
 				if d.Is("AuthUserFile") && len(d.Args) == 1 {
-					ev.gather(apacheconf.Resolve(cfg.ServerRoot, d.Args[0]))
-					if !filepath.IsAbs(d.Args[0]) {
-						ev.gather(besideFile(d.File, d.Args[0]))
-					}
+					ev.gatherPasswordFile(d.File, d.Args[0], apacheconf.Resolve(cfg.ServerRoot, d.Args[0]))
 				}
 				return true
 			}
@@ -149,6 +143,22 @@ func detect(path string) (Kind, error) {
 		return KindApache, nil
 	}
 	return "", fmt.Errorf("%s: cannot tell whether this is nginx or Apache configuration (use --server)", path)
+}
+
+// gatherPasswordFile records facts about the password file that a
+// directive in file names as arg and the server opens at resolved; for a
+// relative arg also about the path arg would have beside file, which
+// ev.beside keeps when it is another file.
+func (ev *Evidence) gatherPasswordFile(file, arg, resolved string) {
+	ev.gather(resolved)
+	if filepath.IsAbs(arg) {
+		return
+	}
+	b := besideFile(file, arg)
+	ev.gather(b)
+	if b != absPath(resolved) {
+		ev.beside[[2]string{file, arg}] = b
+	}
 }
 
 // gather records facts about the file at path once.
@@ -384,4 +394,11 @@ func besideFile(file, rel string) string {
 		dir = abs
 	}
 	return filepath.Join(dir, rel)
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }

@@ -60,12 +60,9 @@ func runPasswordFile(p *Pass) error {
 			p.Report(Finding{Cause: catalog.ServerHtpasswdFile, Severity: sev, Message: fmt.Sprintf(format, args...), Location: uf.d, Related: related, Server: uf.server})
 		}
 		relative := !filepath.IsAbs(uf.arg)
-		alt := ""
-		if relative {
-			alt = besideFile(uf.d.File, uf.arg)
-			if a := p.Evidence.Files[alt]; alt == absPath(uf.path) || a == nil || !a.Exists {
-				alt = ""
-			}
+		alt := p.Evidence.beside[[2]string{uf.d.File, uf.arg}]
+		if a := p.Evidence.Files[alt]; a == nil || !a.Exists {
+			alt = ""
 		}
 		switch {
 		case !f.Exists && relative:
@@ -92,7 +89,8 @@ func runPasswordFile(p *Pass) error {
 			if stop != f.Path {
 				what = "directory " + stop
 			}
-			report(catalog.Error, nil, "password file %s is not readable by %s's user %s (group %s): %s blocks it (mode %04o, owner %d:%d); every login fails", uf.path, display(uf.server), uf.account.User, uf.account.Group, what, modeOf(f, stop), ownerOf(f, stop), groupOf(f, stop))
+			at := factsAt(f, stop)
+			report(catalog.Error, nil, "password file %s is not readable by %s's user %s (group %s): %s blocks it (mode %04o, owner %d:%d); every login fails", uf.path, display(uf.server), uf.account.User, uf.account.Group, what, uint32(at.Mode), at.UID, at.GID)
 		}
 		if f.Password == nil {
 			continue
@@ -101,7 +99,7 @@ func runPasswordFile(p *Pass) error {
 			report(catalog.Error, nil, "password file %s lists no users: every login fails", uf.path)
 		}
 		for _, pr := range f.Password.Problems() {
-			if strings.Contains(pr.Msg, "listed again") {
+			if pr.Duplicate {
 				continue // passwdhash reports duplicates
 			}
 			report(catalog.Error, []Location{loc(uf.path, pr.Line)}, "password file %s line %d: %s", uf.path, pr.Line, pr.Msg)
@@ -110,40 +108,18 @@ func runPasswordFile(p *Pass) error {
 	return nil
 }
 
-func modeOf(f *FileFacts, path string) uint32 {
+// factsAt returns the mode and owner of path, the file itself or one of
+// the directories above it; an unknown path has mode 0 and owner -1:-1.
+func factsAt(f *FileFacts, path string) DirFacts {
 	if path == f.Path {
-		return uint32(f.Mode)
+		return DirFacts{Path: f.Path, Mode: f.Mode, UID: f.UID, GID: f.GID}
 	}
 	for _, d := range f.Parents {
 		if d.Path == path {
-			return uint32(d.Mode)
+			return d
 		}
 	}
-	return 0
-}
-
-func ownerOf(f *FileFacts, path string) int {
-	if path == f.Path {
-		return f.UID
-	}
-	for _, d := range f.Parents {
-		if d.Path == path {
-			return d.UID
-		}
-	}
-	return -1
-}
-
-func groupOf(f *FileFacts, path string) int {
-	if path == f.Path {
-		return f.GID
-	}
-	for _, d := range f.Parents {
-		if d.Path == path {
-			return d.GID
-		}
-	}
-	return -1
+	return DirFacts{Path: path, UID: -1, GID: -1}
 }
 
 // PasswordHash reports hashes the server cannot check and duplicate users.
@@ -184,7 +160,7 @@ func runPasswordHash(p *Pass) error {
 			}
 		}
 		for _, pr := range f.Password.Problems() {
-			if strings.Contains(pr.Msg, "listed again") {
+			if pr.Duplicate {
 				report(catalog.Warning, pr.Line, "%s:%d: %s", uf.path, pr.Line, pr.Msg)
 			}
 		}
@@ -198,11 +174,4 @@ func display(k Kind) string {
 		return "Apache"
 	}
 	return string(k)
-}
-
-func absPath(p string) string {
-	if a, err := filepath.Abs(p); err == nil {
-		return a
-	}
-	return p
 }

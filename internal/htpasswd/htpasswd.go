@@ -132,6 +132,9 @@ func (e Entry) Kind() Kind { return Identify(e.Hash) }
 type Problem struct {
 	Line int
 	Msg  string
+	// Duplicate is true when the line is well formed but names a user
+	// an earlier line already lists.
+	Duplicate bool
 }
 
 // String returns "line N: message".
@@ -245,7 +248,7 @@ func (f *File) Problems() []Problem {
 			continue
 		}
 		if at, dup := first[l.entry.User]; dup {
-			out = append(out, Problem{Line: i + 1, Msg: fmt.Sprintf("user %q is listed again (first on line %d); the servers use the first line only", l.entry.User, at)})
+			out = append(out, Problem{Line: i + 1, Msg: fmt.Sprintf("user %q is listed again (first on line %d); the servers use the first line only", l.entry.User, at), Duplicate: true})
 			continue
 		}
 		first[l.entry.User] = i + 1
