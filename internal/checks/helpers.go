@@ -50,16 +50,18 @@ func line(e *evidence.Exchange) string {
 	return s
 }
 
-// headerLine quotes a response header for evidence, redacted.
+// headerLine quotes a response header for evidence, redacted, or returns
+// "" when h lacks it. h is not modified.
 func headerLine(h http.Header, name string) string {
 	vs := h.Values(name)
 	if len(vs) == 0 {
 		return ""
 	}
+	shown := make([]string, len(vs))
 	for i, v := range vs {
-		vs[i] = redact.Header(name, v)
+		shown[i] = redact.Header(name, v)
 	}
-	return name + ": " + strings.Join(vs, ", ")
+	return name + ": " + strings.Join(shown, ", ")
 }
 
 // challengeLine renders the challenges of a response for evidence.
