@@ -30,6 +30,7 @@ type tailer struct {
 	ino     uint64
 	off     int64
 	partial []byte
+	buf     []byte // read buffer, kept across polls
 	format  logs.Format
 	known   bool // format fixed or detected
 	fromEnd bool // the first open starts at the end
@@ -109,11 +110,13 @@ func (t *tailer) open(fi os.FileInfo, atEnd bool) error {
 }
 
 func (t *tailer) read() ([]byte, error) {
+	if t.buf == nil {
+		t.buf = make([]byte, 256<<10)
+	}
 	var out []byte
-	buf := make([]byte, 256<<10)
 	for len(out) < maxRead {
-		n, err := t.f.ReadAt(buf, t.off)
-		out = append(out, buf[:n]...)
+		n, err := t.f.ReadAt(t.buf, t.off)
+		out = append(out, t.buf[:n]...)
 		t.off += int64(n)
 		if err == io.EOF || n == 0 {
 			break
