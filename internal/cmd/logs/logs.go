@@ -306,16 +306,16 @@ func startProgress(o *Options, srcs []analysis.Source) func() {
 			for _, s := range srcs {
 				read += s.Input.Read.Load()
 			}
-			fmt.Fprint(o.IO.ErrOut, "\r\x1b[K"+ProgressLine(read, total, time.Since(start)))
+			fmt.Fprint(o.IO.ErrOut, "\r\x1b[K"+progressLine(read, total, time.Since(start)))
 			drawn = true
 		}
 	}()
 	return func() { close(done); wg.Wait() }
 }
 
-// ProgressLine renders "[#####.....]  45%  450 MB of 1.0 GB  500 MB/s  ETA 1s";
+// progressLine renders "[#####.....]  45%  450 MB of 1.0 GB  500 MB/s  ETA 1s";
 // total < 0 means unknown (standard input): bytes and rate only.
-func ProgressLine(read, total int64, elapsed time.Duration) string {
+func progressLine(read, total int64, elapsed time.Duration) string {
 	rate := 0.0
 	if elapsed > 0 {
 		rate = float64(read) / elapsed.Seconds()

@@ -188,11 +188,11 @@ func TestBanListAndHTML(t *testing.T) {
 }
 
 func TestProgressLine(t *testing.T) {
-	got := ProgressLine(512<<20, 1<<30, 2*time.Second)
+	got := progressLine(512<<20, 1<<30, 2*time.Second)
 	if !strings.HasPrefix(got, "[############............]  50%  512 MB of 1.0 GB  256 MB/s  ETA 2s") {
-		t.Errorf("ProgressLine = %q", got)
+		t.Errorf("progressLine = %q", got)
 	}
-	if got := ProgressLine(3<<20, -1, time.Second); got != "3 MB read  3 MB/s" {
+	if got := progressLine(3<<20, -1, time.Second); got != "3 MB read  3 MB/s" {
 		t.Errorf("unknown total: %q", got)
 	}
 }
