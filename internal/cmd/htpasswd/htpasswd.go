@@ -241,12 +241,8 @@ func load(path string, missingOK bool) (*htpasswd.File, error) {
 	if errors.Is(err, os.ErrNotExist) && missingOK {
 		return &htpasswd.File{}, nil
 	}
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = fmt.Errorf("%s: %w", path, pe.Err)
-	}
 	if err != nil {
-		return nil, &cli.UsageError{Err: err}
+		return nil, fileErr(path, err)
 	}
 	return f, nil
 }
