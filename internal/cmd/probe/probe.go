@@ -183,17 +183,13 @@ func ParseArgs(f *cli.Factory, args []string) (*Options, error) {
 	cmd := NewCmdProbe(f, func(o *Options) error { got = o; return nil })
 	cmd.SetArgs(args)
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	cmd.SetOut(nilWriter{})
-	cmd.SetErr(nilWriter{})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
 	if err := cmd.Execute(); err != nil {
 		return nil, err
 	}
 	return got, nil
 }
-
-type nilWriter struct{}
-
-func (nilWriter) Write(p []byte) (int, error) { return len(p), nil }
 
 // Diagnose runs the probe and the checks and builds the report.
 func Diagnose(ctx context.Context, po probe.Options, showSecrets bool) (*report.Report, error) {
