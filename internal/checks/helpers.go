@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/why401/why401/internal/challenge"
 	"github.com/why401/why401/internal/diagnosis"
@@ -156,10 +157,14 @@ func sameAnswer(a, b *evidence.Response) bool {
 		bytes.Equal(a.Body, b.Body)
 }
 
-// snippet returns the first n bytes of a body as one printable line.
+// snippet returns about the first n bytes of a body as one line, with
+// runs of white space made one space, cut on a rune boundary.
 func snippet(b []byte, n int) string {
 	s := strings.Join(strings.Fields(string(b)), " ")
 	if len(s) > n {
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
 		s = s[:n] + "…"
 	}
 	return s
