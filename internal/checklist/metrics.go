@@ -121,11 +121,14 @@ func dedupe(in []Expiry) []Expiry {
 	return out
 }
 
+// labelEscaper escapes a label value as the exposition format wants.
+var labelEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
+
 // labels formats name/value pairs, escaping values as the format says.
 func labels(kv ...string) string {
 	var parts []string
 	for i := 0; i+1 < len(kv); i += 2 {
-		v := strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`).Replace(kv[i+1])
+		v := labelEscaper.Replace(kv[i+1])
 		parts = append(parts, kv[i]+`="`+v+`"`)
 	}
 	return strings.Join(parts, ",")

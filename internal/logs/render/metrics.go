@@ -66,7 +66,8 @@ func sortedIDs(m map[catalog.ID]int) []catalog.ID {
 	return ids
 }
 
+// labelEscaper escapes a label value as the exposition format wants.
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
 // label escapes a label value as the exposition format wants.
-func label(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
-}
+func label(s string) string { return labelEscaper.Replace(s) }
