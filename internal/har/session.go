@@ -1,6 +1,7 @@
 package har
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -57,7 +58,7 @@ func (l *Log) Session(source string) *evidence.Session {
 			}
 			se.Exchange.Response = resp
 		} else {
-			se.Exchange.Err = firstNonEmpty(e.Error, e.Response.Error, "no response recorded")
+			se.Exchange.Err = cmp.Or(e.Error, e.Response.Error, "no response recorded")
 			se.Exchange.ErrKind = "other"
 		}
 		for _, b := range e.CookieBlocks {
@@ -104,7 +105,7 @@ func browserOf(l *Log) string {
 // resourceType returns the entry's request kind, normalised to Chrome's
 // names.
 func resourceType(e Entry) string {
-	t := strings.ToLower(firstNonEmpty(e.ResourceType, e.FetchType))
+	t := strings.ToLower(cmp.Or(e.ResourceType, e.FetchType))
 	switch t {
 	case "document", "xhr", "fetch", "preflight", "script", "stylesheet", "image", "font", "media", "websocket", "manifest", "ping", "other", "":
 	case "main_frame", "sub_frame":
@@ -155,15 +156,6 @@ func headerValue(nvs []NV, name string) string {
 	for _, nv := range nvs {
 		if strings.EqualFold(nv.Name, name) {
 			return nv.Value
-		}
-	}
-	return ""
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
 		}
 	}
 	return ""
