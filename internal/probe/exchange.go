@@ -79,9 +79,8 @@ func (r *runner) dial(ctx context.Context, network, addr, pin string, st *connSt
 	d := &net.Dialer{Timeout: r.cfg.connectTO, KeepAlive: 30 * time.Second}
 	var ips []string
 	key := net.JoinHostPort(strings.ToLower(host), port)
-	targetKey := net.JoinHostPort(strings.ToLower(r.cfg.target.Hostname()), effectivePort(r.cfg.target))
 	switch {
-	case pin != "" && key == targetKey:
+	case pin != "" && key == r.cfg.targetKey:
 		ips = []string{pin}
 	case r.cfg.resolve[key] != nil:
 		ips = r.cfg.resolve[key]
@@ -450,15 +449,4 @@ func oneLine(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", " ")
 	s = strings.ReplaceAll(s, "\n", " ")
 	return strings.TrimSpace(s)
-}
-
-// effectivePort is u's port or its scheme's default.
-func effectivePort(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if u.Scheme == "https" {
-		return "443"
-	}
-	return "80"
 }

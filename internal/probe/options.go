@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/why401/why401/internal/challenge"
+	"github.com/why401/why401/internal/redirect"
 )
 
 // Options is the request as the user described it with curl's flags, plus
@@ -113,7 +114,8 @@ type config struct {
 	literal    []string // literal -b cookie strings
 	fileCookie []fileCookie
 	resolve    map[string][]string // "host:port" (lowercase host) -> ip list
-	resolveRaw []string
+	resolveRaw map[string]string   // the same key -> the --resolve entry that set it
+	targetKey  string              // the target's key in resolve
 	proxy      *url.URL
 	roots      *x509.CertPool
 	clientCert *tls.Certificate
@@ -130,6 +132,7 @@ func (o *Options) compile() (*config, error) {
 		return nil, err
 	}
 	c.target = u
+	c.targetKey = net.JoinHostPort(strings.ToLower(u.Hostname()), redirect.EffectivePort(u))
 	if u.User != nil {
 		if o.User == "" {
 			c.user = u.User.Username()
@@ -192,13 +195,14 @@ func (o *Options) compile() (*config, error) {
 		c.fileCookie = append(c.fileCookie, cs...)
 	}
 	c.resolve = map[string][]string{}
+	c.resolveRaw = map[string]string{}
 	for _, r := range o.Resolve {
 		key, addrs, err := parseResolve(r)
 		if err != nil {
 			return nil, err
 		}
 		c.resolve[key] = addrs
-		c.resolveRaw = append(c.resolveRaw, r)
+		c.resolveRaw[key] = r
 	}
 	if o.Proxy != "" {
 		p, err := parseProxy(o.Proxy, o.ProxyUser)

@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -191,15 +192,8 @@ func (p *run) resolve(ctx context.Context) {
 		p.note("DNS not resolved and address variant skipped: the request goes through proxy %s", hostOnly(cfg.proxy))
 		return
 	}
-	key := net.JoinHostPort(strings.ToLower(host), effectivePort(cfg.target))
-	if addrs, ok := cfg.resolve[key]; ok {
-		raw := ""
-		for _, r := range cfg.resolveRaw {
-			if k, _, err := parseResolve(r); err == nil && k == key {
-				raw = r
-			}
-		}
-		p.ev.DNS = &evidence.DNS{Host: host, Addresses: append([]string(nil), addrs...), Override: raw}
+	if addrs, ok := cfg.resolve[cfg.targetKey]; ok {
+		p.ev.DNS = &evidence.DNS{Host: host, Addresses: append([]string(nil), addrs...), Override: cfg.resolveRaw[cfg.targetKey]}
 		return
 	}
 	p.progress("resolving %s", host)
@@ -413,7 +407,7 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 			CrossPort:  redirect.CrossPort(cur, next),
 			SchemeFrom: cur.Scheme,
 			SchemeTo:   next.Scheme,
-			KeepsAuth:  copyMap(keeps),
+			KeepsAuth:  maps.Clone(keeps),
 		}
 		if cfg.o.LocationTrusted {
 			r.KeepsAuth[redirect.Curl] = true
@@ -438,14 +432,6 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		cur = next
 	}
 	return t
-}
-
-func copyMap(m map[string]bool) map[string]bool {
-	out := make(map[string]bool, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 func isRedirect(status int) bool {
