@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 
@@ -45,7 +46,7 @@ func runCORS(p *diagnosis.Pass) error {
 		}
 		allowed := strings.ToLower(r.Header.Get("Access-Control-Allow-Headers"))
 		if !containsToken(allowed, "authorization") {
-			ev[1] = "Access-Control-Allow-Headers: " + orEmpty(r.Header.Get("Access-Control-Allow-Headers")) + " (a wildcard does not cover Authorization)"
+			ev[1] = "Access-Control-Allow-Headers: " + cmp.Or(r.Header.Get("Access-Control-Allow-Headers"), "(none)") + " (a wildcard does not cover Authorization)"
 			p.Reportf(catalog.CorsPreflightAuth, 0.75, ev, "The CORS preflight does not allow the Authorization header")
 		}
 	}

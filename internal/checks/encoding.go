@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/why401/why401/internal/catalog"
@@ -53,7 +54,7 @@ func runEncoding(p *diagnosis.Pass) error {
 		sentAs = "UTF-8 bytes"
 	}
 	ev = append(ev, "the user name or password holds non-ASCII or escaped characters, sent as "+sentAs)
-	if sent.Where == "url-userinfo" || hasPlace(sent.Places, "url-userinfo") || targetHasUserinfo(p.Probe.Target) {
+	if sent.Where == "url-userinfo" || slices.Contains(sent.Places, "url-userinfo") || targetHasUserinfo(p.Probe.Target) {
 		ev = append(ev, "the credentials came from the URL (user:pass@host): curl, Go and Python requests percent-decode them into Basic credentials; browsers refuse URLs with credentials in fetch() and for subresources")
 	}
 
@@ -100,15 +101,6 @@ func runEncoding(p *diagnosis.Pass) error {
 	ev = append(ev, "run again with --try-encodings to test other encodings (costs extra credentialed requests)")
 	p.Reportf(catalog.CredentialsEncoding, conf, ev, "%s", title)
 	return nil
-}
-
-func hasPlace(places []string, p string) bool {
-	for _, q := range places {
-		if q == p {
-			return true
-		}
-	}
-	return false
 }
 
 func statusWord(e *evidence.Exchange) string {

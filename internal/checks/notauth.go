@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -119,7 +120,7 @@ func contentType(p *diagnosis.Pass, e *evidence.Exchange) {
 		}
 	}
 	if r.Status == http.StatusUnsupportedMediaType {
-		p.Reportf(catalog.RequestContentType, 0.92, ev, "The endpoint does not take a %s body", orWord(mt, "typeless"))
+		p.Reportf(catalog.RequestContentType, 0.92, ev, "The endpoint does not take a %s body", cmp.Or(mt, "typeless"))
 		return
 	}
 	if !contentTypeRE.MatchString(string(r.Body)) {
@@ -138,14 +139,7 @@ func contentType(p *diagnosis.Pass, e *evidence.Exchange) {
 		conf = 0.93 // a form was sent and the server names JSON
 		ev = append(ev, "the server asks for JSON and a form was sent")
 	}
-	p.Reportf(catalog.RequestContentType, conf, ev, "The endpoint cannot read a %s body and treats the request as carrying no credentials", orWord(mt, "typeless"))
-}
-
-func orWord(s, w string) string {
-	if s == "" {
-		return w
-	}
-	return s
+	p.Reportf(catalog.RequestContentType, conf, ev, "The endpoint cannot read a %s body and treats the request as carrying no credentials", cmp.Or(mt, "typeless"))
 }
 
 // sessionEnded reports a 401 whose Set-Cookie deletes a cookie the request

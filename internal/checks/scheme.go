@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 
@@ -38,7 +39,7 @@ func runScheme(p *diagnosis.Pass) error {
 			scheme = used[0]
 		}
 		ev = append(ev, "answering the "+scheme+" challenge with the same credentials succeeded: "+line(af))
-		p.Reportf(catalog.CredentialsWrongScheme, 0.97, ev, "The credentials are right but were sent as %s; the server wants %s", orNone(sent.Scheme), scheme)
+		p.Reportf(catalog.CredentialsWrongScheme, 0.97, ev, "The credentials are right but were sent as %s; the server wants %s", cmp.Or(sent.Scheme, "nothing"), scheme)
 		return nil
 	}
 	if sent.Scheme == "" {
@@ -61,11 +62,4 @@ func runScheme(p *diagnosis.Pass) error {
 	ev = append(ev, "sent: Authorization: "+sent.Scheme+" …")
 	p.Reportf(catalog.CredentialsWrongScheme, conf, ev, "%s credentials were sent; the server asks for %s", sent.Scheme, strings.Join(schemes(cs), " or "))
 	return nil
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "nothing"
-	}
-	return s
 }

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -70,7 +71,7 @@ func runToken(p *diagnosis.Pass) error {
 				ev = append(ev, "required scope: "+strings.Join(info.Scope, " "))
 			}
 			if tok, _ := p.Facts.Token(); tok != nil {
-				ev = append(ev, "the token's scopes: "+orEmpty(strings.Join(tok.Scopes, " ")))
+				ev = append(ev, "the token's scopes: "+cmp.Or(strings.Join(tok.Scopes, " "), "(none)"))
 			}
 			p.Reportf(catalog.TokenScope, 0.95, ev, "The token lacks the scope this endpoint needs")
 		}
@@ -164,11 +165,4 @@ func withSource(ev []string, p *diagnosis.Pass) []string {
 		ev = append(ev, "expected values from "+s)
 	}
 	return ev
-}
-
-func orEmpty(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
 }
