@@ -400,3 +400,21 @@ func TestBrowserLandsOnLoginPage(t *testing.T) {
 		t.Errorf("results: %+v", out.Results)
 	}
 }
+
+// TestResultURLRedacted: a signed link in the checklist does not reach
+// the results (and so the JSON) with its signature.
+func TestResultURLRedacted(t *testing.T) {
+	ok := func(w http.ResponseWriter, r *http.Request) {}
+	rs := evalAgainst(t, ok, "  - name: signed\n    request: {url: \"/file?X-Amz-Signature=sig-secret-123&page=2\"}\n    expect: [no-store]\n")
+	if len(rs) == 0 {
+		t.Fatal("no results")
+	}
+	for _, r := range rs {
+		if strings.Contains(r.URL, "sig-secret-123") || strings.Contains(r.Message, "sig-secret-123") {
+			t.Errorf("result shows the signature: %+v", r)
+		}
+		if !strings.Contains(r.URL, "page=2") {
+			t.Errorf("URL = %q, want the other parameters kept", r.URL)
+		}
+	}
+}

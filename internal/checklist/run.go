@@ -13,6 +13,7 @@ import (
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/probe"
+	"github.com/why401/why401/internal/redact"
 	"github.com/why401/why401/internal/report"
 )
 
@@ -41,7 +42,9 @@ type Result struct {
 	// Evidence are the diagnosis's lines behind the cause.
 	Evidence []string `json:"evidence,omitempty"`
 	Line     int      `json:"line"`
-	URL      string   `json:"url"`
+	// URL is the step's request URL, its credential-bearing query
+	// parameters redacted.
+	URL string `json:"url"`
 	// Duration is the time the step's requests took.
 	Duration time.Duration `json:"duration_ns"`
 }
@@ -274,7 +277,7 @@ func (r *runner) send(ctx context.Context, c profile, p *prepared, s *session, a
 func (r *runner) login(ctx context.Context, c profile, l *Login, sessions map[string]*session, add func([]Result, []Expiry, []Expiry)) *session {
 	s := &session{jar: newJar(c)}
 	start := time.Now()
-	base := Result{Step: l.Name, Login: true, Client: c.name, Line: l.Pos.Line, URL: l.Request.URL}
+	base := Result{Step: l.Name, Login: true, Client: c.name, Line: l.Pos.Line, URL: redact.URL(l.Request.URL)}
 	p, err := prepare(l.Request, r.sec)
 	if err == nil {
 		err = p.err
@@ -362,7 +365,7 @@ func (r *runner) login(ctx context.Context, c profile, l *Login, sessions map[st
 
 // endpoint runs one endpoint's expectations for client c.
 func (r *runner) endpoint(ctx context.Context, c profile, e *Endpoint, sessions map[string]*session, add func([]Result, []Expiry, []Expiry)) {
-	base := Result{Step: e.Name, Client: c.name, URL: e.Request.URL}
+	base := Result{Step: e.Name, Client: c.name, URL: redact.URL(e.Request.URL)}
 	p, err := prepare(e.Request, r.sec)
 	if err != nil {
 		var rs []Result
