@@ -166,10 +166,7 @@ func Run(o *Options) error {
 	switch {
 	case o.SARIF:
 		base := o.BaseDir
-		if base == "" {
-			base, _ = os.Getwd()
-		}
-		if abs, err := filepath.Abs(base); err == nil {
+		if abs, err := filepath.Abs(base); err == nil { // "" is the working directory
 			base = abs
 		}
 		err = sarif.Write(o.IO.Out, findings, sarif.Options{ToolVersion: o.Version, BaseDir: base})
@@ -223,7 +220,7 @@ func writeJSON(w io.Writer, ev *audit.Evidence, findings []audit.Finding) error 
 	for _, f := range findings {
 		jf := jsonFinding{Finding: f}
 		if c, ok := catalog.Lookup(f.Cause); ok {
-			jf.Fixes = FixesFor(f.Server, c.Fixes[catalog.SiteOwner])
+			jf.Fixes = fixesFor(f.Server, c.Fixes[catalog.SiteOwner])
 		}
 		r.Findings = append(r.Findings, jf)
 		r.Counts[string(f.Severity)]++
@@ -259,7 +256,7 @@ func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbos
 			fmt.Fprintf(&b, "    see %s\n", r)
 		}
 		if c, ok := catalog.Lookup(f.Cause); ok && (verbose || !shown[f.Cause+catalog.ID(f.Server)]) {
-			fixes := relevantFirst(FixesFor(f.Server, c.Fixes[catalog.SiteOwner]), f.Message)
+			fixes := relevantFirst(fixesFor(f.Server, c.Fixes[catalog.SiteOwner]), f.Message)
 			if !verbose && len(fixes) > 1 {
 				fixes = fixes[:1]
 			}
@@ -314,10 +311,10 @@ func relevantFirst(fixes []catalog.Fix, message string) []catalog.Fix {
 	return out
 }
 
-// FixesFor returns the site owner's fixes that apply to server: those
+// fixesFor returns the site owner's fixes that apply to server: those
 // that name it, or name neither nginx nor Apache. When none remain it
 // returns all of them.
-func FixesFor(server audit.Kind, fixes []catalog.Fix) []catalog.Fix {
+func fixesFor(server audit.Kind, fixes []catalog.Fix) []catalog.Fix {
 	var out []catalog.Fix
 	for _, fx := range fixes {
 		t := strings.ToLower(fx.Text + " " + fx.Command)
