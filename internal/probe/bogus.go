@@ -3,7 +3,6 @@ package probe
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"net/http"
 	"strings"
@@ -53,7 +52,7 @@ func (p *run) bogusTrial(ctx context.Context, trials []evidence.Trial) []evidenc
 		return nil
 	}
 	user := "why401-bogus-" + hex.EncodeToString(b[:4])
-	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+hex.EncodeToString(b[4:])))
+	auth := basicAuthorization(user + ":" + hex.EncodeToString(b[4:]))
 	h := p.base.header.Clone()
 	h.Set("Authorization", auth)
 	plan := trialPlan{variant: evidence.Bogus, method: asGiven.Request.Method, url: p.base.url, body: asGiven.Request.Body, header: h, noHops: true}

@@ -3,7 +3,6 @@ package probe
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"mime"
 	"net/http"
@@ -106,7 +105,7 @@ func (p *run) wpBogusPlan(asGiven *evidence.Trial) (trialPlan, bool) {
 	user := "why401-probe-" + randomHex(4)
 	h := p.plainHeader()
 	h.Set("Accept", "application/json")
-	h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+bogusPassword)))
+	h.Set("Authorization", basicAuthorization(user+":"+bogusPassword))
 	return trialPlan{variant: evidence.WPBogus, method: http.MethodGet, url: me, header: h, noHops: true}, true
 }
 

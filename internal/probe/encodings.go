@@ -68,7 +68,7 @@ func (p *run) encodingTrials(ctx context.Context, asGiven *evidence.Trial) []evi
 		plan := trialPlan{
 			variant: evidence.Encoding, method: final.Request.Method, url: fu, body: final.Request.Body,
 			creds: true, cookies: true, noHops: true,
-			firstAuth: "Basic " + base64.StdEncoding.EncodeToString(append(append(append([]byte{}, a.user...), ':'), a.pass...)),
+			firstAuth: basicAuthorization(string(a.user) + ":" + string(a.pass)),
 		}
 		t := p.trial(ctx, plan)
 		t.Label = a.label

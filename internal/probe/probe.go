@@ -306,7 +306,7 @@ func (p *run) anyAuthPlan(asGiven *evidence.Trial) (trialPlan, bool) {
 	case offersDigest:
 		auth, err = digestAuthorization(dc, cfg.user, final.Request.Method, requestTarget(fu), final.Request.Body, "")
 	case offersBasic:
-		auth = "Basic " + basicValue(cfg.user)
+		auth = basicAuthorization(cfg.user)
 	default:
 		if len(cs) > 0 {
 			p.note("anyauth variant skipped: the server offers neither Basic nor a Digest algorithm the probe can answer")
@@ -522,6 +522,8 @@ func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, jar http.CookieJar,
 	return h, credentialed
 }
 
-func basicValue(user string) string {
-	return base64.StdEncoding.EncodeToString([]byte(user))
+// basicAuthorization is the Authorization value that sends userPass
+// ("user:password", any bytes) with the Basic scheme.
+func basicAuthorization(userPass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(userPass))
 }

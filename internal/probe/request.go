@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"encoding/base64"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -92,7 +91,7 @@ func buildBase(c *config) *base {
 		case c.o.Bearer != "":
 			b.secret.Set("Authorization", "Bearer "+c.o.Bearer)
 		case c.hasUser:
-			b.secret.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.user)))
+			b.secret.Set("Authorization", basicAuthorization(c.user))
 		}
 	}
 	cookies = append(cookies, c.literal...)
