@@ -46,10 +46,6 @@ func stepLine(s *harflow.Step) string {
 	return out
 }
 
-// refused reports whether step i of f is where the flow broke for an
-// authentication reason.
-func refused(f *harflow.Flow, i int) bool { return f.Refused(i) }
-
 // sameOrigin compares scheme, host and port.
 func sameOrigin(a, b *url.URL) bool {
 	return a != nil && b != nil && a.Scheme == b.Scheme && a.Host == b.Host

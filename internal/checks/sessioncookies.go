@@ -65,7 +65,7 @@ func runSessionCookies(p *diagnosis.Pass) error {
 		p.Reportf(id, conf, ev, format, args...)
 	}
 	for i := range f.Steps {
-		if !refused(f, i) {
+		if !f.Refused(i) {
 			continue
 		}
 		fs := &f.Steps[i]

@@ -30,7 +30,7 @@ func runSessionTokens(p *diagnosis.Pass) error {
 	expiredDone, refreshDone := false, false
 	for i := range f.Steps {
 		fs := &f.Steps[i]
-		if !refused(f, i) {
+		if !f.Refused(i) {
 			continue
 		}
 		tok, where := fs.Bearer(), "Authorization: "+redact.Authorization(fs.Auth)
