@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/logs/analysis"
@@ -181,22 +182,15 @@ func writeRows(b *strings.Builder, indent string, cols []string, rows [][]string
 
 func runeLen(s string) int { return len([]rune(s)) }
 
-// Clean replaces control characters (a logged user agent may carry
-// terminal escape sequences) with U+FFFD, so log content cannot drive
-// the terminal.
+// Clean replaces control characters (C0, DEL and C1; a logged user
+// agent may carry terminal escape sequences) with U+FFFD, so log content
+// cannot drive the terminal.
 func Clean(s string) string {
-	ok := true
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			ok = false
-			break
-		}
-	}
-	if ok {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if unicode.IsControl(r) {
 			return '\uFFFD'
 		}
 		return r
