@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/challenge"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 )
@@ -39,14 +40,7 @@ func runMissing(p *diagnosis.Pass) error {
 		// Credentials were sent and refused by the web server itself:
 		// mention the server-level protection as context.
 		if basic && stock != "" && r.Status == http.StatusUnauthorized && diagnosis.SentAuthorization(e.Request) {
-			realm := ""
-			for _, c := range cs {
-				if c.Is("Basic") || c.Is("Digest") {
-					realm = c.Info().Realm
-					break
-				}
-			}
-			p.Reportf(catalog.ServerBasicAuth, 0.5, ev, "Server-level password protection (realm %q) guards this URL", realm)
+			p.Reportf(catalog.ServerBasicAuth, 0.5, ev, "Server-level password protection (realm %q) guards this URL", passwordRealm(cs))
 		}
 		return nil
 	}
@@ -56,15 +50,8 @@ func runMissing(p *diagnosis.Pass) error {
 		return nil
 	}
 	if basic && (stock != "" || isSiteLevel(e)) {
-		realm := ""
-		for _, c := range cs {
-			if c.Is("Basic") || c.Is("Digest") {
-				realm = c.Info().Realm
-				break
-			}
-		}
 		ev = append(ev, "the web server asks for a user name and password before the site itself runs")
-		p.Reportf(catalog.ServerBasicAuth, 0.9, ev, "The site is behind server-level password protection (realm %q)", realm)
+		p.Reportf(catalog.ServerBasicAuth, 0.9, ev, "The site is behind server-level password protection (realm %q)", passwordRealm(cs))
 		p.Reportf(catalog.CredentialsMissing, 0.75, ev[:2], "The request carried no credentials")
 		return nil
 	}
@@ -76,8 +63,20 @@ func runMissing(p *diagnosis.Pass) error {
 	return nil
 }
 
-// isSiteLevel reports whether the 401 answers the site's root or an HTML
-// page rather than an API path.
+// passwordRealm returns the realm of the first Basic or Digest challenge
+// of cs, or "".
+func passwordRealm(cs []challenge.Challenge) string {
+	for _, c := range cs {
+		if c.Is("Basic") || c.Is("Digest") {
+			return c.Info().Realm
+		}
+	}
+	return ""
+}
+
+// isSiteLevel reports whether the 401 is an HTML page (Content-Type
+// text/html), as a site behind a password shows, rather than an API's
+// answer.
 func isSiteLevel(e *evidence.Exchange) bool {
 	ct := e.Response.Header.Get("Content-Type")
 	return strings.HasPrefix(ct, "text/html")
