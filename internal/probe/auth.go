@@ -2,7 +2,6 @@ package probe
 
 import (
 	"crypto/md5"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
@@ -105,9 +104,7 @@ func digestAuthorization(c authChallenge, user, method, uri string, body []byte,
 		return "", errors.New("digest: challenge has no nonce")
 	}
 	if cnonce == "" {
-		var b [16]byte
-		_, _ = rand.Read(b[:])
-		cnonce = hex.EncodeToString(b[:])
+		cnonce = randomHex(16)
 	}
 	const nc = "00000001"
 	qop := ""

@@ -2,8 +2,6 @@ package probe
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"strings"
 
@@ -47,12 +45,8 @@ func (p *run) bogusTrial(ctx context.Context, trials []evidence.Trial) []evidenc
 	if !challenged {
 		return nil
 	}
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil
-	}
-	user := "why401-bogus-" + hex.EncodeToString(b[:4])
-	auth := basicAuthorization(user + ":" + hex.EncodeToString(b[4:]))
+	user := "why401-bogus-" + randomHex(4)
+	auth := basicAuthorization(user + ":" + randomHex(4))
 	h := p.base.header.Clone()
 	h.Set("Authorization", auth)
 	plan := trialPlan{variant: evidence.Bogus, method: asGiven.Request.Method, url: p.base.url, body: asGiven.Request.Body, header: h, noHops: true}

@@ -2,8 +2,6 @@ package probe
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strings"
@@ -63,11 +61,7 @@ func (p *run) nearbyTrials(ctx context.Context, asGiven *evidence.Trial) []evide
 		if err != nil {
 			break
 		}
-		var b [4]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			break
-		}
-		u.Path = strings.TrimSuffix(u.Path, "/") + "-why401-" + hex.EncodeToString(b[:])
+		u.Path = strings.TrimSuffix(u.Path, "/") + "-why401-" + randomHex(4)
 		u.RawPath = ""
 		h := p.base.header.Clone()
 		h.Del("Content-Type")
