@@ -42,18 +42,6 @@ type Browser struct {
 // Binaries searched for, in order.
 var binaries = []string{"chromium", "chromium-browser", "google-chrome"}
 
-// Flags returns the command-line switches Start passes besides the
-// profile directory: headless, no sandbox (tests may run as root), no
-// GPU, no QUIC, no first-run, background networking, component updates
-// or sync, and every name resolved to 127.0.0.1.
-func Flags() []string {
-	return []string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--host-resolver-rules=MAP * 127.0.0.1",
-	}
-}
-
 // Start starts Chromium. It skips the test in -short mode and when no
 // Chromium is installed, unless CI is "true", where a missing binary
 // fails the test (install it with scripts/install-deps.sh).
@@ -101,8 +89,7 @@ func Start(t testing.TB) *Browser {
 	if err != nil {
 		t.Fatalf("browsertest: starting %s: %v", bin, err)
 	}
-	product := v.Product
-	b.Version = product
+	b.Version = v.Product
 	return b
 }
 
