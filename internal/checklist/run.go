@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -319,14 +320,9 @@ func (r *runner) login(ctx context.Context, c profile, l *Login, sessions map[st
 	default:
 		res.Status, res.Message = Pass, fmt.Sprintf("the login ended in %s", statusLine(fin))
 		var missing []string
+		names := s.jar.names()
 		for _, want := range l.Cookies {
-			found := false
-			for _, n := range s.jar.names() {
-				if matchName(want, n) {
-					found = true
-				}
-			}
-			if !found {
+			if !slices.ContainsFunc(names, func(n string) bool { return matchName(want, n) }) {
 				missing = append(missing, want)
 			}
 		}
