@@ -161,13 +161,13 @@ func Run(ctx context.Context, o *Options) error {
 		return &cli.UsageError{Err: err}
 	}
 	ro := checklist.Options{Clients: o.Clients, Getenv: o.Getenv, Now: o.Now, Version: o.Version, Explain: o.Explain}
-	if ro.Explain == nil && !o.NoDiagnose {
+	switch {
+	case o.NoDiagnose:
+		ro.Explain = nil
+	case ro.Explain == nil:
 		ro.Explain = func(ctx context.Context, po probe.Options) (*report.Report, error) {
 			return probecmd.Diagnose(ctx, po, false)
 		}
-	}
-	if o.NoDiagnose {
-		ro.Explain = nil
 	}
 	if o.Every == 0 {
 		out, err := checklist.Run(ctx, f, ro)
