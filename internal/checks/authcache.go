@@ -91,7 +91,7 @@ func runAuthCache(p *diagnosis.Pass) error {
 	auth := diagnosis.SentAuthorization(e.Request)
 	cookie := e.Request.Header.Get("Cookie") != ""
 	setsCookie := false // a session-like cookie; tracking cookies on public pages are common
-	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+	for _, c := range responseCookies(r.Header) {
 		setsCookie = setsCookie || sessionNameRE.MatchString(c.Name) && c.MaxAge >= 0 && c.Value != ""
 	}
 	switch {

@@ -2,7 +2,6 @@ package checks
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/why401/why401/internal/catalog"
@@ -108,7 +107,7 @@ func runBrowserJar(p *diagnosis.Pass) error {
 // fromUser reports whether a cookie came from the user (-b), not from a
 // hop's Set-Cookie: the browser model only knows the latter.
 func fromUser(p *diagnosis.Pass, name string) bool {
-	for _, c := range (&http.Request{Header: http.Header{"Cookie": p.Probe.Request.Header.Values("Cookie")}}).Cookies() {
+	for _, c := range requestCookies(p.Probe.Request.Header) {
 		if c.Name == name {
 			return true
 		}

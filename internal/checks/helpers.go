@@ -39,6 +39,12 @@ func failed(code int) bool {
 // ok reports a status that means the request got through.
 func ok(code int) bool { return code >= 200 && code < 400 }
 
+// requestCookies parses the Cookie headers of a request's header h.
+func requestCookies(h http.Header) []*http.Cookie { return (&http.Request{Header: h}).Cookies() }
+
+// responseCookies parses the Set-Cookie headers of a response's header h.
+func responseCookies(h http.Header) []*http.Cookie { return (&http.Response{Header: h}).Cookies() }
+
 // line describes an exchange in one evidence line: "GET http://h/p → 401".
 func line(e *evidence.Exchange) string {
 	s := e.Request.Method + " " + redact.URL(e.Request.URL)

@@ -146,7 +146,7 @@ func contentType(p *diagnosis.Pass, e *evidence.Exchange) {
 // sent: the server no longer knows the session.
 func sessionEnded(p *diagnosis.Pass, e *evidence.Exchange) {
 	sentCookies := map[string]bool{}
-	for _, c := range (&http.Request{Header: http.Header{"Cookie": e.Request.Header.Values("Cookie")}}).Cookies() {
+	for _, c := range requestCookies(e.Request.Header) {
 		sentCookies[c.Name] = true
 	}
 	if len(sentCookies) == 0 {
@@ -159,7 +159,7 @@ func sessionEnded(p *diagnosis.Pass, e *evidence.Exchange) {
 	}
 	var deleted []string
 	var ev []string
-	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+	for _, c := range responseCookies(r.Header) {
 		if !sentCookies[c.Name] {
 			continue
 		}

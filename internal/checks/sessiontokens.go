@@ -2,7 +2,6 @@ package checks
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/why401/why401/internal/catalog"
@@ -36,7 +35,7 @@ func runSessionTokens(p *diagnosis.Pass) error {
 		tok, where := fs.Bearer(), "Authorization: "+redact.Authorization(fs.Auth)
 		if tok == "" {
 			// A JWT carried in a cookie (jwt=…, access_token=…).
-			for _, c := range (&http.Request{Header: http.Header{"Cookie": fs.Entry.Exchange.Request.Header.Values("Cookie")}}).Cookies() {
+			for _, c := range requestCookies(fs.Entry.Exchange.Request.Header) {
 				if jwt.LooksLikeJWT(c.Value) {
 					tok, where = c.Value, "the "+c.Name+" cookie (a JWT)"
 					break
