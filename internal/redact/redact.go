@@ -123,11 +123,12 @@ var secretParams = map[string]bool{
 }
 
 // URL hides the password of userinfo and the values of credential-bearing
-// query parameters. A string that does not parse comes back unchanged.
+// parameters of the query and of a name=value fragment. A string that
+// url.Parse refuses is redacted by its text, in the same places.
 func URL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return raw
+		return unparsedURL(raw)
 	}
 	if u.User != nil {
 		if _, has := u.User.Password(); has {
@@ -149,5 +150,57 @@ func URL(raw string) string {
 			u.RawQuery = q.Encode()
 		}
 	}
-	return u.String()
+	if u.Fragment == "" {
+		return u.String()
+	}
+	// A fragment can carry a token too (the OAuth implicit flow).
+	frag := u.EscapedFragment()
+	u.Fragment, u.RawFragment = "", ""
+	return u.String() + "#" + pairs(frag)
+}
+
+// unparsedURL is URL for a string url.Parse refuses (a bad %-escape, a
+// control character): it cuts the text at "://", "@", "?", "#" and "&"
+// and hides the userinfo password and the values of secretParams,
+// keeping the rest as it was.
+func unparsedURL(raw string) string {
+	rest, frag, hasFrag := strings.Cut(raw, "#")
+	head, query, hasQuery := strings.Cut(rest, "?")
+	if scheme, after, ok := strings.Cut(head, "://"); ok {
+		authority, path := after, ""
+		if i := strings.IndexByte(after, '/'); i >= 0 {
+			authority, path = after[:i], after[i:]
+		}
+		if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+			if user, _, hasPass := strings.Cut(authority[:at], ":"); hasPass {
+				authority = user + ":xxxxx" + authority[at:]
+			}
+		}
+		head = scheme + "://" + authority + path
+	}
+	out := head
+	if hasQuery {
+		out += "?" + pairs(query)
+	}
+	if hasFrag {
+		out += "#" + pairs(frag)
+	}
+	return out
+}
+
+// pairs hides the values of secretParams in s, a query or fragment of
+// name=value pairs joined by "&", keeping everything else as it was.
+func pairs(s string) string {
+	parts := strings.Split(s, "&")
+	for i, p := range parts {
+		name, _, hasValue := strings.Cut(p, "=")
+		key, err := url.QueryUnescape(name)
+		if err != nil {
+			key = name
+		}
+		if hasValue && secretParams[strings.ToLower(key)] {
+			parts[i] = name + "=xxxxx"
+		}
+	}
+	return strings.Join(parts, "&")
 }

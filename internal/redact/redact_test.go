@@ -38,3 +38,37 @@ func TestAuthorizationNeverLeaksPassword(t *testing.T) {
 		}
 	}
 }
+
+func TestURLThatDoesNotParse(t *testing.T) {
+	// url.Parse refuses a bad %-escape in the path; the secrets must go
+	// all the same, and the rest stay readable.
+	for _, in := range []string{
+		"https://example.test/%zz?access_token=abc123&page=2",
+		"https://bob:hunter2@example.test/%zz/x?page=2#frag",
+		"/callback/%zz?code=abc123&state=s",
+	} {
+		got := URL(in)
+		if strings.Contains(got, "abc123") || strings.Contains(got, "hunter2") {
+			t.Errorf("URL(%q) leaks: %s", in, got)
+		}
+		if !strings.Contains(got, "%zz") || strings.Contains(in, "page=2") && !strings.Contains(got, "page=2") {
+			t.Errorf("URL(%q) lost data: %s", in, got)
+		}
+	}
+}
+
+func TestURLFragmentToken(t *testing.T) {
+	// The OAuth implicit flow returns the token in the fragment.
+	for _, in := range []string{
+		"https://app.example.test/cb#access_token=abc123&token_type=bearer&state=s",
+		"https://app.example.test/%zz#id_token=abc123&state=s",
+	} {
+		got := URL(in)
+		if strings.Contains(got, "abc123") || !strings.Contains(got, "state=s") {
+			t.Errorf("URL(%q) = %s, want the token hidden and state kept", in, got)
+		}
+	}
+	if got := URL("https://app.example.test/doc#section-2"); got != "https://app.example.test/doc#section-2" {
+		t.Errorf("plain fragment changed: %s", got)
+	}
+}
