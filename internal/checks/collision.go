@@ -28,7 +28,7 @@ func runCollision(p *diagnosis.Pass) error {
 		return nil
 	}
 	sent := p.Facts.Sent()
-	if !strings.EqualFold(sent.Scheme, "Bearer") && !strings.EqualFold(sent.Scheme, "DPoP") {
+	if !tokenScheme(sent.Scheme) {
 		return nil
 	}
 	r := e.Response

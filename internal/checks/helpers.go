@@ -111,6 +111,18 @@ func offers(cs []challenge.Challenge, scheme string) bool {
 	return false
 }
 
+// accepts reports whether cs has a challenge that credentials of scheme
+// answer: one of that scheme, or DPoP for a Bearer token.
+func accepts(cs []challenge.Challenge, scheme string) bool {
+	return offers(cs, scheme) || strings.EqualFold(scheme, "Bearer") && offers(cs, "DPoP")
+}
+
+// tokenScheme reports whether scheme carries a bearer token: Bearer or
+// DPoP.
+func tokenScheme(scheme string) bool {
+	return strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "DPoP")
+}
+
 // bearerChallenge returns the first Bearer (or DPoP) challenge's info.
 func bearerChallenge(cs []challenge.Challenge) (challenge.Info, bool) {
 	for _, c := range cs {

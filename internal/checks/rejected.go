@@ -34,7 +34,7 @@ func runRejected(p *diagnosis.Pass) error {
 	cs := p.Facts.Challenges(r)
 	scheme := sent.Scheme
 	ev := []string{line(e), "sent: Authorization: " + scheme + " …", challengeLine(r, cs)}
-	matches := offers(cs, scheme) || (strings.EqualFold(scheme, "Bearer") && offers(cs, "DPoP"))
+	matches := accepts(cs, scheme)
 	anyTrial := p.Facts.Trial(evidence.AnyAuth)
 	anyFinal := final(p, evidence.AnyAuth)
 	switch {
@@ -53,7 +53,7 @@ func runRejected(p *diagnosis.Pass) error {
 			title = "The server refused the password for user \"" + sent.User + "\""
 		}
 	}
-	if info, ok := bearerChallenge(cs); ok && (strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "DPoP")) {
+	if info, ok := bearerChallenge(cs); ok && tokenScheme(scheme) {
 		title = "The server refused the token"
 		if info.Error != "" {
 			ev = append(ev, "the server says error="+info.Error+descr(info.ErrorDescription))

@@ -52,7 +52,7 @@ func runScheme(p *diagnosis.Pass) error {
 		}
 		return nil
 	}
-	if offers(cs, sent.Scheme) || (strings.EqualFold(sent.Scheme, "Bearer") && offers(cs, "DPoP")) {
+	if accepts(cs, sent.Scheme) {
 		return nil
 	}
 	conf := 0.9

@@ -39,7 +39,7 @@ func runStripped(p *diagnosis.Pass) error {
 	cs := p.Facts.Challenges(r)
 	ev := []string{"with credentials: " + line(e), "without credentials: " + line(none), challengeLine(r, cs)}
 	info, bearer := bearerChallenge(cs)
-	sentToken := strings.EqualFold(sent.Scheme, "Bearer") || strings.EqualFold(sent.Scheme, "DPoP")
+	sentToken := tokenScheme(sent.Scheme)
 	switch {
 	case bearer && sentToken && info.Error == "" && sameAnswer(r, none.Response):
 		ev = append(ev, "a server that receives a token names what is wrong with it (RFC 6750 error=\"invalid_token\"); this answer is the one for no token at all")
