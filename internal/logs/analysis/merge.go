@@ -1,12 +1,9 @@
 package analysis
 
 import (
-	"bytes"
 	"container/heap"
 	"context"
 )
-
-func bytesIndexByte(b []byte, c byte) int { return bytes.IndexByte(b, c) }
 
 // cursor walks one stream's events in order.
 type cursor struct {

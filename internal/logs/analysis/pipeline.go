@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -230,7 +231,7 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 	var cur *minuteCounts
 	r := &w.rec
 	for len(data) > 0 {
-		i := indexNL(data)
+		i := bytes.IndexByte(data, '\n')
 		var line []byte
 		if i < 0 {
 			line, data = data, nil
@@ -322,11 +323,6 @@ func recycle(res *chunkResult) {
 	evs := res.events[:0]
 	res.events = nil
 	eventPool.Put(&evs)
-}
-
-func indexNL(b []byte) int {
-	// bytes.IndexByte is assembly; keep the import local to this file.
-	return bytesIndexByte(b, '\n')
 }
 
 func isFailure(status int) bool {
