@@ -202,3 +202,26 @@ func TestReplay(t *testing.T) {
 		t.Error("the token reached the output")
 	}
 }
+
+// TestMarksInHeaderOrder pins the timeline's marks for secret headers to
+// sorted header order: they came from ranging over a map, so a request
+// with several such headers printed them in a different order each run.
+func TestMarksInHeaderOrder(t *testing.T) {
+	headers := []string{"X-Refresh-Token", "r", "X-Api-Key", "k", "X-Client-Secret", "s", "X-Auth-Token", "a", "X-Csrf-Token", "c"}
+	p := write(t, "h.har", harOf(entry("2026-05-01T12:00:00.000Z", "fetch", "GET", "http://api.test/me", headers, 401, nil, "")))
+	want := "sends X-Api-Key, sends X-Auth-Token, sends X-Client-Secret, sends X-Csrf-Token, sends X-Refresh-Token"
+	for range 20 {
+		_, out, _ := run(t, "", p, "--json")
+		var r struct {
+			Timeline []struct {
+				Marks []string `json:"marks"`
+			} `json:"timeline"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Timeline) != 1 {
+			t.Fatalf("output: %v\n%s", err, out)
+		}
+		if got := strings.Join(r.Timeline[0].Marks, ", "); got != want {
+			t.Fatalf("marks %q, want %q", got, want)
+		}
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -180,14 +182,14 @@ func marksOf(f *harflow.Flow, i int) []string {
 	if st.TokenFrom >= 0 {
 		m = append(m, fmt.Sprintf("the bearer token came from #%d", f.Steps[st.TokenFrom].Entry.Index+1))
 	}
-	for name := range st.Entry.Exchange.Request.Header {
+	for _, name := range slices.Sorted(maps.Keys(st.Entry.Exchange.Request.Header)) {
 		if redact.IsSecretHeader(name) && name != "Authorization" && name != "Cookie" && name != "Proxy-Authorization" {
 			m = append(m, "sends "+name)
 		}
 	}
 	if len(st.Actual) > 0 {
 		var parts []string
-		for _, name := range sortedKeys(st.Actual) {
+		for _, name := range slices.Sorted(maps.Keys(st.Actual)) {
 			if j := setBy(f, i, name); j >= 0 {
 				name += fmt.Sprintf(" (set by #%d)", f.Steps[j].Entry.Index+1)
 			}
@@ -237,19 +239,6 @@ func setBy(f *harflow.Flow, i int, name string) int {
 		}
 	}
 	return -1
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
 }
 
 // shortURL redacts a URL (unless show) and shortens long ones.
