@@ -33,9 +33,7 @@ func runCORS(p *diagnosis.Pass) error {
 	ev := []string{line(e), "a browser sends the preflight without credentials, so it cannot pass an auth check"}
 	switch {
 	case r.Status == http.StatusUnauthorized || r.Status == http.StatusProxyAuthRequired:
-		if c := challengeLine(r, p.Facts.Challenges(r)); c != "" {
-			ev = append(ev, c)
-		}
+		ev = append(ev, challengeLine(r, p.Facts.Challenges(r)))
 		p.Reportf(catalog.CorsPreflightAuth, 0.9, ev, "The CORS preflight is answered with %d, so the browser never sends the request", r.Status)
 	case r.Status == http.StatusForbidden:
 		p.Reportf(catalog.CorsPreflightAuth, 0.7, ev, "The CORS preflight is refused with 403")

@@ -91,7 +91,9 @@ func runSessionTokens(p *diagnosis.Pass) error {
 	return nil
 }
 
-// oauthError extracts "error" and "error_description" from a JSON body.
+// oauthError quotes the "error" string of an OAuth error body, as
+// error="…", or returns "". It scans the text rather than decoding JSON,
+// so a body cut off by the recording still yields its code.
 func oauthError(body []byte) string {
 	s := string(body)
 	i := strings.Index(s, `"error"`)
