@@ -10,6 +10,7 @@
 package signedurl
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -189,7 +190,7 @@ func dateAndSeconds(q query, dateName, expName string, max time.Duration) (signe
 	if signed.IsZero() {
 		return signed, time.Time{}, ""
 	}
-	if time.Duration(n)*time.Second > max || n > int64(max/time.Second) {
+	if n > int64(max/time.Second) {
 		problem = fmt.Sprintf("%s %d is longer than the %s the service allows: the link is refused whatever the date", expName, n, jwt.Human(max))
 	}
 	if n > 1<<40 {
@@ -269,7 +270,7 @@ func cloudFrontPolicy(p string) (start, end time.Time, problem string) {
 			} `json:"Condition"`
 		} `json:"Statement"`
 	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(&doc); err != nil || len(doc.Statement) == 0 {
 		return time.Time{}, time.Time{}, "Policy does not decode to a CloudFront policy statement"
