@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,14 @@ func System() *IOStreams {
 		Color:  isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb",
 		ErrTTY: isTerminal(os.Stderr),
 	}
+}
+
+// WriteJSON writes v to w as JSON indented by two spaces, the form of
+// every command's --json output.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func isTerminal(f *os.File) bool {

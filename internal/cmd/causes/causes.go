@@ -2,7 +2,6 @@
 package causes
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -63,9 +62,7 @@ func run(o *Options) error {
 			return &cli.UsageError{Err: fmt.Errorf("%s: no such cause (see why401 causes)", o.ID)}
 		}
 		if o.JSON {
-			enc := json.NewEncoder(o.IO.Out)
-			enc.SetIndent("", "  ")
-			return enc.Encode(toJSON(c))
+			return cli.WriteJSON(o.IO.Out, toJSON(c))
 		}
 		_, err := fmt.Fprint(o.IO.Out, Describe(c))
 		return err
@@ -76,9 +73,7 @@ func run(o *Options) error {
 		for i, c := range all {
 			out[i] = toJSON(c)
 		}
-		enc := json.NewEncoder(o.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return cli.WriteJSON(o.IO.Out, out)
 	}
 	var b strings.Builder
 	group := ""

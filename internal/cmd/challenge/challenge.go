@@ -3,7 +3,6 @@
 package challenge
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -93,9 +92,7 @@ func run(o *Options) error {
 			problems = problems || len(info.Warnings) > 0
 			out[i] = jsonChallenge{c.String(), info, challenge.Explain(c)}
 		}
-		enc := json.NewEncoder(o.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"challenges": out, "syntax_error": errString(perr)}); err != nil {
+		if err := cli.WriteJSON(o.IO.Out, map[string]any{"challenges": out, "syntax_error": errString(perr)}); err != nil {
 			return err
 		}
 	} else {

@@ -4,7 +4,6 @@ package demo
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -114,9 +113,7 @@ func Run(ctx context.Context, o *Options) error {
 		}
 	}
 	if o.JSON {
-		enc := json.NewEncoder(o.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"lab": l.URL(), "scenarios": results, "wrong": wrong}); err != nil {
+		if err := cli.WriteJSON(o.IO.Out, map[string]any{"lab": l.URL(), "scenarios": results, "wrong": wrong}); err != nil {
 			return err
 		}
 	} else {

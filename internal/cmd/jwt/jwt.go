@@ -4,7 +4,6 @@ package jwt
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -155,9 +154,7 @@ func run(ctx context.Context, o *Options) error {
 		res.Problems = []problem{}
 	}
 	if o.JSON {
-		enc := json.NewEncoder(o.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := cli.WriteJSON(o.IO.Out, res); err != nil {
 			return err
 		}
 	} else {
