@@ -15,6 +15,7 @@
 package producer
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -115,8 +116,8 @@ type Rule struct {
 	Meaning string `json:"meaning"`
 }
 
-// File is the data file's shape.
-type File struct {
+// file is the data file's shape.
+type file struct {
 	Producers []*Signature `json:"producers"`
 }
 
@@ -129,20 +130,22 @@ type Set struct {
 // modify them.
 func (s *Set) Signatures() []*Signature { return s.sigs }
 
+// idRE is the form of a signature's id.
+var idRE = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
 // Load parses and validates a signature file: unique lowercase IDs, known
 // kinds and causes, compilable regular expressions, known marker places,
 // confidences within (0, 1]. Errors name the entry ("signatures:
 // cloudflare: rule 2: unknown cause \"waf.blok\"").
 func Load(data []byte) (*Set, error) {
-	var f File
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	var f file
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("signatures: %w", err)
 	}
 	var errs []error
 	seen := map[string]bool{}
-	idRE := regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 	for i, s := range f.Producers {
 		if s == nil {
 			errs = append(errs, fmt.Errorf("signatures: entry %d is null", i))
