@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,17 +24,17 @@ import (
 // on a growing log and lets a real Prometheus (Debian's prometheus)
 // scrape it, then checks the values through Prometheus's query API.
 func TestMetricsScrapedByPrometheus(t *testing.T) {
-	bin := servertest.Require(t, "prometheus")
 	dir := servertest.TempDir(t)
 	logPath := filepath.Join(dir, "access.log")
 	if err := os.WriteFile(logPath, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	metricsPort := servertest.FreePort(t)
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", servertest.FreePort(t))
+	prom := servertest.Prometheus(t, metricsAddr)
 	ctx, cancel := context.WithCancel(context.Background())
 	ios := &cli.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}
 	cmd := logscmd.NewCmdLogs(&cli.Factory{IO: ios, Now: time.Now}, nil)
-	cmd.SetArgs([]string{"--follow", "--from-start", "--metrics", fmt.Sprintf("127.0.0.1:%d", metricsPort), "--challenge-window", "300ms", "--interval", "200ms", logPath})
+	cmd.SetArgs([]string{"--follow", "--from-start", "--metrics", metricsAddr, "--challenge-window", "300ms", "--interval", "200ms", logPath})
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(io.Discard)
 	done := make(chan error, 1)
@@ -44,39 +43,6 @@ func TestMetricsScrapedByPrometheus(t *testing.T) {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("why401 logs --follow: %v", err)
-		}
-	})
-
-	promPort := servertest.FreePort(t)
-	conf := filepath.Join(dir, "prometheus.yml")
-	os.WriteFile(conf, []byte(fmt.Sprintf(`global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: why401
-    static_configs:
-      - targets: ["127.0.0.1:%d"]
-`, metricsPort)), 0o644)
-	prom := exec.Command(bin, "--config.file="+conf, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", promPort), "--log.level=warn")
-	var promLog strings.Builder
-	prom.Stdout, prom.Stderr = &promLog, &promLog
-	prom.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := prom.Start(); err != nil {
-		t.Fatalf("prometheus: %v", err)
-	}
-	t.Cleanup(func() {
-		prom.Process.Signal(syscall.SIGTERM)
-		waited := make(chan struct{})
-		go func() { prom.Wait(); close(waited) }()
-		select {
-		case <-waited:
-		case <-time.After(10 * time.Second):
-			prom.Process.Kill()
-			<-waited
-		}
-		if t.Failed() {
-			t.Logf("prometheus log:\n%s", promLog.String())
 		}
 	})
 
@@ -96,7 +62,7 @@ scrape_configs:
 	f.Close()
 
 	query := func(q string) (float64, bool) {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/api/v1/query?query=%s", promPort, url.QueryEscape(q)))
+		resp, err := http.Get(prom.URL() + "/api/v1/query?query=" + url.QueryEscape(q))
 		if err != nil {
 			return 0, false
 		}
