@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/why401/why401/internal/probe"
+	"github.com/why401/why401/internal/redact"
 )
 
 // Form names the shell syntax of a command.
@@ -278,7 +279,7 @@ func (c *Command) mapFlags() error {
 						o.Header[http.CanonicalHeaderKey(n)] = append(o.Header[http.CanonicalHeaderKey(n)], "")
 						continue
 					}
-					return fmt.Errorf("%s %q: want \"Name: value\"", it.name, clip(v))
+					return fmt.Errorf("%s %q: want \"Name: value\"", it.name, clip(redactHeaderLine(v)))
 				}
 				if name == "" || strings.HasPrefix(name, ":") {
 					note(fmt.Sprintf("dropped the HTTP/2 pseudo-header %s (the probe derives it from the URL)", clip(name+":")))
@@ -394,7 +395,7 @@ func (c *Command) mapFlags() error {
 		return errors.New("no URL in the command")
 	case 1:
 	default:
-		return fmt.Errorf("%s: more than one URL in the command; paste one request", clip(urls[1]))
+		return fmt.Errorf("%s: more than one URL in the command; paste one request", clip(redact.URL(urls[1])))
 	}
 	o.URL = urls[0]
 	body := strings.Join(data, "&")
@@ -403,7 +404,11 @@ func (c *Command) mapFlags() error {
 		// -G: the data goes into the query string.
 		u, err := url.Parse(o.URL)
 		if err != nil {
-			return fmt.Errorf("%q: bad URL: %v", clip(o.URL), err)
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // its text repeats the URL unredacted
+			}
+			return fmt.Errorf("%q: bad URL: %v", clip(redact.URL(o.URL)), err)
 		}
 		if u.RawQuery != "" {
 			u.RawQuery += "&" + body
@@ -430,6 +435,17 @@ func (c *Command) mapFlags() error {
 		o.Header = nil
 	}
 	return o.Validate()
+}
+
+// redactHeaderLine hides the value of a header written without its
+// colon ("Authorization Bearer …") when its first word names a secret
+// header, for an error that quotes it.
+func redactHeaderLine(v string) string {
+	name, rest, ok := strings.Cut(strings.TrimSpace(v), " ")
+	if !ok || !redact.IsSecretHeader(name) {
+		return v
+	}
+	return name + " " + redact.Header(name, strings.TrimSpace(rest))
 }
 
 // dataValue returns what one data flag contributes to the body, as curl

@@ -154,3 +154,25 @@ func TestSplitCRT(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsHideSecrets: an error quoting the pasted command does not
+// repeat a token, password or signed URL parameter from it.
+func TestErrorsHideSecrets(t *testing.T) {
+	const secret = "s3cr3t-t0ken-value-123"
+	for _, in := range []string{
+		`curl -H 'Authorization Bearer ` + secret + `' http://x.test/`,
+		`curl -H 'X-Api-Key ` + secret + `' http://x.test/`,
+		`curl http://x.test/ 'http://y.test/?access_token=` + secret + `'`,
+		`curl http://x.test/ 'http://alice:` + secret + `@y.test/'`,
+		`curl -G -d a=b 'http://alice:` + secret + `@[::1/?x'`,
+	} {
+		_, err := Parse(in)
+		if err == nil {
+			t.Errorf("%s: no error", in)
+			continue
+		}
+		if strings.Contains(err.Error(), secret[:8]) {
+			t.Errorf("%s: error shows the secret: %v", in, err)
+		}
+	}
+}
