@@ -32,9 +32,6 @@ type Directive struct {
 // does.
 func (d *Directive) Is(name string) bool { return strings.EqualFold(d.Name, name) }
 
-// IsSection reports whether d is a section (<Name ...> ... </Name>).
-func (d *Directive) IsSection() bool { return d.Block != nil }
-
 // Arg returns the i-th argument, or "" when there is none (i out of
 // range, negative included).
 func (d *Directive) Arg(i int) string {
