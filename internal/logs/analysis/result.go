@@ -283,7 +283,7 @@ func (a *analyzer) spikes(attack map[uint64]bool) []Finding {
 		total, peak int64
 		peakAt      int64
 		base        float64
-		ips         Distinct
+		ips         distinct
 	}
 	var eps []*episode
 	var cur *episode
@@ -298,7 +298,7 @@ func (a *analyzer) spikes(attack map[uint64]bool) []Finding {
 		thr := max(float64(cfg.SpikeMin), cfg.SpikeFactor*max(base, 1))
 		if float64(c) >= thr {
 			if cur == nil || m-cur.end > 2 {
-				cur = &episode{start: m, base: base, ips: NewDistinct(4)}
+				cur = &episode{start: m, base: base, ips: newDistinct(4)}
 				eps = append(eps, cur)
 			}
 			cur.end = m
@@ -343,7 +343,7 @@ func (a *analyzer) spikes(attack map[uint64]bool) []Finding {
 // are marked in seen.
 func (a *analyzer) attacks(seen, expired map[uint64]bool) []Finding {
 	cfg := a.cfg
-	var brute, stuff []*Item[*ipStats]
+	var brute, stuff []*item[*ipStats]
 	for _, it := range a.ips.Top(-1) {
 		s := it.V
 		fails := it.Count - it.Err
@@ -366,7 +366,7 @@ func (a *analyzer) attacks(seen, expired map[uint64]bool) []Finding {
 		}
 	}
 	var out []Finding
-	ipRows := func(items []*Item[*ipStats]) Finding {
+	ipRows := func(items []*item[*ipStats]) Finding {
 		f := Finding{Columns: []string{"source", "failures", "user names", "successes", "main path", "first (UTC)", "last (UTC)"}}
 		for i, it := range items {
 			s := it.V

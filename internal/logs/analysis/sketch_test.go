@@ -14,7 +14,7 @@ import (
 )
 
 func TestTopKKeepsHeavyKeys(t *testing.T) {
-	tk := NewTopK[struct{}](100)
+	tk := newTopK[struct{}](100)
 	// Three heavy keys among 10,000 light ones.
 	for i := 0; i < 10000; i++ {
 		k := uint64(1000 + i)
@@ -50,7 +50,7 @@ func TestTopKKeepsHeavyKeys(t *testing.T) {
 
 func TestDistinctEstimate(t *testing.T) {
 	for _, n := range []int{0, 1, 10, 100, 500} {
-		d := NewDistinct(16)
+		d := newDistinct(16)
 		for i := 0; i < n; i++ {
 			h := hashString(strconv.Itoa(i))
 			d.Add(h)

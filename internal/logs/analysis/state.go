@@ -104,8 +104,8 @@ type pendingFail struct {
 type ipStats struct {
 	first, last int64
 	succ        int64
-	users       Distinct
-	paths       Distinct
+	users       distinct
+	paths       distinct
 	login       int64
 	s401, s403  int64
 	s429        int64
@@ -118,8 +118,8 @@ type ipStats struct {
 
 type pathStats struct {
 	first, last int64
-	ips         Distinct
-	users       Distinct
+	ips         distinct
+	users       distinct
 	login       bool
 	static      bool
 }
@@ -130,7 +130,7 @@ type loginPath struct {
 	label       string
 	first, last int64
 	fails       int64
-	users       Distinct
+	users       distinct
 	sources     map[uint64]*sprayer
 	full        bool
 }
@@ -147,7 +147,7 @@ const (
 )
 
 type userStats struct {
-	ips         Distinct
+	ips         distinct
 	first, last int64
 }
 
@@ -233,13 +233,13 @@ type analyzer struct {
 	noise    int64
 	requests int64
 
-	ips       *TopK[*ipStats]
-	paths     *TopK[*pathStats]
-	users     *TopK[*userStats]
-	agents    *TopK[struct{}]
-	crawl     *TopK[*crawlerStats]
-	static    *TopK[struct{}]
-	lockIPs   *TopK[struct{}]
+	ips       *topK[*ipStats]
+	paths     *topK[*pathStats]
+	users     *topK[*userStats]
+	agents    *topK[struct{}]
+	crawl     *topK[*crawlerStats]
+	static    *topK[struct{}]
+	lockIPs   *topK[struct{}]
 	static401 int64
 	crawl401  int64
 	expired   map[uint64]*expiredClient
@@ -275,13 +275,13 @@ func newAnalyzer(cfg Config) *analyzer {
 		minutes:  map[int64]*minuteState{},
 		status:   map[int]int64{},
 		sub:      map[int]int64{},
-		ips:      NewTopK[*ipStats](cfg.TopK),
-		paths:    NewTopK[*pathStats](cfg.TopK),
-		users:    NewTopK[*userStats](cfg.TopK),
-		agents:   NewTopK[struct{}](cfg.TopK / 4),
-		crawl:    NewTopK[*crawlerStats](cfg.TopK / 4),
-		static:   NewTopK[struct{}](cfg.TopK / 4),
-		lockIPs:  NewTopK[struct{}](cfg.TopK / 4),
+		ips:      newTopK[*ipStats](cfg.TopK),
+		paths:    newTopK[*pathStats](cfg.TopK),
+		users:    newTopK[*userStats](cfg.TopK),
+		agents:   newTopK[struct{}](cfg.TopK / 4),
+		crawl:    newTopK[*crawlerStats](cfg.TopK / 4),
+		static:   newTopK[struct{}](cfg.TopK / 4),
+		lockIPs:  newTopK[struct{}](cfg.TopK / 4),
 		expired:  map[uint64]*expiredClient{},
 		logins:   map[uint64]*loginPath{},
 		counters: map[counterKey]int64{},
@@ -557,7 +557,7 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 	ip := a.ips.Add(ev.ip, 1, func() string { return f.ip })
 	a.ipSeen[ev.ip&(ipSeenBits-1)>>6] |= 1 << (ev.ip & 63)
 	if ip.V == nil {
-		ip.V = &ipStats{first: t, users: NewDistinct(8), paths: NewDistinct(4), ua: f.ua}
+		ip.V = &ipStats{first: t, users: newDistinct(8), paths: newDistinct(4), ua: f.ua}
 	}
 	is := ip.V
 	is.last = t
@@ -588,7 +588,7 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 	if st == 401 || st == 407 {
 		p := a.paths.Add(f.pathHash, 1, func() string { return f.path })
 		if p.V == nil {
-			p.V = &pathStats{first: t, ips: NewDistinct(16), users: NewDistinct(8), login: f.login, static: f.static}
+			p.V = &pathStats{first: t, ips: newDistinct(16), users: newDistinct(8), login: f.login, static: f.static}
 		}
 		p.V.last = t
 		p.V.ips.Add(ev.ip)
@@ -598,7 +598,7 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 		if f.userHash != 0 {
 			u := a.users.Add(f.userHash, 1, func() string { return f.user })
 			if u.V == nil {
-				u.V = &userStats{first: t, ips: NewDistinct(4)}
+				u.V = &userStats{first: t, ips: newDistinct(4)}
 			}
 			u.V.last = t
 			u.V.ips.Add(ev.ip)
@@ -656,7 +656,7 @@ func (a *analyzer) loginFail(ev *event, t int64) {
 		if len(a.logins) >= maxLoginPaths {
 			return
 		}
-		lp = &loginPath{label: f.path, first: t, users: NewDistinct(16), sources: map[uint64]*sprayer{}}
+		lp = &loginPath{label: f.path, first: t, users: newDistinct(16), sources: map[uint64]*sprayer{}}
 		a.logins[f.pathHash] = lp
 	}
 	lp.last = t
