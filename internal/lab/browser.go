@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/why401/why401/internal/catalog"
@@ -52,33 +51,9 @@ func BrowserFlows() []BrowserFlow {
 	}
 }
 
-// browserState holds the sessions of the browser flows.
-type browserState struct {
-	mu       sync.Mutex
-	sessions map[string]time.Time // session id -> expiry
-}
-
-func (b *browserState) add(now time.Time) string {
-	id := randomHex(16)
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.sessions) > 10000 {
-		b.sessions = map[string]time.Time{}
-	}
-	b.sessions[id] = now.Add(time.Hour)
-	return id
-}
-
-func (b *browserState) valid(id string, now time.Time) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	exp, ok := b.sessions[id]
-	return ok && now.Before(exp)
-}
-
 // browserRoutes adds the /browser/ flows to mux.
 func (l *Lab) browserRoutes(mux *http.ServeMux) {
-	st := &browserState{sessions: map[string]time.Time{}}
+	st := newSessionStore()
 	mux.HandleFunc("GET /browser/{$}", l.serveBrowserIndex)
 	mux.HandleFunc("GET /browser/cookie/{kind}/{$}", serveAutoLogin)
 	mux.HandleFunc("POST /browser/cookie/{kind}/login", func(w http.ResponseWriter, r *http.Request) { l.serveBrowserCookieLogin(w, r, st) })
@@ -111,7 +86,7 @@ func (l *Lab) browserRoutes(mux *http.ServeMux) {
 // Secure and redirects to itself to check it arrived: a script client
 // keeps the cookie and gets through, a browser refuses it and ends with
 // a 401.
-func (l *Lab) serveBounce(w http.ResponseWriter, r *http.Request, st *browserState) {
+func (l *Lab) serveBounce(w http.ResponseWriter, r *http.Request, st *sessionStore) {
 	if c, err := r.Cookie("bsid"); err == nil && st.valid(c.Value, l.now()) {
 		writeJSON(w, http.StatusOK, map[string]string{"user": User})
 		return
@@ -120,7 +95,7 @@ func (l *Lab) serveBounce(w http.ResponseWriter, r *http.Request, st *browserSta
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "no session: the session cookie did not come back"})
 		return
 	}
-	w.Header().Add("Set-Cookie", "bsid="+st.add(l.now())+"; Path=/; HttpOnly; SameSite=None")
+	w.Header().Add("Set-Cookie", "bsid="+st.issue(l.now().Add(time.Hour))+"; Path=/; HttpOnly; SameSite=None")
 	http.Redirect(w, r, "/browser/bounce/app?check=1", http.StatusFound)
 }
 
@@ -194,7 +169,7 @@ var cookieAttrs = map[string]string{
 	"good":   "Path=/; HttpOnly; SameSite=Lax",
 }
 
-func (l *Lab) serveBrowserCookieLogin(w http.ResponseWriter, r *http.Request, st *browserState) {
+func (l *Lab) serveBrowserCookieLogin(w http.ResponseWriter, r *http.Request, st *sessionStore) {
 	kind := r.PathValue("kind")
 	attrs, ok := cookieAttrs[kind]
 	if !ok {
@@ -205,7 +180,7 @@ func (l *Lab) serveBrowserCookieLogin(w http.ResponseWriter, r *http.Request, st
 		writePage(w, http.StatusUnauthorized, page{Title: "end:bad-password", Heading: "Wrong user name or password"})
 		return
 	}
-	id := st.add(l.now())
+	id := st.issue(l.now().Add(time.Hour))
 	w.Header().Add("Set-Cookie", "bsid="+id+"; "+attrs)
 	next := "/browser/cookie/" + kind + "/app"
 	if kind == "www" {
@@ -214,7 +189,7 @@ func (l *Lab) serveBrowserCookieLogin(w http.ResponseWriter, r *http.Request, st
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-func (l *Lab) serveBrowserCookieApp(w http.ResponseWriter, r *http.Request, st *browserState) {
+func (l *Lab) serveBrowserCookieApp(w http.ResponseWriter, r *http.Request, st *sessionStore) {
 	if c, err := r.Cookie("bsid"); err == nil && st.valid(c.Value, l.now()) {
 		writePage(w, http.StatusOK, page{Title: "end:ok", Heading: "Welcome, " + User})
 		return
@@ -361,9 +336,9 @@ func serveLoopLoginPage(w http.ResponseWriter, r *http.Request) {
 	writePage(w, http.StatusOK, page{Title: "log in", Heading: "Log in", Form: "/browser/loop/login?n=" + strconv.Itoa(n+1)})
 }
 
-func (l *Lab) serveLoopLogin(w http.ResponseWriter, r *http.Request, st *browserState) {
+func (l *Lab) serveLoopLogin(w http.ResponseWriter, r *http.Request, st *sessionStore) {
 	n, _ := strconv.Atoi(r.URL.Query().Get("n"))
-	id := st.add(l.now())
+	id := st.issue(l.now().Add(time.Hour))
 	w.Header().Add("Set-Cookie", "lsid="+id+"; Path=/; HttpOnly; SameSite=Lax")
 	http.Redirect(w, r, "/browser/loop/app?n="+strconv.Itoa(n), http.StatusSeeOther)
 }
@@ -387,8 +362,8 @@ func serveSameSiteLoginPage(w http.ResponseWriter, r *http.Request) {
 	writePage(w, http.StatusOK, page{Title: "log in", Heading: "Log in to the API", Form: "/browser/samesite/login"})
 }
 
-func (l *Lab) serveSameSiteLogin(w http.ResponseWriter, r *http.Request, st *browserState) {
-	w.Header().Add("Set-Cookie", "asid="+st.add(l.now())+"; Path=/; HttpOnly")
+func (l *Lab) serveSameSiteLogin(w http.ResponseWriter, r *http.Request, st *sessionStore) {
+	w.Header().Add("Set-Cookie", "asid="+st.issue(l.now().Add(time.Hour))+"; Path=/; HttpOnly")
 	http.Redirect(w, r, "http://"+hostOn(r, BrowserAppHost)+"/browser/samesite/app", http.StatusSeeOther)
 }
 
@@ -400,7 +375,7 @@ fetch(` + jsString("http://"+hostOn(r, BrowserAPIHost)+"/browser/samesite/me") +
 
 // serveSameSiteMe is a credentialed CORS API authenticated by the asid
 // cookie.
-func (l *Lab) serveSameSiteMe(w http.ResponseWriter, r *http.Request, st *browserState) {
+func (l *Lab) serveSameSiteMe(w http.ResponseWriter, r *http.Request, st *sessionStore) {
 	if o := r.Header.Get("Origin"); o != "" {
 		w.Header().Set("Access-Control-Allow-Origin", o)
 		w.Header().Set("Access-Control-Allow-Credentials", "true")

@@ -1,8 +1,6 @@
 package lab
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -296,7 +294,8 @@ func (l *Lab) serveRedirectHTTPS(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target+"/basic/ok", http.StatusMovedPermanently)
 }
 
-// sessionStore remembers the sessions /cookie/login issued.
+// sessionStore remembers the sessions a login issued (/cookie/login, the
+// browser flows). It is safe for concurrent use.
 type sessionStore struct {
 	mu  sync.Mutex
 	ids map[string]time.Time // id -> expiry
@@ -307,9 +306,7 @@ func newSessionStore() *sessionStore { return &sessionStore{ids: map[string]time
 
 // issue creates a session valid until expiry.
 func (s *sessionStore) issue(expiry time.Time) string {
-	b := make([]byte, 18)
-	rand.Read(b) //nolint:errcheck // crypto/rand.Read never fails
-	id := base64.RawURLEncoding.EncodeToString(b)
+	id := randomHex(16)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.ids) >= 1024 {
