@@ -13,33 +13,13 @@ import (
 // codes and messages (Envoy's "Jwks remote fetch is failed", WordPress's
 // code values, API Gateway's "Missing Authentication Token", a Cloudflare
 // block or challenge page), as mapped by the signature file of package
-// producer.
+// producer. It declares exactly the causes that file maps to; a file that
+// does not decode yields none, which diagnosis.Validate reports.
 var Vendor = &diagnosis.Check{
 	Name:   "vendor",
 	Doc:    "report the cause a recognised producer (CDN, WAF, gateway, framework, application) states in its own codes and messages",
-	Causes: vendorCauses(),
+	Causes: producer.Causes(),
 	Run:    runVendor,
-}
-
-// vendorCauses lists every cause the signature file maps to, so that the
-// check declares exactly what it may report. A broken signature file
-// yields none, which diagnosis.Validate reports.
-func vendorCauses() []catalog.ID {
-	set, err := producer.Default()
-	if err != nil {
-		return nil
-	}
-	seen := map[catalog.ID]bool{}
-	var out []catalog.ID
-	for _, s := range set.Signatures() {
-		for _, r := range s.Rules {
-			if !seen[r.Cause] {
-				seen[r.Cause] = true
-				out = append(out, r.Cause)
-			}
-		}
-	}
-	return out
 }
 
 func runVendor(p *diagnosis.Pass) error {

@@ -256,6 +256,35 @@ func Default() (*Set, error) {
 	return defaultSet, defaultErr
 }
 
+// Causes lists every cause a rule of the embedded signature file maps to,
+// in file order without repeats, or none when the file does not decode.
+// It reads only the causes, without validating the file or compiling its
+// patterns as Default does, so it is cheap enough for a package-level
+// variable.
+func Causes() []catalog.ID {
+	var f struct {
+		Producers []struct {
+			Rules []struct {
+				Cause catalog.ID `json:"cause"`
+			} `json:"rules"`
+		} `json:"producers"`
+	}
+	if json.Unmarshal(signaturesJSON, &f) != nil {
+		return nil
+	}
+	seen := map[catalog.ID]bool{}
+	var out []catalog.ID
+	for _, p := range f.Producers {
+		for _, r := range p.Rules {
+			if !seen[r.Cause] {
+				seen[r.Cause] = true
+				out = append(out, r.Cause)
+			}
+		}
+	}
+	return out
+}
+
 // Match is one producer named for a response.
 type Match struct {
 	ID   string `json:"id"`

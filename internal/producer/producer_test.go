@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -356,5 +357,25 @@ func TestLoginURL(t *testing.T) {
 	}
 	if !LoginForm([]byte(`<form><input name=u><input type="password" name=p></form>`)) || LoginForm([]byte(`<p>password</p>`)) {
 		t.Error("LoginForm")
+	}
+}
+
+func TestCausesMatchDefault(t *testing.T) {
+	s, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []catalog.ID
+	seen := map[catalog.ID]bool{}
+	for _, sig := range s.Signatures() {
+		for _, r := range sig.Rules {
+			if !seen[r.Cause] {
+				seen[r.Cause] = true
+				want = append(want, r.Cause)
+			}
+		}
+	}
+	if got := Causes(); !slices.Equal(got, want) {
+		t.Errorf("Causes() = %v, want %v", got, want)
 	}
 }
