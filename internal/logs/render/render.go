@@ -25,10 +25,10 @@ func JSON(w io.Writer, r *analysis.Result) error {
 	return enc.Encode(r)
 }
 
-// Sparkline renders values as a line of eighth blocks scaled to the
+// sparkline renders values as a line of eighth blocks scaled to the
 // largest value; zero is a space-like lowest block only when every value
 // is zero.
-func Sparkline(values []int64, width int) string {
+func sparkline(values []int64, width int) string {
 	if len(values) == 0 {
 		return ""
 	}
@@ -60,15 +60,14 @@ func Sparkline(values []int64, width int) string {
 // TextOptions tune Text.
 type TextOptions struct {
 	Color bool
-	Width int // sparkline width; default 60
 }
+
+// sparkWidth is how many columns the terminal sparkline folds into.
+const sparkWidth = 60
 
 // Text writes the terminal summary: totals, a sparkline of failures, the
 // findings with their evidence and the first fix, and the verdict.
 func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
-	if o.Width <= 0 {
-		o.Width = 60
-	}
 	p := painter(o.Color)
 	var b strings.Builder
 	files := make([]string, len(r.Files))
@@ -90,7 +89,7 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 		for i, bk := range r.Timeline {
 			vals[i] = bk.F401 + bk.F403 + bk.F407 + bk.F429
 		}
-		fmt.Fprintf(&b, "  failures per %s: %s│%s│%s\n", stepName(r.Step), r.Timeline[0].Start.Format("15:04"), Sparkline(vals, o.Width), r.Timeline[len(r.Timeline)-1].Start.Format("15:04"))
+		fmt.Fprintf(&b, "  failures per %s: %s│%s│%s\n", stepName(r.Step), r.Timeline[0].Start.Format("15:04"), sparkline(vals, sparkWidth), r.Timeline[len(r.Timeline)-1].Start.Format("15:04"))
 	}
 	for _, e := range r.BadExamples {
 		fmt.Fprintf(&b, "  %s %s:%d: %s\n", p.dim("malformed"), Clean(e.File), e.Line, Clean(e.Err))

@@ -35,13 +35,13 @@ func sample() *analysis.Result {
 }
 
 func TestSparkline(t *testing.T) {
-	if got := Sparkline([]int64{0, 1, 4, 8}, 0); got != " ▁▄█" {
-		t.Errorf("Sparkline = %q", got)
+	if got := sparkline([]int64{0, 1, 4, 8}, 0); got != " ▁▄█" {
+		t.Errorf("sparkline = %q", got)
 	}
-	if got := Sparkline([]int64{1, 1, 1, 1, 8, 8}, 3); got != "▁▁█" {
-		t.Errorf("folded Sparkline = %q", got)
+	if got := sparkline([]int64{1, 1, 1, 1, 8, 8}, 3); got != "▁▁█" {
+		t.Errorf("folded sparkline = %q", got)
 	}
-	if got := Sparkline([]int64{0, 0}, 0); got != "  " {
+	if got := sparkline([]int64{0, 0}, 0); got != "  " {
 		t.Errorf("all zero = %q", got)
 	}
 }
