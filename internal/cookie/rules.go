@@ -269,8 +269,7 @@ func (b Browser) Store(sc *SetCookie, ctx Context, existing []*Cookie) (*Cookie,
 			if d != host {
 				return nil, InvalidDomain
 			}
-			sc2 := d
-			c.Domain, c.HostOnly = sc2, true
+			c.Domain, c.HostOnly = d, true
 		} else {
 			if !domainMatch(host, d) {
 				return nil, InvalidDomain
@@ -308,7 +307,7 @@ func (b Browser) Store(sc *SetCookie, ctx Context, existing []*Cookie) (*Cookie,
 	}
 	// SameSite: a cross-site response may only set Lax or Strict cookies
 	// on a top-level navigation.
-	if ctx.CrossSite(b.schemeful()) && !ctx.Navigation() {
+	if ctx.CrossSite(b.Schemeful()) && !ctx.Navigation() {
 		switch b.effective(sc.SameSite) {
 		case SameSiteStrict:
 			return nil, StrictCrossSite
@@ -323,9 +322,7 @@ func (b Browser) Store(sc *SetCookie, ctx Context, existing []*Cookie) (*Cookie,
 	if ctx.ThirdParty() {
 		top := Site(ctx.TopLevel, true)
 		switch {
-		case sc.Partitioned && sc.Secure:
-			c.Partition = top
-		case b.PartitionThirdParty:
+		case sc.Partitioned && sc.Secure, b.PartitionThirdParty:
 			c.Partition = top
 		case b.BlockThirdParty:
 			return nil, ThirdPartyBlocked
@@ -381,7 +378,7 @@ func (b Browser) Send(c *Cookie, ctx Context) Reason {
 			return PartitionMismatch
 		}
 	}
-	if ctx.CrossSite(b.schemeful()) {
+	if ctx.CrossSite(b.Schemeful()) {
 		method := strings.ToUpper(ctx.Method)
 		safe := method == "" || method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE"
 		switch b.effective(c.SameSite) {
@@ -419,9 +416,10 @@ func (b Browser) effective(s SameSite) SameSite {
 	return s
 }
 
-// schemeful reports whether b compares sites with their scheme (Chromium
-// does since version 89; Firefox ships it off).
-func (b Browser) schemeful() bool { return b.LaxByDefault }
+// Schemeful reports whether b compares sites with their scheme (Chromium
+// does since version 89; Firefox ships it off), the schemeful argument of
+// Site and Context.CrossSite.
+func (b Browser) Schemeful() bool { return b.LaxByDefault }
 
 // isPublicSuffix reports whether d is a public suffix (ICANN or private
 // section of the list), such as "com", "co.uk" or "github.io".

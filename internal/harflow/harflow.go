@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/why401/why401/internal/cookie"
@@ -95,14 +96,13 @@ func Replay(s *evidence.Session) *Flow {
 		origin := parseURL(req.Header.Get("Origin"))
 		prevRedirect := i > 0 && redirectsTo(&s.Entries[i-1], st.URL)
 		if IsNavigation(e) {
+			site := cookie.Site(st.URL, f.Browser.Schemeful())
 			if prevRedirect {
 				if chainStart != "" {
 					ctx.Initiator = parseURL(chainStart)
 				}
-				for _, site := range chainSites {
-					if site != cookie.Site(st.URL, f.Browser.LaxByDefault) {
-						ctx.RedirectedCrossSite = ctx.Initiator != nil
-					}
+				if slices.ContainsFunc(chainSites, func(s string) bool { return s != site }) {
+					ctx.RedirectedCrossSite = ctx.Initiator != nil
 				}
 			} else {
 				chainStart = req.Header.Get("Referer")
@@ -112,7 +112,7 @@ func Replay(s *evidence.Session) *Flow {
 				ctx.Initiator = parseURL(chainStart)
 				chainSites = nil
 			}
-			chainSites = append(chainSites, cookie.Site(st.URL, f.Browser.LaxByDefault))
+			chainSites = append(chainSites, site)
 		} else {
 			ctx.TopLevel = top
 			if ctx.TopLevel == nil {
