@@ -64,8 +64,8 @@ func ParseFile(path string) (*Config, error) {
 	if err != nil {
 		return nil, convertErr(path, err)
 	}
-	for _, e := range payload.Errors {
-		return nil, convertErr(e.File, e.Error)
+	if len(payload.Errors) > 0 {
+		return nil, convertErr(payload.Errors[0].File, payload.Errors[0].Error)
 	}
 	if len(payload.Config) == 0 {
 		return nil, fmt.Errorf("%s: nothing parsed", path)
