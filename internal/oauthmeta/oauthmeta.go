@@ -16,7 +16,6 @@ package oauthmeta
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -88,12 +87,8 @@ func ParseResource(body []byte) (*Resource, error) {
 	}
 	r := &Resource{}
 	w := &warner{}
-	res, present := m["resource"]
-	if !present {
-		return nil, errors.New("protected resource metadata: no \"resource\" member")
-	}
-	if err := json.Unmarshal(res, &r.Resource); err != nil || r.Resource == "" {
-		return nil, errors.New("protected resource metadata: \"resource\" is not a non-empty string")
+	if r.Resource, err = required(m, "protected resource metadata", "resource"); err != nil {
+		return nil, err
 	}
 	w.identifier("resource", r.Resource, false)
 	r.AuthorizationServers = w.strings(m, "authorization_servers")
@@ -136,12 +131,8 @@ func ParseServer(body []byte) (*Server, error) {
 	}
 	s := &Server{}
 	w := &warner{}
-	iss, present := m["issuer"]
-	if !present {
-		return nil, errors.New("authorization server metadata: no \"issuer\" member")
-	}
-	if err := json.Unmarshal(iss, &s.Issuer); err != nil || s.Issuer == "" {
-		return nil, errors.New("authorization server metadata: \"issuer\" is not a non-empty string")
+	if s.Issuer, err = required(m, "authorization server metadata", "issuer"); err != nil {
+		return nil, err
 	}
 	w.identifier("issuer", s.Issuer, true)
 	s.JWKSURI = w.url(m, "jwks_uri")
@@ -252,6 +243,20 @@ func object(body []byte, what string) (map[string]json.RawMessage, error) {
 		return nil, fmt.Errorf("%s: invalid JSON: %s", what, oneLine(err.Error()))
 	}
 	return m, nil
+}
+
+// required returns the member name of m, which must be a non-empty
+// string; what names the document in the error.
+func required(m map[string]json.RawMessage, what, name string) (string, error) {
+	raw, present := m[name]
+	if !present {
+		return "", fmt.Errorf("%s: no %q member", what, name)
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil || s == "" {
+		return "", fmt.Errorf("%s: %q is not a non-empty string", what, name)
+	}
+	return s, nil
 }
 
 func oneLine(s string) string {
