@@ -65,7 +65,7 @@ func ParseFormat(name string) (Format, bool, error) {
 
 // FromTemplate compiles an Apache LogFormat or nginx log_format string.
 func FromTemplate(s string) (Format, error) {
-	t, err := CompileTemplate(s)
+	t, err := compileTemplate(s)
 	if err != nil {
 		return Format{}, err
 	}

@@ -42,7 +42,7 @@ func FuzzTemplate(f *testing.F) {
 	f.Add(`${remote_addr}|$time_iso8601|$request_method|$request_uri|$status|$msec`, `10.1.1.2|2026-05-04T10:00:00+00:00|GET|/a/b?c=d|401|1777888800.123`)
 	f.Add(`{"time":"$time_iso8601","ip":"$remote_addr","status":$status}`, `{"time":"2026-05-04T10:00:00+00:00","ip":"1.2.3.4","status":401}`)
 	f.Fuzz(func(t *testing.T, format, line string) {
-		tpl, err := CompileTemplate(format)
+		tpl, err := compileTemplate(format)
 		if err != nil {
 			return
 		}
@@ -92,7 +92,7 @@ func FuzzConfigFormats(f *testing.F) {
 			return
 		}
 		for _, v := range defs {
-			_, _ = CompileTemplate(v)
+			_, _ = compileTemplate(v)
 		}
 	})
 }

@@ -48,11 +48,11 @@ type Template struct {
 // String returns the format string the template was compiled from.
 func (t *Template) String() string { return t.source }
 
-// CompileTemplate compiles an Apache LogFormat string ("%h %l %u %t ...")
+// compileTemplate compiles an Apache LogFormat string ("%h %l %u %t ...")
 // or an nginx log_format string ("$remote_addr - $remote_user ..."); which
 // one is told by the first directive found. The format must yield a
 // status code; a format without a time stamp parses but leaves Time 0.
-func CompileTemplate(format string) (*Template, error) {
+func compileTemplate(format string) (*Template, error) {
 	if strings.TrimSpace(format) == "" {
 		return nil, fmt.Errorf("empty log format")
 	}
