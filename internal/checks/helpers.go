@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/why401/why401/internal/challenge"
@@ -44,6 +45,9 @@ func requestCookies(h http.Header) []*http.Cookie { return (&http.Request{Header
 
 // responseCookies parses the Set-Cookie headers of a response's header h.
 func responseCookies(h http.Header) []*http.Cookie { return (&http.Response{Header: h}).Cookies() }
+
+// stampUTC writes t for evidence in RFC 3339, in UTC.
+func stampUTC(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // line describes an exchange in one evidence line: "GET http://h/p → 401".
 func line(e *evidence.Exchange) string {

@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/harflow"
@@ -45,6 +46,10 @@ func stepLine(s *harflow.Step) string {
 	}
 	return out
 }
+
+// sessionStamp writes a time of a recorded session for evidence, in UTC
+// to the second: "2026-03-10 12:00:00Z".
+func sessionStamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") }
 
 // sameOrigin compares scheme, host and port.
 func sameOrigin(a, b *url.URL) bool {

@@ -113,7 +113,7 @@ func runSessionCookies(p *diagnosis.Pass) error {
 			conf := confidenceFor(f, from, c.Name)
 			switch id {
 			case catalog.SessionExpired:
-				ev = append(ev, fmt.Sprintf("the cookie expired at %s; the request started at %s", c.Expires.UTC().Format("2006-01-02 15:04:05Z"), fs.Entry.Started.UTC().Format("2006-01-02 15:04:05Z")))
+				ev = append(ev, fmt.Sprintf("the cookie expired at %s; the request started at %s", sessionStamp(c.Expires), sessionStamp(fs.Entry.Started)))
 				report(id, c.Name, conf, ev, "The %s session cookie had expired when the request was made", c.Name)
 			case catalog.CookieSamesite:
 				report(id, c.Name, conf, ev, "The %s cookie stays out of this cross-site request (%s)", c.Name, v.Reason)

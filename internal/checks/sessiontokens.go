@@ -49,10 +49,10 @@ func runSessionTokens(p *diagnosis.Pass) error {
 				if t.ExpiresAt.Before(at) || hasDate && t.ExpiresAt.Before(date) {
 					ev := []string{
 						fmt.Sprintf("%s with %s", stepLine(fs), where),
-						fmt.Sprintf("the token's exp is %s; the browser sent it at %s (%s later)", t.ExpiresAt.UTC().Format("2006-01-02 15:04:05Z"), at.UTC().Format("2006-01-02 15:04:05Z"), at.Sub(*t.ExpiresAt).Round(1e9)),
+						fmt.Sprintf("the token's exp is %s; the browser sent it at %s (%s later)", sessionStamp(*t.ExpiresAt), sessionStamp(at), at.Sub(*t.ExpiresAt).Round(1e9)),
 					}
 					if hasDate {
-						ev = append(ev, "the server's Date was "+date.UTC().Format("2006-01-02 15:04:05Z"))
+						ev = append(ev, "the server's Date was "+sessionStamp(date))
 					}
 					if fs.TokenFrom >= 0 {
 						ev = append(ev, fmt.Sprintf("the token came from %s", stepLine(&f.Steps[fs.TokenFrom])))

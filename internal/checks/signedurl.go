@@ -107,5 +107,3 @@ func expiryWord(exp, now time.Time) string {
 	}
 	return "it expired " + signedurl.Ago(exp, now)
 }
-
-func stampUTC(t time.Time) string { return t.UTC().Format(time.RFC3339) }

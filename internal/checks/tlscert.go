@@ -27,16 +27,13 @@ func runTLSCert(p *diagnosis.Pass) error {
 					continue
 				}
 				ev := []string{line(e), "verification: " + e.TLS.VerifyError}
-				if len(e.TLS.Chain) > 0 {
-					c := e.TLS.Chain[0]
-					names := strings.Join(append(append([]string{}, c.DNSNames...), c.IPs...), ", ")
-					ev = append(ev, fmt.Sprintf("certificate: subject %q, issuer %q, names [%s]", c.Subject, c.Issuer, names))
-					ev = append(ev, fmt.Sprintf("valid from %s to %s", c.NotBefore.UTC().Format(time.RFC3339), c.NotAfter.UTC().Format(time.RFC3339)))
-				}
 				conf := 0.95
 				title := "The server's TLS certificate does not verify"
 				if len(e.TLS.Chain) > 0 {
 					c := e.TLS.Chain[0]
+					names := strings.Join(append(append([]string{}, c.DNSNames...), c.IPs...), ", ")
+					ev = append(ev, fmt.Sprintf("certificate: subject %q, issuer %q, names [%s]", c.Subject, c.Issuer, names))
+					ev = append(ev, fmt.Sprintf("valid from %s to %s", stampUTC(c.NotBefore), stampUTC(c.NotAfter)))
 					switch {
 					case p.Now.After(c.NotAfter):
 						title = fmt.Sprintf("The server's TLS certificate expired %s ago", p.Now.Sub(c.NotAfter).Round(time.Hour))
