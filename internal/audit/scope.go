@@ -29,7 +29,8 @@ func runScope(p *Pass) error {
 	return nil
 }
 
-func report(p *Pass, server Kind, sev catalog.Severity, file string, line int, format string, args ...any) {
+// reportScope reports a server.auth-scope finding at file:line.
+func reportScope(p *Pass, server Kind, sev catalog.Severity, file string, line int, format string, args ...any) {
 	p.Report(Finding{Cause: catalog.ServerAuthScope, Severity: sev, Message: fmt.Sprintf(format, args...), Location: loc(file, line), Server: server})
 }
 
@@ -79,7 +80,7 @@ func scopeNginx(p *Pass, n *Nginx) {
 				}
 			}
 			if !exempt {
-				report(p, KindNginx, catalog.Warning, a.File, a.Line, "%s %q protects %s too: Let's Encrypt and other ACME HTTP-01 renewals get 401 and the certificate expires; add location ^~ %s { auth_basic off; }", a.Name, a.Arg(0), acmePath, acmePath)
+				reportScope(p, KindNginx, catalog.Warning, a.File, a.Line, "%s %q protects %s too: Let's Encrypt and other ACME HTTP-01 renewals get 401 and the certificate expires; add location ^~ %s { auth_basic off; }", a.Name, a.Arg(0), acmePath, acmePath)
 			}
 		case "location":
 			a := s.auth()
@@ -90,9 +91,9 @@ func scopeNginx(p *Pass, n *Nginx) {
 			// An inherited auth over a health check or asset location.
 			if !within(s.block, a) {
 				if healthPath.MatchString(path) {
-					report(p, KindNginx, catalog.Warning, s.block.File, s.block.Line, "location %s is a health or status endpoint but inherits %s from line %d: monitors and load balancers get 401; add auth_basic off; here (with allow/deny if it must stay private)", path, a.Name, a.Line)
+					reportScope(p, KindNginx, catalog.Warning, s.block.File, s.block.Line, "location %s is a health or status endpoint but inherits %s from line %d: monitors and load balancers get 401; add auth_basic off; here (with allow/deny if it must stay private)", path, a.Name, a.Line)
 				} else if assetPath.MatchString(path) {
-					report(p, KindNginx, catalog.Info, s.block.File, s.block.Line, "location %s serves static assets but inherits %s from line %d: pages that embed them elsewhere get 401 or a prompt per asset", path, a.Name, a.Line)
+					reportScope(p, KindNginx, catalog.Info, s.block.File, s.block.Line, "location %s serves static assets but inherits %s from line %d: pages that embed them elsewhere get 401 or a prompt per asset", path, a.Name, a.Line)
 				}
 			}
 			// Two authentication layers over one location.
@@ -103,14 +104,14 @@ func scopeNginx(p *Pass, n *Nginx) {
 					if r.File == b.File && r.Line > b.Line {
 						later = r
 					}
-					report(p, KindNginx, catalog.Warning, later.File, later.Line, "location %s has both auth_basic (line %d) and auth_request (line %d): a request must pass both, but it has one Authorization header, so a client with a token for auth_request is refused by auth_basic (or the other way round)", path, b.Line, r.Line)
+					reportScope(p, KindNginx, catalog.Warning, later.File, later.Line, "location %s has both auth_basic (line %d) and auth_request (line %d): a request must pass both, but it has one Authorization header, so a client with a token for auth_request is refused by auth_basic (or the other way round)", path, b.Line, r.Line)
 				}
 			}
 			// return runs in the rewrite phase, before auth.
 			for _, r := range s.own("return") {
 				code, err := strconv.Atoi(r.Arg(0))
 				if err != nil || (code >= 200 && code < 300) {
-					report(p, KindNginx, catalog.Error, r.File, r.Line, "return answers in nginx's rewrite phase, before %s (line %d) runs: location %s is not protected at all", a.Name, a.Line, path)
+					reportScope(p, KindNginx, catalog.Error, r.File, r.Line, "return answers in nginx's rewrite phase, before %s (line %d) runs: location %s is not protected at all", a.Name, a.Line, path)
 				}
 			}
 		}
@@ -118,7 +119,7 @@ func scopeNginx(p *Pass, n *Nginx) {
 		if sat := s.find("satisfy"); sat != nil && strings.EqualFold(sat.Arg(0), "any") && s.auth() != nil && len(s.own("satisfy")) > 0 {
 			for _, al := range s.level("allow") {
 				if al.Arg(0) == "all" || al.Arg(0) == "0.0.0.0/0" || al.Arg(0) == "::/0" {
-					report(p, KindNginx, catalog.Error, sat.File, sat.Line, "satisfy any with allow %s (line %d) lets every client in without a password: %s is switched off", al.Arg(0), al.Line, s.auth().Name)
+					reportScope(p, KindNginx, catalog.Error, sat.File, sat.Line, "satisfy any with allow %s (line %d) lets every client in without a password: %s is switched off", al.Arg(0), al.Line, s.auth().Name)
 				}
 			}
 		}
@@ -161,14 +162,14 @@ func scopeApache(p *Pass, a *Apache) {
 		if req != nil && !(s.sec != nil && (s.sec.Is("RequireAll") || s.sec.Is("RequireNone"))) {
 			for _, r := range s.named("Require") {
 				if strings.EqualFold(r.Arg(0), "all") && strings.EqualFold(r.Arg(1), "granted") {
-					report(p, KindApache, catalog.Error, r.File, r.Line, "Require all granted beside Require %s (line %d): several Require lines mean any one suffices, so no password is asked", req.Arg(0), req.Line)
+					reportScope(p, KindApache, catalog.Error, r.File, r.Line, "Require all granted beside Require %s (line %d): several Require lines mean any one suffices, so no password is asked", req.Arg(0), req.Line)
 				}
 			}
 			for _, sat := range s.named("Satisfy") {
 				if strings.EqualFold(sat.Arg(0), "Any") {
 					for _, al := range s.inherited("Allow") {
 						if strings.EqualFold(al.Arg(0), "from") && strings.EqualFold(al.Arg(1), "all") {
-							report(p, KindApache, catalog.Error, sat.File, sat.Line, "Satisfy Any with Allow from all (line %d) lets every client in without a password", al.Line)
+							reportScope(p, KindApache, catalog.Error, sat.File, sat.Line, "Satisfy Any with Allow from all (line %d) lets every client in without a password", al.Line)
 						}
 					}
 				}
@@ -184,16 +185,16 @@ func scopeApache(p *Pass, a *Apache) {
 		}
 		for _, o := range seen {
 			if o.kind == kind && o.path == path {
-				report(p, KindApache, catalog.Warning, s.sec.File, s.sec.Line, "<%s %s> is protected again (first at %s:%d, realm %q): the sections merge and the later one's AuthUserFile and Require win, which is easy to miss", s.sec.Name, s.path(), o.d.File, o.d.Line, o.name)
+				reportScope(p, KindApache, catalog.Warning, s.sec.File, s.sec.Line, "<%s %s> is protected again (first at %s:%d, realm %q): the sections merge and the later one's AuthUserFile and Require win, which is easy to miss", s.sec.Name, s.path(), o.d.File, o.d.Line, o.name)
 			}
 		}
 		seen = append(seen, protected{kind, path, s.sec, name})
 		whole := (kind == "location" && (path == "" || path == "/")) || (kind == "directory" && docRoots[path])
 		if whole && !hasAcme {
-			report(p, KindApache, catalog.Warning, req.File, req.Line, "Require %s for <%s %s> covers %s too: ACME HTTP-01 certificate renewals get 401; add <Location %s> Require all granted </Location>", req.Arg(0), s.sec.Name, s.path(), acmePath, acmePath)
+			reportScope(p, KindApache, catalog.Warning, req.File, req.Line, "Require %s for <%s %s> covers %s too: ACME HTTP-01 certificate renewals get 401; add <Location %s> Require all granted </Location>", req.Arg(0), s.sec.Name, s.path(), acmePath, acmePath)
 		}
 		if kind == "location" && healthPath.MatchString(s.path()) {
-			report(p, KindApache, catalog.Warning, req.File, req.Line, "<Location %s> is a health or status endpoint protected by a password: monitors get 401", s.path())
+			reportScope(p, KindApache, catalog.Warning, req.File, req.Line, "<Location %s> is a health or status endpoint protected by a password: monitors get 401", s.path())
 		}
 	}
 }
