@@ -8,13 +8,18 @@ import (
 	"github.com/why401/why401/internal/redact"
 )
 
-// Producers names who produced the response of e (web server, CDN, WAF,
-// gateway, framework, application) with the markers that showed it and
-// what each producer's codes and messages mean, judging rules that depend
-// on credentials by whether e's request carried any. A nil exchange or
-// one without a response names none. It is pure and cheap enough to call
-// from several checks.
+// Producers is IdentifyProducers, for checks.
 func (f *Facts) Producers(e *evidence.Exchange) producer.Result {
+	return IdentifyProducers(e)
+}
+
+// IdentifyProducers names who produced the response of e (web server,
+// CDN, WAF, gateway, framework, application) with the markers that showed
+// it and what each producer's codes and messages mean, judging rules that
+// depend on credentials by whether e's request carried any. A nil
+// exchange or one without a response names none. It is pure and cheap
+// enough to call from several checks and the report.
+func IdentifyProducers(e *evidence.Exchange) producer.Result {
 	if e == nil || e.Response == nil {
 		return producer.Result{Producers: []producer.Match{}}
 	}

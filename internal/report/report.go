@@ -109,7 +109,7 @@ func Build(p *evidence.Probe, findings []diagnosis.Finding, o Options) *Report {
 	}
 	if fin != nil && fin.Response != nil {
 		r.Status = fin.Response.Status
-		prod := producer.Identify(fin.Response, producer.Input{Sent: diagnosis.SentAnyCredential(fin.Request)})
+		prod := diagnosis.IdentifyProducers(fin)
 		r.AnsweredBy, r.Producers = prod.Summary(), prod.Producers
 	}
 	switch {
