@@ -51,8 +51,7 @@ func runClock(p *diagnosis.Pass) error {
 	}
 	conf := 0.5
 	if tok, _ := p.Facts.Token(); tok != nil {
-		local := kinds(tok.Check(jwt.Expect{Leeway: tokenLeeway}, p.Now))
-		remote := kinds(tok.Check(jwt.Expect{Leeway: tokenLeeway}, p.Now.Add(skew)))
+		local, remote := byBothClocks(tok, p.Now, skew)
 		timeKinds := []jwt.ProblemKind{jwt.Expired, jwt.NotYetValid, jwt.IssuedInFuture}
 		for _, k := range timeKinds {
 			if local[k] != remote[k] {

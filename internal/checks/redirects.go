@@ -35,7 +35,8 @@ func runRedirects(p *diagnosis.Pass) error {
 		hadAuth := diagnosis.SentAuthorization(h.Request)
 		hadCookie := h.Request.Header.Get("Cookie") != ""
 		ev := []string{line(h), fmt.Sprintf("redirect %d to %s", rd.Status, redact.URL(rd.To))}
-		if drops := droppers(rd); len(drops) > 0 && hadAuth {
+		drops := droppers(rd)
+		if len(drops) > 0 && hadAuth {
 			ev = append(ev, "clients that drop Authorization on this hop: "+strings.Join(drops, ", "))
 		}
 		switch {
@@ -47,7 +48,7 @@ func runRedirects(p *diagnosis.Pass) error {
 				p.Reportf(catalog.RedirectScheme, 0.95, ev, "The redirect from %s to %s dropped the credentials", rd.SchemeFrom, rd.SchemeTo)
 			}
 			return nil
-		case hadAuth && rd.Forwarded && len(droppers(rd)) > 0:
+		case hadAuth && rd.Forwarded && len(drops) > 0:
 			// Works for why401 (--location-trusted) but not for every client.
 			cause := catalog.RedirectAuthDropped
 			if !rd.CrossHost && rd.SchemeFrom != rd.SchemeTo {

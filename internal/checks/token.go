@@ -139,8 +139,7 @@ func runToken(p *diagnosis.Pass) error {
 	if date, ok := diagnosis.ServerDate(r); ok {
 		skew := date.Sub(r.Received)
 		if skew > time.Minute || skew < -time.Minute {
-			local := kinds(tok.Check(jwt.Expect{Leeway: tokenLeeway}, now))
-			remote := kinds(tok.Check(jwt.Expect{Leeway: tokenLeeway}, now.Add(skew)))
+			local, remote := byBothClocks(tok, now, skew)
 			if remote[jwt.Expired] && !local[jwt.Expired] {
 				p.Reportf(catalog.TokenExpired, 0.6, []string{line(e), "by the server's clock (Date: " + r.Header.Get("Date") + ") the token has expired"}, "The token has expired by the server's clock")
 			}
@@ -152,6 +151,15 @@ func runToken(p *diagnosis.Pass) error {
 	return nil
 }
 
+// byBothClocks judges tok's times alone (no expectations) at now and at
+// the server's time, now+skew, and returns the kinds of problem found at
+// each.
+func byBothClocks(tok *jwt.Token, now time.Time, skew time.Duration) (local, remote map[jwt.ProblemKind]bool) {
+	e := jwt.Expect{Leeway: tokenLeeway}
+	return kinds(tok.Check(e, now)), kinds(tok.Check(e, now.Add(skew)))
+}
+
+// kinds returns the set of the problems' kinds.
 func kinds(ps []jwt.Problem) map[jwt.ProblemKind]bool {
 	m := map[jwt.ProblemKind]bool{}
 	for _, p := range ps {
