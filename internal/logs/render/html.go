@@ -93,17 +93,14 @@ func htmlData(r *analysis.Result) page {
 			p.Labels = append(p.Labels, axisLabel{X: float64(i) * bw, Text: r.Timeline[i].Start.Format(layout)})
 		}
 	}
+	p.Count = failureFindings(r)
 	for _, f := range r.Findings {
 		hf := htmlFinding{Finding: f, Tone: "bad"}
 		if f.Cause == catalog.NoiseChallenge {
 			hf.Tone = "info"
-		} else {
-			p.Count++
 		}
-		if c, ok := catalog.Lookup(f.Cause); ok {
-			if fx := c.Fixes[catalog.SiteOwner]; len(fx) > 0 {
-				hf.Fix, hf.Command = fx[0].Text, fx[0].Command
-			}
+		if fix, ok := siteFix(f.Cause); ok {
+			hf.Fix, hf.Command = fix.Text, fix.Command
 		}
 		p.Findings = append(p.Findings, hf)
 	}

@@ -101,13 +101,11 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 		if len(f.Rows) > 0 {
 			writeRows(&b, "   ", f.Columns, f.Rows)
 		}
-		if c, ok := catalog.Lookup(f.Cause); ok {
-			if fixes := c.Fixes[catalog.SiteOwner]; len(fixes) > 0 {
-				fmt.Fprintf(&b, "   %s %s\n", p.green("fix:"), fixes[0].Text)
-				for _, l := range strings.Split(strings.TrimRight(fixes[0].Command, "\n"), "\n") {
-					if l != "" {
-						fmt.Fprintf(&b, "       %s\n", p.dim(l))
-					}
+		if fix, ok := siteFix(f.Cause); ok {
+			fmt.Fprintf(&b, "   %s %s\n", p.green("fix:"), fix.Text)
+			for _, l := range strings.Split(strings.TrimRight(fix.Command, "\n"), "\n") {
+				if l != "" {
+					fmt.Fprintf(&b, "       %s\n", p.dim(l))
 				}
 			}
 		}
@@ -120,16 +118,31 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 	case "ok":
 		fmt.Fprintf(&b, "%s no failure pattern found\n", p.green("verdict: ok:"))
 	default:
-		n := 0
-		for _, f := range r.Findings {
-			if f.Cause != catalog.NoiseChallenge {
-				n++
-			}
-		}
-		fmt.Fprintf(&b, "%s %d finding(s)\n", p.red("verdict: findings:"), n)
+		fmt.Fprintf(&b, "%s %d finding(s)\n", p.red("verdict: findings:"), failureFindings(r))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// siteFix returns the site owner's first fix for cause id.
+func siteFix(id catalog.ID) (catalog.Fix, bool) {
+	c, ok := catalog.Lookup(id)
+	if !ok || len(c.Fixes[catalog.SiteOwner]) == 0 {
+		return catalog.Fix{}, false
+	}
+	return c.Fixes[catalog.SiteOwner][0], true
+}
+
+// failureFindings counts the findings of r that are failure patterns
+// (challenge round trips are not).
+func failureFindings(r *analysis.Result) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Cause != catalog.NoiseChallenge {
+			n++
+		}
+	}
+	return n
 }
 
 func stepName(step int) string {
