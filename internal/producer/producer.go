@@ -476,6 +476,8 @@ const maxQuote = 120
 
 // match tests one marker and quotes what matched.
 func (v *view) match(m *Marker) (string, bool) {
+	// test applies Contains and Regex to s and returns what matched; a
+	// marker with neither matches any s.
 	test := func(s string) (string, bool) {
 		if m.Contains != "" && !strings.Contains(s, m.Contains) {
 			return "", false
@@ -502,13 +504,7 @@ func (v *view) match(m *Marker) (string, bool) {
 		if len(vals) == 0 {
 			return "", false
 		}
-		val := strings.Join(vals, ", ")
-		if m.Contains == "" && m.re == nil {
-			ok = true
-		} else {
-			_, ok = test(val)
-		}
-		if ok {
+		if _, ok = test(strings.Join(vals, ", ")); ok {
 			shown := make([]string, len(vals))
 			for i, v := range vals {
 				shown[i] = redact.Header(m.Name, v)
@@ -539,10 +535,6 @@ func (v *view) match(m *Marker) (string, bool) {
 			realm, has := c.Param("realm")
 			if !has {
 				continue
-			}
-			if m.Contains == "" && m.re == nil {
-				q, ok = c.Scheme+` realm="`+clip(realm)+`"`, true
-				break
 			}
 			if _, ok = test(realm); ok {
 				q = c.Scheme + ` realm="` + clip(realm) + `"`
