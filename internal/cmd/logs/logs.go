@@ -7,7 +7,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -146,10 +148,7 @@ func resolveFormat(o *Options) (logs.Format, bool, error) {
 			if builtin, known, _ := logs.ParseFormat(o.Format); known {
 				return builtin, true, nil
 			}
-			var names []string
-			for k := range defs {
-				names = append(names, k)
-			}
+			names := slices.Sorted(maps.Keys(defs))
 			return logs.Format{}, false, &cli.UsageError{Err: fmt.Errorf("%s: no log format named %q (found: %s)", o.ServerConfig, o.Format, strings.Join(names, ", "))}
 		}
 		f, err := logs.FromTemplate(s)

@@ -301,3 +301,23 @@ func TestFollow(t *testing.T) {
 		t.Errorf("the brute force was printed more than once:\n%s", out.String())
 	}
 }
+
+// TestServerConfigUnknownFormat: the formats a configuration defines are
+// listed in a stable (sorted) order when the one asked for is missing.
+func TestServerConfigUnknownFormat(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "nginx.conf")
+	var b strings.Builder
+	for _, n := range []string{"echo", "delta", "alpha", "charlie", "bravo", "foxtrot"} {
+		fmt.Fprintf(&b, "log_format %s '$remote_addr [$time_local] \"$request\" $status';\n", n)
+	}
+	os.WriteFile(conf, []byte(b.String()), 0o644)
+	logPath := filepath.Join(dir, "access.log")
+	os.WriteFile(logPath, []byte(attackLog()), 0o644)
+	for i := 0; i < 5; i++ {
+		_, errOut, code := runCmd(t, "", "--server-config", conf, "--format", "main", logPath)
+		if code != cli.ExitUsage || !strings.Contains(errOut, `no log format named "main" (found: alpha, bravo, charlie, delta, echo, foxtrot)`) {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+	}
+}
