@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -439,16 +440,8 @@ func newView(r *evidence.Response) *view {
 
 // rule reports whether every condition of rule holds, with evidence.
 func (v *view) rule(rule *Rule, in Input) ([]string, bool) {
-	if len(rule.Status) > 0 {
-		ok := false
-		for _, s := range rule.Status {
-			if s == v.r.Status {
-				ok = true
-			}
-		}
-		if !ok {
-			return nil, false
-		}
+	if len(rule.Status) > 0 && !slices.Contains(rule.Status, v.r.Status) {
+		return nil, false
 	}
 	switch rule.Sent {
 	case "yes":
