@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/why401/why401/internal/ansi"
 	"github.com/why401/why401/internal/catalog"
 )
 
@@ -16,20 +17,6 @@ type Style struct {
 	Verbose bool // every finding's full fixes and every exchange
 }
 
-type painter struct{ on bool }
-
-func (p painter) wrap(code, s string) string {
-	if !p.on {
-		return s
-	}
-	return "\x1b[" + code + "m" + s + "\x1b[0m"
-}
-func (p painter) bold(s string) string   { return p.wrap("1", s) }
-func (p painter) red(s string) string    { return p.wrap("31", s) }
-func (p painter) green(s string) string  { return p.wrap("32", s) }
-func (p painter) yellow(s string) string { return p.wrap("33", s) }
-func (p painter) dim(s string) string    { return p.wrap("2", s) }
-
 // lowConfidence is the confidence below which a finding is listed as a
 // mere possibility, without evidence and fixes, unless Verbose.
 const lowConfidence = 0.5
@@ -37,19 +24,19 @@ const lowConfidence = 0.5
 // WriteText renders r for a person: the verdict first, then the causes
 // with evidence and fixes, then the replay command.
 func WriteText(w io.Writer, r *Report, st Style) error {
-	p := painter{st.Color}
+	p := ansi.Painter(st.Color)
 	var b strings.Builder
 	switch r.Verdict {
 	case OK:
-		fmt.Fprintf(&b, "%s %s\n", p.green("✓"), p.bold(r.Summary))
+		fmt.Fprintf(&b, "%s %s\n", p.Green("✓"), p.Bold(r.Summary))
 	case Unreachable:
-		fmt.Fprintf(&b, "%s %s\n", p.red("✗"), p.bold(r.Summary))
+		fmt.Fprintf(&b, "%s %s\n", p.Red("✗"), p.Bold(r.Summary))
 	default:
-		fmt.Fprintf(&b, "%s %s\n", p.red("✗"), p.bold(r.Summary))
+		fmt.Fprintf(&b, "%s %s\n", p.Red("✗"), p.Bold(r.Summary))
 	}
-	fmt.Fprintf(&b, "  %s\n", p.dim(r.Target))
+	fmt.Fprintf(&b, "  %s\n", p.Dim(r.Target))
 	if r.AnsweredBy != "" {
-		fmt.Fprintf(&b, "  %s\n", p.dim("answered by "+r.AnsweredBy))
+		fmt.Fprintf(&b, "  %s\n", p.Dim("answered by "+r.AnsweredBy))
 	}
 
 	var strong, weak = r.Findings, r.Findings[:0:0]
@@ -65,16 +52,16 @@ func WriteText(w io.Writer, r *Report, st Style) error {
 	}
 	for i, f := range strong {
 		b.WriteString("\n")
-		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, p.bold(f.Title), p.dim(fmt.Sprintf("[%s, %.0f%%]", f.Cause, f.Confidence*100)))
+		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, p.Bold(f.Title), p.Dim(fmt.Sprintf("[%s, %.0f%%]", f.Cause, f.Confidence*100)))
 		for _, e := range f.Evidence {
-			fmt.Fprintf(&b, "   %s %s\n", p.dim("·"), e)
+			fmt.Fprintf(&b, "   %s %s\n", p.Dim("·"), e)
 		}
 		writeFixes(&b, p, f.Fixes, i == 0 || st.Verbose)
 	}
 	if len(weak) > 0 {
 		b.WriteString("\nAlso possible:\n")
 		for _, f := range weak {
-			fmt.Fprintf(&b, "   %s %s  %s\n", p.dim("·"), f.Title, p.dim(fmt.Sprintf("[%s, %.0f%%]", f.Cause, f.Confidence*100)))
+			fmt.Fprintf(&b, "   %s %s  %s\n", p.Dim("·"), f.Title, p.Dim(fmt.Sprintf("[%s, %.0f%%]", f.Cause, f.Confidence*100)))
 		}
 	}
 	if st.Verbose && len(r.Exchanges) > 0 {
@@ -88,24 +75,24 @@ func WriteText(w io.Writer, r *Report, st Style) error {
 			if x.Status != 0 {
 				res = fmt.Sprint(x.Status)
 			}
-			fmt.Fprintf(&b, "   %-16s hop %d  %s %s → %s  %s\n", where, x.Hop, x.Method, x.URL, res, p.dim(x.Timing.Total.Round(time.Millisecond).String()))
+			fmt.Fprintf(&b, "   %-16s hop %d  %s %s → %s  %s\n", where, x.Hop, x.Method, x.URL, res, p.Dim(x.Timing.Total.Round(time.Millisecond).String()))
 		}
 	}
 	if st.Verbose {
 		for _, n := range r.Notes {
-			fmt.Fprintf(&b, "\n%s %s", p.yellow("note:"), n)
+			fmt.Fprintf(&b, "\n%s %s", p.Yellow("note:"), n)
 		}
 		if len(r.Notes) > 0 {
 			b.WriteString("\n")
 		}
 	}
 	fmt.Fprintf(&b, "\nReplay: %s\n", r.Replay)
-	fmt.Fprintf(&b, "%s\n", p.dim(fmt.Sprintf("%d requests, %d with your credentials, %s", r.Requests, r.CredentialedAttempts, r.Duration.Round(time.Millisecond))))
+	fmt.Fprintf(&b, "%s\n", p.Dim(fmt.Sprintf("%d requests, %d with your credentials, %s", r.Requests, r.CredentialedAttempts, r.Duration.Round(time.Millisecond))))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func writeFixes(b *strings.Builder, p painter, fixes map[catalog.Audience][]catalog.Fix, all bool) {
+func writeFixes(b *strings.Builder, p ansi.Painter, fixes map[catalog.Audience][]catalog.Fix, all bool) {
 	for _, a := range catalog.Audiences {
 		fs := fixes[a]
 		if len(fs) == 0 {
@@ -114,12 +101,12 @@ func writeFixes(b *strings.Builder, p painter, fixes map[catalog.Audience][]cata
 		if !all {
 			fs = fs[:1]
 		}
-		fmt.Fprintf(b, "   %s\n", p.bold("fix ("+audienceName(a)+"):"))
+		fmt.Fprintf(b, "   %s\n", p.Bold("fix ("+audienceName(a)+"):"))
 		for _, f := range fs {
 			fmt.Fprintf(b, "     - %s\n", f.Text)
 			if f.Command != "" {
 				for _, l := range strings.Split(strings.TrimRight(f.Command, "\n"), "\n") {
-					fmt.Fprintf(b, "         %s\n", p.green(l))
+					fmt.Fprintf(b, "         %s\n", p.Green(l))
 				}
 			}
 		}

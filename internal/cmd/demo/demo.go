@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/why401/why401/internal/ansi"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cli"
 	probecmd "github.com/why401/why401/internal/cmd/probe"
@@ -168,12 +169,7 @@ func command(args []string) string {
 }
 
 func writeTable(w io.Writer, base string, rs []Result, reports []string, verbose, color bool) {
-	paint := func(code, s string) string {
-		if !color {
-			return s
-		}
-		return "\x1b[" + code + "m" + s + "\x1b[0m"
-	}
+	p := ansi.Painter(color)
 	var b strings.Builder
 	fmt.Fprintf(&b, "why401 demo: %d scenarios against the lab at %s\n\n", len(rs), base)
 	fmt.Fprintf(&b, "  %-22s %-26s %-26s %s\n", "ROUTE", "EXPECTED", "DIAGNOSED", "")
@@ -189,16 +185,16 @@ func writeTable(w io.Writer, base string, rs []Result, reports []string, verbose
 				got = "(works)"
 			}
 		}
-		mark := paint("32", "✓")
+		mark := p.Green("✓")
 		if r.Correct {
 			ok++
 		} else {
-			mark = paint("31", "✗")
+			mark = p.Red("✗")
 			if r.Error != "" {
 				got = "error: " + r.Error
 			}
 		}
-		fmt.Fprintf(&b, "%s %-22s %-26s %-26s %s\n", mark, r.Path, exp, got, paint("2", r.Duration))
+		fmt.Fprintf(&b, "%s %-22s %-26s %-26s %s\n", mark, r.Path, exp, got, p.Dim(r.Duration))
 		if verbose && reports[i] != "" {
 			fmt.Fprintf(&b, "    %s\n", r.Command)
 			b.WriteString(indent(reports[i], "    "))
