@@ -95,13 +95,13 @@ func runAuthCache(p *diagnosis.Pass) error {
 		setsCookie = setsCookie || sessionNameRE.MatchString(c.Name) && c.MaxAge >= 0 && c.Value != ""
 	}
 	switch {
-	case ok(r.Status) && r.Status < 300 && setsCookie && (shared || fresh > 0):
+	case success(r.Status) && setsCookie && (shared || fresh > 0):
 		ev = append(ev, "the answer sets a session cookie and may be stored by shared caches")
 		p.Reportf(catalog.CacheAuthCacheable, 0.9, ev, "A response that sets a session cookie is cacheable: a cache may hand one user's session to another")
-	case ok(r.Status) && r.Status < 300 && auth && (shared || cc.has("must-revalidate") && fresh > 0) && !varies(r.Header, "Authorization"):
+	case success(r.Status) && auth && (shared || cc.has("must-revalidate") && fresh > 0) && !varies(r.Header, "Authorization"):
 		ev = append(ev, "the request carried Authorization and the answer allows shared caching (RFC 9111 §3.5)")
 		p.Reportf(catalog.CacheAuthCacheable, 0.88, ev, "An authenticated answer is marked cacheable for shared caches: one user's data can reach another")
-	case ok(r.Status) && r.Status < 300 && cookie && !auth && fresh > 0 && !varies(r.Header, "Cookie"):
+	case success(r.Status) && cookie && !auth && fresh > 0 && !varies(r.Header, "Cookie"):
 		ev = append(ev, "the request was authenticated by cookie; a shared cache keys on the URL alone unless Vary: Cookie or private says otherwise")
 		p.Reportf(catalog.CacheAuthCacheable, 0.8, ev, "A cookie-authenticated answer is cacheable without Vary: Cookie: one user's page can reach another")
 	case r.Status == http.StatusUnauthorized && (shared || fresh > 0):

@@ -55,7 +55,7 @@ func runBrowserJar(p *diagnosis.Pass) error {
 	}
 	f := harflow.Replay(chainSession(p, t))
 	last := &f.Steps[len(f.Steps)-1]
-	finalOK := last.Status() >= 200 && last.Status() < 300
+	finalOK := success(last.Status())
 	// Cookies the probe carried that a browser would not have.
 	for i := 1; i < len(f.Steps); i++ {
 		st := &f.Steps[i]

@@ -42,7 +42,7 @@ func runCollision(p *diagnosis.Pass) error {
 	ev := []string{line(e), "sent: Authorization: " + sent.Scheme + " …", challengeLine(r, cs)}
 	var clues []string
 	for _, d := range p.Probe.Discovery {
-		if d.Kind == "resource-metadata" && d.Status/100 == 2 {
+		if d.Kind == "resource-metadata" && success(d.Status) {
 			clues = append(clues, "the site publishes OAuth protected-resource metadata ("+d.URL+"): the application takes bearer tokens")
 		}
 	}

@@ -40,6 +40,10 @@ func failed(code int) bool {
 // ok reports a status that means the request got through.
 func ok(code int) bool { return code >= 200 && code < 400 }
 
+// success reports a 2xx status: the request got through and was answered
+// with content, not sent elsewhere.
+func success(code int) bool { return code >= 200 && code < 300 }
+
 // requestCookies parses the Cookie headers of a request's header h.
 func requestCookies(h http.Header) []*http.Cookie { return (&http.Request{Header: h}).Cookies() }
 

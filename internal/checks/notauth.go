@@ -107,7 +107,7 @@ func contentType(p *diagnosis.Pass, e *evidence.Exchange) {
 	// --try-content-type: the same body in the other encoding.
 	if t := p.Facts.Trial(evidence.ContentType); t != nil {
 		f := t.Final()
-		if f != nil && f.Response != nil && ok(f.Response.Status) && f.Response.Status < 300 {
+		if f != nil && f.Response != nil && success(f.Response.Status) {
 			ev = append(ev, "--try-content-type: the same body sent as "+t.Label+" succeeded: "+line(f))
 			p.Reportf(catalog.RequestContentType, 0.97, ev, "The endpoint reads only %s bodies: the same request sent as %s works", t.Label, t.Label)
 			return

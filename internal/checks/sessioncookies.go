@@ -134,7 +134,7 @@ func runSessionCookies(p *diagnosis.Pass) error {
 			worked := -1
 			for j := 0; j < i; j++ {
 				s := &f.Steps[j]
-				if s.Actual[name] && s.URL != nil && fs.URL != nil && s.URL.Host == fs.URL.Host && !harflow.LoginPath(s.URL.Path) && s.Status() >= 200 && s.Status() < 300 {
+				if s.Actual[name] && s.URL != nil && fs.URL != nil && s.URL.Host == fs.URL.Host && !harflow.LoginPath(s.URL.Path) && success(s.Status()) {
 					worked = j
 				}
 			}

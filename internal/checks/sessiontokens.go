@@ -74,8 +74,7 @@ func runSessionTokens(p *diagnosis.Pass) error {
 			if !r.IsRefresh() || r.Entry.Exchange.Response == nil {
 				continue
 			}
-			st := r.Status()
-			if st >= 200 && st < 300 {
+			if success(r.Status()) {
 				break // the last refresh worked
 			}
 			ev := []string{fmt.Sprintf("%s: the token refresh failed", stepLine(r))}

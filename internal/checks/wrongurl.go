@@ -49,8 +49,7 @@ func runWrongURL(p *diagnosis.Pass) error {
 		if f == nil || f.Response == nil {
 			continue
 		}
-		st := f.Response.Status
-		if st < 200 || st >= 300 || t.Label == "nonexistent" {
+		if !success(f.Response.Status) || t.Label == "nonexistent" {
 			continue
 		}
 		public = append(public, t.Label+": "+line(f)+" without credentials")
@@ -66,7 +65,7 @@ func runWrongURL(p *diagnosis.Pass) error {
 		public = append(public, "but a path that cannot exist is answered the same way: the site answers 2xx to any path (a single-page app's catch-all)")
 	}
 	other := final(p, evidence.OtherScheme)
-	otherPublic := other != nil && ok(status(other)) && other.Response.Status < 300 && failed(code)
+	otherPublic := other != nil && success(status(other)) && failed(code)
 	switch {
 	case strong:
 		ev = append(ev, public...)
@@ -132,5 +131,5 @@ func catchAll(p *diagnosis.Pass) bool {
 			none = f.Response
 		}
 	}
-	return twin != nil && none != nil && none.Status/100 == 2 && bytes.Equal(twin.Body, none.Body)
+	return twin != nil && none != nil && success(none.Status) && bytes.Equal(twin.Body, none.Body)
 }
