@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/why401/why401/internal/ansi"
 	"github.com/why401/why401/internal/audit"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cli"
@@ -231,12 +232,7 @@ func writeJSON(w io.Writer, ev *audit.Evidence, findings []audit.Finding) error 
 }
 
 func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbose, color bool) error {
-	paint := func(code, s string) string {
-		if !color {
-			return s
-		}
-		return "\x1b[" + code + "m" + s + "\x1b[0m"
-	}
+	paint := ansi.Painter(color)
 	var b strings.Builder
 	shown := map[catalog.ID]bool{}
 	counts := map[catalog.Severity]int{}
@@ -245,13 +241,13 @@ func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbos
 		sev := string(f.Severity)
 		switch f.Severity {
 		case catalog.Error:
-			sev = paint("31", sev)
+			sev = paint.Red(sev)
 		case catalog.Warning:
-			sev = paint("33", sev)
+			sev = paint.Yellow(sev)
 		default:
-			sev = paint("2", sev)
+			sev = paint.Dim(sev)
 		}
-		fmt.Fprintf(&b, "%s: %s %s: %s\n", f.Location, sev, paint("1", string(f.Cause)), f.Message)
+		fmt.Fprintf(&b, "%s: %s %s: %s\n", f.Location, sev, paint.Bold(string(f.Cause)), f.Message)
 		for _, r := range f.Related {
 			fmt.Fprintf(&b, "    see %s\n", r)
 		}
