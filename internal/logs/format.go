@@ -116,15 +116,22 @@ func Detect(sample []byte) (Format, bool) {
 // ConfigFormats reads the named formats a server configuration defines:
 // nginx log_format directives (with their multi-line string parts joined)
 // and Apache LogFormat directives with a nickname. It returns them by
-// name. Included files are not followed.
+// name. Included files are not followed. Errors name the file, and the
+// line ("nginx.conf:3: unterminated quote").
 func ConfigFormats(path string) (map[string]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, pathErr(err)
 	}
-	return configFormats(string(data))
+	defs, err := configFormats(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s:%w", path, err)
+	}
+	return defs, nil
 }
 
+// configFormats is ConfigFormats on the configuration's text; its errors
+// open with the line number ("3: unterminated quote").
 func configFormats(conf string) (map[string]string, error) {
 	out := map[string]string{}
 	sc := bufio.NewScanner(strings.NewReader(conf))
@@ -143,7 +150,7 @@ func configFormats(conf string) (map[string]string, error) {
 			case strings.HasPrefix(lower, "logformat "):
 				words, err := configWords(line)
 				if err != nil {
-					return nil, fmt.Errorf("line %d: %v", lineNo, err)
+					return nil, fmt.Errorf("%d: %v", lineNo, err)
 				}
 				if len(words) == 3 {
 					out[words[2]] = words[1]
@@ -157,7 +164,7 @@ func configFormats(conf string) (map[string]string, error) {
 		}
 		words, err := configWords(strings.TrimSuffix(line, ";"))
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %v", lineNo, err)
+			return nil, fmt.Errorf("%d: %v", lineNo, err)
 		}
 		pending = append(pending, words...)
 		if strings.HasSuffix(line, ";") {
@@ -174,7 +181,7 @@ func configFormats(conf string) (map[string]string, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%d: %v", lineNo+1, err)
 	}
 	return out, nil
 }

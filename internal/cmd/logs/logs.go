@@ -141,7 +141,7 @@ func resolveFormat(o *Options) (logs.Format, bool, error) {
 	if o.ServerConfig != "" {
 		defs, err := logs.ConfigFormats(o.ServerConfig)
 		if err != nil {
-			return logs.Format{}, false, &cli.UsageError{Err: fmt.Errorf("%s: %w", o.ServerConfig, err)}
+			return logs.Format{}, false, &cli.UsageError{Err: err}
 		}
 		s, ok := defs[o.Format]
 		if !ok {

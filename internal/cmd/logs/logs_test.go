@@ -321,3 +321,22 @@ func TestServerConfigUnknownFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestServerConfigErrors: a configuration that cannot be read or parsed
+// is named once, with the line.
+func TestServerConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "access.log")
+	os.WriteFile(logPath, []byte(attackLog()), 0o644)
+	missing := filepath.Join(dir, "missing.conf")
+	_, errOut, code := runCmd(t, "", "--server-config", missing, "--format", "main", logPath)
+	if code != cli.ExitUsage || strings.Count(errOut, missing) != 1 || !strings.Contains(errOut, "no such file") {
+		t.Errorf("missing file: exit %d, stderr %q", code, errOut)
+	}
+	bad := filepath.Join(dir, "httpd.conf")
+	os.WriteFile(bad, []byte("ServerName x\nLogFormat \"%h unterminated\n"), 0o644)
+	_, errOut, code = runCmd(t, "", "--server-config", bad, "--format", "main", logPath)
+	if code != cli.ExitUsage || !strings.Contains(errOut, bad+":2: unterminated quote") {
+		t.Errorf("bad file: exit %d, stderr %q", code, errOut)
+	}
+}
