@@ -53,6 +53,7 @@ func runSignedURL(p *diagnosis.Pass) error {
 	r := e.Response
 	serverNow, hasDate := diagnosis.ServerDate(r)
 	body := snippet(r.Body, 300)
+	bodyLine := "body: " + snippet(r.Body, 160)
 	for _, s := range list {
 		ev := []string{line(e), "the URL carries its own credentials: " + s.Name + " (" + strings.Join(s.Params, ", ") + ")"}
 		if s.Problem != "" {
@@ -63,9 +64,9 @@ func runSignedURL(p *diagnosis.Pass) error {
 		}
 		if !s.HasExpiry() {
 			if s.Kind != signedurl.AccessToken && signedExpired.MatchString(body) {
-				p.Reportf(catalog.TokenExpired, 0.85, append(ev, "body: "+snippet(r.Body, 160)), "The server says this signed link has expired")
+				p.Reportf(catalog.TokenExpired, 0.85, append(ev, bodyLine), "The server says this signed link has expired")
 			} else if s.Kind != signedurl.AccessToken && signedRefusal.MatchString(body) {
-				p.Reportf(catalog.UrlWrong, 0.7, append(ev, "body: "+snippet(r.Body, 160)), "The signature of this link does not match: it was altered or copied incompletely")
+				p.Reportf(catalog.UrlWrong, 0.7, append(ev, bodyLine), "The signature of this link does not match: it was altered or copied incompletely")
 			}
 			continue
 		}
@@ -93,9 +94,9 @@ func runSignedURL(p *diagnosis.Pass) error {
 		case !s.SignedAt.IsZero() && (p.Now.Before(s.SignedAt.Add(-time.Minute)) || hasDate && serverNow.Before(s.SignedAt.Add(-time.Minute))):
 			p.Reportf(catalog.TokenNotYetValid, 0.7, ev, "%s was signed %s, in the future of at least one clock", what, signedurl.Ago(s.SignedAt, p.Now))
 		case s.Kind != signedurl.AccessToken && signedRefusal.MatchString(body):
-			p.Reportf(catalog.UrlWrong, 0.7, append(ev, "body: "+snippet(r.Body, 160)), "The signature of this link does not match: it was altered or copied incompletely")
+			p.Reportf(catalog.UrlWrong, 0.7, append(ev, bodyLine), "The signature of this link does not match: it was altered or copied incompletely")
 		case s.Kind != signedurl.AccessToken && signedExpired.MatchString(body):
-			p.Reportf(catalog.TokenExpired, 0.7, append(ev, "body: "+snippet(r.Body, 160)), "The server says this signed link has expired")
+			p.Reportf(catalog.TokenExpired, 0.7, append(ev, bodyLine), "The server says this signed link has expired")
 		}
 	}
 	return nil
