@@ -43,14 +43,19 @@ var secretHeaders = map[string]bool{
 	"dpop":                true,
 }
 
-// IsSecretHeader reports whether a header's value should be hidden.
+// IsSecretHeader reports whether a header's value should be hidden: the
+// headers above, and any name holding "token", "api-key", "api_key",
+// "apikey", "secret" or "auth" (X-Auth-Key; the probe sends these as
+// credentials), except the challenge headers (WWW-Authenticate,
+// Proxy-Authenticate, Authentication-Info), which hold no secret.
 func IsSecretHeader(name string) bool {
 	n := strings.ToLower(name)
 	if secretHeaders[n] {
 		return true
 	}
 	return strings.Contains(n, "token") || strings.Contains(n, "api-key") ||
-		strings.Contains(n, "api_key") || strings.Contains(n, "apikey") || strings.Contains(n, "secret")
+		strings.Contains(n, "api_key") || strings.Contains(n, "apikey") || strings.Contains(n, "secret") ||
+		strings.Contains(n, "auth") && !strings.Contains(n, "authenticat")
 }
 
 // Header returns value with its secret parts hidden when name is a

@@ -72,3 +72,19 @@ func TestURLFragmentToken(t *testing.T) {
 		t.Errorf("plain fragment changed: %s", got)
 	}
 }
+
+func TestAuthHeadersAreSecret(t *testing.T) {
+	// The probe sends any header whose name holds "auth" as a credential
+	// (Cloudflare's X-Auth-Key, X-Auth-Token); output must hide it too.
+	for _, name := range []string{"X-Auth-Key", "X-Authorization", "X-Custom-Auth"} {
+		if got := Header(name, "cf-global-key-123456"); strings.Contains(got, "cf-global-key-123456") {
+			t.Errorf("Header(%q) leaks: %s", name, got)
+		}
+	}
+	// The challenge headers are what a diagnosis is about.
+	for _, name := range []string{"WWW-Authenticate", "Proxy-Authenticate", "Authentication-Info"} {
+		if IsSecretHeader(name) {
+			t.Errorf("IsSecretHeader(%q) = true", name)
+		}
+	}
+}
