@@ -279,6 +279,20 @@ func TestAPIKeyAndQueryToken(t *testing.T) {
 	}
 }
 
+func TestSecretHeaderIsACredential(t *testing.T) {
+	// Whatever the report hides as a secret, the probe must treat as a
+	// credential: the no-credentials variant goes without it.
+	s, _ := serve(t, http.HandlerFunc(basicWall))
+	p := probeRun(t, Options{URL: s.URL + "/x", Header: http.Header{"X-Client-Secret": {"s3cr3t"}, "Dpop": {"proof"}}})
+	if strings.Join(p.Credentials, ",") != "other-header" {
+		t.Errorf("credentials %v", p.Credentials)
+	}
+	nc := one(t, p, evidence.NoCredentials).Hops[0].Request
+	if nc.Header.Get("X-Client-Secret") != "" || nc.Header.Get("Dpop") != "" {
+		t.Errorf("no-credentials request carried a secret: %v", nc.Header)
+	}
+}
+
 // twoHosts serves a.test and b.test on two loopback servers, named via
 // --resolve.
 func twoHosts(t *testing.T, a, b http.Handler) (aURL, bURL string, ra, rb *recorder, resolve []string) {

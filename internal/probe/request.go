@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/why401/why401/internal/redact"
 )
 
 // base is the user's request split into what is not secret (header) and
@@ -21,19 +23,12 @@ type base struct {
 	userJar *cookiejar.Jar // -b cookie files, nil when none
 }
 
-// isSecretHeader reports whether a header carries a credential: the
-// Authorization header or an API-key-like header.
+// isSecretHeader reports whether a request header carries a credential:
+// every header the output hides (redact.IsSecretHeader: Authorization,
+// API keys, tokens, secrets, DPoP) and any other name holding "auth"
+// (X-Authenticated-User).
 func isSecretHeader(name string) bool {
-	n := strings.ToLower(name)
-	if n == "authorization" || n == "x-api-key" {
-		return true
-	}
-	for _, s := range []string{"token", "api-key", "api_key", "apikey", "auth"} {
-		if strings.Contains(n, s) {
-			return true
-		}
-	}
-	return false
+	return redact.IsSecretHeader(name) || strings.Contains(strings.ToLower(name), "auth")
 }
 
 // buildBase turns the configuration into the request as given.
