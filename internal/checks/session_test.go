@@ -270,3 +270,20 @@ func TestSessionFirefoxRules(t *testing.T) {
 		t.Errorf("firefox: want no findings, got %v", ff)
 	}
 }
+
+// TestSessionHostlessURL feeds the session checks entries whose URL has no
+// host (a HAR with relative URLs): they must not panic, and a refused
+// preflight is still reported.
+func TestSessionHostlessURL(t *testing.T) {
+	p := session(
+		step{typ: "preflight", method: "OPTIONS", url: "/api/me", status: 401},
+		step{at: time.Second, typ: "fetch", url: "/api/me", status: 401, req: []string{"Cookie", "sid=x"}},
+	)
+	fs, err := diagnosis.Run(checks.Session, p, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) == 0 || fs[0].Cause != catalog.CorsPreflightAuth {
+		t.Fatalf("findings %v, want %s first", fs, catalog.CorsPreflightAuth)
+	}
+}

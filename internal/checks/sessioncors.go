@@ -5,6 +5,7 @@ import (
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/redact"
 )
 
 // SessionCORS reports a browser session's CORS preflight (OPTIONS, which
@@ -44,7 +45,11 @@ func runSessionCORS(p *diagnosis.Pass) error {
 				break
 			}
 		}
-		p.Reportf(catalog.CorsPreflightAuth, 0.95, ev, "The CORS preflight to %s is refused with %d", s.URL.Host, r.Status)
+		to := redact.URL(req.URL) // a recording with a relative URL has no host
+		if s.URL != nil {
+			to = s.URL.Host
+		}
+		p.Reportf(catalog.CorsPreflightAuth, 0.95, ev, "The CORS preflight to %s is refused with %d", to, r.Status)
 		return nil
 	}
 	return nil
