@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -127,12 +128,9 @@ func withoutQueryToken(u *url.URL) *url.URL {
 func (b *base) credentialKinds() []string {
 	var out []string
 	add := func(k string) {
-		for _, x := range out {
-			if x == k {
-				return
-			}
+		if !slices.Contains(out, k) {
+			out = append(out, k)
 		}
-		out = append(out, k)
 	}
 	if a := b.secret.Get("Authorization"); a != "" {
 		scheme, _, _ := strings.Cut(strings.TrimSpace(a), " ")
@@ -150,7 +148,7 @@ func (b *base) credentialKinds() []string {
 			add("other-header")
 		}
 	}
-	if b.cookie != "" || (b.userJar != nil && len(b.userJar.Cookies(b.url)) > 0) {
+	if b.hasCookies() {
 		add("cookie")
 	}
 	if hasQueryToken(b.url) {
