@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/why401/why401/internal/evidence"
@@ -33,12 +34,9 @@ func (p *run) discover(ctx context.Context) {
 	exp := &p.ev.Expect
 	var sources []string
 	addSource := func(s string) {
-		for _, x := range sources {
-			if x == s {
-				return
-			}
+		if !slices.Contains(sources, s) {
+			sources = append(sources, s)
 		}
-		sources = append(sources, s)
 	}
 	defer func() { exp.Source = strings.Join(sources, ", ") }()
 	if len(o.ExpectAudience) > 0 {
@@ -131,12 +129,7 @@ func (p *run) discover(ctx context.Context) {
 	if o.NoDiscovery {
 		return
 	}
-	bearerSent := false
-	for _, k := range p.ev.Credentials {
-		if k == "bearer" {
-			bearerSent = true
-		}
-	}
+	bearerSent := slices.Contains(p.ev.Credentials, "bearer")
 	rm, challenged := p.bearerChallenge()
 	if !bearerSent && !challenged {
 		return
