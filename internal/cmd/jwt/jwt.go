@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -128,7 +129,7 @@ func run(ctx context.Context, o *Options) error {
 		res.ServerSkew = skew.String()
 		for _, p := range tok.Check(jwt.Expect{Leeway: o.Leeway}, date) {
 			if p.Kind == jwt.Expired || p.Kind == jwt.NotYetValid || p.Kind == jwt.IssuedInFuture {
-				if !hasKind(res.Problems, p.Kind) {
+				if !slices.ContainsFunc(res.Problems, func(q problem) bool { return q.Kind == p.Kind }) {
 					p.Detail = "by the server's clock (" + skew.String() + " from this one): " + p.Detail
 					res.Problems = append(res.Problems, problem{p.Kind, p.Detail})
 				}
@@ -185,15 +186,6 @@ func run(ctx context.Context, o *Options) error {
 		return cli.Exit(cli.ExitFindings)
 	}
 	return nil
-}
-
-func hasKind(ps []problem, k jwt.ProblemKind) bool {
-	for _, p := range ps {
-		if p.Kind == k {
-			return true
-		}
-	}
-	return false
 }
 
 // serverDate asks url for its Date header with a HEAD request (GET when
