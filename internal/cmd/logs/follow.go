@@ -32,8 +32,9 @@ type tailer struct {
 	partial []byte
 	buf     []byte // read buffer, kept across polls
 	format  logs.Format
-	known   bool // format fixed or detected
-	fromEnd bool // the first open starts at the end
+	known   bool   // format fixed or detected
+	fromEnd bool   // the first open starts at the end
+	failing string // the error last reported, so it is reported once
 }
 
 const maxRead = 8 << 20 // per poll and file
@@ -62,12 +63,11 @@ func (t *tailer) poll() ([]byte, error) {
 		}
 		t.fromEnd = false
 	case inode(fi) != t.ino:
-		// Rotated: finish the old file, then start the new one.
-		rest, err := t.read()
-		if err != nil {
-			return nil, err
+		// Rotated: finish the old file, then start the new one (an old
+		// file that can no longer be read is left as it is).
+		if rest, err := t.read(); err == nil {
+			data = append(data, rest...)
 		}
-		data = append(data, rest...)
 		t.f.Close()
 		t.f = nil
 		if err := t.open(fi, false); err != nil {
@@ -118,14 +118,27 @@ func (t *tailer) read() ([]byte, error) {
 		n, err := t.f.ReadAt(t.buf, t.off)
 		out = append(out, t.buf[:n]...)
 		t.off += int64(n)
-		if err == io.EOF || n == 0 {
+		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return out, err
 		}
+		if n == 0 {
+			break
+		}
 	}
 	return out, nil
+}
+
+// reason is err without the operation and path of an *os.PathError,
+// for messages that name the file already.
+func reason(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func (t *tailer) close() {
@@ -166,7 +179,7 @@ func follow(ctx context.Context, o *Options) error {
 		}
 		if t.fromEnd {
 			if _, err := t.poll(); err != nil {
-				return &cli.UsageError{Err: fmt.Errorf("%s: %v", t.path, err)}
+				return &cli.UsageError{Err: fmt.Errorf("%s: %v", t.path, reason(err))}
 			}
 		}
 	}
@@ -194,9 +207,13 @@ func follow(ctx context.Context, o *Options) error {
 		for _, t := range tails {
 			data, err := t.poll()
 			if err != nil {
-				fmt.Fprintf(o.IO.ErrOut, "why401: %s: %v\n", t.path, err)
+				if msg := err.Error(); msg != t.failing {
+					fmt.Fprintf(o.IO.ErrOut, "why401: %s: %v\n", t.path, reason(err))
+					t.failing = msg
+				}
 				continue
 			}
+			t.failing = ""
 			if len(data) == 0 {
 				continue
 			}

@@ -340,3 +340,49 @@ func TestServerConfigErrors(t *testing.T) {
 		t.Errorf("bad file: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestFollowReadError: a followed path that cannot be read is reported
+// once, naming the file once, and reading resumes when a log is back.
+func TestFollowReadError(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	os.WriteFile(path, nil, 0o644)
+	ios, out, errOut := streams()
+	o := &Options{IO: ios, Now: time.Now, Args: []string{path}, Follow: true,
+		Interval: 50 * time.Millisecond, Poll: 20 * time.Millisecond, Window: 200 * time.Millisecond, Rows: 10, Format: "auto"}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, o) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	waitFor := func(what string, buf *syncBuffer) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(buf.String(), what); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %q; stderr:\n%s", what, errOut.String())
+			}
+		}
+	}
+	waitFor("following", errOut)
+	os.Remove(path)
+	os.Mkdir(path, 0o755) // replaced by something that cannot be read
+	waitFor("is a directory", errOut)
+	time.Sleep(200 * time.Millisecond) // ten more polls
+	if n := strings.Count(errOut.String(), "is a directory"); n != 1 {
+		t.Errorf("reported %d times:\n%s", n, errOut.String())
+	}
+	for _, l := range strings.Split(errOut.String(), "\n") {
+		if strings.Contains(l, "is a directory") && strings.Count(l, path) != 1 {
+			t.Errorf("error line names the file %d times: %q", strings.Count(l, path), l)
+		}
+	}
+	os.Remove(path)
+	var b strings.Builder
+	for i := 0; i < 40; i++ {
+		b.WriteString(line(time.Now(), "203.0.113.10", "admin", "/admin/", 401))
+	}
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	waitFor("attack.brute-force", out)
+}
