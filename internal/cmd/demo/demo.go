@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -127,7 +128,7 @@ func Run(ctx context.Context, o *Options) error {
 }
 
 func one(ctx context.Context, o *Options, s lab.Scenario) (Result, string) {
-	r := Result{Path: s.Path, Expected: s.Cause, Command: command(s.Args)}
+	r := Result{Path: s.Path, Expected: s.Cause, Command: command(s)}
 	start := time.Now()
 	opts, err := probecmd.ParseArgs(o.Factory, s.Args)
 	if err != nil {
@@ -150,22 +151,19 @@ func one(ctx context.Context, o *Options, s lab.Scenario) (Result, string) {
 	return r, b.String()
 }
 
-// command renders a scenario's arguments as a why401 command line, with
-// secrets redacted.
-func command(args []string) string {
-	parts := []string{"why401", "probe"}
-	for i, a := range args {
-		if i > 0 && (args[i-1] == "-H" || args[i-1] == "--header") {
-			if name, v, ok := strings.Cut(a, ":"); ok {
-				a = name + ": " + redact.Header(name, strings.TrimSpace(v))
+// command renders a scenario as its why401 command line
+// (lab.Scenario.Command), with secret headers redacted.
+func command(s lab.Scenario) string {
+	args := slices.Clone(s.Args)
+	for i := 1; i < len(args); i++ {
+		if args[i-1] == "-H" || args[i-1] == "--header" {
+			if name, v, ok := strings.Cut(args[i], ":"); ok {
+				args[i] = name + ": " + redact.Header(name, strings.TrimSpace(v))
 			}
 		}
-		if strings.ContainsAny(a, " \"'$;&|") {
-			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-		parts = append(parts, a)
 	}
-	return strings.Join(parts, " ")
+	s.Args = args
+	return s.Command()
 }
 
 func writeTable(w io.Writer, base string, rs []Result, reports []string, verbose, color bool) {
