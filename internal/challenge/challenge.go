@@ -78,23 +78,20 @@ func (c Challenge) String() string {
 		if p.Value != "" && IsToken(p.Value) && !mustQuote[strings.ToLower(p.Name)] {
 			b.WriteString(p.Value)
 		} else {
-			writeQuoted(&b, p.Value)
+			b.WriteString(Quote(p.Value))
 		}
 	}
 	return b.String()
 }
 
-// writeQuoted writes v as a quoted-string, escaping '"' and '\'.
-func writeQuoted(b *strings.Builder, v string) {
-	b.WriteByte('"')
-	for i := 0; i < len(v); i++ {
-		if v[i] == '"' || v[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(v[i])
-	}
-	b.WriteByte('"')
+// Quote returns v as an RFC 9110 quoted-string: in double quotes, with
+// '"' and '\' escaped by a backslash. It does not check that v holds only
+// characters a quoted-string allows.
+func Quote(v string) string {
+	return `"` + quoteEscaper.Replace(v) + `"`
 }
+
+var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // Find returns the first challenge in cs whose scheme is scheme, compared
 // case-insensitively, and whether there was one.

@@ -137,28 +137,24 @@ func digestAuthorization(c authChallenge, user, method, uri string, body []byte,
 	userhash := strings.EqualFold(c.Params["userhash"], "true")
 	switch {
 	case userhash:
-		fmt.Fprintf(&b, "username=%s, ", quote(h(name+":"+realm)))
+		fmt.Fprintf(&b, "username=%s, ", challenge.Quote(h(name+":"+realm)))
 	case !isASCIIPrintable(name) || strings.ContainsAny(name, `"\`):
 		fmt.Fprintf(&b, "username*=UTF-8''%s, ", url.PathEscape(name))
 	default:
-		fmt.Fprintf(&b, "username=%s, ", quote(name))
+		fmt.Fprintf(&b, "username=%s, ", challenge.Quote(name))
 	}
-	fmt.Fprintf(&b, "realm=%s, uri=%s, algorithm=%s, nonce=%s, ", quote(realm), quote(uri), alg, quote(nonce))
+	fmt.Fprintf(&b, "realm=%s, uri=%s, algorithm=%s, nonce=%s, ", challenge.Quote(realm), challenge.Quote(uri), alg, challenge.Quote(nonce))
 	if qop != "" {
-		fmt.Fprintf(&b, "nc=%s, cnonce=%s, qop=%s, ", nc, quote(cnonce), qop)
+		fmt.Fprintf(&b, "nc=%s, cnonce=%s, qop=%s, ", nc, challenge.Quote(cnonce), qop)
 	}
-	fmt.Fprintf(&b, "response=%s", quote(resp))
+	fmt.Fprintf(&b, "response=%s", challenge.Quote(resp))
 	if op, ok := c.Params["opaque"]; ok {
-		fmt.Fprintf(&b, ", opaque=%s", quote(op))
+		fmt.Fprintf(&b, ", opaque=%s", challenge.Quote(op))
 	}
 	if userhash {
 		b.WriteString(", userhash=true")
 	}
 	return b.String(), nil
-}
-
-func quote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
 func isASCIIPrintable(s string) bool {
