@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/why401/why401/internal/challenge"
 )
 
 // The lab's credentials.
@@ -216,18 +218,13 @@ func (l *Lab) bearerChallenge(code, desc, scope string) string {
 		b.WriteString(`, error="` + code + `"`)
 	}
 	if desc != "" {
-		b.WriteString(`, error_description="` + quoteEscape(desc) + `"`)
+		b.WriteString(`, error_description=` + challenge.Quote(desc))
 	}
 	if scope != "" {
-		b.WriteString(`, scope="` + quoteEscape(scope) + `"`)
+		b.WriteString(`, scope=` + challenge.Quote(scope))
 	}
 	b.WriteString(`, resource_metadata="` + l.URL() + `/.well-known/oauth-protected-resource"`)
 	return b.String()
-}
-
-// quoteEscape escapes s for a quoted-string.
-func quoteEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
 }
 
 // writeBearerFailure answers a failed bearer authentication: 401 with the

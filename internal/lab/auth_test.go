@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/why401/why401/internal/challenge"
 )
 
 // newTestServer serves l's Handler with httptest and points l at it.
@@ -252,7 +254,7 @@ func FuzzParseDigest(f *testing.F) {
 		// Re-encoding the parameters and parsing again is stable.
 		var parts []string
 		for k, v := range p {
-			parts = append(parts, k+`="`+quoteEscape(v)+`"`)
+			parts = append(parts, k+"="+challenge.Quote(v))
 		}
 		again, err := parseDigest("Digest " + strings.Join(parts, ", "))
 		if err != nil && len(in) < maxDigestHeader/2 {

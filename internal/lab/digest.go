@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/why401/why401/internal/challenge"
 )
 
 // nonceLifetime is how long a Digest nonce stays fresh; an older nonce
@@ -351,6 +353,6 @@ func (l *Lab) checkDigest(r *http.Request, now time.Time) digestResult {
 		return digestResult{outcome: digestInvalid, reason: "nonce count replayed"}
 	}
 	rsp := digestResponse(h, ha1, "", p["uri"], p["nonce"], p["nc"], p["cnonce"], p["qop"])
-	info := fmt.Sprintf(`qop=auth, rspauth="%s", cnonce="%s", nc=%s`, rsp, quoteEscape(p["cnonce"]), p["nc"])
+	info := fmt.Sprintf(`qop=auth, rspauth="%s", cnonce=%s, nc=%s`, rsp, challenge.Quote(p["cnonce"]), p["nc"])
 	return digestResult{outcome: digestOK, rspauth: info, alg: alg}
 }
