@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -60,8 +61,17 @@ func (p *jsonParser) Parse(line []byte, r *Record) error {
 	return nil
 }
 
+// fill sets r from obj's keys, visited in sorted order so that a line
+// whose keys name one field twice ("status" and "status_code") parses the
+// same way every time.
 func (p *jsonParser) fill(obj map[string]any, r *Record, depth int) error {
-	for k, v := range obj {
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := obj[k]
 		lk := strings.ToLower(k)
 		switch val := v.(type) {
 		case map[string]any:

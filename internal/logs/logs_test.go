@@ -427,3 +427,24 @@ func TestOpenGzipAndGlobs(t *testing.T) {
 		t.Errorf("directory: %v", err)
 	}
 }
+
+// TestJSONLinesDeterministic: when several keys name the same field, the
+// same one wins on every parse (the object's keys are not visited in map
+// order).
+func TestJSONLinesDeterministic(t *testing.T) {
+	line := []byte(`{"status":401,"status_code":200,"user":"alice","username":"bob","remote_addr":"10.0.0.1","ip":"10.0.0.2","method":"GET","request_method":"POST","ts":1777888800,"time_iso8601":"2026-05-04T10:00:07+00:00"}`)
+	p := Format{Kind: KindJSON}.NewParser()
+	var first rec
+	for i := 0; i < 200; i++ {
+		var r Record
+		if err := p.Parse(line, &r); err != nil {
+			t.Fatal(err)
+		}
+		got := toRec(&r)
+		if i == 0 {
+			first = got
+		} else if got != first {
+			t.Fatalf("parse %d: %+v, first %+v", i, got, first)
+		}
+	}
+}
