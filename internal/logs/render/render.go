@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/why401/why401/internal/ansi"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/logs/analysis"
 )
@@ -68,13 +69,13 @@ const sparkWidth = 60
 // Text writes the terminal summary: totals, a sparkline of failures, the
 // findings with their evidence and the first fix, and the verdict.
 func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
-	p := painter(o.Color)
+	p := ansi.Painter(o.Color)
 	var b strings.Builder
 	files := make([]string, len(r.Files))
 	for i, f := range r.Files {
 		files[i] = f.Name
 	}
-	fmt.Fprintf(&b, "%s %s lines from %s", p.bold("why401 logs:"), thousands(r.Lines), strings.Join(files, ", "))
+	fmt.Fprintf(&b, "%s %s lines from %s", p.Bold("why401 logs:"), thousands(r.Lines), strings.Join(files, ", "))
 	if r.Malformed > 0 {
 		fmt.Fprintf(&b, " (%s malformed)", thousands(r.Malformed))
 	}
@@ -92,20 +93,20 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 		fmt.Fprintf(&b, "  failures per %s: %s│%s│%s\n", stepName(r.Step), r.Timeline[0].Start.Format("15:04"), sparkline(vals, sparkWidth), r.Timeline[len(r.Timeline)-1].Start.Format("15:04"))
 	}
 	for _, e := range r.BadExamples {
-		fmt.Fprintf(&b, "  %s %s:%d: %s\n", p.dim("malformed"), Clean(e.File), e.Line, Clean(e.Err))
+		fmt.Fprintf(&b, "  %s %s:%d: %s\n", p.Dim("malformed"), Clean(e.File), e.Line, Clean(e.Err))
 	}
 	b.WriteString("\n")
 	for i, f := range r.Findings {
-		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, p.yellow(string(f.Cause)), Clean(f.Title))
+		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, p.Yellow(string(f.Cause)), Clean(f.Title))
 		fmt.Fprintf(&b, "   %s – %s UTC\n", f.From.Format("2006-01-02 15:04"), f.To.Format("2006-01-02 15:04"))
 		if len(f.Rows) > 0 {
 			writeRows(&b, "   ", f.Columns, f.Rows)
 		}
 		if fix, ok := siteFix(f.Cause); ok {
-			fmt.Fprintf(&b, "   %s %s\n", p.green("fix:"), fix.Text)
+			fmt.Fprintf(&b, "   %s %s\n", p.Green("fix:"), fix.Text)
 			for _, l := range strings.Split(strings.TrimRight(fix.Command, "\n"), "\n") {
 				if l != "" {
-					fmt.Fprintf(&b, "       %s\n", p.dim(l))
+					fmt.Fprintf(&b, "       %s\n", p.Dim(l))
 				}
 			}
 		}
@@ -116,9 +117,9 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 	}
 	switch r.Verdict {
 	case "ok":
-		fmt.Fprintf(&b, "%s no failure pattern found\n", p.green("verdict: ok:"))
+		fmt.Fprintf(&b, "%s no failure pattern found\n", p.Green("verdict: ok:"))
 	default:
-		fmt.Fprintf(&b, "%s %d finding(s)\n", p.red("verdict: findings:"), failureFindings(r))
+		fmt.Fprintf(&b, "%s %d finding(s)\n", p.Red("verdict: findings:"), failureFindings(r))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -232,20 +233,6 @@ func thousands(n int64) string {
 	}
 	return b.String()
 }
-
-type painter bool
-
-func (p painter) wrap(code, s string) string {
-	if !p {
-		return s
-	}
-	return "\x1b[" + code + "m" + s + "\x1b[0m"
-}
-func (p painter) bold(s string) string   { return p.wrap("1", s) }
-func (p painter) red(s string) string    { return p.wrap("31", s) }
-func (p painter) green(s string) string  { return p.wrap("32", s) }
-func (p painter) yellow(s string) string { return p.wrap("33", s) }
-func (p painter) dim(s string) string    { return p.wrap("2", s) }
 
 // BanFormats are the --ban-list formats.
 var BanFormats = []string{"plain", "nginx", "fail2ban", "apache"}
