@@ -4,6 +4,7 @@ package root
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -98,9 +99,11 @@ func MainIO(args []string, io *cli.IOStreams) int {
 	return code
 }
 
+// isExit reports whether err carries a *cli.ExitError, as cli.Code finds
+// it.
 func isExit(err error) bool {
-	_, ok := err.(*cli.ExitError)
-	return ok
+	var ee *cli.ExitError
+	return errors.As(err, &ee)
 }
 
 func isFlag(s string) bool { return len(s) > 0 && s[0] == '-' }
