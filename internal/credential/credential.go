@@ -740,3 +740,20 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// ParseBasic decodes an Authorization value of the Basic scheme (any
+// case) into user and password. ok is false when v is not Basic, its
+// credentials are not standard base64, or the decoded text has no ':'.
+// Analyze says what is wrong with such a value; ParseBasic only reads a
+// well-formed one.
+func ParseBasic(v string) (user, pass string, ok bool) {
+	scheme, rest, found := strings.Cut(strings.TrimSpace(v), " ")
+	if !found || !strings.EqualFold(scheme, "Basic") {
+		return "", "", false
+	}
+	dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+	if err != nil {
+		return "", "", false
+	}
+	return strings.Cut(string(dec), ":")
+}

@@ -205,3 +205,22 @@ func FuzzAnalyze(f *testing.F) {
 		}
 	})
 }
+
+func TestParseBasic(t *testing.T) {
+	for _, tt := range []struct {
+		in, user, pass string
+		ok             bool
+	}{
+		{"Basic YWxpY2U6d29uZGVybGFuZA==", "alice", "wonderland", true},
+		{"  basic  YWxpY2U6d29uZGVybGFuZA==  ", "alice", "wonderland", true},
+		{"Basic YWxpY2U=", "alice", "", false}, // no ':'
+		{"Basic alice:wonderland", "", "", false},
+		{"Bearer YWxpY2U6d29uZGVybGFuZA==", "", "", false},
+		{"Basic", "", "", false},
+	} {
+		user, pass, ok := ParseBasic(tt.in)
+		if user != tt.user || pass != tt.pass || ok != tt.ok {
+			t.Errorf("ParseBasic(%q) = %q, %q, %v; want %q, %q, %v", tt.in, user, pass, ok, tt.user, tt.pass, tt.ok)
+		}
+	}
+}

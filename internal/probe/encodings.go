@@ -2,12 +2,12 @@ package probe
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/why401/why401/internal/credential"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/redirect"
 )
@@ -94,16 +94,7 @@ func (p *run) basicBytes() (user, pass []byte, ok bool) {
 		u, pw, _ := strings.Cut(p.cfg.user, ":")
 		return []byte(u), []byte(pw), true
 	}
-	v := strings.TrimSpace(p.base.secret.Get("Authorization"))
-	scheme, cred, found := strings.Cut(v, " ")
-	if !found || !strings.EqualFold(scheme, "Basic") {
-		return nil, nil, false
-	}
-	d, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
-	if err != nil {
-		return nil, nil, false
-	}
-	u, pw, found := strings.Cut(string(d), ":")
+	u, pw, found := credential.ParseBasic(p.base.secret.Get("Authorization"))
 	if !found {
 		return nil, nil, false
 	}

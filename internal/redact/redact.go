@@ -5,10 +5,11 @@
 package redact
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/why401/why401/internal/credential"
 )
 
 // Mask replaces the middle of a secret with its length, keeping a short
@@ -81,12 +82,8 @@ func Authorization(v string) string {
 	if !ok {
 		return Mask(v)
 	}
-	if strings.EqualFold(scheme, "Basic") {
-		if dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest)); err == nil {
-			if user, _, ok := strings.Cut(string(dec), ":"); ok {
-				return scheme + " <" + user + ":••••>"
-			}
-		}
+	if user, _, ok := credential.ParseBasic(v); ok {
+		return scheme + " <" + user + ":••••>"
 	}
 	return scheme + " " + Mask(strings.TrimSpace(rest))
 }

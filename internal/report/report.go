@@ -4,7 +4,6 @@
 package report
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"sort"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/credential"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/producer"
@@ -237,7 +237,7 @@ func Replay(req evidence.Request, show bool) string {
 		}
 		for _, v := range req.Header[k] {
 			if strings.EqualFold(k, "Authorization") {
-				if user, pass, ok := basicUser(v); ok {
+				if user, pass, ok := credential.ParseBasic(v); ok {
 					if !show {
 						pass = "$PASSWORD"
 					}
@@ -309,17 +309,4 @@ func (r *Report) TopCause() catalog.ID {
 		return ""
 	}
 	return r.Findings[0].Cause
-}
-
-// basicUser decodes a Basic Authorization value.
-func basicUser(v string) (user, pass string, ok bool) {
-	scheme, rest, found := strings.Cut(strings.TrimSpace(v), " ")
-	if !found || !strings.EqualFold(scheme, "Basic") {
-		return "", "", false
-	}
-	dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
-	if err != nil {
-		return "", "", false
-	}
-	return strings.Cut(string(dec), ":")
 }
