@@ -160,6 +160,13 @@ func Run(o *Options) error {
 	if err != nil {
 		return &cli.UsageError{Err: err}
 	}
+	// Problems that did not stop parsing go to stderr, so the JSON and
+	// SARIF on stdout stay clean.
+	for _, a := range ev.Apache {
+		for _, w := range a.Config.Warnings {
+			fmt.Fprintf(o.IO.ErrOut, "why401: warning: %v\n", w)
+		}
+	}
 	findings, err := audit.Run(audit.All, ev)
 	if err != nil {
 		return err

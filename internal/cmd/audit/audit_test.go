@@ -122,3 +122,20 @@ func TestDirectoryAndErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestParseWarnings: problems the Apache parser worked around (a file
+// that includes itself) reach stderr, not stdout.
+func TestParseWarnings(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "apache2.conf")
+	if err := os.WriteFile(conf, []byte("ServerRoot "+dir+"\nInclude apache2.conf\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "--server", "apache", conf)
+	if !strings.Contains(r.stderr, "why401: warning: ") || !strings.Contains(r.stderr, "includes itself") {
+		t.Errorf("stderr %q, want the self-include warning", r.stderr)
+	}
+	if strings.Contains(r.stdout, "includes itself") {
+		t.Errorf("the warning reached stdout: %q", r.stdout)
+	}
+}
