@@ -22,7 +22,7 @@ import (
 var BrowserJar = &diagnosis.Check{
 	Name:   "browserjar",
 	Doc:    "report cookies of the probe's redirect chain that a browser would refuse or not send, and login loops",
-	Causes: []catalog.ID{catalog.CookieRejected, catalog.CookieNotSent, catalog.CookieSamesite, catalog.RedirectLoginLoop},
+	Causes: []catalog.ID{catalog.CookieRejected, catalog.CookieNotSent, catalog.CookieSameSite, catalog.RedirectLoginLoop},
 	Run:    runBrowserJar,
 }
 

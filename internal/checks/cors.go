@@ -14,7 +14,7 @@ import (
 var CORS = &diagnosis.Check{
 	Name:   "cors",
 	Doc:    "report a CORS preflight (OPTIONS, without credentials) that is challenged or does not allow Authorization",
-	Causes: []catalog.ID{catalog.CorsPreflightAuth},
+	Causes: []catalog.ID{catalog.CORSPreflightAuth},
 	Run:    runCORS,
 }
 
@@ -34,9 +34,9 @@ func runCORS(p *diagnosis.Pass) error {
 	switch {
 	case r.Status == http.StatusUnauthorized || r.Status == http.StatusProxyAuthRequired:
 		ev = append(ev, challengeLine(r, p.Facts.Challenges(r)))
-		p.Reportf(catalog.CorsPreflightAuth, 0.9, ev, "The CORS preflight is answered with %d, so the browser never sends the request", r.Status)
+		p.Reportf(catalog.CORSPreflightAuth, 0.9, ev, "The CORS preflight is answered with %d, so the browser never sends the request", r.Status)
 	case r.Status == http.StatusForbidden:
-		p.Reportf(catalog.CorsPreflightAuth, 0.7, ev, "The CORS preflight is refused with 403")
+		p.Reportf(catalog.CORSPreflightAuth, 0.7, ev, "The CORS preflight is refused with 403")
 	case ok(r.Status):
 		want := strings.ToLower(e.Request.Header.Get("Access-Control-Request-Headers"))
 		if !strings.Contains(want, "authorization") {
@@ -45,7 +45,7 @@ func runCORS(p *diagnosis.Pass) error {
 		allowed := strings.ToLower(r.Header.Get("Access-Control-Allow-Headers"))
 		if !containsToken(allowed, "authorization") {
 			ev[1] = "Access-Control-Allow-Headers: " + cmp.Or(r.Header.Get("Access-Control-Allow-Headers"), "(none)") + " (a wildcard does not cover Authorization)"
-			p.Reportf(catalog.CorsPreflightAuth, 0.75, ev, "The CORS preflight does not allow the Authorization header")
+			p.Reportf(catalog.CORSPreflightAuth, 0.75, ev, "The CORS preflight does not allow the Authorization header")
 		}
 	}
 	return nil

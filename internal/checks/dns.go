@@ -19,7 +19,7 @@ import (
 var DNS = &diagnosis.Check{
 	Name:   "dns",
 	Doc:    "report names whose IPv4 and IPv6 addresses (or some address) serve different sites",
-	Causes: []catalog.ID{catalog.DnsMismatch},
+	Causes: []catalog.ID{catalog.DNSMismatch},
 	Run:    runDNS,
 }
 
@@ -137,12 +137,12 @@ func runDNS(p *diagnosis.Pass) error {
 	switch {
 	case len(diffs) > 0:
 		ev = append(ev, "IPv4 versus IPv6: "+strings.Join(diffs, "; "))
-		p.Reportf(catalog.DnsMismatch, 0.96, ev, "The IPv4 and IPv6 addresses of %s serve different sites: one record (often the AAAA) still points at another host", dnsHost(p))
+		p.Reportf(catalog.DNSMismatch, 0.96, ev, "The IPv4 and IPv6 addresses of %s serve different sites: one record (often the AAAA) still points at another host", dnsHost(p))
 	case len(pairDiff) > 0:
 		ev = append(ev, pairDiff...)
-		p.Reportf(catalog.DnsMismatch, 0.96, ev, "The addresses of %s serve different sites: a DNS record still points at another host", dnsHost(p))
+		p.Reportf(catalog.DNSMismatch, 0.96, ev, "The addresses of %s serve different sites: a DNS record still points at another host", dnsHost(p))
 	case len(silent) > 0 && len(silent) < len(ts):
-		p.Reportf(catalog.DnsMismatch, 0.8, ev, "Some addresses of %s do not answer (%s): a stale DNS record", dnsHost(p), strings.Join(silent, ", "))
+		p.Reportf(catalog.DNSMismatch, 0.8, ev, "Some addresses of %s do not answer (%s): a stale DNS record", dnsHost(p), strings.Join(silent, ", "))
 	}
 	return nil
 }

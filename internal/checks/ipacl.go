@@ -19,7 +19,7 @@ import (
 var IPACL = &diagnosis.Check{
 	Name:   "ipacl",
 	Doc:    "report IP allow/deny rules, IIS sub-statuses 401.3 and 401.501-504, and web-server deny pages",
-	Causes: []catalog.ID{catalog.IpDenied, catalog.ServerAcl, catalog.RatelimitLockout},
+	Causes: []catalog.ID{catalog.IPDenied, catalog.ServerACL, catalog.RateLimitLockout},
 	Run:    runIPACL,
 }
 
@@ -44,20 +44,20 @@ func runIPACL(p *diagnosis.Pass) error {
 		ev = append(ev, "the IIS error page says HTTP Error "+sub)
 		switch sub {
 		case "401.3", "403.3":
-			p.Reportf(catalog.ServerAcl, 0.93, ev, "IIS refuses the authenticated user by the file system ACL (%s)", sub)
+			p.Reportf(catalog.ServerACL, 0.93, ev, "IIS refuses the authenticated user by the file system ACL (%s)", sub)
 		case "401.501", "401.502", "403.501", "403.502":
-			p.Reportf(catalog.RatelimitLockout, 0.92, ev, "IIS Dynamic IP Restrictions: too many requests from this address (%s); waiting fixes it", sub)
+			p.Reportf(catalog.RateLimitLockout, 0.92, ev, "IIS Dynamic IP Restrictions: too many requests from this address (%s); waiting fixes it", sub)
 		case "401.503", "403.503", "403.6":
-			p.Reportf(catalog.IpDenied, 0.95, ev, "IIS refuses this client's IP address (%s, IP deny list)", sub)
+			p.Reportf(catalog.IPDenied, 0.95, ev, "IIS refuses this client's IP address (%s, IP deny list)", sub)
 		case "401.504", "403.504":
-			p.Reportf(catalog.IpDenied, 0.95, ev, "IIS refuses this client's host name (%s, domain deny list)", sub)
+			p.Reportf(catalog.IPDenied, 0.95, ev, "IIS refuses this client's host name (%s, domain deny list)", sub)
 		}
 		return nil
 	}
 	if loc := ipWordsRE.Find(r.Body); loc != nil {
 		ev = append(ev, "body: "+snippet(r.Body, 200))
 		withForward(p, &ev)
-		p.Reportf(catalog.IpDenied, 0.88, ev, "The server refuses the client's IP address or network")
+		p.Reportf(catalog.IPDenied, 0.88, ev, "The server refuses the client's IP address or network")
 		return nil
 	}
 	if code != http.StatusForbidden || len(p.Facts.Challenges(r)) > 0 {
@@ -86,7 +86,7 @@ func runIPACL(p *diagnosis.Pass) error {
 		conf -= 0.25
 	}
 	withForward(p, &ev)
-	p.Reportf(catalog.IpDenied, conf, ev, "A %s allow/deny rule refuses this client's address", server)
+	p.Reportf(catalog.IPDenied, conf, ev, "A %s allow/deny rule refuses this client's address", server)
 	return nil
 }
 

@@ -14,7 +14,7 @@ import (
 var RateLimit = &diagnosis.Check{
 	Name:   "ratelimit",
 	Doc:    "report rate limits and lockouts (429, Retry-After, RateLimit headers, lockout messages)",
-	Causes: []catalog.ID{catalog.RatelimitLockout},
+	Causes: []catalog.ID{catalog.RateLimitLockout},
 	Run:    runRateLimit,
 }
 
@@ -39,11 +39,11 @@ func runRateLimit(p *diagnosis.Pass) error {
 	exhausted := strings.TrimSpace(r.Header.Get("RateLimit-Remaining")) == "0" || strings.TrimSpace(r.Header.Get("X-RateLimit-Remaining")) == "0"
 	switch {
 	case r.Status == http.StatusTooManyRequests:
-		p.Reportf(catalog.RatelimitLockout, 0.95, ev, "Too many attempts: the server is rate limiting or has locked the login%s", retry(r))
+		p.Reportf(catalog.RateLimitLockout, 0.95, ev, "Too many attempts: the server is rate limiting or has locked the login%s", retry(r))
 	case failed(r.Status) && (exhausted || r.Header.Get("Retry-After") != ""):
-		p.Reportf(catalog.RatelimitLockout, 0.8, ev, "The server signals a rate limit or lockout%s", retry(r))
+		p.Reportf(catalog.RateLimitLockout, 0.8, ev, "The server signals a rate limit or lockout%s", retry(r))
 	case failed(r.Status) && text != "":
-		p.Reportf(catalog.RatelimitLockout, 0.75, ev, "The server says the login is locked or rate limited")
+		p.Reportf(catalog.RateLimitLockout, 0.75, ev, "The server says the login is locked or rate limited")
 	}
 	return nil
 }

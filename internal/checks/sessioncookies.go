@@ -20,7 +20,7 @@ import (
 var SessionCookies = &diagnosis.Check{
 	Name:   "sessioncookies",
 	Doc:    "report browser-session cookies that were refused, not sent, lost to SameSite, or expired before a refused request",
-	Causes: []catalog.ID{catalog.CookieRejected, catalog.CookieNotSent, catalog.CookieSamesite, catalog.SessionExpired},
+	Causes: []catalog.ID{catalog.CookieRejected, catalog.CookieNotSent, catalog.CookieSameSite, catalog.SessionExpired},
 	Run:    runSessionCookies,
 }
 
@@ -28,7 +28,7 @@ var SessionCookies = &diagnosis.Check{
 func storeCause(r cookie.Reason) catalog.ID {
 	switch r {
 	case cookie.StrictCrossSite, cookie.LaxCrossSite, cookie.UnspecifiedAsLax, cookie.ThirdPartyBlocked:
-		return catalog.CookieSamesite
+		return catalog.CookieSameSite
 	}
 	return catalog.CookieRejected
 }
@@ -37,7 +37,7 @@ func storeCause(r cookie.Reason) catalog.ID {
 func sendCause(r cookie.Reason) catalog.ID {
 	switch r {
 	case cookie.StrictCrossSite, cookie.LaxCrossSite, cookie.UnspecifiedAsLax, cookie.ThirdPartyBlocked, cookie.PartitionMismatch:
-		return catalog.CookieSamesite
+		return catalog.CookieSameSite
 	case cookie.Expired:
 		return catalog.SessionExpired
 	}
@@ -89,7 +89,7 @@ func runSessionCookies(p *diagnosis.Pass) error {
 				id := storeCause(st.Reason)
 				conf := confidenceFor(f, j, name)
 				switch id {
-				case catalog.CookieSamesite:
+				case catalog.CookieSameSite:
 					report(id, name, conf, ev, "The %s cookie was set in a cross-site context and refused (%s)", name, st.Reason)
 				default:
 					report(id, name, conf, ev, "The browser refused to store the %s cookie (%s)", name, st.Reason)
@@ -115,7 +115,7 @@ func runSessionCookies(p *diagnosis.Pass) error {
 			case catalog.SessionExpired:
 				ev = append(ev, fmt.Sprintf("the cookie expired at %s; the request started at %s", sessionStamp(c.Expires), sessionStamp(fs.Entry.Started)))
 				report(id, c.Name, conf, ev, "The %s session cookie had expired when the request was made", c.Name)
-			case catalog.CookieSamesite:
+			case catalog.CookieSameSite:
 				report(id, c.Name, conf, ev, "The %s cookie stays out of this cross-site request (%s)", c.Name, v.Reason)
 			default:
 				report(id, c.Name, conf, ev, "The browser does not send the %s cookie to %s (%s)", c.Name, fs.URL.Host, v.Reason)

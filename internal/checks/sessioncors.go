@@ -14,7 +14,7 @@ import (
 var SessionCORS = &diagnosis.Check{
 	Name:   "sessioncors",
 	Doc:    "report browser-session CORS preflights answered with 401 or 403",
-	Causes: []catalog.ID{catalog.CorsPreflightAuth},
+	Causes: []catalog.ID{catalog.CORSPreflightAuth},
 	Run:    runSessionCORS,
 }
 
@@ -49,7 +49,7 @@ func runSessionCORS(p *diagnosis.Pass) error {
 		if s.URL != nil {
 			to = s.URL.Host
 		}
-		p.Reportf(catalog.CorsPreflightAuth, 0.95, ev, "The CORS preflight to %s is refused with %d", to, r.Status)
+		p.Reportf(catalog.CORSPreflightAuth, 0.95, ev, "The CORS preflight to %s is refused with %d", to, r.Status)
 		return nil
 	}
 	return nil

@@ -22,7 +22,7 @@ import (
 var SignedURL = &diagnosis.Check{
 	Name:   "signedurl",
 	Doc:    "report signed links and query tokens that expired (by either clock) or were altered",
-	Causes: []catalog.ID{catalog.TokenExpired, catalog.UrlWrong, catalog.TokenNotYetValid},
+	Causes: []catalog.ID{catalog.TokenExpired, catalog.URLWrong, catalog.TokenNotYetValid},
 	Run:    runSignedURL,
 }
 
@@ -66,7 +66,7 @@ func runSignedURL(p *diagnosis.Pass) error {
 			if s.Kind != signedurl.AccessToken && signedExpired.MatchString(body) {
 				p.Reportf(catalog.TokenExpired, 0.85, append(ev, bodyLine), "The server says this signed link has expired")
 			} else if s.Kind != signedurl.AccessToken && signedRefusal.MatchString(body) {
-				p.Reportf(catalog.UrlWrong, 0.7, append(ev, bodyLine), "The signature of this link does not match: it was altered or copied incompletely")
+				p.Reportf(catalog.URLWrong, 0.7, append(ev, bodyLine), "The signature of this link does not match: it was altered or copied incompletely")
 			}
 			continue
 		}
@@ -85,7 +85,7 @@ func runSignedURL(p *diagnosis.Pass) error {
 			ago := signedurl.Ago(s.Expires, p.Now)
 			p.Reportf(catalog.TokenExpired, 0.95, ev, "%s expired %s", what, ago)
 			if p.Now.Sub(s.Expires) > staleBookmark && s.Kind != signedurl.AccessToken {
-				p.Reportf(catalog.UrlWrong, 0.55, ev, "A stale bookmark: this signed link expired %s; ask for a fresh link", ago)
+				p.Reportf(catalog.URLWrong, 0.55, ev, "A stale bookmark: this signed link expired %s; ask for a fresh link", ago)
 			}
 		case serverExpired:
 			p.Reportf(catalog.TokenExpired, 0.75, ev, "%s has expired by the server's clock (not yet by this machine's)", what)
@@ -94,7 +94,7 @@ func runSignedURL(p *diagnosis.Pass) error {
 		case !s.SignedAt.IsZero() && (p.Now.Before(s.SignedAt.Add(-time.Minute)) || hasDate && serverNow.Before(s.SignedAt.Add(-time.Minute))):
 			p.Reportf(catalog.TokenNotYetValid, 0.7, ev, "%s was signed %s, in the future of at least one clock", what, signedurl.Ago(s.SignedAt, p.Now))
 		case s.Kind != signedurl.AccessToken && signedRefusal.MatchString(body):
-			p.Reportf(catalog.UrlWrong, 0.7, append(ev, bodyLine), "The signature of this link does not match: it was altered or copied incompletely")
+			p.Reportf(catalog.URLWrong, 0.7, append(ev, bodyLine), "The signature of this link does not match: it was altered or copied incompletely")
 		case s.Kind != signedurl.AccessToken && signedExpired.MatchString(body):
 			p.Reportf(catalog.TokenExpired, 0.7, append(ev, bodyLine), "The server says this signed link has expired")
 		}

@@ -14,7 +14,7 @@ import (
 var TLSCert = &diagnosis.Check{
 	Name:   "tlscert",
 	Doc:    "report a server certificate that is expired, not yet valid, for another name or untrusted",
-	Causes: []catalog.ID{catalog.TlsCertificate},
+	Causes: []catalog.ID{catalog.TLSCertificate},
 	Run:    runTLSCert,
 }
 
@@ -45,7 +45,7 @@ func runTLSCert(p *diagnosis.Pass) error {
 					conf = 0.6
 					ev = append(ev, "-k skipped verification, so the request went through; browsers and clients without -k refuse it")
 				}
-				p.Reportf(catalog.TlsCertificate, conf, ev, "%s", title)
+				p.Reportf(catalog.TLSCertificate, conf, ev, "%s", title)
 				return nil
 			}
 		}

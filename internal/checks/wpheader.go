@@ -18,7 +18,7 @@ import (
 var WPHeader = &diagnosis.Check{
 	Name:   "wpheader",
 	Doc:    "report a WordPress REST API that never sees the Authorization header, or that refuses application passwords over http",
-	Causes: []catalog.ID{catalog.ProxyHeaderStripped, catalog.WordpressRestAuth, catalog.CredentialsRejected},
+	Causes: []catalog.ID{catalog.ProxyHeaderStripped, catalog.WordPressRESTAuth, catalog.CredentialsRejected},
 	Run:    runWPHeader,
 }
 
@@ -52,7 +52,7 @@ func runWPHeader(p *diagnosis.Pass) error {
 	case "application_passwords_disabled":
 		if u, err := url.Parse(e.Request.URL); err == nil && u.Scheme == "http" {
 			ev = append(ev, "the site is served over http: WordPress offers application passwords only over HTTPS, unless the site's environment type is local")
-			p.Reportf(catalog.WordpressRestAuth, 0.96, ev, "WordPress refuses application passwords over plain http")
+			p.Reportf(catalog.WordPressRESTAuth, 0.96, ev, "WordPress refuses application passwords over plain http")
 		}
 	case "rest_not_logged_in":
 		if !diagnosis.SentAuthorization(e.Request) {
@@ -65,10 +65,10 @@ func runWPHeader(p *diagnosis.Pass) error {
 				ev = append(ev, "the site's REST index ("+line(idx)+") does not offer application passwords, so WordPress ignores Basic credentials")
 				if u, err := url.Parse(e.Request.URL); err == nil && u.Scheme == "http" {
 					ev = append(ev, "the site is served over http: WordPress offers application passwords only over HTTPS, unless the site's environment type is local")
-					p.Reportf(catalog.WordpressRestAuth, 0.95, ev, "Application passwords are not offered over plain http (WordPress)")
+					p.Reportf(catalog.WordPressRESTAuth, 0.95, ev, "Application passwords are not offered over plain http (WordPress)")
 				} else {
 					ev = append(ev, "over HTTPS this means a plugin or the wp_is_application_passwords_available filter turned them off")
-					p.Reportf(catalog.WordpressRestAuth, 0.9, ev, "Application passwords are turned off on this WordPress site")
+					p.Reportf(catalog.WordPressRESTAuth, 0.9, ev, "Application passwords are turned off on this WordPress site")
 				}
 				return nil
 			case known:
@@ -77,7 +77,7 @@ func runWPHeader(p *diagnosis.Pass) error {
 		}
 		if !strings.EqualFold(sent.Scheme, "Basic") {
 			ev = append(ev, "WordPress itself takes application passwords over Basic; a "+sent.Scheme+" token needs a plugin that reads it")
-			p.Reportf(catalog.WordpressRestAuth, 0.85, ev, "This site reads no %s credentials without a plugin (WordPress)", sent.Scheme)
+			p.Reportf(catalog.WordPressRESTAuth, 0.85, ev, "This site reads no %s credentials without a plugin (WordPress)", sent.Scheme)
 			return nil
 		}
 		bogus := final(p, evidence.WPBogus)

@@ -78,7 +78,7 @@ func TestVerdicts(t *testing.T) {
 	if r := Build(down, nil, Options{}); r.Verdict != Unreachable {
 		t.Errorf("no answer: %s", r.Verdict)
 	}
-	fs := diagnosis.Rank([]diagnosis.Finding{{Cause: catalog.TlsCertificate, Confidence: 0.95}})
+	fs := diagnosis.Rank([]diagnosis.Finding{{Cause: catalog.TLSCertificate, Confidence: 0.95}})
 	if r := Build(down, fs, Options{}); r.Verdict != Fail {
 		t.Errorf("a certificate finding must be a failure, not unreachable: %s", r.Verdict)
 	}

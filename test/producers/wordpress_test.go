@@ -113,7 +113,7 @@ func TestWordPress(t *testing.T) {
 	})
 	t.Run("b-http-production", func(t *testing.T) {
 		r := diagnose(t, probe.Options{URL: me(1), User: user + ":" + wp.AppPassword})
-		expect(t, r, answeredBy, catalog.WordpressRestAuth)
+		expect(t, r, answeredBy, catalog.WordPressRESTAuth)
 	})
 	t.Run("c-deleted-app-password", func(t *testing.T) {
 		r := diagnose(t, probe.Options{URL: me(2), User: user + ":" + wp.DeletedAppPassword})
