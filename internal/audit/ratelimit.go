@@ -44,7 +44,7 @@ func runRateLimit(p *Pass) error {
 					sev = catalog.Error
 					msg += "; limit_req_status 401 disguises the limit as an authentication failure"
 				}
-				p.Report(Finding{Cause: catalog.RateLimitLockout, Severity: sev, Message: msg, Location: loc(d.File, d.Line), Server: KindNginx})
+				p.Report(Finding{Cause: catalog.RateLimitLockout, Severity: sev, Detail: msg, Location: loc(d.File, d.Line), Server: KindNginx})
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cli"
 	probecmd "github.com/why401/why401/internal/cmd/probe"
+	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/htpasswd"
 	"github.com/why401/why401/internal/servertest"
 )
@@ -89,7 +90,7 @@ func probe(t *testing.T, args ...string) (int, catalog.ID) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r, err := probecmd.Diagnose(ctx, o.Probe, false)
+	r, err := diagnose.Probe(ctx, o.Probe, diagnose.Options{})
 	if err != nil {
 		t.Fatalf("probe: %v", err)
 	}
@@ -460,7 +461,7 @@ func TestRealRequireAllGrantedApache(t *testing.T) {
 	fs := auditServer(t, s)
 	n := 0
 	for _, f := range fs {
-		if f.Cause == catalog.ServerAuthScope && strings.Contains(f.Message, "Require all granted beside Require valid-user") {
+		if f.Cause == catalog.ServerAuthScope && strings.Contains(f.Detail, "Require all granted beside Require valid-user") {
 			n++
 		}
 	}

@@ -880,7 +880,7 @@ func (ev *evaluation) explain(ctx context.Context, anonymous bool, extra []strin
 		return nil
 	}
 	f := rep.Findings[0]
-	out := &explained{cause: f.Cause, title: f.Title, evidence: f.Evidence, fix: pickFix(f.Fixes, ev.server())}
+	out := &explained{cause: f.Cause, title: f.Text(), evidence: f.Evidence, fix: pickFix(f.Fixes, ev.server())}
 	if out.fix == "" {
 		if c, ok := catalog.Lookup(f.Cause); ok {
 			out.fix = pickFix(c.Fixes, ev.server())

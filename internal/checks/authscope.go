@@ -58,7 +58,7 @@ func runAuthScope(p *diagnosis.Pass) error {
 		return nil // credentials were sent and refused: another problem
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	if !offers(cs, "Basic") && !offers(cs, "Digest") {
 		return nil
 	}

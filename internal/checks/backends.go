@@ -18,7 +18,7 @@ var Backends = &diagnosis.Check{
 }
 
 func runBackends(p *diagnosis.Pass) error {
-	ts := p.Facts.Trials(evidence.Address)
+	ts := p.Evidence.Facts.Trials(evidence.Address)
 	if len(ts) < 2 {
 		return nil
 	}

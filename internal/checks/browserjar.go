@@ -30,13 +30,13 @@ var BrowserJar = &diagnosis.Check{
 // navigation the user started, or, with an Origin header, a fetch from
 // that origin.
 func chainSession(p *diagnosis.Pass, t *evidence.Trial) *evidence.Session {
-	s := &evidence.Session{Source: p.Probe.Target, Browser: "chromium"}
+	s := &evidence.Session{Source: p.Evidence.Probe.Target, Browser: "chromium"}
 	typ := "document"
 	if t.Hops[0].Request.Header.Get("Origin") != "" {
 		typ = "fetch"
 	}
 	for i, h := range t.Hops {
-		at := p.Probe.Started
+		at := p.Evidence.Probe.Started
 		if h.Response != nil && !h.Response.Received.IsZero() {
 			at = h.Response.Received
 		}
@@ -46,10 +46,10 @@ func chainSession(p *diagnosis.Pass, t *evidence.Trial) *evidence.Session {
 }
 
 func runBrowserJar(p *diagnosis.Pass) error {
-	if p.Probe.Session != nil {
+	if p.Evidence.Probe.Session != nil {
 		return nil // a recorded session: the session checks read it
 	}
-	t := p.Facts.Trial(evidence.AsGiven)
+	t := p.Evidence.Facts.Trial(evidence.AsGiven)
 	if t == nil || len(t.Hops) < 2 {
 		return nil
 	}
@@ -107,7 +107,7 @@ func runBrowserJar(p *diagnosis.Pass) error {
 // fromUser reports whether a cookie came from the user (-b), not from a
 // hop's Set-Cookie: the browser model only knows the latter.
 func fromUser(p *diagnosis.Pass, name string) bool {
-	for _, c := range requestCookies(p.Probe.Request.Header) {
+	for _, c := range requestCookies(p.Evidence.Probe.Request.Header) {
 		if c.Name == name {
 			return true
 		}

@@ -29,7 +29,7 @@ func runChallenge(p *diagnosis.Pass) error {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	ev := []string{line(e)}
 	if len(cs) == 0 {
 		if len(r.Header.Values("WWW-Authenticate")) > 0 {
@@ -41,7 +41,7 @@ func runChallenge(p *diagnosis.Pass) error {
 			ev = append(ev, "body: "+b)
 		}
 		conf := 0.9
-		if prod := p.Facts.Producers(e); len(prod.Meanings()) > 0 {
+		if prod := p.Evidence.Facts.Producers(e); len(prod.Meanings()) > 0 {
 			// A recognised producer (WordPress, Envoy, Laravel, ...) says
 			// in its own codes why; the missing header is a side note.
 			conf = 0.45
@@ -54,7 +54,7 @@ func runChallenge(p *diagnosis.Pass) error {
 	if !answerable(cs) {
 		names := strings.Join(schemes(cs), ", ")
 		conf := 0.85
-		if p.Facts.Sent().Scheme != "" {
+		if p.Evidence.Facts.Sent().Scheme != "" {
 			conf = 0.9
 		}
 		if offers(cs, "Negotiate") || offers(cs, "NTLM") {

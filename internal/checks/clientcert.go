@@ -33,7 +33,7 @@ func runClientCert(p *diagnosis.Pass) error {
 	if e == nil {
 		return nil
 	}
-	cc := p.Probe.ClientCert
+	cc := p.Evidence.Probe.ClientCert
 	var ev []string
 	certLine := "no client certificate was given (--cert)"
 	if cc != nil {
@@ -89,7 +89,7 @@ func runClientCert(p *diagnosis.Pass) error {
 	case failed(r.Status) && e.TLS != nil && e.TLS.ClientCertRequested && !e.TLS.ClientCertSent:
 		ev = append(ev, line(e), "the server asked for a client certificate during the handshake and none was sent", certLine)
 		conf := 0.6
-		if len(p.Facts.Challenges(r)) == 0 {
+		if len(p.Evidence.Facts.Challenges(r)) == 0 {
 			conf = 0.8
 		}
 		p.Reportf(catalog.TLSClientCertificate, conf, ev, "The server asked for a client certificate that was not sent")

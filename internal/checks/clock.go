@@ -50,7 +50,7 @@ func runClock(p *diagnosis.Pass) error {
 		fmt.Sprintf("the server's clock is %s %s this machine's", abs, dir),
 	}
 	conf := 0.5
-	if tok, _ := p.Facts.Token(); tok != nil {
+	if tok, _ := p.Evidence.Facts.Token(); tok != nil {
 		local, remote := byBothClocks(tok, p.Now, skew)
 		timeKinds := []jwt.ProblemKind{jwt.Expired, jwt.NotYetValid, jwt.IssuedInFuture}
 		for _, k := range timeKinds {
@@ -63,7 +63,7 @@ func runClock(p *diagnosis.Pass) error {
 		if conf < 0.95 && (tok.ExpiresAt != nil || tok.NotBefore != nil) && abs > 5*time.Minute {
 			conf = 0.7
 		}
-	} else if abs > 5*time.Minute && p.Facts.Sent().Present {
+	} else if abs > 5*time.Minute && p.Evidence.Facts.Sent().Present {
 		conf = 0.6
 	}
 	p.Reportf(catalog.ClockSkew, conf, ev, "The server's clock is %s %s this machine's", abs, dir)

@@ -19,7 +19,7 @@ var Cookies = &diagnosis.Check{
 }
 
 func runCookies(p *diagnosis.Pass) error {
-	if p.Probe.Request.Header.Get("Cookie") == "" {
+	if p.Evidence.Probe.Request.Header.Get("Cookie") == "" {
 		return nil
 	}
 	e := final(p, evidence.AsGiven)
@@ -36,7 +36,7 @@ func runCookies(p *diagnosis.Pass) error {
 		return nil
 	}
 	ev := []string{
-		"with cookies (" + redact.Cookie(p.Probe.Request.Header.Get("Cookie")) + "): " + line(e),
+		"with cookies (" + redact.Cookie(p.Evidence.Probe.Request.Header.Get("Cookie")) + "): " + line(e),
 		"without cookies, as a private window would: " + line(without),
 	}
 	for _, sc := range e.Response.Header.Values("Set-Cookie") {

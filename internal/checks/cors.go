@@ -26,14 +26,14 @@ func runCORS(p *diagnosis.Pass) error {
 	// Only browsers send preflights, and a browser's cross-origin request
 	// carries an Origin: without one from the user, the request comes from
 	// a script or a server, and CORS does not apply to it.
-	if o := p.Probe.Request.Header.Get("Origin"); o == "" || o == "null" {
+	if o := p.Evidence.Probe.Request.Header.Get("Origin"); o == "" || o == "null" {
 		return nil
 	}
 	r := e.Response
 	ev := []string{line(e), "a browser sends the preflight without credentials, so it cannot pass an auth check"}
 	switch {
 	case r.Status == http.StatusUnauthorized || r.Status == http.StatusProxyAuthRequired:
-		ev = append(ev, challengeLine(r, p.Facts.Challenges(r)))
+		ev = append(ev, challengeLine(r, p.Evidence.Facts.Challenges(r)))
 		p.Reportf(catalog.CORSPreflightAuth, 0.9, ev, "The CORS preflight is answered with %d, so the browser never sends the request", r.Status)
 	case r.Status == http.StatusForbidden:
 		p.Reportf(catalog.CORSPreflightAuth, 0.7, ev, "The CORS preflight is refused with 403")

@@ -35,7 +35,7 @@ func identityOf(p *diagnosis.Pass, e *evidence.Exchange) identity {
 	}
 	r := e.Response
 	var realms []string
-	for _, c := range p.Facts.Challenges(r) {
+	for _, c := range p.Evidence.Facts.Challenges(r) {
 		realms = append(realms, c.Info().Scheme+" "+c.Info().Realm)
 	}
 	id := identity{server: r.Header.Get("Server"), realm: strings.Join(realms, ", ")}
@@ -63,7 +63,7 @@ func (a identity) differs(b identity) []string {
 }
 
 func runDNS(p *diagnosis.Pass) error {
-	ts := p.Facts.Trials(evidence.Address)
+	ts := p.Evidence.Facts.Trials(evidence.Address)
 	if len(ts) < 2 {
 		return nil
 	}
@@ -103,7 +103,7 @@ func runDNS(p *diagnosis.Pass) error {
 		}
 		ev = append(ev, fam+" "+t.Address+": "+desc)
 	}
-	if d := p.Probe.DNS; d != nil && d.Override != "" {
+	if d := p.Evidence.Probe.DNS; d != nil && d.Override != "" {
 		ev = append(ev, "addresses pinned with --resolve "+d.Override)
 	}
 	if asGiven := final(p, evidence.AsGiven); asGiven != nil && asGiven.Remote != "" {
@@ -148,8 +148,8 @@ func runDNS(p *diagnosis.Pass) error {
 }
 
 func dnsHost(p *diagnosis.Pass) string {
-	if p.Probe.DNS != nil && p.Probe.DNS.Host != "" {
-		return p.Probe.DNS.Host
+	if p.Evidence.Probe.DNS != nil && p.Evidence.Probe.DNS.Host != "" {
+		return p.Evidence.Probe.DNS.Host
 	}
 	return "the name"
 }

@@ -29,13 +29,13 @@ func runEncoding(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil || e.Response.Status != http.StatusUnauthorized {
 		return nil
 	}
-	sent := p.Facts.Sent()
+	sent := p.Evidence.Facts.Sent()
 	basic := strings.EqualFold(sent.Scheme, "Basic") || sent.Where == "url-userinfo"
 	if !basic || !(sent.NonASCII || sent.PercentEncoded) {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	if !offers(cs, "Basic") {
 		return nil // another scheme: Scheme explains it
 	}
@@ -54,12 +54,12 @@ func runEncoding(p *diagnosis.Pass) error {
 		sentAs = "UTF-8 bytes"
 	}
 	ev = append(ev, "the user name or password holds non-ASCII or escaped characters, sent as "+sentAs)
-	if sent.Where == "url-userinfo" || slices.Contains(sent.Places, "url-userinfo") || targetHasUserinfo(p.Probe.Target) {
+	if sent.Where == "url-userinfo" || slices.Contains(sent.Places, "url-userinfo") || targetHasUserinfo(p.Evidence.Probe.Target) {
 		ev = append(ev, "the credentials came from the URL (user:pass@host): curl, Go and Python requests percent-decode them into Basic credentials; browsers refuse URLs with credentials in fetch() and for subresources")
 	}
 
 	// --try-encodings: the same credentials in other encodings.
-	tried := p.Facts.Trials(evidence.Encoding)
+	tried := p.Evidence.Facts.Trials(evidence.Encoding)
 	var worked, refused []string
 	for _, t := range tried {
 		f := t.Final()

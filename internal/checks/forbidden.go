@@ -22,7 +22,7 @@ func runForbidden(p *diagnosis.Pass) error {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	if info, ok := bearerChallenge(cs); ok && info.Error == "insufficient_scope" {
 		return nil // Token reports the scope
 	}

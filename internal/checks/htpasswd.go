@@ -39,15 +39,15 @@ func runHtpasswd(p *diagnosis.Pass) error {
 	if forbidden && stockForbidden(e.Response.Body) == "" {
 		return nil // an application's 403: a permission, not the password file
 	}
-	if !strings.EqualFold(p.Facts.Sent().Scheme, "Basic") || p.Facts.Sent().Malformed() {
+	if !strings.EqualFold(p.Evidence.Facts.Sent().Scheme, "Basic") || p.Evidence.Facts.Sent().Malformed() {
 		return nil
 	}
 	anon := final(p, evidence.NoCredentials)
-	if anon == nil || anon.Response == nil || anon.Response.Status != http.StatusUnauthorized || !offers(p.Facts.Challenges(anon.Response), "Basic") {
+	if anon == nil || anon.Response == nil || anon.Response.Status != http.StatusUnauthorized || !offers(p.Evidence.Facts.Challenges(anon.Response), "Basic") {
 		return nil
 	}
 	r := e.Response
-	ev := []string{"without credentials: " + line(anon) + ", " + challengeLine(anon.Response, p.Facts.Challenges(anon.Response)),
+	ev := []string{"without credentials: " + line(anon) + ", " + challengeLine(anon.Response, p.Evidence.Facts.Challenges(anon.Response)),
 		"with the Basic credentials: " + line(e)}
 	if s := stockServerError(r.Body); s != "" {
 		ev = append(ev, "the body is "+s+"'s built-in error page: the web server itself failed while checking the password")

@@ -60,7 +60,7 @@ func runIPACL(p *diagnosis.Pass) error {
 		p.Reportf(catalog.IPDenied, 0.88, ev, "The server refuses the client's IP address or network")
 		return nil
 	}
-	if code != http.StatusForbidden || len(p.Facts.Challenges(r)) > 0 {
+	if code != http.StatusForbidden || len(p.Evidence.Facts.Challenges(r)) > 0 {
 		return nil
 	}
 	server := stockForbidden(r.Body)
@@ -94,7 +94,7 @@ func runIPACL(p *diagnosis.Pass) error {
 // that a server or proxy may (or must not) trust.
 func withForward(p *diagnosis.Pass, ev *[]string) {
 	for _, h := range forwardHeaders {
-		if v := p.Probe.Request.Header.Get(h); v != "" {
+		if v := p.Evidence.Probe.Request.Header.Get(h); v != "" {
 			*ev = append(*ev, "the request sent "+h+": "+v+": a server behind a proxy judges by the address its proxy passes on, and one that is not behind a trusted proxy ignores it")
 		}
 	}

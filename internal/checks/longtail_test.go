@@ -98,7 +98,7 @@ func ltCheck(t *testing.T, c *diagnosis.Check, cases []ltCase) {
 			fs := ltRun(t, c, tc.f.probe())
 			if tc.want == "" {
 				if len(fs) != 0 {
-					t.Fatalf("near miss reported %s (%.2f): %s %q", fs[0].Cause, fs[0].Confidence, fs[0].Title, fs[0].Evidence)
+					t.Fatalf("near miss reported %s (%.2f): %s %q", fs[0].Cause, fs[0].Confidence, fs[0].Text(), fs[0].Evidence)
 				}
 				return
 			}
@@ -108,8 +108,8 @@ func ltCheck(t *testing.T, c *diagnosis.Check, cases []ltCase) {
 			if fs[0].Confidence < tc.minConf {
 				t.Errorf("confidence %.2f < %.2f", fs[0].Confidence, tc.minConf)
 			}
-			if tc.title != "" && !strings.Contains(fs[0].Title, tc.title) {
-				t.Errorf("title %q lacks %q", fs[0].Title, tc.title)
+			if tc.title != "" && !strings.Contains(fs[0].Text(), tc.title) {
+				t.Errorf("title %q lacks %q", fs[0].Text(), tc.title)
 			}
 			for _, line := range fs[0].Evidence {
 				if strings.Contains(line, "s3cr3t") || strings.Contains(line, "grüße") {
@@ -543,7 +543,7 @@ func TestSignedURLEvidenceRedacted(t *testing.T) {
 			t.Fatalf("%s: no finding", u)
 		}
 		for _, f := range fs {
-			if strings.Contains(strings.Join(f.Evidence, "\n")+f.Title, "SIGSECRET") {
+			if strings.Contains(strings.Join(f.Evidence, "\n")+f.Text(), "SIGSECRET") {
 				t.Errorf("%s: signature in output: %q", u, f.Evidence)
 			}
 		}

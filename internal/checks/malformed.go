@@ -17,7 +17,7 @@ var Malformed = &diagnosis.Check{
 }
 
 func runMalformed(p *diagnosis.Pass) error {
-	sent := p.Facts.Sent()
+	sent := p.Evidence.Facts.Sent()
 	if !sent.Malformed() {
 		return nil
 	}

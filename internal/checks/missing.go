@@ -28,8 +28,8 @@ func runMissing(p *diagnosis.Pass) error {
 	if r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
 		return nil
 	}
-	cs := p.Facts.Challenges(r)
-	sent := len(p.Probe.Credentials) > 0
+	cs := p.Evidence.Facts.Challenges(r)
+	sent := len(p.Evidence.Probe.Credentials) > 0
 	stock := stockPage(r.Body)
 	basic := offers(cs, "Basic") || offers(cs, "Digest")
 	ev := []string{line(e), challengeLine(r, cs)}

@@ -50,7 +50,7 @@ func runNotAuth(p *diagnosis.Pass) error {
 		return nil
 	}
 	sessionEnded(p, e)
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	text := string(r.Body)
 	if maintenanceRE.MatchString(text) {
 		ev := []string{line(e), "body: " + snippet(r.Body, 160)}
@@ -105,7 +105,7 @@ func contentType(p *diagnosis.Pass, e *evidence.Exchange) {
 		ev = append(ev, "Accept-Post: "+accept)
 	}
 	// --try-content-type: the same body in the other encoding.
-	if t := p.Facts.Trial(evidence.ContentType); t != nil {
+	if t := p.Evidence.Facts.Trial(evidence.ContentType); t != nil {
 		f := t.Final()
 		if f != nil && f.Response != nil && success(f.Response.Status) {
 			ev = append(ev, "--try-content-type: the same body sent as "+t.Label+" succeeded: "+line(f))

@@ -17,15 +17,15 @@ var ProxyAuth = &diagnosis.Check{
 }
 
 func runProxyAuth(p *diagnosis.Pass) error {
-	for i := range p.Probe.Trials {
-		t := &p.Probe.Trials[i]
+	for i := range p.Evidence.Probe.Trials {
+		t := &p.Evidence.Probe.Trials[i]
 		for j := range t.Hops {
 			e := &t.Hops[j]
 			if e.Response == nil || e.Response.Status != http.StatusProxyAuthRequired {
 				continue
 			}
 			r := e.Response
-			ev := []string{line(e), challengeLine(r, p.Facts.Challenges(r))}
+			ev := []string{line(e), challengeLine(r, p.Evidence.Facts.Challenges(r))}
 			if v := headerLine(r.Header, "Via"); v != "" {
 				ev = append(ev, v)
 			}

@@ -20,7 +20,7 @@ var Redirects = &diagnosis.Check{
 }
 
 func runRedirects(p *diagnosis.Pass) error {
-	t := p.Facts.Trial(evidence.AsGiven)
+	t := p.Evidence.Facts.Trial(evidence.AsGiven)
 	if t == nil || len(t.Hops) < 2 {
 		return nil
 	}

@@ -29,7 +29,7 @@ func runRegistry(p *diagnosis.Pass) error {
 	if !strings.HasPrefix(e.Response.Header.Get("Docker-Distribution-Api-Version"), "registry/2") {
 		return nil
 	}
-	c, ok := challenge.Find(p.Facts.Challenges(e.Response), "Bearer")
+	c, ok := challenge.Find(p.Evidence.Facts.Challenges(e.Response), "Bearer")
 	if !ok {
 		return nil
 	}

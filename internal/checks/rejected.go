@@ -26,16 +26,16 @@ func runRejected(p *diagnosis.Pass) error {
 	if !diagnosis.SentAuthorization(e.Request) {
 		return nil // the final hop carried none: another check explains why
 	}
-	sent := p.Facts.Sent()
+	sent := p.Evidence.Facts.Sent()
 	if sent.Malformed() {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	scheme := sent.Scheme
 	ev := []string{line(e), "sent: Authorization: " + scheme + " …", challengeLine(r, cs)}
 	matches := accepts(cs, scheme)
-	anyTrial := p.Facts.Trial(evidence.AnyAuth)
+	anyTrial := p.Evidence.Facts.Trial(evidence.AnyAuth)
 	anyFinal := final(p, evidence.AnyAuth)
 	switch {
 	case anyTrial != nil && status(anyFinal) == http.StatusUnauthorized:
@@ -58,7 +58,7 @@ func runRejected(p *diagnosis.Pass) error {
 		if info.Error != "" {
 			ev = append(ev, "the server says error="+info.Error+descr(info.ErrorDescription))
 		}
-		tok, _ := p.Facts.Token()
+		tok, _ := p.Evidence.Facts.Token()
 		if tok != nil && len(tok.Check(tokenExpect(p), p.Now)) > 0 {
 			conf = 0.3 // the token's own problems explain it better
 		}

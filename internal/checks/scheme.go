@@ -24,8 +24,8 @@ func runScheme(p *diagnosis.Pass) error {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
-	sent := p.Facts.Sent()
+	cs := p.Evidence.Facts.Challenges(r)
+	sent := p.Evidence.Facts.Sent()
 	if len(cs) == 0 {
 		return nil
 	}

@@ -49,7 +49,7 @@ func runSessionCookies(p *diagnosis.Pass) error {
 	if f == nil {
 		return nil
 	}
-	sanitized := p.Probe.Session.Sanitized
+	sanitized := p.Evidence.Probe.Session.Sanitized
 	browser := f.Browser.Name
 	reported := map[string]bool{}
 	report := func(id catalog.ID, name string, conf float64, ev []string, format string, args ...any) {

@@ -21,7 +21,7 @@ var SessionCredentials = &diagnosis.Check{
 
 func runSessionCredentials(p *diagnosis.Pass) error {
 	f := flowOf(p)
-	if f == nil || p.Probe.Session.Sanitized {
+	if f == nil || p.Evidence.Probe.Session.Sanitized {
 		return nil // a sanitized export hides exactly what this needs
 	}
 	for i := range f.Steps {

@@ -30,7 +30,7 @@ func runSessionRedirects(p *diagnosis.Pass) error {
 	if f == nil {
 		return nil
 	}
-	sanitized := p.Probe.Session.Sanitized
+	sanitized := p.Evidence.Probe.Session.Sanitized
 	dropped, toLogin := false, false
 	for i := range f.Steps {
 		s := &f.Steps[i]

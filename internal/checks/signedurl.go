@@ -42,7 +42,7 @@ func runSignedURL(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil || !(failed(code) || code == http.StatusBadRequest || code == http.StatusGone) {
 		return nil
 	}
-	u, err := url.Parse(p.Probe.Request.URL)
+	u, err := url.Parse(p.Evidence.Probe.Request.URL)
 	if err != nil {
 		return nil
 	}

@@ -23,7 +23,7 @@ func runStripped(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil || e.Response.Status != http.StatusUnauthorized {
 		return nil
 	}
-	sent := p.Facts.Sent()
+	sent := p.Evidence.Facts.Sent()
 	if sent.Underscore {
 		ev := []string{line(e), "the credential header " + strings.TrimPrefix(sent.Where, "header:") + " has an underscore in its name; nginx drops such headers unless underscores_in_headers is on"}
 		p.Reportf(catalog.ProxyHeaderStripped, 0.7, ev, "A header with an underscore in its name is dropped on the way")
@@ -36,7 +36,7 @@ func runStripped(p *diagnosis.Pass) error {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	ev := []string{"with credentials: " + line(e), "without credentials: " + line(none), challengeLine(r, cs)}
 	info, bearer := bearerChallenge(cs)
 	sentToken := tokenScheme(sent.Scheme)

@@ -20,7 +20,7 @@ var TLSCert = &diagnosis.Check{
 
 func runTLSCert(p *diagnosis.Pass) error {
 	for _, v := range []evidence.Variant{evidence.AsGiven, evidence.Address} {
-		for _, t := range p.Facts.Trials(v) {
+		for _, t := range p.Evidence.Facts.Trials(v) {
 			for i := range t.Hops {
 				e := &t.Hops[i]
 				if e.TLS == nil || e.TLS.VerifyError == "" {
@@ -41,7 +41,7 @@ func runTLSCert(p *diagnosis.Pass) error {
 						title = "The server's TLS certificate is not valid yet"
 					}
 				}
-				if e.Response != nil && p.Probe.Insecure {
+				if e.Response != nil && p.Evidence.Probe.Insecure {
 					conf = 0.6
 					ev = append(ev, "-k skipped verification, so the request went through; browsers and clients without -k refuse it")
 				}

@@ -32,9 +32,9 @@ const tokenLeeway = 30 * time.Second
 
 func tokenExpect(p *diagnosis.Pass) jwt.Expect {
 	return jwt.Expect{
-		Audience: p.Probe.Expect.Audience,
-		Issuer:   p.Probe.Expect.Issuer,
-		Scope:    p.Probe.Expect.Scope,
+		Audience: p.Evidence.Probe.Expect.Audience,
+		Issuer:   p.Evidence.Probe.Expect.Issuer,
+		Scope:    p.Evidence.Probe.Expect.Scope,
 		Leeway:   tokenLeeway,
 	}
 }
@@ -59,9 +59,9 @@ func runToken(p *diagnosis.Pass) error {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	info, hasBearer := bearerChallenge(cs)
-	sentBearer := p.Facts.Sent().Token != ""
+	sentBearer := p.Evidence.Facts.Sent().Token != ""
 
 	// The server's own words: RFC 6750 error codes and descriptions.
 	if hasBearer && sentBearer {
@@ -70,7 +70,7 @@ func runToken(p *diagnosis.Pass) error {
 			if len(info.Scope) > 0 {
 				ev = append(ev, "required scope: "+strings.Join(info.Scope, " "))
 			}
-			if tok, _ := p.Facts.Token(); tok != nil {
+			if tok, _ := p.Evidence.Facts.Token(); tok != nil {
 				ev = append(ev, "the token's scopes: "+cmp.Or(strings.Join(tok.Scopes, " "), "(none)"))
 			}
 			p.Reportf(catalog.TokenScope, 0.95, ev, "The token lacks the scope this endpoint needs")
@@ -85,7 +85,7 @@ func runToken(p *diagnosis.Pass) error {
 		}
 	}
 
-	tok, err := p.Facts.Token()
+	tok, err := p.Evidence.Facts.Token()
 	if err != nil {
 		ev := []string{line(e), "the bearer token looks like a JWT but does not decode: " + err.Error()}
 		p.Reportf(catalog.TokenMalformed, 0.9, ev, "The token is not a well-formed JWT")
@@ -116,9 +116,9 @@ func runToken(p *diagnosis.Pass) error {
 			p.Reportf(catalog.TokenMalformed, 0.6, ev, "A claim of the token has the wrong form")
 		}
 	}
-	if len(p.Probe.Expect.JWKS) > 0 {
-		if err := jwt.Verify(tok, p.Probe.Expect.JWKS); err != nil {
-			src := p.Probe.Expect.JWKSSource
+	if len(p.Evidence.Probe.Expect.JWKS) > 0 {
+		if err := jwt.Verify(tok, p.Evidence.Probe.Expect.JWKS); err != nil {
+			src := p.Evidence.Probe.Expect.JWKSSource
 			ev := []string{line(e), fmt.Sprintf("verifying against the JWKS from %s: %v", src, err)}
 			conf := 0.9
 			title := "The token's signature does not verify"
@@ -169,7 +169,7 @@ func kinds(ps []jwt.Problem) map[jwt.ProblemKind]bool {
 }
 
 func withSource(ev []string, p *diagnosis.Pass) []string {
-	if s := p.Probe.Expect.Source; s != "" {
+	if s := p.Evidence.Probe.Expect.Source; s != "" {
 		ev = append(ev, "expected values from "+s)
 	}
 	return ev

@@ -21,7 +21,7 @@ var ToLogin = &diagnosis.Check{
 }
 
 func runToLogin(p *diagnosis.Pass) error {
-	t := p.Facts.Trial(evidence.AsGiven)
+	t := p.Evidence.Facts.Trial(evidence.AsGiven)
 	if t == nil || len(t.Hops) == 0 {
 		return nil
 	}
@@ -67,7 +67,7 @@ func runToLogin(p *diagnosis.Pass) error {
 			conf = 0.93
 		}
 	}
-	if prod := p.Facts.Producers(t.Final()); len(prod.Producers) > 0 {
+	if prod := p.Evidence.Facts.Producers(t.Final()); len(prod.Producers) > 0 {
 		ev = append(ev, "answered by "+prod.Summary())
 	}
 	p.Reportf(catalog.RedirectToLogin, conf, ev, "The call is sent to a login page instead of being answered with 401")

@@ -41,12 +41,12 @@ func runWPHeader(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil || e.Response.Status != http.StatusUnauthorized {
 		return nil
 	}
-	prod := p.Facts.Producers(e)
+	prod := p.Evidence.Facts.Producers(e)
 	if !prod.Has("wordpress") {
 		return nil
 	}
 	code := wpCode(e.Response)
-	sent := p.Facts.Sent()
+	sent := p.Evidence.Facts.Sent()
 	ev := []string{line(e), "answered by " + prod.Summary(), `WordPress code "` + code + `"`}
 	switch code {
 	case "application_passwords_disabled":

@@ -30,8 +30,8 @@ func runWrongKind(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil || !(code == http.StatusUnauthorized || code == http.StatusForbidden) {
 		return nil
 	}
-	sent := p.Facts.Sent()
-	if tok, err := p.Facts.Token(); err == nil && tok != nil {
+	sent := p.Evidence.Facts.Sent()
+	if tok, err := p.Evidence.Facts.Token(); err == nil && tok != nil {
 		idTokenClaims(p, e, tok)
 		otherEnvironment(p, e, tok)
 	}
@@ -87,7 +87,7 @@ func idTokenClaims(p *diagnosis.Pass, e *evidence.Exchange, tok *jwt.Token) {
 	if len(tok.Scopes) == 0 {
 		ev = append(ev, "the token has no scope or scp claim")
 	}
-	if info, ok := bearerChallenge(p.Facts.Challenges(e.Response)); ok && notAccessRE.MatchString(info.ErrorDescription) {
+	if info, ok := bearerChallenge(p.Evidence.Facts.Challenges(e.Response)); ok && notAccessRE.MatchString(info.ErrorDescription) {
 		ev = append(ev, "the server says: "+info.ErrorDescription)
 		conf += 0.05
 	}

@@ -44,7 +44,7 @@ func runWrongURL(p *diagnosis.Pass) error {
 	var public []string
 	strong := false
 	twin := ""
-	for _, t := range p.Facts.Trials(evidence.Nearby) {
+	for _, t := range p.Evidence.Facts.Trials(evidence.Nearby) {
 		f := t.Final()
 		if f == nil || f.Response == nil {
 			continue
@@ -88,7 +88,7 @@ var loginPath = regexp.MustCompile(`(?i)(^|/)(log-?in|sign-?in|auth(enticate)?|s
 // which the request fails: the client follows the move but loses its POST
 // body or credentials on the way (301/302 turn POST into GET).
 func movedLogin(p *diagnosis.Pass, e *evidence.Exchange) bool {
-	t := p.Facts.Trial(evidence.AsGiven)
+	t := p.Evidence.Facts.Trial(evidence.AsGiven)
 	if t == nil || len(t.Hops) < 2 {
 		return false
 	}
@@ -119,7 +119,7 @@ func movedLogin(p *diagnosis.Pass, e *evidence.Exchange) bool {
 // the public twin: the site answers every path alike.
 func catchAll(p *diagnosis.Pass) bool {
 	var twin, none *evidence.Response
-	for _, t := range p.Facts.Trials(evidence.Nearby) {
+	for _, t := range p.Evidence.Facts.Trials(evidence.Nearby) {
 		f := t.Final()
 		if f == nil || f.Response == nil {
 			continue

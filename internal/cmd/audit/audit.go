@@ -254,12 +254,12 @@ func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbos
 		default:
 			sev = paint.Dim(sev)
 		}
-		fmt.Fprintf(&b, "%s: %s %s: %s\n", f.Location, sev, paint.Bold(string(f.Cause)), f.Message)
+		fmt.Fprintf(&b, "%s: %s %s: %s\n", f.Location, sev, paint.Bold(string(f.Cause)), f.Detail)
 		for _, r := range f.Related {
 			fmt.Fprintf(&b, "    see %s\n", r)
 		}
 		if c, ok := catalog.Lookup(f.Cause); ok && (verbose || !shown[f.Cause+catalog.ID(f.Server)]) {
-			fixes := relevantFirst(fixesFor(f.Server, c.Fixes[catalog.SiteOwner]), f.Message)
+			fixes := relevantFirst(fixesFor(f.Server, c.Fixes[catalog.SiteOwner]), f.Detail)
 			if !verbose && len(fixes) > 1 {
 				fixes = fixes[:1]
 			}
