@@ -97,24 +97,14 @@ func runToken(p *diagnosis.Pass) error {
 	now := p.Now
 	for _, pr := range tok.Check(tokenExpect(p), now) {
 		ev := []string{line(e), pr.Detail}
-		switch pr.Kind {
-		case jwt.Expired:
-			p.Reportf(catalog.TokenExpired, 0.95, ev, "The token has expired")
-		case jwt.NotYetValid, jwt.IssuedInFuture:
-			p.Reportf(catalog.TokenNotYetValid, 0.9, ev, "The token is not valid yet")
-		case jwt.Audience:
-			p.Reportf(catalog.TokenAudience, 0.9, withSource(ev, p), "The token was issued for another audience")
-		case jwt.Issuer:
-			p.Reportf(catalog.TokenIssuer, 0.9, withSource(ev, p), "The token comes from an issuer this server does not trust")
-		case jwt.Scope:
-			p.Reportf(catalog.TokenScope, 0.8, ev, "The token lacks an expected scope")
-		case jwt.AlgNone:
-			p.Reportf(catalog.TokenSignature, 0.95, ev, "The token is unsigned (alg none)")
-		case jwt.WrongType:
-			p.Reportf(catalog.TokenWrongType, 0.85, ev, "The token is not an access token")
-		case jwt.BadClaim:
-			p.Reportf(catalog.TokenMalformed, 0.6, ev, "A claim of the token has the wrong form")
+		id, conf, text, ok := problemCause(pr.Kind)
+		if !ok {
+			continue
 		}
+		if id == catalog.TokenAudience || id == catalog.TokenIssuer {
+			ev = withSource(ev, p)
+		}
+		p.Reportf(id, conf, ev, "%s", text)
 	}
 	if len(p.Evidence.Probe.Expect.JWKS) > 0 {
 		if err := jwt.Verify(tok, p.Evidence.Probe.Expect.JWKS); err != nil {
@@ -149,6 +139,32 @@ func runToken(p *diagnosis.Pass) error {
 		}
 	}
 	return nil
+}
+
+// problemCause maps a problem that jwt.Check found in a token to the
+// cause it explains, the confidence a token alone earns for it and the
+// finding's detail; ok is false for problems that explain no 401 (no exp,
+// an encrypted token).
+func problemCause(k jwt.ProblemKind) (id catalog.ID, confidence float64, text string, ok bool) {
+	switch k {
+	case jwt.Expired:
+		return catalog.TokenExpired, 0.95, "The token has expired", true
+	case jwt.NotYetValid, jwt.IssuedInFuture:
+		return catalog.TokenNotYetValid, 0.9, "The token is not valid yet", true
+	case jwt.Audience:
+		return catalog.TokenAudience, 0.9, "The token was issued for another audience", true
+	case jwt.Issuer:
+		return catalog.TokenIssuer, 0.9, "The token comes from an issuer this server does not trust", true
+	case jwt.Scope:
+		return catalog.TokenScope, 0.8, "The token lacks an expected scope", true
+	case jwt.AlgNone:
+		return catalog.TokenSignature, 0.95, "The token is unsigned (alg none)", true
+	case jwt.WrongType:
+		return catalog.TokenWrongType, 0.85, "The token is not an access token", true
+	case jwt.BadClaim, jwt.Unreadable:
+		return catalog.TokenMalformed, 0.6, "A claim of the token has the wrong form", true
+	}
+	return "", 0, "", false
 }
 
 // byBothClocks judges tok's times alone (no expectations) at now and at

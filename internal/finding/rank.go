@@ -111,6 +111,9 @@ func Attach(f *Finding, ctx Context) {
 		return
 	}
 	f.Title = c.Title
+	if f.Detail == f.Title {
+		f.Detail = ""
+	}
 	if f.Severity == "" {
 		f.Severity = c.Severity
 	}

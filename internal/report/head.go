@@ -1,6 +1,11 @@
 package report
 
-import "github.com/why401/why401/internal/finding"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/why401/why401/internal/finding"
+)
 
 // Verdicts.
 const (
@@ -36,4 +41,22 @@ func NewHead(command, verdict, summary string, findings []finding.Finding) Head 
 // says what kind of failure it was.
 func ErrorDocument(command, message string) Head {
 	return NewHead(command, Error, message, nil)
+}
+
+// MostLikely words the first finding for a summary line: "most likely
+// the token has expired (token.expired, 95%)".
+func MostLikely(f finding.Finding) string {
+	return fmt.Sprintf("most likely %s (%s, %.0f%%)", lowerFirst(f.Text()), f.Cause, f.Confidence*100)
+}
+
+// lowerFirst lowers the first letter of a sentence used inside another,
+// keeping acronyms and names such as "HTTP" or "WordPress" as they are.
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	if len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }

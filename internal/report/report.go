@@ -104,7 +104,7 @@ func Build(p *evidence.Probe, findings []diagnosis.Finding, o Options) *Report {
 	case len(findings) > 0:
 		r.Verdict = Fail
 		top := findings[0]
-		r.Summary = fmt.Sprintf("%s: most likely %s (%s, %.0f%%)", statusText(r.Status, fin), lowerFirst(top.Text()), top.Cause, top.Confidence*100)
+		r.Summary = statusText(r.Status, fin) + ": " + MostLikely(top)
 	case fin == nil || fin.Response == nil:
 		r.Verdict = Unreachable
 		msg := "no answer"
@@ -136,16 +136,6 @@ func statusText(code int, e *evidence.Exchange) string {
 	return fmt.Sprintf("%d %s", code, http.StatusText(code))
 }
 
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	// Keep acronyms and quoted names as they are.
-	if len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
-}
 
 func exchange(t *evidence.Trial, hop int, h evidence.Exchange, show bool) Exchange {
 	x := Exchange{

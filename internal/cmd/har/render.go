@@ -95,7 +95,7 @@ func Build(s *evidence.Session, f *harflow.Flow, findings []diagnosis.Finding, s
 				where += fmt.Sprintf(" → %d", code)
 			}
 		}
-		r.Summary = fmt.Sprintf("%s: most likely %s (%s, %.0f%%)", where, lowerFirst(top.Text()), top.Cause, top.Confidence*100)
+		r.Summary = where + ": " + report.MostLikely(top)
 	case b >= 0:
 		r.Verdict = report.Fail
 		r.Summary = fmt.Sprintf("the flow broke at #%d, and no check could name the cause; see the timeline", r.BreakingPoint)
@@ -245,13 +245,6 @@ func shortURL(u string, show bool) string {
 		u = u[:100] + "…"
 	}
 	return u
-}
-
-func lowerFirst(s string) string {
-	if len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' || s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // writeJSON renders r as indented JSON.
