@@ -45,8 +45,9 @@ type evaluation struct {
 }
 
 type explained struct {
-	cause    catalog.ID
-	title    string
+	cause      catalog.ID
+	confidence float64
+	title      string
 	fix      string
 	evidence []string
 }
@@ -811,7 +812,7 @@ func (ev *evaluation) explainInto(ctx context.Context, res *Result, anonymous bo
 		ev.mu.Unlock()
 	}
 	if got != nil && got.cause != "" {
-		res.Cause, res.Title, res.Fix, res.Evidence = got.cause, got.title, got.fix, got.evidence
+		res.Cause, res.Title, res.Fix, res.Evidence, res.Confidence = got.cause, got.title, got.fix, got.evidence, got.confidence
 		return
 	}
 	res.Cause = local
@@ -880,7 +881,7 @@ func (ev *evaluation) explain(ctx context.Context, anonymous bool, extra []strin
 		return nil
 	}
 	f := rep.Findings[0]
-	out := &explained{cause: f.Cause, title: f.Text(), evidence: f.Evidence, fix: pickFix(f.Fixes, ev.server())}
+	out := &explained{cause: f.Cause, confidence: f.Confidence, title: f.Text(), evidence: f.Evidence, fix: pickFix(f.Fixes, ev.server())}
 	if out.fix == "" {
 		if c, ok := catalog.Lookup(f.Cause); ok {
 			out.fix = pickFix(c.Fixes, ev.server())
