@@ -48,8 +48,8 @@ type explained struct {
 	cause      catalog.ID
 	confidence float64
 	title      string
-	fix      string
-	evidence []string
+	fix        string
+	evidence   []string
 }
 
 func (ev *evaluation) credTrace(ctx context.Context) *trace {

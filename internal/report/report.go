@@ -136,7 +136,6 @@ func statusText(code int, e *evidence.Exchange) string {
 	return fmt.Sprintf("%d %s", code, http.StatusText(code))
 }
 
-
 func exchange(t *evidence.Trial, hop int, h evidence.Exchange, show bool) Exchange {
 	x := Exchange{
 		Variant:   string(t.Variant),
