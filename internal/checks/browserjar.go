@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/cookie"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/harflow"
 	"github.com/why401/why401/internal/redact"
 )
@@ -67,10 +68,10 @@ func runBrowserJar(p *diagnosis.Pass) error {
 			if id == "" {
 				continue
 			}
-			conf := 0.95
+			conf := finding.Certain - 0.02
 			if finalOK {
 				ev = append(ev, fmt.Sprintf("why401 (like curl) kept the cookie and the chain ended %d; in %s it goes on without the cookie", last.Status(), titleCase(f.Browser.Name)))
-				conf = 0.7
+				conf = finding.Likely
 			} else {
 				ev = append(ev, "final: "+stepLine(last))
 			}
@@ -93,7 +94,7 @@ func runBrowserJar(p *diagnosis.Pass) error {
 					path = append(path, fmt.Sprintf("%s %d", u.Path, f.Steps[k].Status()))
 				}
 			}
-			p.Reportf(catalog.RedirectLoginLoop, 0.96, []string{
+			p.Reportf(catalog.RedirectLoginLoop, finding.Certain-0.01, []string{
 				fmt.Sprintf("the redirect chain returns to %s (hops %d and %d)", redact.URL(st.URL.String()), j, i),
 				"chain: " + strings.Join(path, " → "),
 			}, "The redirects loop back to the login page %s", st.URL.Path)

@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Collision reports two layers that both want the Authorization header: a
@@ -75,11 +76,11 @@ func runCollision(p *diagnosis.Pass) error {
 	switch {
 	case len(clues) > 0:
 		ev = append(ev, clues...)
-		p.Reportf(catalog.AuthHeaderCollision, 0.95, ev, "Server-level Basic auth sits in front of an application that wants Bearer tokens: both need the Authorization header")
+		p.Reportf(catalog.AuthHeaderCollision, finding.Certain-0.02, ev, "Server-level Basic auth sits in front of an application that wants Bearer tokens: both need the Authorization header")
 	case stock != "":
 		if tok, _ := p.Evidence.Facts.Token(); tok != nil {
 			ev = append(ev, "a JWT was sent: it was made for an application, not for the web server's password file")
-			p.Reportf(catalog.AuthHeaderCollision, 0.91, ev, "The web server's Basic auth answers before the application that takes this token")
+			p.Reportf(catalog.AuthHeaderCollision, finding.Strong+0.01, ev, "The web server's Basic auth answers before the application that takes this token")
 		}
 	}
 	return nil

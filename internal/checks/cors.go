@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // CORS reports a CORS preflight that a browser would fail.
@@ -34,9 +35,9 @@ func runCORS(p *diagnosis.Pass) error {
 	switch {
 	case r.Status == http.StatusUnauthorized || r.Status == http.StatusProxyAuthRequired:
 		ev = append(ev, challengeLine(r, p.Evidence.Facts.Challenges(r)))
-		p.Reportf(catalog.CORSPreflightAuth, 0.9, ev, "The CORS preflight is answered with %d, so the browser never sends the request", r.Status)
+		p.Reportf(catalog.CORSPreflightAuth, finding.Strong, ev, "The CORS preflight is answered with %d, so the browser never sends the request", r.Status)
 	case r.Status == http.StatusForbidden:
-		p.Reportf(catalog.CORSPreflightAuth, 0.7, ev, "The CORS preflight is refused with 403")
+		p.Reportf(catalog.CORSPreflightAuth, finding.Likely, ev, "The CORS preflight is refused with 403")
 	case ok(r.Status):
 		want := strings.ToLower(e.Request.Header.Get("Access-Control-Request-Headers"))
 		if !strings.Contains(want, "authorization") {
@@ -45,7 +46,7 @@ func runCORS(p *diagnosis.Pass) error {
 		allowed := strings.ToLower(r.Header.Get("Access-Control-Allow-Headers"))
 		if !containsToken(allowed, "authorization") {
 			ev[1] = "Access-Control-Allow-Headers: " + cmp.Or(r.Header.Get("Access-Control-Allow-Headers"), "(none)") + " (a wildcard does not cover Authorization)"
-			p.Reportf(catalog.CORSPreflightAuth, 0.75, ev, "The CORS preflight does not allow the Authorization header")
+			p.Reportf(catalog.CORSPreflightAuth, finding.Likely+0.05, ev, "The CORS preflight does not allow the Authorization header")
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // DNS reports a name whose addresses do not all serve the same site: the
@@ -137,12 +138,12 @@ func runDNS(p *diagnosis.Pass) error {
 	switch {
 	case len(diffs) > 0:
 		ev = append(ev, "IPv4 versus IPv6: "+strings.Join(diffs, "; "))
-		p.Reportf(catalog.DNSMismatch, 0.96, ev, "The IPv4 and IPv6 addresses of %s serve different sites: one record (often the AAAA) still points at another host", dnsHost(p))
+		p.Reportf(catalog.DNSMismatch, finding.Certain-0.01, ev, "The IPv4 and IPv6 addresses of %s serve different sites: one record (often the AAAA) still points at another host", dnsHost(p))
 	case len(pairDiff) > 0:
 		ev = append(ev, pairDiff...)
-		p.Reportf(catalog.DNSMismatch, 0.96, ev, "The addresses of %s serve different sites: a DNS record still points at another host", dnsHost(p))
+		p.Reportf(catalog.DNSMismatch, finding.Certain-0.01, ev, "The addresses of %s serve different sites: a DNS record still points at another host", dnsHost(p))
 	case len(silent) > 0 && len(silent) < len(ts):
-		p.Reportf(catalog.DNSMismatch, 0.8, ev, "Some addresses of %s do not answer (%s): a stale DNS record", dnsHost(p), strings.Join(silent, ", "))
+		p.Reportf(catalog.DNSMismatch, finding.Likely+0.1, ev, "Some addresses of %s do not answer (%s): a stale DNS record", dnsHost(p), strings.Join(silent, ", "))
 	}
 	return nil
 }

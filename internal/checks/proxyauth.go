@@ -5,6 +5,7 @@ import (
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/redact"
 )
 
@@ -32,7 +33,7 @@ func runProxyAuth(p *diagnosis.Pass) error {
 			if e.Request.Proxy != "" {
 				ev = append(ev, "through proxy "+redact.URL(e.Request.Proxy))
 			}
-			p.Reportf(catalog.ProxyAuthRequired, 0.95, ev, "A proxy wants its own credentials (407), not the site")
+			p.Reportf(catalog.ProxyAuthRequired, finding.Certain-0.02, ev, "A proxy wants its own credentials (407), not the site")
 			return nil
 		}
 	}

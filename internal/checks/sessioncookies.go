@@ -7,6 +7,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cookie"
 	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/harflow"
 	"github.com/why401/why401/internal/redact"
 )
@@ -143,13 +144,13 @@ func runSessionCookies(p *diagnosis.Pass) error {
 				continue
 			}
 			ev := []string{fmt.Sprintf("%s: refused although the request carried the %s cookie", stepLine(fs), name)}
-			conf := 0.75
+			conf := finding.Likely + 0.05
 			if worked >= 0 {
 				ev = append(ev, fmt.Sprintf("%s: the same cookie was accepted earlier", stepLine(&f.Steps[worked])))
 			}
 			if deletes {
 				ev = append(ev, "the server deletes the cookie in its answer: the session is over on its side")
-				conf = 0.85
+				conf = finding.Strong - 0.05
 			}
 			report(catalog.SessionExpired, name, conf, ev, "The server no longer accepts the %s session", name)
 		}
@@ -197,9 +198,9 @@ func setterOf(f *harflow.Flow, i int, c *cookie.Cookie) int {
 // like the session (its name, or set by a login), lower otherwise.
 func confidenceFor(f *harflow.Flow, setter int, name string) float64 {
 	if harflow.SessionName(name) || setter >= 0 && f.Steps[setter].IsLogin() {
-		return 0.95
+		return finding.Certain - 0.02
 	}
-	return 0.6
+	return finding.Likely - 0.1
 }
 
 // browserSays quotes the browser's own verdict on the cookie, when the

@@ -5,6 +5,7 @@ import (
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/redact"
 )
 
@@ -49,7 +50,7 @@ func runSessionCORS(p *diagnosis.Pass) error {
 		if s.URL != nil {
 			to = s.URL.Host
 		}
-		p.Reportf(catalog.CORSPreflightAuth, 0.95, ev, "The CORS preflight to %s is refused with %d", to, r.Status)
+		p.Reportf(catalog.CORSPreflightAuth, finding.Certain-0.02, ev, "The CORS preflight to %s is refused with %d", to, r.Status)
 		return nil
 	}
 	return nil

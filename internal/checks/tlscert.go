@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // TLSCert reports a server certificate that does not verify.
@@ -27,7 +28,7 @@ func runTLSCert(p *diagnosis.Pass) error {
 					continue
 				}
 				ev := []string{line(e), "verification: " + e.TLS.VerifyError}
-				conf := 0.95
+				conf := finding.Certain - 0.02
 				title := "The server's TLS certificate does not verify"
 				if len(e.TLS.Chain) > 0 {
 					c := e.TLS.Chain[0]
@@ -42,7 +43,7 @@ func runTLSCert(p *diagnosis.Pass) error {
 					}
 				}
 				if e.Response != nil && p.Evidence.Probe.Insecure {
-					conf = 0.6
+					conf = finding.Likely - 0.1
 					ev = append(ev, "-k skipped verification, so the request went through; browsers and clients without -k refuse it")
 				}
 				p.Reportf(catalog.TLSCertificate, conf, ev, "%s", title)

@@ -12,6 +12,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/jwt"
 )
 
@@ -73,12 +74,12 @@ func runToken(p *diagnosis.Pass) error {
 			if tok, _ := p.Evidence.Facts.Token(); tok != nil {
 				ev = append(ev, "the token's scopes: "+cmp.Or(strings.Join(tok.Scopes, " "), "(none)"))
 			}
-			p.Reportf(catalog.TokenScope, 0.95, ev, "The token lacks the scope this endpoint needs")
+			p.Reportf(catalog.TokenScope, finding.Certain-0.02, ev, "The token lacks the scope this endpoint needs")
 		}
 		if info.ErrorDescription != "" {
 			for _, s := range serverSays {
 				if s.re.MatchString(info.ErrorDescription) {
-					p.Reportf(s.cause, 0.8, []string{line(e), challengeLine(r, cs)}, "The server says: %s", info.ErrorDescription)
+					p.Reportf(s.cause, finding.Likely+0.1, []string{line(e), challengeLine(r, cs)}, "The server says: %s", info.ErrorDescription)
 					break
 				}
 			}
@@ -88,7 +89,7 @@ func runToken(p *diagnosis.Pass) error {
 	tok, err := p.Evidence.Facts.Token()
 	if err != nil {
 		ev := []string{line(e), "the bearer token looks like a JWT but does not decode: " + err.Error()}
-		p.Reportf(catalog.TokenMalformed, 0.9, ev, "The token is not a well-formed JWT")
+		p.Reportf(catalog.TokenMalformed, finding.Strong, ev, "The token is not a well-formed JWT")
 		return nil
 	}
 	if tok == nil {
@@ -110,16 +111,16 @@ func runToken(p *diagnosis.Pass) error {
 		if err := jwt.Verify(tok, p.Evidence.Probe.Expect.JWKS); err != nil {
 			src := p.Evidence.Probe.Expect.JWKSSource
 			ev := []string{line(e), fmt.Sprintf("verifying against the JWKS from %s: %v", src, err)}
-			conf := 0.9
+			conf := finding.Strong
 			title := "The token's signature does not verify"
 			switch {
 			case errors.Is(err, jwt.ErrKidNotFound):
 				title = fmt.Sprintf("The token's signing key (kid %q) is not in the server's key set", tok.Kid)
 			case errors.Is(err, jwt.ErrBadJWKS):
-				conf = 0.3
+				conf = finding.Suspicion - 0.1
 				title = "The key set to verify the token could not be read"
 			case errors.Is(err, jwt.ErrUnsupportedAlg), errors.Is(err, jwt.ErrNoKey):
-				conf = 0.7
+				conf = finding.Likely
 			}
 			p.Reportf(catalog.TokenSignature, conf, ev, "%s", title)
 		}
@@ -131,10 +132,10 @@ func runToken(p *diagnosis.Pass) error {
 		if skew > time.Minute || skew < -time.Minute {
 			local, remote := byBothClocks(tok, now, skew)
 			if remote[jwt.Expired] && !local[jwt.Expired] {
-				p.Reportf(catalog.TokenExpired, 0.6, []string{line(e), "by the server's clock (Date: " + r.Header.Get("Date") + ") the token has expired"}, "The token has expired by the server's clock")
+				p.Reportf(catalog.TokenExpired, finding.Likely-0.1, []string{line(e), "by the server's clock (Date: " + r.Header.Get("Date") + ") the token has expired"}, "The token has expired by the server's clock")
 			}
 			if (remote[jwt.NotYetValid] || remote[jwt.IssuedInFuture]) && !(local[jwt.NotYetValid] || local[jwt.IssuedInFuture]) {
-				p.Reportf(catalog.TokenNotYetValid, 0.6, []string{line(e), "by the server's clock (Date: " + r.Header.Get("Date") + ") the token is not valid yet"}, "The token is not valid yet by the server's clock")
+				p.Reportf(catalog.TokenNotYetValid, finding.Likely-0.1, []string{line(e), "by the server's clock (Date: " + r.Header.Get("Date") + ") the token is not valid yet"}, "The token is not valid yet by the server's clock")
 			}
 		}
 	}
@@ -148,21 +149,21 @@ func runToken(p *diagnosis.Pass) error {
 func problemCause(k jwt.ProblemKind) (id catalog.ID, confidence float64, text string, ok bool) {
 	switch k {
 	case jwt.Expired:
-		return catalog.TokenExpired, 0.95, "The token has expired", true
+		return catalog.TokenExpired, finding.Certain - 0.02, "The token has expired", true
 	case jwt.NotYetValid, jwt.IssuedInFuture:
-		return catalog.TokenNotYetValid, 0.9, "The token is not valid yet", true
+		return catalog.TokenNotYetValid, finding.Strong, "The token is not valid yet", true
 	case jwt.Audience:
-		return catalog.TokenAudience, 0.9, "The token was issued for another audience", true
+		return catalog.TokenAudience, finding.Strong, "The token was issued for another audience", true
 	case jwt.Issuer:
-		return catalog.TokenIssuer, 0.9, "The token comes from an issuer this server does not trust", true
+		return catalog.TokenIssuer, finding.Strong, "The token comes from an issuer this server does not trust", true
 	case jwt.Scope:
-		return catalog.TokenScope, 0.8, "The token lacks an expected scope", true
+		return catalog.TokenScope, finding.Likely + 0.1, "The token lacks an expected scope", true
 	case jwt.AlgNone:
-		return catalog.TokenSignature, 0.95, "The token is unsigned (alg none)", true
+		return catalog.TokenSignature, finding.Certain - 0.02, "The token is unsigned (alg none)", true
 	case jwt.WrongType:
-		return catalog.TokenWrongType, 0.85, "The token is not an access token", true
+		return catalog.TokenWrongType, finding.Strong - 0.05, "The token is not an access token", true
 	case jwt.BadClaim, jwt.Unreadable:
-		return catalog.TokenMalformed, 0.6, "A claim of the token has the wrong form", true
+		return catalog.TokenMalformed, finding.Likely - 0.1, "A claim of the token has the wrong form", true
 	}
 	return "", 0, "", false
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/producer"
 )
 
@@ -55,16 +56,16 @@ func runToLogin(p *diagnosis.Pass) error {
 	if !hit {
 		return nil
 	}
-	conf := 0.88
+	conf := finding.Strong - 0.02
 	if aj := final(p, evidence.AcceptJSON); aj != nil && aj.Response != nil {
 		r := aj.Response
 		switch {
 		case r.Status == http.StatusUnauthorized:
 			ev = append(ev, "asked as an API client (Accept: application/json) it answers "+line(aj)+": the SSO layer tells API calls apart by Accept")
-			conf = 0.9
+			conf = finding.Strong
 		case isRedirect(r.Status) || isHTMLType(r.Header.Get("Content-Type")):
 			ev = append(ev, "even with Accept: application/json: "+line(aj))
-			conf = 0.93
+			conf = finding.Strong + 0.03
 		}
 	}
 	if prod := p.Evidence.Facts.Producers(t.Final()); len(prod.Producers) > 0 {
