@@ -72,7 +72,7 @@ func runTokenAlone(p *finding.Pass[*TokenEvidence]) error {
 			case errors.Is(err, jwt.ErrKidNotFound):
 				conf, text = finding.Strong, fmt.Sprintf("The token's signing key (kid %q) is not in the key set", ev.Token.Kid)
 			case errors.Is(err, jwt.ErrBadJWKS):
-				conf, text = finding.Suspicion-finding.Suspicion-0.3, "The key set to verify the token could not be read"
+				conf, text = finding.Suspicion-0.1, "The key set to verify the token could not be read"
 			case errors.Is(err, jwt.ErrUnsupportedAlg), errors.Is(err, jwt.ErrNoKey):
 				conf = finding.Likely
 			}
