@@ -23,7 +23,8 @@ func plain(s string) bool {
 }
 
 // Quote returns s as one shell word: unchanged when it holds only safe
-// characters, else in single quotes (a quote inside written '\”).
+// characters, else in single quotes, each single quote inside it closed,
+// escaped and reopened.
 func Quote(s string) string {
 	if plain(s) {
 		return s
