@@ -39,6 +39,11 @@ const (
 type Fix struct {
 	Text    string `json:"text"`
 	Command string `json:"command,omitempty"`
+	// For names what the fix is written for (software such as "nginx" or
+	// "cloudflare", a credential scheme such as "bearer"); nil derives it
+	// from the fix's words (Tags), an empty non-nil list means it applies
+	// everywhere. FixesFor leaves out fixes for something else.
+	For []string `json:"-"`
 }
 
 // Cause is the catalog entry of one ID.
@@ -119,18 +124,10 @@ func Anchor(id ID) string {
 	return string(id)
 }
 
-// DocPath returns the relative link to id's section, "docs/causes.md#" and
-// the anchor, for documents inside the repository; "" for an unknown ID.
-func DocPath(id ID) string {
-	if a := Anchor(id); a != "" {
-		return DocFile + "#" + a
-	}
-	return ""
-}
-
-// DocURL returns the absolute link to id's section, DocBase and the anchor,
-// for output read outside the repository (JSON doc, SARIF helpUri, HTML
-// reports); "" for an unknown ID.
+// DocURL returns the link to id's section, DocBase and the anchor: the
+// one address of a cause's documentation, used as a finding's doc in JSON,
+// SARIF's helpUri (which must be an absolute URI) and the HTML report's
+// link; "" for an unknown ID.
 func DocURL(id ID) string {
 	if a := Anchor(id); a != "" {
 		return DocBase + "#" + a

@@ -213,15 +213,12 @@ func TestDocLinks(t *testing.T) {
 			t.Errorf("%s and %s share the anchor %q", other, id, a)
 		}
 		seen[a] = id
-		if got, want := DocPath(id), "docs/causes.md#"+a; got != want {
-			t.Errorf("DocPath(%s) = %q, want %q", id, got, want)
-		}
 		if got, want := DocURL(id), "https://github.com/why401/why401/blob/main/docs/causes.md#"+a; got != want {
 			t.Errorf("DocURL(%s) = %q, want %q", id, got, want)
 		}
 	}
-	if a, p, u := Anchor("no.such-cause"), DocPath("no.such-cause"), DocURL("no.such-cause"); a != "" || p != "" || u != "" {
-		t.Errorf("links for an unknown ID = %q, %q, %q; want empty", a, p, u)
+	if a, u := Anchor("no.such-cause"), DocURL("no.such-cause"); a != "" || u != "" {
+		t.Errorf("links for an unknown ID = %q, %q; want empty", a, u)
 	}
 }
 
