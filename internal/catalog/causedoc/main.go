@@ -19,7 +19,7 @@ import (
 	"github.com/why401/why401/internal/audit"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/checks"
-	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/logs/analysis"
 )
 
@@ -57,28 +57,27 @@ type Suite struct {
 // configuration audit and the access-log analysis, with the commands that
 // run each.
 func Suites() []Suite {
-	diag := func(cs []*diagnosis.Check) []Check {
-		out := make([]Check, len(cs))
-		for i, c := range cs {
-			out[i] = Check{c.Name, c.Doc, c.Causes}
-		}
-		return out
-	}
-	aud := make([]Check, len(audit.All))
-	for i, c := range audit.All {
-		aud[i] = Check{c.Name, c.Doc, c.Causes}
-	}
 	return []Suite{
 		// check and har --replay probe through the probe's pipeline.
-		{Commands: []string{"probe", "curl", "check", "har --replay"}, Checks: diag(checks.All)},
-		{Commands: []string{"har"}, Checks: diag(checks.Session)},
-		{Commands: []string{"audit"}, Checks: aud},
+		{Commands: []string{"probe", "curl", "check", "har --replay"}, Checks: checksOf(checks.All)},
+		{Commands: []string{"har"}, Checks: checksOf(checks.Session)},
+		{Commands: []string{"jwt"}, Checks: checksOf(checks.TokenSuite)},
+		{Commands: []string{"audit"}, Checks: checksOf(audit.All)},
 		{Commands: []string{"logs"}, Checks: []Check{{
 			Name:   "",
 			Doc:    "the access-log analysis, from patterns over many requests",
 			Causes: analysis.Causes,
 		}}},
 	}
+}
+
+// checksOf names the checks of a suite over any kind of evidence.
+func checksOf[E any](cs []*finding.Check[E]) []Check {
+	out := make([]Check, len(cs))
+	for i, c := range cs {
+		out[i] = Check{c.Name, c.Doc, c.Causes}
+	}
+	return out
 }
 
 // audienceNames says who each audience is.
@@ -97,7 +96,8 @@ func Render(suites []Suite) []byte {
 	add("# The causes why401 names")
 	add("Every finding of why401 names one cause by its ID: the `cause` field of JSON output, the rule of SARIF output. " +
 		"The IDs are a public contract: one is never renamed, removed or reused, and new ones are announced in CHANGELOG.md. " +
-		"Each section below has the ID as its anchor (`docs/causes.md#token.expired`); `why401 causes ID` prints the same text in a terminal.")
+		"Each section below has the ID as its anchor (`docs/causes.md#token.expired`); `why401 causes ID` prints the same text in a terminal. " +
+		"A fix marked for some software (*For nginx:*) is offered only when that software answered or wrote the configuration.")
 
 	var index []string
 	for _, c := range catalog.All() {
@@ -119,6 +119,9 @@ func Render(suites []Suite) []byte {
 			add("**%s**", audienceNames[a])
 			for _, f := range fixes {
 				item := "- " + prose(f.Text)
+				if tags := f.Tags(); len(tags) > 0 {
+					item = "- *For " + strings.Join(tags, " and ") + ":* " + prose(f.Text)
+				}
 				if f.Command != "" {
 					fence := "```"
 					for strings.Contains(f.Command, fence) {

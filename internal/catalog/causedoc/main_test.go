@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"strings"
 	"testing"
@@ -12,8 +13,19 @@ import (
 // docPath is docs/causes.md seen from this package.
 const docPath = "../../../" + catalog.DocFile
 
+var update = flag.Bool("update", false, "rewrite "+catalog.DocFile+" instead of comparing it")
+
+// TestDocIsFresh fails when docs/causes.md is not what the catalog and
+// the suites make of it; go generate ./internal/catalog, or this test
+// with -update, rewrites it.
 func TestDocIsFresh(t *testing.T) {
 	want := Render(Suites())
+	if *update {
+		if err := os.WriteFile(docPath, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
 	got, err := os.ReadFile(docPath)
 	if err != nil {
 		t.Fatalf("%v; run: %s", err, Regenerate)
@@ -24,7 +36,7 @@ func TestDocIsFresh(t *testing.T) {
 		for line < min(len(gl), len(wl)) && gl[line] == wl[line] {
 			line++
 		}
-		t.Fatalf("%s is stale (first difference on line %d); run: %s", catalog.DocFile, line+1, Regenerate)
+		t.Fatalf("%s is stale (first difference on line %d); run: %s (or this test with -update)", catalog.DocFile, line+1, Regenerate)
 	}
 }
 
