@@ -107,6 +107,25 @@ func TestListProblemsAndJSON(t *testing.T) {
 	}
 }
 
+// TestListPlainText is the README's promise: list exits 1 on a file with
+// problems, and a plain-text password, which neither server can check, is
+// one even when every line is well formed.
+func TestListPlainText(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users")
+	os.WriteFile(path, []byte("alice:secret\nbob:{PLAIN}pw\ncarol:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"), 0o644)
+	r := exec(t, "", nil, "list", path)
+	if r.code != 1 || !strings.Contains(r.stdout, path+`:1: user "alice" has a plain password that neither nginx nor Apache can check`) {
+		t.Errorf("list: %+v", r)
+	}
+	if strings.Contains(r.stdout, `"bob"`) || strings.Contains(r.stdout, `"carol"`) {
+		t.Errorf("list reports a password one of the servers checks: %+v", r)
+	}
+	os.WriteFile(path, []byte("bob:{PLAIN}pw\ncarol:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"), 0o644)
+	if r := exec(t, "", nil, "list", path); r.code != 0 {
+		t.Errorf("list of a usable file: %+v", r)
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "users")
 	for _, c := range []struct {
