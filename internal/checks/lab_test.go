@@ -15,6 +15,7 @@ import (
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/lab/labtest"
 	"github.com/why401/why401/internal/probe"
 )
 
@@ -36,12 +37,8 @@ var (
 func probeLab(t *testing.T) []labRun {
 	t.Helper()
 	labOnce.Do(func() {
-		l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
+		l, err := labtest.Open(lab.Options{})
 		if err != nil {
-			labErr = err
-			return
-		}
-		if err := l.Start(); err != nil {
 			labErr = err
 			return
 		}
