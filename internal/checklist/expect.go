@@ -3,11 +3,8 @@ package checklist
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -521,45 +518,33 @@ func (ev *evaluation) tlsCheck(ctx context.Context, x *Expectation, res *Result)
 		res.Cause = catalog.RedirectScheme
 		return nil
 	}
-	// A handshake of its own, verification done by hand, so that an
-	// expired or foreign certificate is still read and measured.
-	host, port := u.Hostname(), u.Port()
-	if port == "" {
-		port = "443"
-	}
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, ev.r.f.Timeout)
-	defer cancel()
-	d := &tls.Dialer{Config: &tls.Config{ServerName: host, InsecureSkipVerify: true}} //nolint:gosec // verified below
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
-	res.Duration = time.Since(start)
-	if err != nil {
-		res.Message = "no TLS connection: " + err.Error()
+	// The anonymous request's first hop: the probe's client records the
+	// chain and its verification even when the handshake was refused, so
+	// an expired or foreign certificate is still read and measured.
+	t := ev.anonTrace(ctx)
+	h := t.first()
+	res.Duration = ev.anonDur
+	if h == nil || h.tls == nil {
+		res.Message = "no TLS connection" + errNote(h)
 		res.Cause = catalog.TLSCertificate
 		return nil
 	}
-	state := conn.(*tls.Conn).ConnectionState()
-	conn.Close()
-	if len(state.PeerCertificates) == 0 {
+	if len(h.tls.Chain) == 0 {
 		res.Message = "the server sent no certificate"
 		res.Cause = catalog.TLSCertificate
 		return nil
 	}
-	leaf := state.PeerCertificates[0]
+	leaf := h.tls.Chain[0]
 	now := ev.r.o.Now()
 	days := leaf.NotAfter.Sub(now).Hours() / 24
-	exp := &Expiry{Step: res.Step, Client: res.Client, Host: host, Days: days}
-	inter := x509.NewCertPool()
-	for _, c := range state.PeerCertificates[1:] {
-		inter.AddCert(c)
-	}
-	_, verr := leaf.Verify(x509.VerifyOptions{DNSName: host, Roots: ev.r.roots, Intermediates: inter, CurrentTime: now})
+	exp := &Expiry{Step: res.Step, Client: res.Client, Host: u.Hostname(), Days: days}
+	verr := h.tls.VerifyError
 	switch {
 	case days <= 0:
 		res.Message = fmt.Sprintf("the certificate expired %s (%.1f days ago)", leaf.NotAfter.UTC().Format(time.RFC3339), -days)
 		res.Cause = catalog.TLSCertificate
-	case verr != nil && !ev.r.f.Insecure:
-		res.Message = "the certificate does not verify: " + verr.Error()
+	case verr != "" && !ev.r.f.Insecure:
+		res.Message = "the certificate does not verify: " + verr
 		res.Cause = catalog.TLSCertificate
 	case days < float64(x.MinDays):
 		res.Message = fmt.Sprintf("the certificate expires %s (in %.1f days), want at least %d", leaf.NotAfter.UTC().Format(time.RFC3339), days, x.MinDays)
@@ -763,7 +748,7 @@ func localCause(h *hop) catalog.ID {
 		return ""
 	}
 	if h.err != nil {
-		if certificateError(h.err) {
+		if h.errKind == "tls-verify" {
 			return catalog.TLSCertificate
 		}
 		return ""
@@ -785,19 +770,6 @@ func localCause(h *hop) catalog.ID {
 		return catalog.RedirectToLogin
 	}
 	return ""
-}
-
-// certificateError reports an error of verifying the server's
-// certificate (unknown authority, wrong name, expired or otherwise
-// invalid), found in err's chain.
-func certificateError(err error) bool {
-	var (
-		verify    *tls.CertificateVerificationError
-		authority x509.UnknownAuthorityError
-		host      x509.HostnameError
-		invalid   x509.CertificateInvalidError
-	)
-	return errors.As(err, &verify) || errors.As(err, &authority) || errors.As(err, &host) || errors.As(err, &invalid)
 }
 
 // explainInto asks the diagnosis why the step's request (with or without
