@@ -17,6 +17,9 @@ import (
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/challenge"
+	"github.com/why401/why401/internal/checks"
+	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/httpcache"
 	"github.com/why401/why401/internal/jwt"
 	"github.com/why401/why401/internal/probe"
@@ -167,7 +170,7 @@ func (ev *evaluation) authenticated(ctx context.Context, res *Result) {
 		res.Cause = catalog.RedirectAuthDropped
 		return
 	}
-	ev.explainInto(ctx, res, false, localCause(fin))
+	ev.explainInto(ctx, res, false, ev.recordedCause(false))
 }
 
 func (ev *evaluation) forbidden(ctx context.Context, res *Result) {
@@ -183,7 +186,7 @@ func (ev *evaluation) forbidden(ctx context.Context, res *Result) {
 		res.Message += ": this user is allowed in"
 		return // an authorization gap, not a 401 cause
 	}
-	ev.explainInto(ctx, res, false, localCause(fin))
+	ev.explainInto(ctx, res, false, ev.recordedCause(false))
 }
 
 func (ev *evaluation) challenge(ctx context.Context, x *Expectation, res *Result) {
@@ -193,7 +196,7 @@ func (ev *evaluation) challenge(ctx context.Context, x *Expectation, res *Result
 	switch {
 	case h == nil || h.err != nil:
 		res.Message = "no answer without credentials" + errNote(h)
-		ev.explainInto(ctx, res, true, localCause(h))
+		ev.explainInto(ctx, res, true, ev.recordedCause(true))
 		return
 	case h.status >= 300 && h.status < 400:
 		res.Message = fmt.Sprintf("without credentials: %s to %s instead of a 401 challenge", statusLine(h), redact.URL(h.resp.Get("Location")))
@@ -208,7 +211,7 @@ func (ev *evaluation) challenge(ctx context.Context, x *Expectation, res *Result
 		return
 	case h.status != http.StatusUnauthorized:
 		res.Message = "without credentials: " + statusLine(h) + " instead of a 401 challenge"
-		ev.explainInto(ctx, res, true, localCause(h))
+		ev.explainInto(ctx, res, true, ev.recordedCause(true))
 		return
 	}
 	values := h.resp.Values("WWW-Authenticate")
@@ -302,7 +305,7 @@ func (ev *evaluation) noStore(ctx context.Context, res *Result) {
 	h := t.first()
 	if h == nil || h.err != nil {
 		res.Status, res.Message = Fail, "no answer"+errNote(h)
-		ev.explainInto(ctx, res, false, localCause(h))
+		ev.explainInto(ctx, res, false, ev.recordedCause(false))
 		return
 	}
 	why := cacheVerdict(h.status, h.resp, h.header.Get("Authorization") != "", h.header.Get("Cookie") != "" || len(h.resp.Values("Set-Cookie")) > 0)
@@ -332,7 +335,7 @@ func (ev *evaluation) cookie(ctx context.Context, rule *CookieRule, res *Result)
 	if found == nil {
 		res.Message = fmt.Sprintf("no Set-Cookie %s in the answer (%s)", rule.Name, statusLine(t.final()))
 		if fin := t.final(); fin == nil || fin.err != nil || fin.status >= 400 {
-			ev.explainInto(ctx, res, false, localCause(fin))
+			ev.explainInto(ctx, res, false, ev.recordedCause(false))
 		}
 		return
 	}
@@ -574,7 +577,7 @@ func (ev *evaluation) cors(ctx context.Context, x *Expectation, res *Result) {
 	res.Status = Fail
 	if h == nil || h.err != nil {
 		res.Message = "no answer to the preflight" + errNote(h)
-		res.Cause = localCause(h)
+		res.Cause = ev.causeOf(t, nil)
 		return
 	}
 	if h.status == http.StatusUnauthorized || h.status == http.StatusProxyAuthRequired || h.status == http.StatusForbidden {
@@ -667,7 +670,7 @@ func (ev *evaluation) proxy(ctx context.Context, x *Expectation, res *Result) {
 	res.Status = Fail
 	if fin == nil || fin.err != nil || fin.status >= 300 {
 		res.Message = "the echo route answered " + statusLine(fin) + errNote(fin)
-		ev.explainInto(ctx, res, false, localCause(fin))
+		ev.explainInto(ctx, res, false, ev.recordedCause(false))
 		return
 	}
 	var e Echo
@@ -741,35 +744,51 @@ func stripPort(h string) string {
 	return h
 }
 
-// localCause is the cause a final answer shows by itself, used when the
-// diagnosis names none.
-func localCause(h *hop) catalog.ID {
-	if h == nil {
+// recordedCause names the cause of what the checklist itself observed
+// for the step, by running the diagnosis's checks over its recorded
+// exchanges: the trace with credentials (or without, when anonymous) as
+// the request as given, and the anonymous trace beside it when it was
+// sent too. It sends nothing; "" when no check names a cause.
+func (ev *evaluation) recordedCause(anonymous bool) catalog.ID {
+	if anonymous {
+		return ev.causeOf(ev.anon, nil)
+	}
+	return ev.causeOf(ev.cred, ev.anon)
+}
+
+// causeOf is the diagnosis's first cause over trace t as given and anon
+// as the request without credentials (nil when not sent).
+func (ev *evaluation) causeOf(t, anon *trace) catalog.ID {
+	if t == nil || len(t.hops) == 0 {
 		return ""
 	}
-	if h.err != nil {
-		if h.errKind == "tls-verify" {
-			return catalog.TLSCertificate
-		}
+	now := ev.r.o.Now()
+	p := &evidence.Probe{Started: now, Trials: []evidence.Trial{t.trial(evidence.AsGiven)}}
+	p.Request = p.Trials[0].Hops[0].Request
+	p.Target = p.Request.URL
+	p.Credentials = credentialKinds(p.Request.Header)
+	p.Trials[0].Credentialed = len(p.Credentials) > 0
+	if anon != nil && anon != t && len(anon.hops) > 0 {
+		p.Trials = append(p.Trials, anon.trial(evidence.NoCredentials))
+	}
+	fs, err := diagnosis.Run(checks.All, p, now)
+	if err != nil || len(fs) == 0 {
 		return ""
 	}
-	switch {
-	case h.status == http.StatusUnauthorized && len(h.resp.Values("WWW-Authenticate")) == 0:
-		return catalog.ChallengeMissing
-	case h.status == http.StatusUnauthorized && h.header.Get("Authorization") == "" && h.header.Get("Cookie") == "":
-		return catalog.CredentialsMissing
-	case h.status == http.StatusUnauthorized:
-		return catalog.CredentialsRejected
-	case h.status == http.StatusForbidden:
-		return catalog.StatusForbidden
-	case h.status == http.StatusProxyAuthRequired:
-		return catalog.ProxyAuthRequired
-	case h.status == http.StatusTooManyRequests:
-		return catalog.RateLimitLockout
-	case h.status >= 300 && h.status < 400:
-		return catalog.RedirectToLogin
+	return fs[0].Cause
+}
+
+// credentialKinds names the credentials a request carries as the probe
+// records them: the Authorization scheme in lowercase, and "cookie".
+func credentialKinds(h http.Header) []string {
+	var out []string
+	if a := strings.Fields(h.Get("Authorization")); len(a) > 0 {
+		out = append(out, strings.ToLower(a[0]))
 	}
-	return ""
+	if h.Get("Cookie") != "" {
+		out = append(out, "cookie")
+	}
+	return out
 }
 
 // explainInto asks the diagnosis why the step's request (with or without

@@ -62,6 +62,8 @@ type hop struct {
 	// errKind classifies err as the probe does ("connect", "dns",
 	// "timeout", "tls", "tls-verify", "proxy", "other").
 	errKind string
+	// ex is the exchange as the probe's client recorded it.
+	ex evidence.Exchange
 }
 
 // trace is one request and the redirects that followed it.
@@ -82,6 +84,23 @@ func (t *trace) first() *hop {
 		return nil
 	}
 	return &t.hops[0]
+}
+
+// trial is the trace as the probe's evidence of one variant.
+func (t *trace) trial(v evidence.Variant) evidence.Trial {
+	tr := evidence.Trial{Variant: v}
+	for _, h := range t.hops {
+		ex := h.ex
+		if ex.Request.URL == "" {
+			// Not sent through the client (cancelled before a slot).
+			ex.Request = evidence.Request{Method: h.method, URL: h.url.String(), Header: h.header}
+			if h.err != nil {
+				ex.Err, ex.ErrKind = h.err.Error(), "other"
+			}
+		}
+		tr.Hops = append(tr.Hops, ex)
+	}
+	return tr
 }
 
 func (t *trace) final() *hop {
@@ -268,7 +287,7 @@ func do(ctx context.Context, client *probe.Client, c profile, p *prepared, sess 
 			t.cookies = h.Get("Cookie")
 		}
 		ex := client.Do(ctx, method, target, h, body)
-		hp := hop{method: method, url: target, header: h, tls: ex.TLS}
+		hp := hop{method: method, url: target, header: h, tls: ex.TLS, ex: ex}
 		if ex.Err != "" {
 			hp.err, hp.errKind = errors.New(ex.Err), ex.ErrKind
 			t.hops = append(t.hops, hp)

@@ -309,7 +309,7 @@ func (r *runner) login(ctx context.Context, c profile, l *Login, sessions map[st
 		ev.explainInto(ctx, &res, false, "")
 	case fin.status >= 400:
 		res.Status, res.Message = Fail, fmt.Sprintf("the login ended in %s", statusLine(fin))
-		ev.explainInto(ctx, &res, false, localCause(fin))
+		ev.explainInto(ctx, &res, false, ev.recordedCause(false))
 	default:
 		res.Status, res.Message = Pass, fmt.Sprintf("the login ended in %s", statusLine(fin))
 		var missing []string

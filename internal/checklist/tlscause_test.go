@@ -7,13 +7,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/why401/why401/internal/catalog"
 )
 
 // TestCertificateCause: a server whose certificate the runner does not
-// trust gives tls.certificate from the probe client's classification of
-// the failure, and an error that merely mentions certificates does not.
+// trust gives tls.certificate from the diagnosis's checks over the
+// recorded exchange, and an error that merely mentions certificates does not.
 func TestCertificateCause(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer srv.Close()
@@ -26,10 +27,15 @@ func TestCertificateCause(t *testing.T) {
 	if ex.Err == "" || ex.TLS == nil || ex.TLS.VerifyError == "" || len(ex.TLS.Chain) == 0 {
 		t.Fatalf("an untrusted certificate: err %q, TLS %+v", ex.Err, ex.TLS)
 	}
-	if got := localCause(&hop{err: errors.New(ex.Err), errKind: ex.ErrKind}); got != catalog.TLSCertificate {
+	ev := &evaluation{r: &runner{o: Options{Now: time.Now}}}
+	tr := &trace{hops: []hop{{method: http.MethodGet, url: u, err: errors.New(ex.Err), errKind: ex.ErrKind, ex: ex}}}
+	if got := ev.causeOf(tr, nil); got != catalog.TLSCertificate {
 		t.Errorf("untrusted certificate (%s, %s): cause %q, want %s", ex.ErrKind, ex.Err, got, catalog.TLSCertificate)
 	}
-	if got := localCause(&hop{err: errors.New("lookup certificate.example: no such host"), errKind: "dns"}); got != "" {
-		t.Errorf("a DNS error naming a host with 'certificate' in it: cause %q, want none", got)
+	dns := ex
+	dns.TLS, dns.Err, dns.ErrKind = nil, "lookup certificate.example: no such host", "dns"
+	tr = &trace{hops: []hop{{method: http.MethodGet, url: u, err: errors.New(dns.Err), errKind: "dns", ex: dns}}}
+	if got := ev.causeOf(tr, nil); got == catalog.TLSCertificate {
+		t.Errorf("a DNS error naming a host with 'certificate' in it: cause %q", got)
 	}
 }
