@@ -120,9 +120,9 @@ Exit codes: 0 no failure pattern; 1 findings; 2 bad usage or input.`,
 	fl.Lookup("ban-list").NoOptDefVal = "plain"
 	fl.BoolVar(&o.Follow, "follow", false, "keep reading the files as they grow (surviving rotation and truncation) and print new findings")
 	fl.StringVar(&o.Metrics, "metrics", "", "with --follow, serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9401)")
-	fl.DurationVar(&o.Interval, "interval", 5*time.Second, "with --follow, how often to look for findings when no line arrives")
+	cli.DurationVar(fl, &o.Interval, "interval", 5*time.Second, "with --follow, how often to look for findings when no line arrives")
 	fl.BoolVar(&o.FromStart, "from-start", false, "with --follow, read what the files hold first instead of starting at their end")
-	fl.DurationVar(&o.Window, "challenge-window", 5*time.Second, "a success this soon after a 401 from the same client makes the 401 a challenge round trip")
+	cli.DurationVar(fl, &o.Window, "challenge-window", 5*time.Second, "a success this soon after a 401 from the same client makes the 401 a challenge round trip")
 	fl.IntVar(&o.Rows, "rows", 10, "evidence rows per finding and table")
 	fl.BoolVar(&o.NoProgress, "no-progress", false, "never draw a progress bar")
 	return cmd

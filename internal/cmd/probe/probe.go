@@ -32,7 +32,7 @@ type Options struct {
 	Verbose     bool
 
 	headers               []string
-	maxTime, connectTimeo float64
+	maxTime, connectTimeo time.Duration
 	data                  []string
 	method                string
 }
@@ -96,8 +96,8 @@ func AddFlags(fs *pflag.FlagSet, o *Options) {
 	fs.StringVar(&p.CACert, "cacert", "", "CA certificates `file` (PEM) to trust")
 	fs.StringVarP(&p.Cert, "cert", "E", "", "client certificate `file` (PEM)")
 	fs.StringVar(&p.Key, "key", "", "client key `file` (PEM)")
-	fs.Float64VarP(&o.maxTime, "max-time", "m", 30, "maximum `seconds` for each request")
-	fs.Float64Var(&o.connectTimeo, "connect-timeout", 10, "maximum `seconds` to connect")
+	cli.DurationVarP(fs, &o.maxTime, "max-time", "m", 30*time.Second, "maximum time for each request (seconds, as curl's: 30, 2.5; or 30s, 1m)")
+	cli.DurationVar(fs, &o.connectTimeo, "connect-timeout", 10*time.Second, "maximum time to connect (30 or 30s)")
 	fs.BoolVarP(&p.FollowRedirects, "location", "L", false, "follow redirects (the probe always follows them to diagnose; this says you expect to)")
 	fs.IntVar(&p.MaxRedirs, "max-redirs", 10, "maximum redirects to follow")
 	fs.BoolVar(&p.LocationTrusted, "location-trusted", false, "send credentials to other hosts on redirect too")
@@ -144,8 +144,8 @@ func (o *Options) finish(url string) error {
 	if o.maxTime <= 0 || o.connectTimeo <= 0 {
 		return cli.FlagErrorf("--max-time and --connect-timeout must be positive")
 	}
-	p.MaxTime = time.Duration(o.maxTime * float64(time.Second))
-	p.ConnectTimeout = time.Duration(o.connectTimeo * float64(time.Second))
+	p.MaxTime = o.maxTime
+	p.ConnectTimeout = o.connectTimeo
 	switch {
 	case p.MaxRedirs == 0:
 		p.MaxRedirs = -1 // --max-redirs 0: follow none (the probe reads 0 as its default)
