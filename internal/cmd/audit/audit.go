@@ -85,7 +85,7 @@ configuration that does not parse.`,
 	// --server was the name of --software; it stays for old scripts.
 	fl.StringVar(&o.Software, "server", "", "the same as --software")
 	_ = fl.MarkHidden("server")
-	fl.StringVar(&o.ServerRoot, "server-root", "", "Apache's ServerRoot (-d) for relative paths (default: the main file's directory)")
+	fl.StringVar(&o.ServerRoot, "server-root", "", "Apache's ServerRoot `DIR` (-d) for relative paths (default: the main file's directory)")
 	fl.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fl.StringVar(&o.SARIF, "sarif", "", "also write the findings as SARIF 2.1.0 (GitHub code scanning, editors) to `FILE` (- for standard output, instead of the text)")
 	fl.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding is at least this `SEVERITY`: info, warning, error or never")

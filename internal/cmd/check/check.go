@@ -104,7 +104,7 @@ or a bad checklist (file:line:column).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&o.JSON, "json", false, "print the results as JSON")
+	fl.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fl.StringVar(&o.JUnit, "junit", "", "also write the results as JUnit XML to `FILE` (- for standard output, instead of the text)")
 	fl.StringSliceVar(&o.Clients, "clients", []string{checklist.ClientCurl}, "client `PROFILES` to replay each request with: curl, browser")
 	fl.BoolVarP(&o.Verbose, "verbose", "v", false, "list the expectations that hold too")
