@@ -15,6 +15,7 @@ import (
 
 	"github.com/why401/why401/internal/cmd/root"
 	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/lab/labtest"
 )
 
 func TestMain(m *testing.M) {
@@ -33,11 +34,8 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
 		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"schema": cmdSchema, "stable": cmdStable},
 		Setup: func(env *testscript.Env) error {
-			l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
+			l, err := labtest.Open(lab.Options{})
 			if err != nil {
-				return err
-			}
-			if err := l.Start(); err != nil {
 				return err
 			}
 			env.Defer(func() { l.Close() })

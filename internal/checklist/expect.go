@@ -3,14 +3,13 @@ package checklist
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/challenge"
+	"github.com/why401/why401/internal/httpcache"
 	"github.com/why401/why401/internal/jwt"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/redact"
@@ -261,32 +261,23 @@ var heuristicallyCacheable = map[int]bool{200: true, 203: true, 204: true, 206: 
 // be stored, or "" when it cannot (no-store, or private with Vary on the
 // credential the request carried).
 func cacheVerdict(status int, resp http.Header, sentAuth, sentCookie bool) string {
-	cc := map[string]string{}
-	for _, v := range resp.Values("Cache-Control") {
-		for _, d := range strings.Split(v, ",") {
-			name, val, _ := strings.Cut(strings.TrimSpace(d), "=")
-			if name != "" {
-				cc[strings.ToLower(name)] = strings.Trim(val, `"`)
-			}
-		}
-	}
+	cc := httpcache.Parse(resp)
 	raw := strings.Join(resp.Values("Cache-Control"), ", ")
-	if _, ok := cc["no-store"]; ok {
+	if cc.Has("no-store") {
 		return ""
 	}
-	if _, ok := cc["public"]; ok {
+	if cc.Has("public") {
 		return fmt.Sprintf("Cache-Control %q lets shared caches store it", raw)
 	}
 	if v, ok := cc["s-maxage"]; ok && v != "0" {
 		return fmt.Sprintf("Cache-Control %q lets shared caches store it", raw)
 	}
-	if _, ok := cc["private"]; ok {
-		vary := strings.ToLower(strings.Join(resp.Values("Vary"), ","))
+	if cc.Has("private") {
 		var missing []string
-		if sentAuth && !strings.Contains(vary, "authorization") && !strings.Contains(vary, "*") {
+		if sentAuth && !httpcache.Varies(resp, "Authorization") {
 			missing = append(missing, "Authorization")
 		}
-		if sentCookie && !strings.Contains(vary, "cookie") && !strings.Contains(vary, "*") {
+		if sentCookie && !httpcache.Varies(resp, "Cookie") {
 			missing = append(missing, "Cookie")
 		}
 		if len(missing) > 0 {
@@ -527,45 +518,33 @@ func (ev *evaluation) tlsCheck(ctx context.Context, x *Expectation, res *Result)
 		res.Cause = catalog.RedirectScheme
 		return nil
 	}
-	// A handshake of its own, verification done by hand, so that an
-	// expired or foreign certificate is still read and measured.
-	host, port := u.Hostname(), u.Port()
-	if port == "" {
-		port = "443"
-	}
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, ev.r.f.Timeout)
-	defer cancel()
-	d := &tls.Dialer{Config: &tls.Config{ServerName: host, InsecureSkipVerify: true}} //nolint:gosec // verified below
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
-	res.Duration = time.Since(start)
-	if err != nil {
-		res.Message = "no TLS connection: " + err.Error()
+	// The anonymous request's first hop: the probe's client records the
+	// chain and its verification even when the handshake was refused, so
+	// an expired or foreign certificate is still read and measured.
+	t := ev.anonTrace(ctx)
+	h := t.first()
+	res.Duration = ev.anonDur
+	if h == nil || h.tls == nil {
+		res.Message = "no TLS connection" + errNote(h)
 		res.Cause = catalog.TLSCertificate
 		return nil
 	}
-	state := conn.(*tls.Conn).ConnectionState()
-	conn.Close()
-	if len(state.PeerCertificates) == 0 {
+	if len(h.tls.Chain) == 0 {
 		res.Message = "the server sent no certificate"
 		res.Cause = catalog.TLSCertificate
 		return nil
 	}
-	leaf := state.PeerCertificates[0]
+	leaf := h.tls.Chain[0]
 	now := ev.r.o.Now()
 	days := leaf.NotAfter.Sub(now).Hours() / 24
-	exp := &Expiry{Step: res.Step, Client: res.Client, Host: host, Days: days}
-	inter := x509.NewCertPool()
-	for _, c := range state.PeerCertificates[1:] {
-		inter.AddCert(c)
-	}
-	_, verr := leaf.Verify(x509.VerifyOptions{DNSName: host, Roots: ev.r.roots, Intermediates: inter, CurrentTime: now})
+	exp := &Expiry{Step: res.Step, Client: res.Client, Host: u.Hostname(), Days: days}
+	verr := h.tls.VerifyError
 	switch {
 	case days <= 0:
 		res.Message = fmt.Sprintf("the certificate expired %s (%.1f days ago)", leaf.NotAfter.UTC().Format(time.RFC3339), -days)
 		res.Cause = catalog.TLSCertificate
-	case verr != nil && !ev.r.f.Insecure:
-		res.Message = "the certificate does not verify: " + verr.Error()
+	case verr != "" && !ev.r.f.Insecure:
+		res.Message = "the certificate does not verify: " + verr
 		res.Cause = catalog.TLSCertificate
 	case days < float64(x.MinDays):
 		res.Message = fmt.Sprintf("the certificate expires %s (in %.1f days), want at least %d", leaf.NotAfter.UTC().Format(time.RFC3339), days, x.MinDays)
@@ -769,8 +748,7 @@ func localCause(h *hop) catalog.ID {
 		return ""
 	}
 	if h.err != nil {
-		s := h.err.Error()
-		if strings.Contains(s, "certificate") || strings.Contains(s, "x509") {
+		if h.errKind == "tls-verify" {
 			return catalog.TLSCertificate
 		}
 		return ""
@@ -928,15 +906,17 @@ func fillCause(res *Result, server string) {
 	}
 }
 
-// pickFix returns the site owner's (or developer's) fix that names
-// server, else the first fix that names no server product, else the first
-// fix, looking at the site owner, the developer and the visitor in that
-// order.
+// pickFix returns one fix for a checklist line: the first site owner's
+// (then developer's) fix written for the server that answered, else the
+// first fix the catalog's context filter keeps for that server (site
+// owner, developer, visitor in that order), else the first fix at all.
 func pickFix(fixes map[catalog.Audience][]catalog.Fix, server string) string {
+	var ctx catalog.FixContext
 	if server != "" {
+		ctx.Software = []string{server}
 		for _, a := range []catalog.Audience{catalog.SiteOwner, catalog.Developer} {
 			for _, f := range fixes[a] {
-				if strings.Contains(strings.ToLower(f.Text), server) {
+				if slices.Contains(f.Tags(), server) {
 					return fixText(f)
 				}
 			}
@@ -945,7 +925,7 @@ func pickFix(fixes map[catalog.Audience][]catalog.Fix, server string) string {
 	order := []catalog.Audience{catalog.SiteOwner, catalog.Developer, catalog.Visitor}
 	for _, a := range order {
 		for _, f := range fixes[a] {
-			if !namesServer(f.Text) {
+			if f.Fits(ctx) {
 				return fixText(f)
 			}
 		}
@@ -956,17 +936,6 @@ func pickFix(fixes map[catalog.Audience][]catalog.Fix, server string) string {
 		}
 	}
 	return ""
-}
-
-// namesServer reports whether a fix is written for one server product.
-func namesServer(text string) bool {
-	t := strings.ToLower(text)
-	for _, s := range []string{"nginx", "apache", "iis", "caddy", "traefik", "haproxy", "cloudflare", "envoy", "php-fpm"} {
-		if strings.Contains(t, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func fixText(f catalog.Fix) string {

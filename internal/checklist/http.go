@@ -1,15 +1,11 @@
 package checklist
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/redirect"
 )
 
@@ -51,7 +49,7 @@ const maxBody = 64 << 10
 // maxHops bounds redirects followed per request.
 const maxHops = 10
 
-// hop is one request and its answer.
+// hop is one request and its answer, as the probe's client recorded it.
 type hop struct {
 	method string
 	url    *url.URL
@@ -59,8 +57,11 @@ type hop struct {
 	status int
 	resp   http.Header
 	body   []byte
-	tls    *tls.ConnectionState
+	tls    *evidence.TLS // the handshake, also when verification failed
 	err    error
+	// errKind classifies err as the probe does ("connect", "dns",
+	// "timeout", "tls", "tls-verify", "proxy", "other").
+	errKind string
 }
 
 // trace is one request and the redirects that followed it.
@@ -90,37 +91,19 @@ func (t *trace) final() *hop {
 	return &t.hops[len(t.hops)-1]
 }
 
-// newTransport builds the transport of a run: TLS settings of the file,
-// no proxy from the environment (a checklist tests the site, not the
-// runner's network), no connection reuse across runs.
-func newTransport(f *File, roots *x509.CertPool) *http.Transport {
-	return &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-		TLSClientConfig:       &tls.Config{RootCAs: roots, InsecureSkipVerify: f.Insecure}, //nolint:gosec // the file asks for it
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: f.Timeout,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       30 * time.Second,
-		ForceAttemptHTTP2:     true,
+// newClient builds the client of a run: the probe's, with the file's TLS
+// settings (system roots plus cacert, or insecure) and no proxy from the
+// environment (a checklist tests the site, not the runner's network).
+func newClient(f *File, now func() time.Time) (*probe.Client, error) {
+	site := f.Site
+	if site == "" {
+		site = "http://localhost/"
 	}
-}
-
-// loadRoots returns the system roots plus the file's CA certificates.
-func loadRoots(f *File) (*x509.CertPool, error) {
-	roots, err := x509.SystemCertPool()
-	if err != nil || roots == nil {
-		roots = x509.NewCertPool()
+	c, err := probe.NewClient(probe.Options{URL: site, Insecure: f.Insecure, CACert: f.CACert, MaxTime: f.Timeout, Now: now})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", f.Path, err)
 	}
-	if f.CACert != "" {
-		pem, err := os.ReadFile(f.CACert)
-		if err != nil {
-			return nil, fmt.Errorf("%s: cacert: %v", f.CACert, pathErr(err))
-		}
-		if !roots.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%s: cacert: no PEM certificate found", f.CACert)
-		}
-	}
-	return roots, nil
+	return c, nil
 }
 
 // secrets resolves Values once per run.
@@ -235,7 +218,7 @@ func prepare(r Request, s *secrets) (*prepared, error) {
 // drops Authorization, Cookie, secret headers and the session), following
 // redirects when p.follow says so (a browser always does) with the
 // client's rules for Authorization and cookies.
-func do(ctx context.Context, rt http.RoundTripper, c profile, p *prepared, sess *session, anonymous bool, timeout time.Duration) *trace {
+func do(ctx context.Context, client *probe.Client, c profile, p *prepared, sess *session, anonymous bool, timeout time.Duration) *trace {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t := &trace{body: p.body}
@@ -284,26 +267,15 @@ func do(ctx context.Context, rt http.RoundTripper, c profile, p *prepared, sess 
 			t.headers = h.Clone()
 			t.cookies = h.Get("Cookie")
 		}
-		req, err := http.NewRequestWithContext(ctx, method, target.String(), bytes.NewReader(body))
-		if err != nil {
-			t.hops = append(t.hops, hop{method: method, url: target, header: h, err: err})
-			return t
-		}
-		req.Header = h
-		if host := h.Get("Host"); host != "" {
-			req.Host = host
-		}
-		hp := hop{method: method, url: target, header: h}
-		resp, err := rt.RoundTrip(req)
-		if err != nil {
-			hp.err = err
+		ex := client.Do(ctx, method, target, h, body)
+		hp := hop{method: method, url: target, header: h, tls: ex.TLS}
+		if ex.Err != "" {
+			hp.err, hp.errKind = errors.New(ex.Err), ex.ErrKind
 			t.hops = append(t.hops, hp)
 			return t
 		}
-		hp.status, hp.resp, hp.tls = resp.StatusCode, resp.Header, resp.TLS
-		hp.body, _ = io.ReadAll(io.LimitReader(resp.Body, maxBody))
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<20)) //nolint:errcheck // draining for reuse only
-		resp.Body.Close()
+		resp := ex.Response
+		hp.status, hp.resp, hp.body = resp.Status, resp.Header, resp.Body
 		t.hops = append(t.hops, hp)
 		for _, line := range resp.Header.Values("Set-Cookie") {
 			if why := jar.store(target, method, line); why != "" {
@@ -311,7 +283,7 @@ func do(ctx context.Context, rt http.RoundTripper, c profile, p *prepared, sess 
 			}
 		}
 		loc := resp.Header.Get("Location")
-		redirectable := resp.StatusCode == 301 || resp.StatusCode == 302 || resp.StatusCode == 303 || resp.StatusCode == 307 || resp.StatusCode == 308
+		redirectable := redirect.Status(resp.Status)
 		if !redirectable || loc == "" || (!p.follow && !c.browser) || i == maxHops {
 			return t
 		}
@@ -332,7 +304,7 @@ func do(ctx context.Context, rt http.RoundTripper, c profile, p *prepared, sess 
 		} else if !c.browser && p.auth != "" && redirect.SameOrigin(original, next) {
 			keeps = true // curl decides afresh on each hop against the first URL
 		}
-		if resp.StatusCode == 303 || ((resp.StatusCode == 301 || resp.StatusCode == 302) && method == http.MethodPost) {
+		if resp.Status == 303 || ((resp.Status == 301 || resp.Status == 302) && method == http.MethodPost) {
 			if method != http.MethodHead {
 				method = http.MethodGet
 			}

@@ -2,7 +2,6 @@ package checklist
 
 import (
 	"context"
-	"crypto/x509"
 	"fmt"
 	"net/http"
 	"os"
@@ -96,8 +95,6 @@ type Options struct {
 	Now func() time.Time
 	// Version goes into the User-Agent.
 	Version string
-	// Transport replaces the HTTP transport built from the file (tests).
-	Transport http.RoundTripper
 }
 
 // ValidateClients checks client names.
@@ -136,17 +133,11 @@ func Run(ctx context.Context, f *File, o Options) (*Outcome, error) {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
-	roots, err := loadRoots(f)
+	client, err := newClient(f, o.Now)
 	if err != nil {
 		return nil, err
 	}
-	rt := o.Transport
-	if rt == nil {
-		tr := newTransport(f, roots)
-		defer tr.CloseIdleConnections()
-		rt = tr
-	}
-	r := &runner{f: f, o: o, rt: rt, roots: roots, sec: &secrets{file: f.Path, dir: f.Dir, getenv: o.Getenv}, sem: make(chan struct{}, f.Concurrency)}
+	r := &runner{f: f, o: o, client: client, sec: &secrets{file: f.Path, dir: f.Dir, getenv: o.Getenv}, sem: make(chan struct{}, f.Concurrency)}
 	out := &Outcome{File: f.Path, Started: o.Now(), Clients: o.Clients}
 
 	var mu sync.Mutex
@@ -257,12 +248,11 @@ func markDisagreements(out *Outcome) {
 }
 
 type runner struct {
-	f     *File
-	o     Options
-	rt    http.RoundTripper
-	roots *x509.CertPool
-	sec   *secrets
-	sem   chan struct{}
+	f      *File
+	o      Options
+	client *probe.Client
+	sec    *secrets
+	sem    chan struct{}
 }
 
 // send runs one request under the concurrency bound.
@@ -273,7 +263,7 @@ func (r *runner) send(ctx context.Context, c profile, p *prepared, s *session, a
 		return &trace{hops: []hop{{method: p.method, url: p.url, err: ctx.Err()}}}
 	}
 	defer func() { <-r.sem }()
-	return do(ctx, r.rt, c, p, s, anonymous, r.f.Timeout)
+	return do(ctx, r.client, c, p, s, anonymous, r.f.Timeout)
 }
 
 // login runs one login step for client c and returns its session (empty

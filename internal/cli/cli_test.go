@@ -92,3 +92,18 @@ func TestCodeTimeout(t *testing.T) {
 		t.Errorf("Code(%v) = %d, want %d", err, got, ExitUnreachable)
 	}
 }
+
+func TestTestStreams(t *testing.T) {
+	ios, out, errOut := Test("in")
+	b := make([]byte, 2)
+	if n, _ := ios.In.Read(b); string(b[:n]) != "in" {
+		t.Fatalf("stdin read %q", b[:n])
+	}
+	done := make(chan bool)
+	go func() { fmt.Fprint(ios.ErrOut, "progress "); done <- true }()
+	fmt.Fprint(ios.Out, "result")
+	<-done
+	if out.String() != "result" || errOut.String() != "progress " || ios.Color || ios.ErrTTY {
+		t.Fatalf("out %q, err %q, color %v", out, errOut, ios.Color)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +19,7 @@ import (
 	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
+	"github.com/why401/why401/internal/shell"
 )
 
 // Options are the command's flags and dependencies.
@@ -283,13 +283,6 @@ func runInit(ctx context.Context, o *Options) error {
 	if err := cli.WriteOutput("", o.File, o.IO.Out, func(w io.Writer) error { _, err := w.Write(text); return err }); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.ErrOut, "wrote %s: fill in the credentials' environment variables, review, then run: why401 check %s\n", o.File, shellQuote(o.File))
+	fmt.Fprintf(o.IO.ErrOut, "wrote %s: fill in the credentials' environment variables, review, then run: why401 check %s\n", o.File, shell.Quote(o.File))
 	return nil
-}
-
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

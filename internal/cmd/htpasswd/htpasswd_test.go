@@ -1,7 +1,6 @@
 package htpasswd
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -20,9 +19,8 @@ type run struct {
 // exec runs the command tree with args and stdin.
 func exec(t *testing.T, stdin string, secrets []string, args ...string) run {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	io := &cli.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut}
-	f := &cli.Factory{IO: io}
+	ios, out, errOut := cli.Test(stdin)
+	f := &cli.Factory{IO: ios}
 	cmd := NewCmdHtpasswd(f, func(o *Options) error {
 		if secrets != nil {
 			i := 0
@@ -37,8 +35,8 @@ func exec(t *testing.T, stdin string, secrets []string, args ...string) run {
 		return Run(o)
 	})
 	cmd.SetArgs(args)
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	err := cmd.Execute()
 	code, msg := cli.Code(err)
