@@ -1,8 +1,10 @@
 package main
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -30,7 +32,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"schema": cmdSchema},
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"schema": cmdSchema, "stable": cmdStable},
 		Setup: func(env *testscript.Env) error {
 			l, err := labtest.Open(lab.Options{})
 			if err != nil {
@@ -90,5 +92,47 @@ func cmdSchema(ts *testscript.TestScript, neg bool, args []string) {
 		case err == nil && neg:
 			ts.Fatalf("%s follows docs/report.schema.json, which it should not", name)
 		}
+	}
+}
+
+// varying are what changes from one run to the next in why401's output,
+// and what stands for it in golden files: clocks and dates, how long
+// things took, and tokens minted for the run.
+var varying = []struct {
+	re   *regexp.Regexp
+	with string // as regexp.ReplaceAllString takes it: $$ is a dollar
+}{
+	{regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`), "$$JWT"},
+	{regexp.MustCompile(`(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d (GMT|UTC)`), "$$DATE"},
+	{regexp.MustCompile(`\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d| UTC)?`), "$$TIME"},
+	{regexp.MustCompile(`"(dns|connect|tls|ttfb|total|[a-z_]+_ns)": \d+`), `"$1": 0`},
+	{regexp.MustCompile(`\b1[6-9]\d{8}\b`), "$$UNIX"},
+	{regexp.MustCompile(`(jti"?:\s*"?)[0-9a-f]{16,}`), "${1}$$JTI"},
+	{regexp.MustCompile(`\b(\d+h)?(\d+m)?\d+(\.\d+)?(s|ms|µs|ns)\b|\b\d+h\d+m\b|\b\d+[hd]\b`), "$$DURATION"},
+}
+
+// cmdStable is the script command "stable SRC DST": it writes SRC (stdout,
+// stderr or a file) to DST with the script's directory written $WORK,
+// the lab's addresses $LAB, $LABTLS and $LABADDR, and what varies between runs (see varying)
+// replaced, so that cmp can hold DST to a golden file.
+func cmdStable(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: stable SRC DST")
+	}
+	s := ts.ReadFile(args[0])
+	s = strings.ReplaceAll(s, ts.Getenv("WORK"), "$WORK")
+	for _, name := range []string{"LABTLS", "LAB"} {
+		if v := ts.Getenv(name); v != "" {
+			s = strings.ReplaceAll(s, v, "$"+name)
+			if u, err := url.Parse(v); err == nil {
+				s = strings.ReplaceAll(s, u.Host, "$"+name+"ADDR")
+			}
+		}
+	}
+	for _, v := range varying {
+		s = v.re.ReplaceAllString(s, v.with)
+	}
+	if err := os.WriteFile(ts.MkAbs(args[1]), []byte(s), 0o644); err != nil {
+		ts.Fatalf("%v", err)
 	}
 }

@@ -2,7 +2,9 @@ package audit
 
 import (
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -36,15 +38,36 @@ func audit(t *testing.T, in Input) []Finding {
 	return fs
 }
 
+// stranger returns an account other than the one running the test, and
+// its primary group: files the test writes with mode 0600 are unreadable
+// to it whoever runs the tests (root, or nobody in a sandbox).
+func stranger(t *testing.T) (name, group string) {
+	t.Helper()
+	for _, n := range []string{"nobody", "daemon", "bin"} {
+		u, err := user.Lookup(n)
+		if err != nil || u.Uid == strconv.Itoa(os.Getuid()) {
+			continue
+		}
+		g, err := user.LookupGroupId(u.Gid)
+		if err != nil || g.Gid == strconv.Itoa(os.Getgid()) {
+			continue
+		}
+		return u.Username, g.Name
+	}
+	t.Skip("no account other than the test's own (nobody, daemon, bin)")
+	return "", ""
+}
+
 // A password file the workers' user cannot read is reported with the
 // path that blocks it.
 func TestUnreadablePasswordFile(t *testing.T) {
+	worker, _ := stranger(t)
 	dir := servertest.TempDir(t)
 	secret := write(t, filepath.Join(dir, "secret.htpasswd"), "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n", 0o600)
 	open := write(t, filepath.Join(dir, "open.htpasswd"), "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n", 0o644)
 	locked := write(t, filepath.Join(dir, "locked", "in.htpasswd"), "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n", 0o644)
 	os.Chmod(filepath.Dir(locked), 0o700)
-	conf := write(t, filepath.Join(dir, "nginx.conf"), `user nobody;
+	conf := write(t, filepath.Join(dir, "nginx.conf"), `user `+worker+`;
 events {}
 http {
     server {
@@ -61,7 +84,7 @@ http {
 	for _, f := range fs {
 		got[f.Location.Line] = f.Detail
 	}
-	if m := got[7]; !strings.Contains(m, "not readable by nginx's user nobody") || !strings.Contains(m, "the file blocks it (mode 0600") {
+	if m := got[7]; !strings.Contains(m, "not readable by nginx's user "+worker) || !strings.Contains(m, "the file blocks it (mode 0600") {
 		t.Errorf("line 7: %q", m)
 	}
 	if m, ok := got[8]; ok {
@@ -135,8 +158,9 @@ func TestDetect(t *testing.T) {
 // Apache's account comes from User/Group, expanded with Debian's envvars
 // beside apache2.conf.
 func TestApacheAccountFromEnvvars(t *testing.T) {
+	worker, group := stranger(t)
 	dir := servertest.TempDir(t)
-	write(t, filepath.Join(dir, "envvars"), "# envvars\nunset HOME\nexport APACHE_RUN_USER=nobody\nexport APACHE_RUN_GROUP=\"nogroup\"\nexport APACHE_LOG_DIR=/var/log/apache2$SUFFIX\n", 0o644)
+	write(t, filepath.Join(dir, "envvars"), "# envvars\nunset HOME\nexport APACHE_RUN_USER="+worker+"\nexport APACHE_RUN_GROUP=\""+group+"\"\nexport APACHE_LOG_DIR=/var/log/apache2$SUFFIX\n", 0o644)
 	pw := write(t, filepath.Join(dir, "users"), "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n", 0o600)
 	conf := write(t, filepath.Join(dir, "apache2.conf"), `User ${APACHE_RUN_USER}
 Group ${APACHE_RUN_GROUP}
@@ -154,11 +178,11 @@ Group ${APACHE_RUN_GROUP}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a := ev.Apache[0].Account; a.User != "nobody" || a.Group != "nogroup" || !a.Known {
+	if a := ev.Apache[0].Account; a.User != worker || a.Group != group || !a.Known {
 		t.Fatalf("account = %+v", a)
 	}
 	fs, _ := Run(All, ev)
-	if len(fs) != 1 || fs[0].Location.Line != 9 || !strings.Contains(fs[0].Detail, "not readable by Apache's user nobody (group nogroup)") {
+	if len(fs) != 1 || fs[0].Location.Line != 9 || !strings.Contains(fs[0].Detail, "not readable by Apache's user "+worker+" (group "+group+")") {
 		t.Errorf("findings = %+v", fs)
 	}
 }

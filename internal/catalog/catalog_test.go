@@ -3,6 +3,7 @@ package catalog
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -108,6 +109,8 @@ func announcedIDs(t *testing.T) map[ID]bool {
 	return out
 }
 
+var update = flag.Bool("update", false, "append the catalog's new IDs to "+publishedPath)
+
 // TestCatalogMatchesPublishedIDs holds the catalog to the list of IDs ever
 // published: removing or renaming an ID fails, and so does adding one
 // without listing it.
@@ -120,10 +123,26 @@ func TestCatalogMatchesPublishedIDs(t *testing.T) {
 			t.Errorf("%s was published (%s) but the catalog has no entry for it: IDs are never removed or renamed", id, publishedPath)
 		}
 	}
+	var missing []string
 	for _, id := range IDs {
 		if !listed[id] {
-			t.Errorf("%s is in the catalog but not in %s: append it under %q and announce it in CHANGELOG.md", id, publishedPath, addedHeading)
+			missing = append(missing, string(id))
 		}
+	}
+	if len(missing) > 0 && *update {
+		// Appending only: a published line is never rewritten.
+		f, err := os.OpenFile(publishedPath, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteString(strings.Join(missing, "\n") + "\n"); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	for _, id := range missing {
+		t.Errorf("%s is in the catalog but not in %s: go test ./internal/catalog -update appends it under %q; announce it in CHANGELOG.md", id, publishedPath, addedHeading)
 	}
 }
 
@@ -418,5 +437,49 @@ func TestProblemsCatchesDefects(t *testing.T) {
 		if !slices.ContainsFunc(p, func(s string) bool { return strings.Contains(s, tt.want) }) {
 			t.Errorf("%s: problems = %q, want one containing %q", tt.name, p, tt.want)
 		}
+	}
+}
+
+// TestContributingExample keeps CONTRIBUTING.md's walkthrough true: each
+// code block that follows a line naming a file in backticks must still be
+// in that file, line by line (indentation aside).
+func TestContributingExample(t *testing.T) {
+	const root = "../../"
+	b, err := os.ReadFile(root + "CONTRIBUTING.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileRE := regexp.MustCompile("`((?:internal|cmd|docs)/[^`]+\\.go)`:\\s*$")
+	var file string
+	blocks := 0
+	lines := strings.Split(string(b), "\n")
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if m := fileRE.FindStringSubmatch(line); m != nil {
+			file = m[1]
+			continue
+		}
+		if !strings.HasPrefix(line, "```go") {
+			continue
+		}
+		src, err := os.ReadFile(root + file)
+		if err != nil || file == "" {
+			t.Fatalf("CONTRIBUTING.md line %d: the block names no readable file (%q): %v", i+1, file, err)
+		}
+		have := map[string]bool{}
+		for _, l := range strings.Split(string(src), "\n") {
+			have[strings.Join(strings.Fields(l), " ")] = true
+		}
+		for i++; i < len(lines) && lines[i] != "```"; i++ {
+			want := strings.Join(strings.Fields(lines[i]), " ")
+			if want != "" && !have[want] {
+				t.Errorf("CONTRIBUTING.md line %d: %s no longer holds %q", i+1, file, lines[i])
+			}
+		}
+		blocks++
+		file = ""
+	}
+	if blocks < 5 {
+		t.Errorf("CONTRIBUTING.md: %d Go blocks checked, want the walkthrough's 5", blocks)
 	}
 }

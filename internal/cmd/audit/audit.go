@@ -27,10 +27,10 @@ type Options struct {
 	Version string
 
 	Paths      []string
-	Server     string
+	Software   string
 	ServerRoot string
 	JSON       bool
-	SARIF      bool
+	SARIF      string // where to write SARIF: a path, or "-" for stdout
 	FailOn     string
 	BaseDir    string
 	Verbose    bool
@@ -63,10 +63,14 @@ Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 bad usage or a
 configuration that does not parse.`,
 		Example: `  why401 audit
   why401 audit /etc/nginx/nginx.conf
-  why401 audit deploy/apache2 --server apache --server-root deploy/apache2
-  why401 audit --sarif > why401.sarif`,
+  why401 audit deploy/apache2 --software apache --server-root deploy/apache2
+  why401 audit --sarif why401.sarif
+  why401 audit /etc/nginx --sarif - --fail-on never | jq .runs[0].results`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Paths = args
+			if cmd.Flags().Changed("server") {
+				fmt.Fprintln(o.IO.ErrOut, "why401: warning: --server is deprecated; use --software")
+			}
 			if err := o.validate(); err != nil {
 				return err
 			}
@@ -77,29 +81,32 @@ configuration that does not parse.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Server, "server", "", "server `kind` of the given paths: nginx or apache (default: from the file name and content)")
-	fl.StringVar(&o.ServerRoot, "server-root", "", "Apache's ServerRoot (-d) for relative paths (default: the main file's directory)")
-	fl.BoolVar(&o.JSON, "json", false, "print the findings as JSON")
-	fl.BoolVar(&o.SARIF, "sarif", false, "print the findings as SARIF 2.1.0 (GitHub code scanning, editors)")
-	fl.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding is at least this `severity`: info, warning, error or never")
-	fl.StringVar(&o.BaseDir, "base", "", "make SARIF paths relative to this `directory` (default: the current directory)")
+	fl.StringVar(&o.Software, "software", "", "the `SOFTWARE` the given paths configure: nginx or apache (default: from the file name and content)")
+	// --server was the name of --software; it stays for old scripts.
+	fl.StringVar(&o.Software, "server", "", "the same as --software")
+	_ = fl.MarkHidden("server")
+	fl.StringVar(&o.ServerRoot, "server-root", "", "Apache's ServerRoot `DIR` (-d) for relative paths (default: the main file's directory)")
+	fl.BoolVar(&o.JSON, "json", false, "print the report as JSON")
+	fl.StringVar(&o.SARIF, "sarif", "", "also write the findings as SARIF 2.1.0 (GitHub code scanning, editors) to `FILE` (- for standard output, instead of the text)")
+	fl.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding is at least this `SEVERITY`: info, warning, error or never")
+	fl.StringVar(&o.BaseDir, "base", "", "make SARIF paths relative to this `DIR` (default: the current directory)")
 	fl.BoolVarP(&o.Verbose, "verbose", "v", false, "show the fixes for each cause")
 	return cmd
 }
 
 func (o *Options) validate() error {
-	if o.JSON && o.SARIF {
-		return cli.FlagErrorf("--json and --sarif cannot be combined")
+	if o.JSON && o.SARIF == "-" {
+		return cli.FlagErrorf("--json and --sarif - both want standard output")
 	}
 	switch o.FailOn {
 	case "info", "warning", "error", "never":
 	default:
 		return cli.FlagErrorf("--fail-on %q: want info, warning, error or never", o.FailOn)
 	}
-	switch o.Server {
+	switch o.Software {
 	case "", "nginx", "apache":
 	default:
-		return cli.FlagErrorf("--server %q: want nginx or apache", o.Server)
+		return cli.FlagErrorf("--software %q: want nginx or apache", o.Software)
 	}
 	return nil
 }
@@ -141,7 +148,7 @@ func (o *Options) inputs() ([]audit.Input, error) {
 			}
 			p = found
 		}
-		in := audit.Input{Path: p, Kind: audit.Kind(o.Server), ServerRoot: o.ServerRoot}
+		in := audit.Input{Path: p, Kind: audit.Kind(o.Software), ServerRoot: o.ServerRoot}
 		if in.ServerRoot == "" && strings.HasSuffix(p, filepath.Join("conf", "httpd.conf")) {
 			in.ServerRoot = filepath.Dir(filepath.Dir(p)) // Red Hat: ServerRoot /etc/httpd
 		}
@@ -178,13 +185,21 @@ func Run(o *Options) error {
 			failing = failing || audit.SeverityRank(f.Severity) >= limit
 		}
 	}
-	switch {
-	case o.SARIF:
+	if o.SARIF != "" {
 		base := o.BaseDir
 		if abs, err := filepath.Abs(base); err == nil { // "" is the working directory
 			base = abs
 		}
-		err = sarif.Write(o.IO.Out, findings, sarif.Options{ToolVersion: o.Version, BaseDir: base})
+		err := cli.WriteOutput("sarif", o.SARIF, o.IO.Out, func(w io.Writer) error {
+			return sarif.Write(w, findings, sarif.Options{ToolVersion: o.Version, BaseDir: base})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	switch {
+	case o.SARIF == "-":
+		// The SARIF took standard output.
 	case o.JSON:
 		err = writeJSON(o.IO.Out, ev, findings, failing)
 	default:

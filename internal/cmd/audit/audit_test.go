@@ -94,9 +94,16 @@ func TestJSONAndSARIF(t *testing.T) {
 		t.Errorf(".htaccess finding: %+v", f)
 	}
 	base := filepath.Dir(fixture("x"))
-	r = run(t, fixture("nginx/cache.conf"), "--sarif", "--base", base)
+	r = run(t, fixture("nginx/cache.conf"), "--sarif", "-", "--base", base)
 	if r.code != 1 || !strings.Contains(r.stdout, `"version": "2.1.0"`) || !strings.Contains(r.stdout, `"uri": "nginx/cache.conf"`) || !strings.Contains(r.stdout, `"ruleId": "cache.cached-401"`) {
 		t.Errorf("sarif: %+v", r)
+	}
+	// A path takes the SARIF; the text report stays on standard output.
+	out := filepath.Join(t.TempDir(), "why401.sarif")
+	r = run(t, fixture("nginx/cache.conf"), "--sarif", out, "--base", base)
+	b, err := os.ReadFile(out)
+	if r.code != 1 || err != nil || !strings.Contains(string(b), `"ruleId": "cache.cached-401"`) || strings.Contains(r.stdout, "2.1.0") || !strings.Contains(r.stdout, "cache.cached-401") {
+		t.Errorf("sarif to a file: %+v, file %q, %v", r, b, err)
 	}
 }
 
@@ -112,12 +119,14 @@ func TestDirectoryAndErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{bad, "--server", "nginx"}, bad + ":"},
+		{[]string{bad, "--software", "nginx"}, bad + ":"},
+		{[]string{bad, "--server", "nginx"}, "why401: warning: --server is deprecated; use --software"},
 		{[]string{filepath.Join(dir, "absent.conf")}, "absent.conf: no such file or directory"},
 		{[]string{t.TempDir()}, "no nginx.conf, apache2.conf or httpd.conf"},
-		{[]string{"--json", "--sarif", bad}, "cannot be combined"},
+		{[]string{"--json", "--sarif", "-", bad}, "both want standard output"},
+		{[]string{"--sarif", filepath.Join(dir, "absent", "x.sarif"), "--fail-on", "never", filepath.Join(dir, "nginx.conf")}, "--sarif " + filepath.Join(dir, "absent", "x.sarif") + ": no such file or directory"},
 		{[]string{"--fail-on", "fatal", bad}, "--fail-on"},
-		{[]string{"--server", "iis", bad}, "--server"},
+		{[]string{"--software", "iis", bad}, "--software"},
 	} {
 		r := run(t, c.args...)
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
@@ -134,7 +143,7 @@ func TestParseWarnings(t *testing.T) {
 	if err := os.WriteFile(conf, []byte("ServerRoot "+dir+"\nInclude apache2.conf\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := run(t, "--server", "apache", conf)
+	r := run(t, "--software", "apache", conf)
 	if !strings.Contains(r.stderr, "why401: warning: ") || !strings.Contains(r.stderr, "includes itself") {
 		t.Errorf("stderr %q, want the self-include warning", r.stderr)
 	}

@@ -38,7 +38,7 @@ func NewCmdCauses(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 			return run(o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print as JSON")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	return cmd
 }
 

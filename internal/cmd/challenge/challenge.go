@@ -45,7 +45,7 @@ nothing could be parsed.`,
 			return run(o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print as JSON")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	return cmd
 }
 

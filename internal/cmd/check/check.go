@@ -6,10 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -104,15 +104,15 @@ or a bad checklist (file:line:column).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.BoolVar(&o.JSON, "json", false, "print the results as JSON")
-	fl.StringVar(&o.JUnit, "junit", "", "also write the results as JUnit XML to `file`")
-	fl.StringSliceVar(&o.Clients, "clients", []string{checklist.ClientCurl}, "client `profiles` to replay each request with: curl, browser")
+	fl.BoolVar(&o.JSON, "json", false, "print the report as JSON")
+	fl.StringVar(&o.JUnit, "junit", "", "also write the results as JUnit XML to `FILE` (- for standard output, instead of the text)")
+	fl.StringSliceVar(&o.Clients, "clients", []string{checklist.ClientCurl}, "client `PROFILES` to replay each request with: curl, browser")
 	fl.BoolVarP(&o.Verbose, "verbose", "v", false, "list the expectations that hold too")
 	fl.BoolVar(&o.NoDiagnose, "no-diagnose", false, "do not run the probe's diagnosis on failures (faster, causes only from the expectation)")
 	fl.StringVar(&o.Init, "init", "", "probe `URL` and write a commented starter checklist to FILE (or stdout)")
 	fl.BoolVar(&o.Force, "force", false, "with --init: overwrite FILE")
-	fl.DurationVar(&o.Every, "every", 0, "run again every `duration` until interrupted (at least 10s)")
-	fl.StringVar(&o.Metrics, "metrics", "", "with --every: serve Prometheus metrics on `host:port` at /metrics")
+	cli.DurationVar(fl, &o.Every, "every", 0, "run again every `DURATION` until interrupted (at least 10s)")
+	fl.StringVar(&o.Metrics, "metrics", "", "with --every: serve Prometheus metrics on `HOST:PORT` at /metrics")
 	fl.BoolVar(&o.Schema, "schema", false, "print the checklist's JSON Schema")
 	return cmd
 }
@@ -131,6 +131,9 @@ func (o *Options) validate() error {
 		if _, port, err := net.SplitHostPort(o.Metrics); err != nil || port == "" {
 			return cli.FlagErrorf("--metrics %q: want host:port, like 127.0.0.1:9402", o.Metrics)
 		}
+	}
+	if o.JUnit == "-" && o.JSON {
+		return cli.FlagErrorf("--junit - and --json both want standard output")
 	}
 	if o.Init != "" && (o.Every != 0 || o.JUnit != "" || o.JSON) {
 		return cli.FlagErrorf("--init writes a starter file; it does not combine with --every, --junit or --json")
@@ -188,17 +191,20 @@ func Run(ctx context.Context, o *Options) error {
 // write prints one outcome and writes the JUnit file.
 func (o *Options) write(out *checklist.Outcome) error {
 	var err error
-	if o.JSON {
+	switch {
+	case o.JUnit == "-":
+		// The JUnit XML takes standard output.
+	case o.JSON:
 		err = checklist.WriteJSON(o.IO.Out, out)
-	} else {
+	default:
 		err = checklist.WriteText(o.IO.Out, out, o.Verbose)
 	}
 	if err != nil {
 		return err
 	}
 	if o.JUnit != "" {
-		if err := writeFileAtomic(o.JUnit, func(f *os.File) error { return checklist.WriteJUnit(f, out) }); err != nil {
-			return fmt.Errorf("--junit %s: %w", o.JUnit, err)
+		if err := cli.WriteOutput("junit", o.JUnit, o.IO.Out, func(w io.Writer) error { return checklist.WriteJUnit(w, out) }); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -257,38 +263,13 @@ func (o *Options) schedule(ctx context.Context, f *checklist.File, ro checklist.
 	}
 }
 
-// writeFileAtomic writes path through a temporary file in the same
-// directory and renames it into place.
-func writeFileAtomic(path string, write func(*os.File) error) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		os.Remove(name)
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if err := os.Chmod(name, 0o644); err != nil {
-		os.Remove(name)
-		return err
-	}
-	return os.Rename(name, path)
-}
-
 // runInit probes o.Init and writes a starter checklist.
 func runInit(ctx context.Context, o *Options) error {
 	text, err := checklist.Starter(ctx, o.Init, checklist.StarterOptions{Version: o.Version, Now: o.Now})
 	if err != nil {
 		return &cli.UsageError{Err: fmt.Errorf("--init %s: %w", o.Init, err)}
 	}
-	if o.File == "" {
+	if o.File == "" || o.File == "-" {
 		_, err := o.IO.Out.Write(text)
 		return err
 	}
@@ -299,8 +280,8 @@ func runInit(ctx context.Context, o *Options) error {
 			return &cli.UsageError{Err: fmt.Errorf("%s: %v", o.File, err)}
 		}
 	}
-	if err := writeFileAtomic(o.File, func(f *os.File) error { _, err := f.Write(text); return err }); err != nil {
-		return fmt.Errorf("%s: %w", o.File, err)
+	if err := cli.WriteOutput("", o.File, o.IO.Out, func(w io.Writer) error { _, err := w.Write(text); return err }); err != nil {
+		return err
 	}
 	fmt.Fprintf(o.IO.ErrOut, "wrote %s: fill in the credentials' environment variables, review, then run: why401 check %s\n", o.File, shell.Quote(o.File))
 	return nil

@@ -53,10 +53,10 @@ cause, diagnosed cause. It exits 1 if any diagnosis is wrong.`,
 			return Run(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the results as JSON")
+	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "print each scenario's full report")
-	cmd.Flags().IntVar(&o.Parallel, "parallel", 4, "scenarios probed at once")
-	cmd.Flags().StringVar(&o.Only, "only", "", "only scenarios whose path or cause contains this `text`")
+	cmd.Flags().IntVar(&o.Parallel, "parallel", 4, "`N` scenarios probed at once")
+	cmd.Flags().StringVar(&o.Only, "only", "", "only scenarios whose path or cause contains this `TEXT`")
 	return cmd
 }
 

@@ -61,12 +61,13 @@ neither server on Linux; for tests only). verify also checks md5-crypt,
   why401 htpasswd list /etc/nginx/.htpasswd
   why401 htpasswd delete /etc/nginx/.htpasswd bob`,
 	}
-	sub := func(use, short string, nargs cobra.PositionalArgs, setup func(*cobra.Command, *Options)) *cobra.Command {
+	sub := func(use, short, example string, nargs cobra.PositionalArgs, setup func(*cobra.Command, *Options)) *cobra.Command {
 		o := &Options{IO: f.IO}
 		c := &cobra.Command{
-			Use:   use,
-			Short: short,
-			Args:  nargs,
+			Use:     use,
+			Short:   short,
+			Example: example,
+			Args:    nargs,
 			RunE: func(c *cobra.Command, args []string) error {
 				o.Action = c.Name()
 				o.File = args[0]
@@ -85,8 +86,8 @@ neither server on Linux; for tests only). verify also checks md5-crypt,
 		return c
 	}
 	hashFlags := func(c *cobra.Command, o *Options) {
-		c.Flags().StringVar(&o.Hash, "hash", "bcrypt", "hash `type`: bcrypt, apr1, sha1, crypt or plain")
-		c.Flags().IntVar(&o.Cost, "cost", htpasswd.DefaultCost, "bcrypt `cost` (4-31; each step doubles the work)")
+		c.Flags().StringVar(&o.Hash, "hash", "bcrypt", "hash `TYPE`: bcrypt, apr1, sha1, crypt or plain")
+		c.Flags().IntVar(&o.Cost, "cost", htpasswd.DefaultCost, "bcrypt cost `N` (4-31; each step doubles the work)")
 		c.Flags().BoolVar(&o.Stdin, "stdin", false, "read the password as one line from standard input")
 	}
 	args := func(n int, what string) cobra.PositionalArgs {
@@ -98,18 +99,28 @@ neither server on Linux; for tests only). verify also checks md5-crypt,
 		}
 	}
 	cmd.AddCommand(
-		sub("create FILE [USER]", "Create a new password file, optionally with a first user", cobra.RangeArgs(1, 2), func(c *cobra.Command, o *Options) {
-			hashFlags(c, o)
-			c.Flags().BoolVar(&o.Force, "force", false, "replace an existing file")
-		}),
-		sub("add FILE USER", "Add a user or change a user's password (creates the file if missing)", args(2, "FILE USER"), hashFlags),
-		sub("delete FILE USER", "Remove a user", args(2, "FILE USER"), nil),
-		sub("verify FILE USER", "Check a user's password (exit 0 if it matches, 1 if not)", args(2, "FILE USER"), func(c *cobra.Command, o *Options) {
-			c.Flags().BoolVar(&o.Stdin, "stdin", false, "read the password as one line from standard input")
-		}),
-		sub("list FILE", "List users with their hash type and problems", args(1, "FILE"), func(c *cobra.Command, o *Options) {
-			c.Flags().BoolVar(&o.JSON, "json", false, "print as JSON")
-		}),
+		sub("create FILE [USER]", "Create a new password file, optionally with a first user",
+			"  why401 htpasswd create /etc/nginx/.htpasswd alice\n  why401 htpasswd create users.htpasswd --force",
+			cobra.RangeArgs(1, 2), func(c *cobra.Command, o *Options) {
+				hashFlags(c, o)
+				c.Flags().BoolVar(&o.Force, "force", false, "replace an existing file")
+			}),
+		sub("add FILE USER", "Add a user or change a user's password (creates the file if missing)",
+			"  why401 htpasswd add /etc/nginx/.htpasswd bob --hash apr1\n  printf '%s\\n' \"$PASS\" | why401 htpasswd add users.htpasswd ci --stdin",
+			args(2, "FILE USER"), hashFlags),
+		sub("delete FILE USER", "Remove a user",
+			"  why401 htpasswd delete /etc/nginx/.htpasswd bob",
+			args(2, "FILE USER"), nil),
+		sub("verify FILE USER", "Check a user's password (exit 0 if it matches, 1 if not)",
+			"  why401 htpasswd verify /etc/nginx/.htpasswd alice\n  printf '%s\\n' \"$PASS\" | why401 htpasswd verify users.htpasswd ci --stdin",
+			args(2, "FILE USER"), func(c *cobra.Command, o *Options) {
+				c.Flags().BoolVar(&o.Stdin, "stdin", false, "read the password as one line from standard input")
+			}),
+		sub("list FILE", "List users with their hash type and problems (exit 1 when there are any)",
+			"  why401 htpasswd list /etc/nginx/.htpasswd\n  why401 htpasswd list users.htpasswd --json",
+			args(1, "FILE"), func(c *cobra.Command, o *Options) {
+				c.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
+			}),
 	)
 	return cmd
 }

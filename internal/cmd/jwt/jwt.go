@@ -63,14 +63,14 @@ Exit 0 when nothing is wrong, 1 when something is, 2 when it is not a token.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Server, "server", "", "also judge the token by this `URL`'s clock (its Date header)")
-	fl.StringVar(&o.JWKS, "jwks", "", "verify the signature with this JWKS `file or URL`")
-	fl.StringArrayVar(&o.Expect.Audience, "expect-aud", nil, "audience the token must have (repeatable)")
-	fl.StringArrayVar(&o.Expect.Issuer, "expect-iss", nil, "issuer the token must have (repeatable)")
-	fl.StringArrayVar(&o.Expect.Scope, "expect-scope", nil, "scope the token must have (repeatable)")
-	fl.DurationVar(&o.Leeway, "leeway", 30*time.Second, "clock leeway allowed for exp, nbf and iat")
-	fl.BoolVar(&o.JSON, "json", false, "print as JSON")
+	fl.StringVar(&o.JWKS, "jwks", "", "verify the signature with this JWKS `FILE|URL`")
+	fl.StringArrayVar(&o.Expect.Audience, "expect-aud", nil, "`AUDIENCE` the token must have (repeatable)")
+	fl.StringArrayVar(&o.Expect.Issuer, "expect-iss", nil, "`ISSUER` the token must have (repeatable)")
+	fl.StringArrayVar(&o.Expect.Scope, "expect-scope", nil, "`SCOPE` the token must have (repeatable)")
+	cli.DurationVar(fl, &o.Leeway, "leeway", 30*time.Second, "clock leeway allowed for exp, nbf and iat (30 or 30s)")
+	fl.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fl.BoolVar(&o.Show, "show-secrets", false, "print the signature and the raw token")
-	fl.DurationVar(&o.Timeout, "timeout", 10*time.Second, "timeout for --server and a --jwks URL")
+	cli.DurationVar(fl, &o.Timeout, "timeout", 10*time.Second, "timeout for --server and a --jwks URL (10 or 10s)")
 	return cmd
 }
 

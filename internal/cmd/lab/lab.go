@@ -39,7 +39,7 @@ why401 probe command to try. It runs until interrupted.`,
 			return run(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.Addr, "addr", lab.DefaultAddr, "listen `address` (loopback unless --allow-non-loopback)")
+	cmd.Flags().StringVar(&o.Addr, "addr", lab.DefaultAddr, "listen on `HOST:PORT` (loopback unless --allow-non-loopback)")
 	cmd.Flags().BoolVar(&o.AllowNonLoopback, "allow-non-loopback", false, "allow listening on a non-loopback address")
 	return cmd
 }

@@ -111,19 +111,19 @@ Exit codes: 0 no failure pattern; 1 findings; 2 bad usage or input.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Format, "format", "auto", "log format: auto, combined, common, json, w3c (iis), or a format NAME from --server-config")
-	fl.StringVar(&o.LogFormat, "log-format", "", "an Apache LogFormat or nginx log_format string the log was written with")
-	fl.StringVar(&o.ServerConfig, "server-config", "", "read LogFormat/log_format definitions from this nginx or Apache configuration")
-	fl.BoolVar(&o.JSON, "json", false, "print the result as JSON")
+	fl.StringVar(&o.Format, "format", "auto", "log `FORMAT`: auto, combined, common, json, w3c (iis), or a format NAME from --server-config")
+	fl.StringVar(&o.LogFormat, "log-format", "", "an Apache LogFormat or nginx log_format `FORMAT` the log was written with")
+	fl.StringVar(&o.ServerConfig, "server-config", "", "read LogFormat/log_format definitions from this nginx or Apache configuration `FILE`")
+	fl.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fl.StringVar(&o.HTML, "html", "", "also write a self-contained HTML report to `FILE`")
 	fl.StringVar(&o.BanList, "ban-list", "", "print the attack sources instead of the summary: plain, nginx, apache or fail2ban")
 	fl.Lookup("ban-list").NoOptDefVal = "plain"
 	fl.BoolVar(&o.Follow, "follow", false, "keep reading the files as they grow (surviving rotation and truncation) and print new findings")
-	fl.StringVar(&o.Metrics, "metrics", "", "with --follow, serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9401)")
-	fl.DurationVar(&o.Interval, "interval", 5*time.Second, "with --follow, how often to look for findings when no line arrives")
+	fl.StringVar(&o.Metrics, "metrics", "", "with --follow, serve Prometheus metrics on `HOST:PORT` (e.g. 127.0.0.1:9401)")
+	cli.DurationVar(fl, &o.Interval, "interval", 5*time.Second, "with --follow, how often to look for findings when no line arrives")
 	fl.BoolVar(&o.FromStart, "from-start", false, "with --follow, read what the files hold first instead of starting at their end")
-	fl.DurationVar(&o.Window, "challenge-window", 5*time.Second, "a success this soon after a 401 from the same client makes the 401 a challenge round trip")
-	fl.IntVar(&o.Rows, "rows", 10, "evidence rows per finding and table")
+	cli.DurationVar(fl, &o.Window, "challenge-window", 5*time.Second, "a success this soon after a 401 from the same client makes the 401 a challenge round trip")
+	fl.IntVar(&o.Rows, "rows", 10, "`N` evidence rows per finding and table")
 	fl.BoolVar(&o.NoProgress, "no-progress", false, "never draw a progress bar")
 	return cmd
 }

@@ -32,7 +32,7 @@ type Options struct {
 	Verbose     bool
 
 	headers               []string
-	maxTime, connectTimeo float64
+	maxTime, connectTimeo time.Duration
 	data                  []string
 	method                string
 }
@@ -81,31 +81,31 @@ variant, and says how many it made.`,
 // AddFlags defines curl's request flags and the probe's expectations on fs.
 func AddFlags(fs *pflag.FlagSet, o *Options) {
 	p := &o.Probe
-	fs.StringVarP(&o.method, "request", "X", "", "request `method`")
-	fs.StringArrayVarP(&o.headers, "header", "H", nil, "extra header `\"Name: value\"` (repeatable; \"Name:\" removes one)")
-	fs.StringArrayVarP(&o.data, "data", "d", nil, "request body (implies POST); repeated values are joined with &")
-	fs.StringVarP(&p.User, "user", "u", "", "`user:password` for Basic (or Digest, when the server asks)")
-	fs.StringVar(&p.Bearer, "oauth2-bearer", "", "bearer `token` to send")
-	fs.StringArrayVarP(&p.Cookie, "cookie", "b", nil, "cookies `\"a=1; b=2\"`, or a Netscape cookie file")
-	fs.StringVarP(&p.UserAgent, "user-agent", "A", "", "User-Agent `string`")
+	fs.StringVarP(&o.method, "request", "X", "", "request `METHOD`")
+	fs.StringArrayVarP(&o.headers, "header", "H", nil, "extra header `\"NAME: VALUE\"` (repeatable; \"NAME:\" removes one)")
+	fs.StringArrayVarP(&o.data, "data", "d", nil, "request body `DATA` (implies POST; @FILE reads a file); repeated values are joined with &")
+	fs.StringVarP(&p.User, "user", "u", "", "`USER:PASS` for Basic (or Digest, when the server asks)")
+	fs.StringVar(&p.Bearer, "oauth2-bearer", "", "bearer `TOKEN` to send")
+	fs.StringArrayVarP(&p.Cookie, "cookie", "b", nil, "cookies `\"NAME=VALUE; ...\"|FILE` (a Netscape cookie file)")
+	fs.StringVarP(&p.UserAgent, "user-agent", "A", "", "User-Agent header `VALUE`")
 	fs.StringVarP(&p.Referer, "referer", "e", "", "Referer `URL`")
 	fs.BoolVarP(&p.Insecure, "insecure", "k", false, "do not verify the server's certificate (it is still reported)")
-	fs.StringVarP(&p.Proxy, "proxy", "x", "", "use this `proxy` URL")
-	fs.StringVarP(&p.ProxyUser, "proxy-user", "U", "", "`user:password` for the proxy")
-	fs.StringArrayVar(&p.Resolve, "resolve", nil, "pin `host:port:addr[,addr…]` (repeatable)")
-	fs.StringVar(&p.CACert, "cacert", "", "CA certificates `file` (PEM) to trust")
-	fs.StringVarP(&p.Cert, "cert", "E", "", "client certificate `file` (PEM)")
-	fs.StringVar(&p.Key, "key", "", "client key `file` (PEM)")
-	fs.Float64VarP(&o.maxTime, "max-time", "m", 30, "maximum `seconds` for each request")
-	fs.Float64Var(&o.connectTimeo, "connect-timeout", 10, "maximum `seconds` to connect")
+	fs.StringVarP(&p.Proxy, "proxy", "x", "", "use this proxy `URL`")
+	fs.StringVarP(&p.ProxyUser, "proxy-user", "U", "", "`USER:PASS` for the proxy")
+	fs.StringArrayVar(&p.Resolve, "resolve", nil, "pin `HOST:PORT:ADDR[,ADDR...]` (repeatable)")
+	fs.StringVar(&p.CACert, "cacert", "", "CA certificates `FILE` (PEM) to trust")
+	fs.StringVarP(&p.Cert, "cert", "E", "", "client certificate `FILE` (PEM)")
+	fs.StringVar(&p.Key, "key", "", "client key `FILE` (PEM)")
+	cli.DurationVarP(fs, &o.maxTime, "max-time", "m", 30*time.Second, "maximum time for each request (seconds, as curl's: 30, 2.5; or 30s, 1m)")
+	cli.DurationVar(fs, &o.connectTimeo, "connect-timeout", 10*time.Second, "maximum time to connect (30 or 30s)")
 	fs.BoolVarP(&p.FollowRedirects, "location", "L", false, "follow redirects (the probe always follows them to diagnose; this says you expect to)")
-	fs.IntVar(&p.MaxRedirs, "max-redirs", 10, "maximum redirects to follow")
+	fs.IntVar(&p.MaxRedirs, "max-redirs", 10, "follow at most `N` redirects")
 	fs.BoolVar(&p.LocationTrusted, "location-trusted", false, "send credentials to other hosts on redirect too")
-	fs.StringArrayVar(&p.ExpectAudience, "expect-aud", nil, "audience the token must have (repeatable)")
-	fs.StringArrayVar(&p.ExpectIssuer, "expect-iss", nil, "issuer the token must have (repeatable)")
-	fs.StringArrayVar(&p.ExpectScope, "expect-scope", nil, "scope the token must have (repeatable)")
-	fs.StringVar(&p.JWKS, "jwks", "", "verify the token's signature with this JWKS `file or URL`")
-	fs.StringVar(&p.OIDCIssuer, "oidc-issuer", "", "take the JWKS from this OpenID `issuer`'s discovery document")
+	fs.StringArrayVar(&p.ExpectAudience, "expect-aud", nil, "`AUDIENCE` the token must have (repeatable)")
+	fs.StringArrayVar(&p.ExpectIssuer, "expect-iss", nil, "`ISSUER` the token must have (repeatable)")
+	fs.StringArrayVar(&p.ExpectScope, "expect-scope", nil, "`SCOPE` the token must have (repeatable)")
+	fs.StringVar(&p.JWKS, "jwks", "", "verify the token's signature with this JWKS `FILE|URL`")
+	fs.StringVar(&p.OIDCIssuer, "oidc-issuer", "", "take the JWKS from the discovery document of this OpenID issuer `URL`")
 	fs.BoolVar(&p.NoDiscovery, "no-discovery", false, "do not fetch OAuth metadata (RFC 9728, RFC 8414) to learn expectations")
 	fs.BoolVar(&p.TryEncodings, "try-encodings", false, "resend non-ASCII or %XX-escaped Basic credentials in other encodings (up to 3 extra credentialed requests)")
 	fs.BoolVar(&p.TryContentType, "try-content-type", false, "resend a refused form body as JSON, or a JSON body as a form (1 extra credentialed request)")
@@ -144,8 +144,8 @@ func (o *Options) finish(url string) error {
 	if o.maxTime <= 0 || o.connectTimeo <= 0 {
 		return cli.FlagErrorf("--max-time and --connect-timeout must be positive")
 	}
-	p.MaxTime = time.Duration(o.maxTime * float64(time.Second))
-	p.ConnectTimeout = time.Duration(o.connectTimeo * float64(time.Second))
+	p.MaxTime = o.maxTime
+	p.ConnectTimeout = o.connectTimeo
 	switch {
 	case p.MaxRedirs == 0:
 		p.MaxRedirs = -1 // --max-redirs 0: follow none (the probe reads 0 as its default)

@@ -100,7 +100,11 @@ func MainIO(args []string, io *cli.IOStreams) int {
 		fmt.Fprintf(io.ErrOut, "why401: %s\n", msg)
 		if name, ok := jsonCommand(cmd, args); ok && !isExit(err) {
 			first, _, _ := strings.Cut(msg, "\n")
-			_ = cli.WriteJSON(io.Out, report.ErrorDocument(name, first))
+			doc := report.ErrorDocument(name, first)
+			if code == cli.ExitUnreachable {
+				doc.Verdict = report.Unreachable
+			}
+			_ = cli.WriteJSON(io.Out, doc)
 		}
 	}
 	return code
