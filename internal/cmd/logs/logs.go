@@ -111,7 +111,7 @@ Exit codes: 0 no failure pattern; 1 findings; 2 bad usage or input.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Format, "format", "auto", "log format: auto, combined, common, json, w3c (iis), or a format NAME from --server-config")
+	fl.StringVar(&o.Format, "format", "auto", "log format: "+logs.FormatNames+", or a format NAME from --server-config")
 	fl.StringVar(&o.LogFormat, "log-format", "", "an Apache LogFormat or nginx log_format string the log was written with")
 	fl.StringVar(&o.ServerConfig, "server-config", "", "read LogFormat/log_format definitions from this nginx or Apache configuration")
 	fl.BoolVar(&o.JSON, "json", false, "print the result as JSON")
@@ -191,16 +191,16 @@ func openSources(o *Options) ([]analysis.Source, func(), error) {
 			br := bufio.NewReaderSize(in.R, 64<<10)
 			sample, _ := br.Peek(64 << 10)
 			in.R = br
-			f, ok := logs.Detect(sample)
-			if !ok && len(sample) > 0 {
+			d := logs.DetectLines(in.SampleLines(sample))
+			if !d.OK && d.Lines > 0 {
 				srcs = append(srcs, src)
 				closeAll()
-				return nil, nil, &cli.UsageError{Err: fmt.Errorf("%s: cannot tell the log format; give --format, --log-format or --server-config", name)}
+				return nil, nil, &cli.UsageError{Err: fmt.Errorf("%s: %s", name, d.Refusal())}
 			}
-			if !ok {
-				f = logs.Format{Kind: logs.KindCombined}
+			if !d.OK {
+				d.Format = logs.Format{Kind: logs.KindCombined}
 			}
-			src.Format = f
+			src.Format = d.Format
 		}
 		srcs = append(srcs, src)
 	}
