@@ -1,0 +1,85 @@
+package analysis
+
+import (
+	"strconv"
+
+	"github.com/why401/why401/internal/catalog"
+)
+
+// iisSub is what an IIS sc-substatus of a 401 or 403 means, as
+// Microsoft's documentation of IIS status codes names them, and the cause
+// it shows by itself.
+type iisSub struct {
+	name  string
+	cause catalog.ID
+}
+
+// iisSubs maps status*1000+substatus to its meaning.
+var iisSubs = map[int]iisSub{
+	401001: {"logon failed: the credentials were refused", catalog.CredentialsRejected},
+	401002: {"logon failed due to server configuration: the client offered no scheme the server allows", catalog.ChallengeUnsupported},
+	401003: {"unauthorized by the file system ACL of the resource", catalog.ServerAcl},
+	401004: {"authorization failed by a filter", catalog.StatusNotAuth},
+	401005: {"authorization failed by an ISAPI/CGI application", catalog.StatusNotAuth},
+	401501: {"too many concurrent requests from one address (dynamic IP restriction)", catalog.RatelimitLockout},
+	401502: {"too many requests from one address (dynamic IP restriction)", catalog.RatelimitLockout},
+	401503: {"the client's IP address is on the deny list", catalog.IpDenied},
+	401504: {"the client's host name is on the deny list", catalog.IpDenied},
+	403001: {"execute access forbidden", catalog.StatusNotAuth},
+	403002: {"read access forbidden", catalog.StatusNotAuth},
+	403003: {"write access forbidden", catalog.StatusNotAuth},
+	403004: {"SSL required: the request came over plain http", catalog.RedirectScheme},
+	403005: {"SSL 128 required", catalog.RedirectScheme},
+	403006: {"the client's IP address is rejected", catalog.IpDenied},
+	403007: {"a client certificate is required", catalog.TlsClientCertificate},
+	403008: {"site access denied for the client's host name", catalog.IpDenied},
+	403009: {"too many users connected", catalog.RatelimitLockout},
+	403010: {"invalid configuration", catalog.StatusNotAuth},
+	403011: {"password change required", catalog.CredentialsRejected},
+	403012: {"the certificate mapper denied access", catalog.TlsClientCertificate},
+	403013: {"the client certificate is revoked", catalog.TlsClientCertificate},
+	403014: {"directory listing denied: no default document and browsing is off", catalog.StatusNotAuth},
+	403015: {"client access licenses exceeded", catalog.RatelimitLockout},
+	403016: {"the client certificate is untrusted or invalid", catalog.TlsClientCertificate},
+	403017: {"the client certificate has expired or is not yet valid", catalog.TlsClientCertificate},
+	403018: {"the URL cannot run in this application pool", catalog.StatusNotAuth},
+	403019: {"CGIs cannot run for the client in this application pool", catalog.StatusNotAuth},
+	403020: {"Passport logon failed", catalog.CredentialsRejected},
+	403021: {"source access denied (WebDAV)", catalog.StatusNotAuth},
+	403022: {"infinite depth is denied (WebDAV)", catalog.StatusNotAuth},
+	403501: {"too many concurrent requests from one address (dynamic IP restriction)", catalog.RatelimitLockout},
+	403502: {"too many requests from one address (dynamic IP restriction)", catalog.RatelimitLockout},
+	403503: {"the client's IP address is on the deny list", catalog.IpDenied},
+	403504: {"the client's host name is on the deny list", catalog.IpDenied},
+}
+
+// subKey is the iisSubs key of a status and sub-status; 0 when sub is 0.
+func subKey(status, sub uint16) int {
+	if sub == 0 {
+		return 0
+	}
+	return int(status)*1000 + int(sub)
+}
+
+// subCode writes a key as IIS does: "403.14".
+func subCode(key int) string {
+	return strconv.Itoa(key/1000) + "." + strconv.Itoa(key%1000)
+}
+
+// subCause is the cause a failure's sub-status shows by itself, or "".
+func subCause(status, sub uint16) catalog.ID {
+	if s, ok := iisSubs[subKey(status, sub)]; ok {
+		return s.cause
+	}
+	return ""
+}
+
+// SubStatus counts one IIS status.substatus among failures.
+type SubStatus struct {
+	Code      string     `json:"code"` // "403.14"
+	Status    int        `json:"status"`
+	SubStatus int        `json:"substatus"`
+	Name      string     `json:"name"`
+	Cause     catalog.ID `json:"cause,omitempty"`
+	Count     int64      `json:"count"`
+}
