@@ -82,11 +82,11 @@ func TestFlags(t *testing.T) {
 	var got *Options
 	f := &cli.Factory{IO: &cli.IOStreams{Out: io.Discard, ErrOut: io.Discard}, Now: time.Now}
 	cmd := NewCmdLogs(f, func(o *Options) error { got = o; return nil })
-	cmd.SetArgs([]string{"--json", "--html", "r.html", "--ban-list", "--rows", "5", "--challenge-window", "3s", "a.log", "b.log.gz"})
+	cmd.SetArgs([]string{"--json", "--html", "r.html", "--ban-list", "plain", "--threshold", "8", "--window", "1h", "--rows", "5", "--challenge-window", "3s", "a.log", "b.log.gz"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if !got.JSON || got.HTML != "r.html" || got.BanList != "plain" || got.Rows != 5 || got.Window != 3*time.Second || len(got.Args) != 2 {
+	if !got.JSON || got.HTML != "r.html" || got.BanList != "plain" || got.Threshold != 8 || got.FindTime != time.Hour || got.Rows != 5 || got.Window != 3*time.Second || len(got.Args) != 2 {
 		t.Errorf("options %+v", got)
 	}
 	for _, bad := range [][]string{
@@ -94,6 +94,9 @@ func TestFlags(t *testing.T) {
 		{"--follow", "-"},
 		{"--metrics", "127.0.0.1:0", "a.log"},
 		{"--ban-list=iptables", "a.log"},
+		{"--ban-list"},
+		{"--threshold", "0", "a.log"},
+		{"--window", "0s", "a.log"},
 		{"--follow", "--json", "a.log"},
 	} {
 		cmd := NewCmdLogs(f, func(*Options) error { return nil })
@@ -114,7 +117,7 @@ func TestTextJSONAndExitCodes(t *testing.T) {
 	if code != cli.ExitFindings {
 		t.Errorf("exit %d, want %d", code, cli.ExitFindings)
 	}
-	for _, want := range []string{"attack.brute-force", "203.0.113.10", "noise.challenge", "verdict: findings: 1 finding(s)", "failures per minute"} {
+	for _, want := range []string{"attack.brute-force", "203.0.113.10", "noise.challenge", "verdict: fail: 1 finding", "failures per minute"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)
 		}
@@ -131,7 +134,7 @@ func TestTextJSONAndExitCodes(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("--json: %v\n%s", err, out)
 	}
-	if res.Verdict != "findings" || res.Lines != 262 || len(res.BanList) != 1 || res.Findings[0].Cause != "attack.brute-force" {
+	if res.Verdict != "fail" || res.Lines != 262 || len(res.BanList) != 1 || res.Findings[0].Cause != "attack.brute-force" {
 		t.Errorf("--json: %+v", res)
 	}
 	// Clean traffic: exit 0; standard input.
@@ -157,11 +160,13 @@ func TestBanListAndHTML(t *testing.T) {
 	path := filepath.Join(dir, "access.log")
 	os.WriteFile(path, []byte(attackLog()), 0o644)
 	html := filepath.Join(dir, "r.html")
-	out, _, _ := runCmd(t, "", "--ban-list", "--html", html, path)
+	// The format is the flag's value: the documented "--ban-list nginx
+	// FILE" takes nginx as the format, not as a file.
+	out, _, _ := runCmd(t, "", "--ban-list", "plain", "--html", html, path)
 	if out != "203.0.113.10\n" {
 		t.Errorf("plain ban list %q", out)
 	}
-	out, _, _ = runCmd(t, "", "--ban-list=nginx", path)
+	out, _, _ = runCmd(t, "", "--ban-list", "nginx", path)
 	if !strings.Contains(out, "deny 203.0.113.10; # attack.brute-force\n") {
 		t.Errorf("nginx ban list %q", out)
 	}

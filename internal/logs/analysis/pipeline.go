@@ -2,10 +2,12 @@ package analysis
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/why401/why401/internal/logs"
@@ -34,6 +36,7 @@ type failure struct {
 	crawler                    string
 	class                      string // path class
 	static, login              bool
+	form                       bool // a login form answered again: a failed login logged as 200
 	userHash, pathHash         uint64
 }
 
@@ -53,6 +56,8 @@ type chunkResult struct {
 	events   []event
 	minutes  map[int64]*minuteCounts
 	bytes    int64
+	// unordered counts records older than one before them in the chunk.
+	unordered int
 }
 
 // minuteCounts are what workers count per minute, order-free.
@@ -259,7 +264,6 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 		if r.Time == 0 {
 			r.Time = lastTime
 		}
-		lastTime = r.Time
 		if m := r.Time / 60000; m != curMin || cur == nil {
 			curMin = m
 			cur = res.minutes[m]
@@ -288,7 +292,8 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 			status: uint16(r.Status),
 			sub:    uint16(r.SubStatus),
 		}
-		if isFailure(r.Status) {
+		form := r.Status == 200 && len(r.Method) == 4 && string(r.Method) == "POST" && isFormLogin(r.Path)
+		if isFailure(r.Status) || form {
 			f := &failure{
 				ip:     string(r.Client),
 				path:   string(clipBytes(r.Path, 300)),
@@ -297,6 +302,7 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 				method: string(clipBytes(r.Method, 16)),
 				static: isStatic(r.Path),
 				login:  isLogin(r.Path),
+				form:   form,
 			}
 			f.crawler = crawlerName(r.UserAgent)
 			f.class = pathClass(r.Path)
@@ -306,9 +312,19 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 			}
 			ev.fail = f
 		}
+		if r.Time < lastTime {
+			res.unordered++
+		}
+		lastTime = max(lastTime, r.Time)
 		res.events = append(res.events, ev)
 	}
 	res.all = lineNo
+	if res.unordered > 0 {
+		// Put the chunk in time order so round trips and windows are
+		// judged per client in time order; the analyzer counts what is
+		// still out of order between chunks.
+		slices.SortStableFunc(res.events, func(x, y event) int { return cmp.Compare(x.t, y.t) })
+	}
 	return res
 }
 

@@ -19,9 +19,13 @@ type Config struct {
 	ClientSlots int
 	// TopK bounds each space-saving table. Default 2048.
 	TopK int
-	// BruteForce is the least failures from one source for
-	// attack.brute-force. Default 30.
-	BruteForce int
+	// Threshold is how many authentication failures (401, 407, a login
+	// form answered again) one source must reach within Window to be
+	// reported as an attack and put on the ban list: fail2ban's maxretry
+	// and findtime. Defaults 5 and 10 minutes, as fail2ban's. Threshold is
+	// at most MaxThreshold.
+	Threshold int
+	Window    time.Duration
 	// Stuffing is the least distinct user names from one source for
 	// attack.credential-stuffing. Default 10.
 	Stuffing int
@@ -52,8 +56,12 @@ func (c Config) withDefaults() Config {
 	if c.TopK <= 0 {
 		c.TopK = 2048
 	}
-	if c.BruteForce <= 0 {
-		c.BruteForce = 30
+	if c.Threshold <= 0 {
+		c.Threshold = 5
+	}
+	c.Threshold = min(c.Threshold, MaxThreshold)
+	if c.Window <= 0 {
+		c.Window = 10 * time.Minute
 	}
 	if c.Stuffing <= 0 {
 		c.Stuffing = 10
@@ -72,6 +80,10 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
+
+// MaxThreshold bounds Config.Threshold: each failing source keeps the
+// times of its last Threshold failures.
+const MaxThreshold = 1000
 
 // clientSlot is the per-client state, in a fixed table indexed by hash;
 // a client that collides with another replaces it (bounded memory). It
@@ -109,11 +121,21 @@ type ipStats struct {
 	login       int64
 	s401, s403  int64
 	s429        int64
+	form        int64 // login forms answered again (failed logins logged as 200)
+	// recent holds the times of the source's last Threshold
+	// authentication failures (a ring at next); reached is when the
+	// source first had Threshold of them within Window, 0 if never;
+	// peak is the most it had within one Window.
+	recent      []int64
+	next        int
+	reached     int64
+	peak        int
 	lastUser    string
 	topPath     string // majority vote (Boyer-Moore) over failing paths
 	topPathHash uint64
 	votes       int64
 	ua          string
+	crawler     bool // the first failure came from a search crawler
 }
 
 type pathStats struct {
@@ -213,6 +235,7 @@ type analyzer struct {
 	window int64
 
 	files     map[string]int // lines seen per file
+	parsed    map[string]int // records parsed per file
 	fileOrder []string
 	lines     int64
 	bytes     int64
@@ -232,6 +255,10 @@ type analyzer struct {
 	sub      map[int]int64 // IIS 401 sub-statuses
 	noise    int64
 	requests int64
+	// unordered counts events older than one merged before them;
+	// formFails counts login forms answered again (failed logins).
+	unordered int64
+	formFails int64
 
 	ips       *topK[*ipStats]
 	paths     *topK[*pathStats]
@@ -270,6 +297,7 @@ func newAnalyzer(cfg Config) *analyzer {
 		cfg:      cfg,
 		window:   cfg.ChallengeWindow.Milliseconds(),
 		files:    map[string]int{},
+		parsed:   map[string]int{},
 		clients:  make([]clientSlot, n),
 		mask:     uint64(n - 1),
 		minutes:  map[int64]*minuteState{},
@@ -297,9 +325,11 @@ func (a *analyzer) chunk(file string, res *chunkResult) {
 		a.fileOrder = append(a.fileOrder, file)
 	}
 	a.files[file] = base + res.all
+	a.parsed[file] += res.lines
 	a.lines += int64(res.lines)
 	a.bytes += res.bytes
 	a.bad += int64(res.bad)
+	a.unordered += int64(res.unordered)
 	for _, b := range res.examples {
 		if len(a.examples) < 10 {
 			a.examples = append(a.examples, badExample{File: file, Line: base + b.line, Text: b.text, Err: b.err})
@@ -344,12 +374,17 @@ func (a *analyzer) event(ev *event) {
 	if a.first == 0 || t < a.first {
 		a.first = t
 	}
+	idx, s := a.slot(ev.client)
+	if t < a.last {
+		a.unordered++
+	}
 	if t > a.last {
 		a.last = t
 	}
 	a.expire(a.last)
-	idx, s := a.slot(ev.client)
 	switch {
+	case ev.fail != nil && ev.fail.form:
+		a.formFail(ev)
 	case ev.status < 400:
 		if ev.status >= 200 {
 			if s.lastPath != uint32(ev.path) || t-s.lastSuccess > 1000 {
@@ -372,7 +407,7 @@ func (a *analyzer) event(ev *event) {
 			}
 		}
 	case ev.fail == nil:
-	case (ev.status == 401 || ev.status == 407) && s.credit > 0 && s.lastPath == uint32(ev.path) && t-s.lastSuccess <= 1000:
+	case (ev.status == 401 || ev.status == 407) && s.credit > 0 && s.lastPath == uint32(ev.path) && t-s.lastSuccess <= 1000 && s.lastSuccess-t <= a.window:
 		// Servers write a request's line when it ends, stamped with its
 		// start (Apache) or end (nginx), and threads race: the success of
 		// a round trip may come first in the log, in the same second.
@@ -488,7 +523,10 @@ func (a *analyzer) closeRoundTrip(s *clientSlot, ev *event) bool {
 			continue
 		}
 		p := a.queued(seq)
-		if p == nil || p.done || ev.t-p.ev.t > a.window {
+		// A success may be logged before the 401 it answers, but not by
+		// more than a second; lines out of time order never pair across
+		// more than the window.
+		if d := ev.t - p.ev.t; p == nil || p.done || d > a.window || d < -1000 {
 			s.pending[i] = 0 // resolved or too old: forget it
 			continue
 		}
@@ -554,13 +592,9 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 		a.lockIPs.Add(ev.ip, 1, func() string { return f.ip })
 	}
 
-	ip := a.ips.Add(ev.ip, 1, func() string { return f.ip })
-	a.ipSeen[ev.ip&(ipSeenBits-1)>>6] |= 1 << (ev.ip & 63)
-	if ip.V == nil {
-		ip.V = &ipStats{first: t, users: newDistinct(8), paths: newDistinct(4), ua: f.ua}
-	}
-	is := ip.V
-	is.last = t
+	is := a.failingSource(ev)
+	is.first = min(is.first, t)
+	is.last = max(is.last, t)
 	if f.userHash != 0 {
 		is.users.Add(f.userHash)
 		is.lastUser = f.user
@@ -572,6 +606,7 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 	switch st {
 	case 401, 407:
 		is.s401++
+		a.authFail(is, t)
 	case 403:
 		is.s403++
 	case 429:
@@ -676,5 +711,64 @@ func (a *analyzer) loginFail(ev *event, t int64) {
 	sp.n++
 	if f.user != "" {
 		sp.user = f.user
+	}
+}
+
+// failingSource returns the failing-source table's entry for the event's
+// source, made on first use.
+func (a *analyzer) failingSource(ev *event) *ipStats {
+	f := ev.fail
+	ip := a.ips.Add(ev.ip, 1, func() string { return f.ip })
+	a.ipSeen[ev.ip&(ipSeenBits-1)>>6] |= 1 << (ev.ip & 63)
+	if ip.V == nil {
+		ip.V = &ipStats{first: ev.t, users: newDistinct(8), paths: newDistinct(4), ua: f.ua, crawler: f.crawler != ""}
+	}
+	return ip.V
+}
+
+// formFail records a login form answered again instead of redirecting
+// (WordPress answers a failed POST /wp-login.php with 200 and the form; a
+// login redirects): an authentication failure that is no 4xx.
+func (a *analyzer) formFail(ev *event) {
+	f := ev.fail
+	a.formFails++
+	is := a.failingSource(ev)
+	is.first = min(is.first, ev.t)
+	is.last = max(is.last, ev.t)
+	if f.userHash != 0 {
+		is.users.Add(f.userHash)
+		is.lastUser = f.user
+	}
+	is.form++
+	if is.votes == 0 || is.topPathHash == f.pathHash {
+		is.topPath, is.topPathHash = f.path, f.pathHash
+		is.votes++
+	} else {
+		is.votes--
+	}
+	a.authFail(is, ev.t)
+}
+
+// authFail adds one authentication failure of a source at t and applies
+// fail2ban's rule: Threshold failures within Window. Lines out of time
+// order count by their distance in time, in either direction.
+func (a *analyzer) authFail(is *ipStats, t int64) {
+	th := a.cfg.Threshold
+	if len(is.recent) < th {
+		is.recent = append(is.recent, t)
+	} else {
+		is.recent[is.next] = t
+		is.next = (is.next + 1) % th
+	}
+	win := a.cfg.Window.Milliseconds()
+	in := 0
+	for _, x := range is.recent {
+		if d := t - x; d <= win && -d <= win {
+			in++
+		}
+	}
+	is.peak = max(is.peak, in)
+	if in >= th && is.reached == 0 {
+		is.reached = t
 	}
 }

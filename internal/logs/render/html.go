@@ -148,7 +148,7 @@ pre { white-space: pre-wrap; background: rgba(127,127,127,.1); padding:.4rem; bo
 </head>
 <body>
 <main>
-<h1>why401 logs: <span id="verdict" class="verdict-{{.R.Verdict}}">{{if eq .R.Verdict "ok"}}no failure pattern found{{else}}{{.Count}} finding(s){{end}}</span></h1>
+<h1>why401 logs: <span id="verdict" class="verdict-{{.R.Verdict}}">{{if eq .R.Verdict "ok"}}no failure pattern found{{else}}{{.Count}} finding{{if ne .Count 1}}s{{end}}{{end}}</span></h1>
 <p class="muted">{{n .R.Lines}} lines from {{.Files}}{{if not .R.From.IsZero}}, {{utc .R.From}} – {{utc .R.To}} UTC{{end}}{{if .R.Malformed}}; {{n .R.Malformed}} malformed{{end}}</p>
 <div class="kpis">
 <div class="kpi"><span class="muted">401</span><b id="total-401">{{n (index .R.Failures 401)}}</b></div>
@@ -159,7 +159,7 @@ pre { white-space: pre-wrap; background: rgba(127,127,127,.1); padding:.4rem; bo
 </div>
 <h2>Failures over time</h2>
 <div class="chart">
-<svg id="timeline" viewBox="0 0 {{f .Width}} {{f (.Height)}}" role="img" aria-label="failures per {{.R.Step}} minute(s), peak {{.Peak}}" preserveAspectRatio="none">
+<svg id="timeline" viewBox="0 0 {{f .Width}} {{f (.Height)}}" role="img" aria-label="failures per {{.R.Step}} minute{{if ne .R.Step 1}}s{{end}}, peak {{.Peak}}" preserveAspectRatio="none">
 {{- range .Bars}}
 <g class="bar"><title>{{.Title}}</title>{{if .H401}}<rect class="r401" x="{{f .X}}" y="{{f .Y401}}" width="{{f .W}}" height="{{f .H401}}"/>{{end}}{{if .H403}}<rect class="r403" x="{{f .X}}" y="{{f .Y403}}" width="{{f .W}}" height="{{f .H403}}"/>{{end}}{{if .H407}}<rect class="r407" x="{{f .X}}" y="{{f .Y407}}" width="{{f .W}}" height="{{f .H407}}"/>{{end}}{{if .H429}}<rect class="r429" x="{{f .X}}" y="{{f .Y429}}" width="{{f .W}}" height="{{f .H429}}"/>{{end}}</g>
 {{- end}}
