@@ -28,7 +28,9 @@ type event struct {
 	path   uint64
 	status uint16
 	sub    uint16
-	fail   *failure
+	// late is set when a line before this one in its chunk is newer.
+	late bool
+	fail *failure
 }
 
 type failure struct {
@@ -56,8 +58,10 @@ type chunkResult struct {
 	events   []event
 	minutes  map[int64]*minuteCounts
 	bytes    int64
-	// unordered counts records older than one before them in the chunk.
+	// unordered counts records older than one before them in the chunk;
+	// maxT is the newest record's time.
 	unordered int
+	maxT      int64
 }
 
 // minuteCounts are what workers count per minute, order-free.
@@ -314,11 +318,13 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 		}
 		if r.Time < lastTime {
 			res.unordered++
+			ev.late = true
 		}
 		lastTime = max(lastTime, r.Time)
 		res.events = append(res.events, ev)
 	}
 	res.all = lineNo
+	res.maxT = lastTime
 	if res.unordered > 0 {
 		// Put the chunk in time order so round trips and windows are
 		// judged per client in time order; the analyzer counts what is

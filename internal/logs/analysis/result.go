@@ -415,7 +415,7 @@ func (a *analyzer) attacks(seen, expired map[uint64]bool) []Finding {
 	}
 	var out []Finding
 	ipRows := func(items []*item[*ipStats]) Finding {
-		f := Finding{Columns: []string{"source", "failures", "user names", "successes", "main path", "most in " + dur(cfg.Window), "first (UTC)", "last (UTC)"}}
+		f := Finding{Columns: []string{"source", "failures", "user names", "successes", "main path", fmt.Sprintf("%d in %s at (UTC)", cfg.Threshold, dur(cfg.Window)), "first (UTC)", "last (UTC)"}}
 		for i, it := range items {
 			s := it.V
 			if i == 0 || s.first < f.From.UnixMilli() {
@@ -428,7 +428,7 @@ func (a *analyzer) attacks(seen, expired map[uint64]bool) []Finding {
 			f.Sources = append(f.Sources, it.Label)
 			f.Bans = append(f.Bans, it.Label)
 			if len(f.Rows) < cfg.Rows {
-				f.Rows = append(f.Rows, []string{it.Label, n(it.Count - it.Err), strconv.Itoa(s.users.Estimate()), n(s.succ), s.topPath, strconv.Itoa(s.peak), hms(s.first), hms(s.last)})
+				f.Rows = append(f.Rows, []string{it.Label, n(it.Count - it.Err), strconv.Itoa(s.users.Estimate()), n(s.succ), s.topPath, hms(s.reached), hms(s.first), hms(s.last)})
 			}
 		}
 		return f

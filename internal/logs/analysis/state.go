@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"sort"
 	"time"
 
 	"github.com/why401/why401/internal/catalog"
@@ -124,12 +125,11 @@ type ipStats struct {
 	form        int64 // login forms answered again (failed logins logged as 200)
 	// recent holds the times of the source's last Threshold
 	// authentication failures (a ring at next); reached is when the
-	// source first had Threshold of them within Window, 0 if never;
-	// peak is the most it had within one Window.
+	// source first had Threshold of them within Window (when fail2ban
+	// would have banned it), 0 if never.
 	recent      []int64
 	next        int
 	reached     int64
-	peak        int
 	lastUser    string
 	topPath     string // majority vote (Boyer-Moore) over failing paths
 	topPathHash uint64
@@ -234,8 +234,9 @@ type analyzer struct {
 	cfg    Config
 	window int64
 
-	files     map[string]int // lines seen per file
-	parsed    map[string]int // records parsed per file
+	files     map[string]int   // lines seen per file
+	parsed    map[string]int   // records parsed per file
+	fileMax   map[string]int64 // newest record time per file so far
 	fileOrder []string
 	lines     int64
 	bytes     int64
@@ -298,6 +299,7 @@ func newAnalyzer(cfg Config) *analyzer {
 		window:   cfg.ChallengeWindow.Milliseconds(),
 		files:    map[string]int{},
 		parsed:   map[string]int{},
+		fileMax:  map[string]int64{},
 		clients:  make([]clientSlot, n),
 		mask:     uint64(n - 1),
 		minutes:  map[int64]*minuteState{},
@@ -329,7 +331,18 @@ func (a *analyzer) chunk(file string, res *chunkResult) {
 	a.lines += int64(res.lines)
 	a.bytes += res.bytes
 	a.bad += int64(res.bad)
+	// Records older than a record of an earlier chunk of the file are out
+	// of order too; the chunk's events are in time order, so they are its
+	// first k (those the worker found late are counted already).
+	prev := a.fileMax[file]
 	a.unordered += int64(res.unordered)
+	k := sort.Search(len(res.events), func(i int) bool { return res.events[i].t >= prev })
+	for i := 0; i < k; i++ {
+		if !res.events[i].late {
+			a.unordered++
+		}
+	}
+	a.fileMax[file] = max(prev, res.maxT)
 	for _, b := range res.examples {
 		if len(a.examples) < 10 {
 			a.examples = append(a.examples, badExample{File: file, Line: base + b.line, Text: b.text, Err: b.err})
@@ -375,9 +388,6 @@ func (a *analyzer) event(ev *event) {
 		a.first = t
 	}
 	idx, s := a.slot(ev.client)
-	if t < a.last {
-		a.unordered++
-	}
 	if t > a.last {
 		a.last = t
 	}
@@ -767,7 +777,6 @@ func (a *analyzer) authFail(is *ipStats, t int64) {
 			in++
 		}
 	}
-	is.peak = max(is.peak, in)
 	if in >= th && is.reached == 0 {
 		is.reached = t
 	}
