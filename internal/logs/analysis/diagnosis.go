@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/why401/why401/internal/catalog"
@@ -30,6 +31,10 @@ var checks = map[string]string{
 // and evidence rows are the evidence lines.
 func (r *Result) Diagnosis() []finding.Finding {
 	out := make([]finding.Finding, 0, len(r.Findings))
+	software := r.Software
+	if r.SubStatuses != nil && !slices.Contains(software, "iis") {
+		software = append(slices.Clip(software), "iis") // only IIS writes sub-statuses
+	}
 	for _, p := range r.Findings {
 		kind, _, _ := strings.Cut(p.Key, " ")
 		check := checks[kind]
@@ -51,7 +56,7 @@ func (r *Result) Diagnosis() []finding.Finding {
 			ev = append(ev, strings.Join(cells, ", "))
 		}
 		f := finding.Finding{Cause: p.Cause, Confidence: p.Confidence, Detail: p.Title, Evidence: ev, Check: check}
-		finding.Attach(&f, finding.Context{})
+		finding.Attach(&f, finding.Context{Software: software})
 		out = append(out, f)
 	}
 	return out

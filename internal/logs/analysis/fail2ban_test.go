@@ -142,3 +142,15 @@ func TestOutOfOrder(t *testing.T) {
 		t.Errorf("across chunks: round trips %d, 401s %d, out of order %d; want 0, 1, 1", r.Challenges, r.Failures[401], r.OutOfOrder)
 	}
 }
+
+// TestScanIsNoBruteForce: six 401s on six different files in a second
+// (/.env, /.git, ...) are a scan for files, not password guessing.
+func TestScanIsNoBruteForce(t *testing.T) {
+	var b strings.Builder
+	for _, p := range []string{"/.env", "/foo.sql", "/.passwd", "/.ssh", "/.git", "/.config"} {
+		b.WriteString(clf(5, "192.168.9.163", "", "GET", p, 401, "Mozilla/5.0"))
+	}
+	if r := analyse(t, b.String()); len(r.Findings) != 0 || len(r.BanList) != 0 {
+		t.Errorf("a file scan reported: %+v", r.Findings)
+	}
+}

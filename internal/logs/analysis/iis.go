@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"sort"
 	"strconv"
 
 	"github.com/why401/why401/internal/catalog"
@@ -82,4 +83,24 @@ type SubStatus struct {
 	Name      string     `json:"name"`
 	Cause     catalog.ID `json:"cause,omitempty"`
 	Count     int64      `json:"count"`
+}
+
+// subStatuses lists the sub-statuses counted among failures, most first,
+// each with its name ("not a documented sub-status" for others).
+func (a *analyzer) subStatuses() []SubStatus {
+	out := make([]SubStatus, 0, len(a.sub))
+	for k, v := range a.sub {
+		s := SubStatus{Code: subCode(k), Status: k / 1000, SubStatus: k % 1000, Name: "not a documented sub-status", Count: v}
+		if m, ok := iisSubs[k]; ok {
+			s.Name, s.Cause = m.name, m.cause
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Status*1000+out[i].SubStatus < out[j].Status*1000+out[j].SubStatus
+	})
+	return out
 }

@@ -149,7 +149,35 @@ func Run(ctx context.Context, sources []Source, cfg Config, chunkSize int) (*Res
 			return nil, st.err
 		}
 	}
-	return a.finish(), nil
+	r := a.finish()
+	r.Software = software(sources)
+	return r, nil
+}
+
+// software names the servers whose own log formats the sources are in,
+// as catalog fix tags ("iis", "haproxy"), so fixes are chosen for them;
+// formats many servers write (common, combined, JSON) name none.
+func software(sources []Source) []string {
+	var out []string
+	for _, s := range sources {
+		var name string
+		switch s.Format.Kind {
+		case logs.KindIISCSV:
+			name = "iis"
+		case logs.KindHAProxy:
+			name = "haproxy"
+		case logs.KindEnvoy:
+			name = "envoy"
+		case logs.KindSquid:
+			name = "squid"
+		case logs.KindNPM:
+			name = "nginx"
+		}
+		if name != "" && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func (st *stream) read(ctx context.Context, jobs chan<- job, size, workers int) {

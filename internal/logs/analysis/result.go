@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/why401/why401/internal/catalog"
@@ -49,8 +50,15 @@ type Result struct {
 	// --metrics exports them. A failure's cause is the one its own line
 	// shows (sub-status, 429, static asset, crawler, 403, 407) or the
 	// attack its source was found in by an earlier result; "" otherwise.
-	Counters  []Counter     `json:"counters"`
-	SubStatus map[int]int64 `json:"iis_401_substatus,omitempty"`
+	Counters []Counter `json:"counters"`
+	// SubStatuses are the IIS sub-statuses (sc-substatus) of the 401s
+	// and 403s, each named; SubStatus holds the 401 ones by number, as
+	// earlier versions wrote them.
+	SubStatuses []SubStatus   `json:"iis_substatus,omitempty"`
+	SubStatus   map[int]int64 `json:"iis_401_substatus,omitempty"`
+	// Software names the servers the log formats belong to, when a
+	// format is one server's own (catalog fix tags); it selects fixes.
+	Software []string `json:"-"`
 }
 
 // Counter is one failure count by status, cause and path class.
@@ -160,10 +168,13 @@ func (a *analyzer) result() *Result {
 	for k, v := range a.status {
 		r.Failures[k] = v
 	}
-	if len(a.sub) > 0 {
-		r.SubStatus = map[int]int64{}
-		for k, v := range a.sub {
-			r.SubStatus[k] = v
+	r.SubStatuses = a.subStatuses()
+	for _, s := range r.SubStatuses {
+		if s.Status == 401 {
+			if r.SubStatus == nil {
+				r.SubStatus = map[int]int64{}
+			}
+			r.SubStatus[s.SubStatus] = s.Count
 		}
 	}
 	if a.lines > 0 {
@@ -402,8 +413,14 @@ func (a *analyzer) attacks(seen, expired map[uint64]bool) []Finding {
 		// as failures (a working client having a bad moment, such as the
 		// clients of a 401 spike), clients whose token ran out and search
 		// crawlers (reported as server.auth-scope: banning them drops the
-		// site from search).
+		// site from search). Failures from one source within the window
+		// are what fail2ban counts, so --ban-list holds exactly these.
 		if s == nil || s.reached == 0 || expired[it.Key] || s.crawler || s.s401+s.form < fails/2 || s.succ >= fails {
+			continue
+		}
+		// A new path with nearly every failure is a scan for files
+		// (/.env, /.git, ...), not password guessing; no cause here.
+		if fails >= 4 && int64(s.paths.Estimate()) >= fails*3/4 {
 			continue
 		}
 		seen[it.Key] = true
@@ -610,35 +627,45 @@ func (a *analyzer) lockoutFinding() []Finding {
 	return []Finding{f}
 }
 
-// subStatusFindings maps IIS 401 sub-statuses to causes.
+// subStatusFindings reports the IIS sub-statuses that name a cause by
+// themselves (401.1 logon failed, 403.6 address denied, 403.14 directory
+// listing, ...), one finding per cause; 403.x only from five responses.
+// Lockouts (401.501/502,
+// 403.501/502) are reported as lockout waves instead.
 func (a *analyzer) subStatusFindings() []Finding {
-	causes := []struct {
-		id    catalog.ID
-		subs  []int
-		words string
-	}{
-		{catalog.CredentialsRejected, []int{1}, "401.1 logon failed: the credentials were refused"},
-		{catalog.ChallengeUnsupported, []int{2}, "401.2 the client offered no scheme the server allows (server configuration)"},
-		{catalog.ServerACL, []int{3}, "401.3 the file system ACL refused the authenticated user"},
-		{catalog.StatusNotAuth, []int{4, 5}, "401.4/401.5 an authorization filter or ISAPI/CGI application refused the request"},
-		{catalog.IPDenied, []int{503, 504}, "401.503/401.504 the client's IP address or host name is denied"},
-	}
-	var out []Finding
-	for _, c := range causes {
-		var total int64
-		var rows [][]string
-		for _, s := range c.subs {
-			if v := a.sub[s]; v > 0 {
-				total += v
-				rows = append(rows, []string{"401." + strconv.Itoa(s), n(v)})
-			}
-		}
-		if total == 0 {
+	byCause := map[catalog.ID][]SubStatus{}
+	var order []catalog.ID
+	for _, s := range a.subStatuses() {
+		// A 403.x here and there is the web's background (a scanner
+		// asking for /); five make a pattern. Every 401.x counts.
+		if s.Cause == "" || s.Cause == catalog.RateLimitLockout || s.Status == 403 && s.Count < 5 {
 			continue
 		}
-		out = append(out, Finding{Cause: c.id, Confidence: 0.9, Count: total, From: ms(a.first), To: ms(a.last),
-			Key: "iis " + string(c.id), Title: fmt.Sprintf("IIS %s (%d responses)", c.words, total),
-			Columns: []string{"sub-status", "responses"}, Rows: rows})
+		if byCause[s.Cause] == nil {
+			order = append(order, s.Cause)
+		}
+		byCause[s.Cause] = append(byCause[s.Cause], s)
+	}
+	var out []Finding
+	for _, id := range order {
+		subs := byCause[id]
+		var total int64
+		var rows [][]string
+		for _, s := range subs {
+			total += s.Count
+			rows = append(rows, []string{s.Code, s.Name, n(s.Count)})
+		}
+		words := subs[0].Code + " " + subs[0].Name
+		if len(subs) > 1 {
+			codes := make([]string, len(subs))
+			for i, s := range subs {
+				codes[i] = s.Code
+			}
+			words = strings.Join(codes, ", ") + ", first " + words
+		}
+		out = append(out, Finding{Cause: id, Confidence: finding.Strong, Count: total, From: ms(a.first), To: ms(a.last),
+			Key: "iis " + string(id), Title: fmt.Sprintf("IIS %s (%s)", words, plural(int(total), "response", "responses")),
+			Columns: []string{"sub-status", "meaning", "responses"}, Rows: rows})
 	}
 	return out
 }

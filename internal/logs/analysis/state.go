@@ -253,7 +253,7 @@ type analyzer struct {
 
 	minutes  map[int64]*minuteState
 	status   map[int]int64 // confirmed failures by status
-	sub      map[int]int64 // IIS 401 sub-statuses
+	sub      map[int]int64 // IIS 401 and 403 sub-statuses by subKey
 	noise    int64
 	requests int64
 	// unordered counts events older than one merged before them;
@@ -489,16 +489,11 @@ func (a *analyzer) compact() {
 func (a *analyzer) lineCause(ev *event) catalog.ID {
 	f := ev.fail
 	switch {
-	case ev.status == 429 || ev.sub == 501 || ev.sub == 502:
+	case ev.status == 429:
 		return catalog.RateLimitLockout
-	case ev.sub == 1:
-		return catalog.CredentialsRejected
-	case ev.sub == 2:
-		return catalog.ChallengeUnsupported
-	case ev.sub == 3:
-		return catalog.ServerACL
-	case ev.sub == 503 || ev.sub == 504:
-		return catalog.IPDenied
+	}
+	if c := subCause(ev.status, ev.sub); c != "" {
+		return c
 	}
 	if c, ok := a.flagged[ev.ip]; ok {
 		return c
@@ -586,9 +581,6 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 		b := (ev.ip >> 7) % 256
 		ms.ips[b/64] |= 1 << (b % 64)
 		ms.addHeavy(ev.ip)
-		if ev.sub != 0 {
-			a.sub[int(ev.sub)]++
-		}
 	case 403:
 		ms.f403++
 	case 407:
@@ -596,7 +588,10 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 	case 429:
 		ms.f429++
 	}
-	lock := st == 429 || st == 401 && (ev.sub == 501 || ev.sub == 502)
+	if k := subKey(ev.status, ev.sub); k != 0 && (st == 401 || st == 403) {
+		a.sub[k]++
+	}
+	lock := st == 429 || (st == 401 || st == 403) && (ev.sub == 501 || ev.sub == 502)
 	if lock {
 		ms.lockout++
 		a.lockIPs.Add(ev.ip, 1, func() string { return f.ip })
@@ -750,6 +745,7 @@ func (a *analyzer) formFail(ev *event) {
 		is.lastUser = f.user
 	}
 	is.form++
+	is.paths.Add(f.pathHash)
 	if is.votes == 0 || is.topPathHash == f.pathHash {
 		is.topPath, is.topPathHash = f.path, f.pathHash
 		is.votes++

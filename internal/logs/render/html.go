@@ -94,12 +94,13 @@ func htmlData(r *analysis.Result) page {
 		}
 	}
 	p.Count = failureFindings(r)
-	for _, f := range r.Findings {
+	fixes := siteFixes(r)
+	for i, f := range r.Findings {
 		hf := htmlFinding{Finding: f, Tone: "bad"}
 		if f.Cause == catalog.NoiseChallenge {
 			hf.Tone = "info"
 		}
-		if fix, ok := siteFix(f.Cause); ok {
+		if fix, ok := fixes[i]; ok {
 			hf.Fix, hf.Command = fix.Text, fix.Command
 		}
 		p.Findings = append(p.Findings, hf)
@@ -157,6 +158,12 @@ pre { white-space: pre-wrap; background: rgba(127,127,127,.1); padding:.4rem; bo
 <div class="kpi"><span class="muted">429</span><b id="total-429">{{n (index .R.Failures 429)}}</b></div>
 <div class="kpi"><span class="muted">challenge round trips</span><b id="total-challenges">{{n .R.Challenges}}</b></div>
 </div>
+{{- if .R.SubStatuses}}
+<h2>IIS sub-statuses</h2>
+<div class="scroll"><table id="substatus"><thead><tr><th>sub-status</th><th>meaning</th><th>cause</th><th>responses</th></tr></thead><tbody>
+{{- range .R.SubStatuses}}<tr><td>{{.Code}}</td><td>{{.Name}}</td><td>{{.Cause}}</td><td>{{n .Count}}</td></tr>{{end}}
+</tbody></table></div>
+{{- end}}
 <h2>Failures over time</h2>
 <div class="chart">
 <svg id="timeline" viewBox="0 0 {{f .Width}} {{f (.Height)}}" role="img" aria-label="failures per {{.R.Step}} minute{{if ne .R.Step 1}}s{{end}}, peak {{.Peak}}" preserveAspectRatio="none">

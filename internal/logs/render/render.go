@@ -123,6 +123,16 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 	}
 	fmt.Fprintf(&b, "  failures: 401 %s · 403 %s · 407 %s · 429 %s · challenge round trips (not failures) %s\n",
 		thousands(r.Failures[401]), thousands(r.Failures[403]), thousands(r.Failures[407]), thousands(r.Failures[429]), thousands(r.Challenges))
+	for i, sub := range r.SubStatuses {
+		if i == 0 {
+			b.WriteString("  IIS sub-statuses:\n")
+		}
+		cause := ""
+		if sub.Cause != "" {
+			cause = "  " + p.Dim(string(sub.Cause))
+		}
+		fmt.Fprintf(&b, "    %-7s %7s  %s%s\n", sub.Code, thousands(sub.Count), Clean(sub.Name), cause)
+	}
 	if len(r.Timeline) > 0 {
 		vals := make([]int64, len(r.Timeline))
 		for i, bk := range r.Timeline {
@@ -134,13 +144,14 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 		fmt.Fprintf(&b, "  %s %s:%d: %s\n", p.Dim("malformed"), Clean(e.File), e.Line, Clean(e.Err))
 	}
 	b.WriteString("\n")
+	fixes := siteFixes(r)
 	for i, f := range r.Findings {
 		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, p.Yellow(string(f.Cause)), Clean(f.Title))
 		fmt.Fprintf(&b, "   %s – %s UTC\n", f.From.Format("2006-01-02 15:04"), f.To.Format("2006-01-02 15:04"))
 		if len(f.Rows) > 0 {
 			writeRows(&b, "   ", f.Columns, f.Rows)
 		}
-		if fix, ok := siteFix(f.Cause); ok {
+		if fix, ok := fixes[i]; ok {
 			fmt.Fprintf(&b, "   %s %s\n", p.Green("fix:"), fix.Text)
 			for _, l := range strings.Split(strings.TrimRight(fix.Command, "\n"), "\n") {
 				if l != "" {
@@ -162,13 +173,16 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 	return err
 }
 
-// siteFix returns the site owner's first fix for cause id.
-func siteFix(id catalog.ID) (catalog.Fix, bool) {
-	c, ok := catalog.Lookup(id)
-	if !ok || len(c.Fixes[catalog.SiteOwner]) == 0 {
-		return catalog.Fix{}, false
+// siteFixes returns the site owner's first fix for each pattern of r, by
+// index, among the catalog's fixes that fit the log's server.
+func siteFixes(r *analysis.Result) map[int]catalog.Fix {
+	out := map[int]catalog.Fix{}
+	for i, f := range r.Diagnosis() {
+		if fs := f.Fixes[catalog.SiteOwner]; len(fs) > 0 {
+			out[i] = fs[0]
+		}
 	}
-	return c.Fixes[catalog.SiteOwner][0], true
+	return out
 }
 
 // failureFindings counts the findings of r that are failure patterns
