@@ -26,7 +26,7 @@ type finding struct {
 
 type report struct {
 	Lines    int64     `json:"lines"`
-	Findings []finding `json:"findings"`
+	Findings []finding `json:"patterns"`
 }
 
 func load(path string, v any) {

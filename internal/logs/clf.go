@@ -21,28 +21,40 @@ type clfParser struct {
 
 func (p *clfParser) Parse(line []byte, r *Record) error {
 	r.Reset()
-	i := bytes.IndexByte(line, ' ')
-	if i <= 0 {
-		return fmt.Errorf("%w: no client address", ErrSyntax)
+	if len(line) > 0 && (line[0] == '<' || 'A' <= line[0] && line[0] <= 'Z' || line[0] >= '0' && line[0] <= '9' && len(line) > 10 && line[4] == '-') {
+		line = stripSyslog(line)
 	}
-	r.Client = line[:i]
-	rest := line[i+1:]
-	// ident
-	i = indexByte(rest, ' ')
-	if i < 0 {
-		return fmt.Errorf("%w: no ident field", ErrSyntax)
-	}
-	rest = rest[i+1:]
-	// user: up to " [" (a user name may hold a space in nginx logs).
-	if len(rest) > 0 && rest[0] == '[' {
-		return fmt.Errorf("%w: no user field", ErrSyntax)
-	}
-	j := bytes.Index(rest, []byte(" ["))
+	// host ident user [time]: the user may hold a space (nginx logs what
+	// the client sent), and a virtual host may come first (Apache's
+	// vhost_combined, "%v %h %l %u %t ...").
+	j := bytes.Index(line, []byte(" ["))
 	if j < 0 {
 		return fmt.Errorf("%w: no [time] field", ErrSyntax)
 	}
-	r.User = dash(rest[:j])
-	rest = rest[j+2:]
+	head := line[:j]
+	i := bytes.IndexByte(head, ' ')
+	if i <= 0 {
+		return fmt.Errorf("%w: no client address", ErrSyntax)
+	}
+	r.Client = head[:i]
+	rest := bytes.TrimLeft(head[i+1:], " ")
+	// ident
+	i = indexByte(rest, ' ')
+	if i < 0 {
+		return fmt.Errorf("%w: no user field", ErrSyntax)
+	}
+	ident := rest[:i]
+	user := bytes.Trim(rest[i+1:], " ")
+	if len(user) == 0 {
+		return fmt.Errorf("%w: no user field", ErrSyntax)
+	}
+	if k := indexByte(user, ' '); k > 0 && looksLikeAddr(ident) && !looksLikeAddr(r.Client) {
+		// vhost client ident user
+		r.Client = ident
+		user = bytes.TrimLeft(user[k+1:], " ")
+	}
+	r.User = dash(user)
+	rest = line[j+2:]
 	end := bytes.IndexByte(rest, ']')
 	if end < 0 {
 		return fmt.Errorf("%w: unterminated [time]", ErrSyntax)
@@ -52,11 +64,12 @@ func (p *clfParser) Parse(line []byte, r *Record) error {
 		r.Time = p.lastTime
 	} else {
 		t, ok := parseCLFTime(stamp)
-		if !ok {
-			return fmt.Errorf("%w: %q", ErrTime, stamp)
+		if ok {
+			copy(p.lastStamp[:], stamp)
+			p.lastTime = t
+		} else if t, ok = parseCLFTimeLoose(stamp); !ok {
+			return fmt.Errorf("%w: %q", ErrTime, clip(stamp, 40))
 		}
-		copy(p.lastStamp[:], stamp)
-		p.lastTime = t
 		r.Time = t
 	}
 	rest = rest[end+1:]
@@ -94,7 +107,9 @@ func (p *clfParser) Parse(line []byte, r *Record) error {
 	}
 	ref, after, ok := quoted(rest[1:])
 	if !ok {
-		return fmt.Errorf("%w: unterminated referer", ErrSyntax)
+		// A line cut short inside the referer: keep what is there.
+		r.Referer = dash(rest[1:])
+		return nil
 	}
 	r.Referer = dash(ref)
 	rest = after
@@ -103,7 +118,8 @@ func (p *clfParser) Parse(line []byte, r *Record) error {
 	}
 	ua, _, ok := quoted(rest[2:])
 	if !ok {
-		return fmt.Errorf("%w: unterminated user agent", ErrSyntax)
+		// A line cut short inside the user agent: keep what is there.
+		ua = rest[2:]
 	}
 	r.UserAgent = dash(ua)
 	return nil
@@ -125,6 +141,25 @@ func quoted(b []byte) (field, rest []byte, ok bool) {
 		}
 		from = i + 1
 	}
+}
+
+// looksLikeAddr reports whether b could be an IPv4 or IPv6 address
+// (digits, hex letters, dots and colons, with a dot or a colon).
+func looksLikeAddr(b []byte) bool {
+	if len(b) < 2 || len(b) > 45 {
+		return false
+	}
+	sep := false
+	for _, c := range b {
+		switch {
+		case c == '.' || c == ':':
+			sep = true
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return sep
 }
 
 func clip(b []byte, n int) []byte {

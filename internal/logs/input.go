@@ -24,6 +24,49 @@ type Input struct {
 	// bytes for gzip), for progress; safe to load concurrently.
 	Read  *atomic.Int64
 	close func() error
+	// file is the uncompressed file behind R, for sampling across it;
+	// nil for standard input and gzip.
+	file *os.File
+}
+
+// SampleLines returns lines for format detection: the whole lines of
+// head (the start of R, peeked by the caller) and, for an uncompressed
+// file larger than head, lines from a quarter, half, three quarters of
+// the way and the end, so a format change or a run of foreign lines
+// after the head is seen too.
+func (in *Input) SampleLines(head []byte) [][]byte {
+	lines := splitSample(head)
+	if len(lines) > 200 {
+		lines = lines[:200]
+	}
+	if in.file == nil || in.Size <= int64(len(head)) {
+		return lines
+	}
+	const span = 16 << 10
+	for _, frac := range []int64{1, 2, 3, 4} {
+		off := in.Size * frac / 4
+		if frac == 4 {
+			off = in.Size - span
+		}
+		if off <= int64(len(head)) {
+			continue
+		}
+		buf := make([]byte, span)
+		n, _ := in.file.ReadAt(buf, off)
+		part := splitSample(buf[:n])
+		if n < len(buf) {
+			// The end of the file: its last line is whole.
+			part = bytes.Split(bytes.TrimRight(buf[:n], "\n"), []byte("\n"))
+		}
+		if len(part) > 1 {
+			part = part[1:] // the first is cut
+		}
+		if len(part) > 40 {
+			part = part[len(part)-40:]
+		}
+		lines = append(lines, part...)
+	}
+	return lines
 }
 
 // Close closes the underlying file.
@@ -93,6 +136,9 @@ func Open(name string, stdin io.Reader) (*Input, error) {
 		in.R = zr
 	} else {
 		in.R = br
+		if f, ok := raw.(*os.File); ok && name != "-" {
+			in.file = f
+		}
 	}
 	return in, nil
 }

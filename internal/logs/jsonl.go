@@ -33,7 +33,11 @@ var jsonKeys = map[string]fieldKind{
 	"http_referer": fReferer, "referer": fReferer, "request_referer": fReferer,
 	"host": fHost, "http_host": fHost, "requesthost": fHost,
 	"body_bytes_sent": fBytes, "size": fBytes, "bytes": fBytes, "downstreamcontentsize": fBytes,
-	"bytes_sent":      fBytes,
+	"bytes_sent": fBytes,
+	// Cloudflare Logpush (http_requests dataset)
+	"edgestarttimestamp": fTimeISO, "edgeresponsestatus": fStatus, "clientrequesthost": fHost,
+	"clientrequestmethod": fMethod, "clientrequesturi": fTarget, "clientrequestuseragent": fUserAgent,
+	"clientrequestreferer": fReferer, "edgeresponsebytes": fBytes, "clientrequestprotocol": fProto,
 	"server_protocol": fProto, "proto": fProto, "requestprotocol": fProto, "protocol": fProto,
 }
 
@@ -116,16 +120,19 @@ func (p *jsonParser) fill(obj map[string]any, r *Record, depth int) error {
 				t, ok = parseCLFTime(b)
 			}
 			if !ok {
-				t, ok = parseEpoch(b)
-				if ok && t > 1e14 { // milliseconds, not seconds
-					t /= 1000
-				}
+				t, ok = parseEpochAuto(b)
 			}
 			if !ok {
 				return fmt.Errorf("%w: %s=%q", ErrTime, k, clip(b, 40))
 			}
 			r.Time = t
 		case fStatus:
+			if s == "0" && lk == "status" && caddy(obj) {
+				// Caddy logs 0 when the handler wrote no status of its
+				// own; the response went out as 200.
+				r.Status = 200
+				continue
+			}
 			st, ok := atoiStatus(b)
 			if !ok {
 				return fmt.Errorf("%w: %s=%q", ErrStatus, k, clip(b, 8))
@@ -183,4 +190,10 @@ func firstString(v any) string {
 		}
 	}
 	return ""
+}
+
+// caddy reports whether obj is a line of Caddy's access logger.
+func caddy(obj map[string]any) bool {
+	l, _ := obj["logger"].(string)
+	return strings.HasPrefix(l, "http.log.access")
 }

@@ -207,3 +207,113 @@ func parseW3CTime(date, clock []byte) (int64, bool) {
 	n += copy(buf[n:], clock)
 	return parseISOTime(buf[:n])
 }
+
+// localMonths are month abbreviations other than English that servers
+// write into CLF stamps when the process runs under another locale (Jetty
+// and Java loggers do): French, German, Spanish, Italian, Dutch,
+// Portuguese. Keys are lower case without a trailing dot.
+var localMonths = map[string]int{
+	"janv": 1, "févr": 2, "fevr": 2, "mars": 3, "avr": 4, "mai": 5, "juin": 6, "juil": 7, "août": 8, "aout": 8,
+	"sept": 9, "déc": 12, "dec": 12,
+	"jan": 1, "feb": 2, "mär": 3, "mrz": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "okt": 10, "nov": 11, "dez": 12,
+	"ene": 1, "mar": 3, "abr": 4, "may": 5, "ago": 8, "oct": 10, "dic": 12,
+	"gen": 1, "mag": 5, "giu": 6, "lug": 7, "set": 9, "ott": 10,
+	"mei": 5, "mrt": 3, "fev": 2, "out": 10,
+}
+
+// parseCLFTimeLoose parses the CLF-like stamps parseCLFTime refuses:
+// "27/Jun/2013:11:55:44" without a zone (taken as UTC), a fraction of a
+// second ("06/Feb/2009:12:14:14.655", HAProxy) and localized month names
+// ("02/sept./2015:00:11:31 +0200").
+func parseCLFTimeLoose(b []byte) (int64, bool) {
+	s1 := indexByte(b, '/')
+	if s1 < 1 || s1 > 2 {
+		return 0, false
+	}
+	rest := b[s1+1:]
+	s2 := indexByte(rest, '/')
+	if s2 < 3 || s2 > 6 {
+		return 0, false
+	}
+	mon := rest[:s2]
+	rest = rest[s2+1:]
+	if len(rest) < 13 || rest[4] != ':' || rest[7] != ':' || rest[10] != ':' {
+		return 0, false
+	}
+	d, ok1 := digits(b[:s1])
+	y, ok2 := digits(rest[0:4])
+	h, ok3 := digits(rest[5:7])
+	mi, ok4 := digits(rest[8:10])
+	s, ok5 := digits(rest[11:13])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5) {
+		return 0, false
+	}
+	mo := month3(mon)
+	if mo == 0 {
+		var low [8]byte
+		n := 0
+		for _, c := range mon {
+			if c == '.' {
+				continue
+			}
+			if n == len(low) {
+				return 0, false
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			low[n] = c
+			n++
+		}
+		mo = localMonths[string(low[:n])]
+	}
+	rest = rest[13:]
+	ms := 0
+	if len(rest) > 0 && rest[0] == '.' {
+		i := 1
+		scale := 100
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			ms += int(rest[i]-'0') * scale
+			scale /= 10
+			i++
+		}
+		rest = rest[i:]
+	}
+	off := 0
+	if len(rest) > 0 {
+		if rest[0] != ' ' {
+			return 0, false
+		}
+		o, ok := parseOffset(rest[1:])
+		if !ok {
+			return 0, false
+		}
+		off = o
+	}
+	if !validDate(y, mo, d, h, mi, s) {
+		return 0, false
+	}
+	return unixMilli(y, mo, d, h, mi, s, ms, off), true
+}
+
+// parseEpochAuto parses a Unix time stamp in seconds (with an optional
+// fraction), milliseconds, microseconds or nanoseconds, told apart by
+// size as Cloudflare's and Caddy's loggers write them.
+func parseEpochAuto(b []byte) (int64, bool) {
+	dot := indexByte(b, '.')
+	if dot < 0 && len(b) > 12 && len(b) <= 19 {
+		v := atoi64(b)
+		if v == 0 {
+			return 0, false
+		}
+		switch {
+		case len(b) <= 13:
+			return v, true
+		case len(b) <= 16:
+			return v / 1000, true
+		default:
+			return v / 1000000, true
+		}
+	}
+	return parseEpoch(b)
+}

@@ -77,7 +77,7 @@ func w3cKind(name string) fieldKindW3C {
 		return wUserAgent
 	case "cs(referer)":
 		return wReferer
-	case "cs-host":
+	case "cs-host", "cs(host)", "x-host-header":
 		return wHost
 	case "sc-bytes":
 		return wBytes
@@ -101,10 +101,16 @@ func (p *w3cParser) Parse(line []byte, r *Record) error {
 	if len(p.cols) == 0 {
 		p.SetFields([]byte(DefaultIISFields))
 	}
+	// IIS separates fields with spaces; CloudFront (whose standard logs
+	// are W3C too) with tabs.
+	sep := byte(' ')
+	if indexByte(line, '\t') >= 0 {
+		sep = '\t'
+	}
 	p.fields = p.fields[:0]
 	start := 0
 	for i := 0; i <= len(line); i++ {
-		if i == len(line) || line[i] == ' ' {
+		if i == len(line) || line[i] == sep {
 			p.fields = append(p.fields, line[start:i])
 			start = i + 1
 		}
@@ -140,16 +146,22 @@ func (p *w3cParser) Parse(line []byte, r *Record) error {
 			n, _ := digits(v)
 			r.SubStatus = n
 		case wUserAgent:
-			for j, c := range v {
-				if c == '+' {
-					v[j] = ' '
+			if sep == '\t' {
+				v = unescapePercent(v)
+			} else {
+				for j, c := range v {
+					if c == '+' {
+						v[j] = ' '
+					}
 				}
 			}
 			r.UserAgent = v
 		case wReferer:
 			r.Referer = v
 		case wHost:
-			r.Host = v
+			if r.Host == nil {
+				r.Host = v
+			}
 		case wBytes:
 			r.Bytes = atoi64(v)
 		case wProto:
@@ -167,4 +179,38 @@ func (p *w3cParser) Parse(line []byte, r *Record) error {
 		r.Time = t
 	}
 	return nil
+}
+
+// unescapePercent decodes %XX escapes in place (CloudFront writes user
+// agents URL-encoded, twice for a "%" itself) and returns the shortened
+// slice.
+func unescapePercent(v []byte) []byte {
+	if indexByte(v, '%') < 0 {
+		return v
+	}
+	n := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] == '%' && i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]) {
+			v[n] = unhex(v[i+1])<<4 | unhex(v[i+2])
+			i += 2
+		} else {
+			v[n] = v[i]
+		}
+		n++
+	}
+	return v[:n]
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	}
+	return c - 'a' + 10
 }

@@ -183,7 +183,7 @@ func follow(ctx context.Context, o *Options) error {
 			}
 		}
 	}
-	stream := analysis.NewStream(analysis.Config{ChallengeWindow: o.Window, Rows: o.Rows})
+	stream := analysis.NewStream(o.config())
 	var current atomic.Pointer[analysis.Result]
 	current.Store(stream.Result(o.Now()))
 	if o.Metrics != "" {

@@ -38,6 +38,8 @@ type Options struct {
 	Metrics      string
 	Interval     time.Duration
 	Window       time.Duration
+	Threshold    int
+	FindTime     time.Duration
 	Rows         int
 	NoProgress   bool
 	FromStart    bool
@@ -69,6 +71,11 @@ from nginx/Caddy/Traefik, IIS W3C with #Fields and sc-substatus) or given:
 or --server-config FILE with --format NAME to take a named format from an
 nginx or Apache configuration. Malformed lines are counted, never fatal.
 
+A source with --threshold authentication failures (401, 407, a WordPress login
+form answered again) within --window is an attack, as fail2ban judges it;
+--ban-list FORMAT prints those sources. Lines out of time order are sorted
+before pairing and counted.
+
 Exit codes: 0 no failure pattern; 1 findings; 2 bad usage or input.`,
 		Example: `  why401 logs /var/log/nginx/access.log*
   zcat access.log.*.gz | why401 logs -
@@ -92,6 +99,12 @@ Exit codes: 0 no failure pattern; 1 findings; 2 bad usage or input.`,
 					}
 				}
 			}
+			if o.Threshold < 1 || o.Threshold > analysis.MaxThreshold {
+				return cli.FlagErrorf("--threshold: want 1 to %d failures, got %d", analysis.MaxThreshold, o.Threshold)
+			}
+			if o.FindTime <= 0 {
+				return cli.FlagErrorf("--window: want a positive duration such as 10m, got %s", o.FindTime)
+			}
 			if o.Metrics != "" && !o.Follow {
 				return cli.FlagErrorf("--metrics needs --follow")
 			}
@@ -111,13 +124,14 @@ Exit codes: 0 no failure pattern; 1 findings; 2 bad usage or input.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Format, "format", "auto", "log `FORMAT`: auto, combined, common, json, w3c (iis), or a format NAME from --server-config")
+	fl.StringVar(&o.Format, "format", "auto", "log `FORMAT`: "+logs.FormatNames+", or a format NAME from --server-config")
 	fl.StringVar(&o.LogFormat, "log-format", "", "an Apache LogFormat or nginx log_format `FORMAT` the log was written with")
 	fl.StringVar(&o.ServerConfig, "server-config", "", "read LogFormat/log_format definitions from this nginx or Apache configuration `FILE`")
 	fl.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fl.StringVar(&o.HTML, "html", "", "also write a self-contained HTML report to `FILE`")
-	fl.StringVar(&o.BanList, "ban-list", "", "print the attack sources instead of the summary: plain, nginx, apache or fail2ban")
-	fl.Lookup("ban-list").NoOptDefVal = "plain"
+	fl.StringVar(&o.BanList, "ban-list", "", "print the sources fail2ban's rule (--threshold within --window) would ban, as `FORMAT`: plain, nginx, apache or fail2ban")
+	fl.IntVar(&o.Threshold, "threshold", 5, fmt.Sprintf("`N` authentication failures from one source within --window that make an attack (fail2ban's maxretry; at most %d)", analysis.MaxThreshold))
+	cli.DurationVar(fl, &o.FindTime, "window", 10*time.Minute, "the `DURATION` --threshold counts failures in (fail2ban's findtime)")
 	fl.BoolVar(&o.Follow, "follow", false, "keep reading the files as they grow (surviving rotation and truncation) and print new findings")
 	fl.StringVar(&o.Metrics, "metrics", "", "with --follow, serve Prometheus metrics on `HOST:PORT` (e.g. 127.0.0.1:9401)")
 	cli.DurationVar(fl, &o.Interval, "interval", 5*time.Second, "with --follow, how often to look for findings when no line arrives")
@@ -191,16 +205,16 @@ func openSources(o *Options) ([]analysis.Source, func(), error) {
 			br := bufio.NewReaderSize(in.R, 64<<10)
 			sample, _ := br.Peek(64 << 10)
 			in.R = br
-			f, ok := logs.Detect(sample)
-			if !ok && len(sample) > 0 {
+			d := logs.DetectLines(in.SampleLines(sample))
+			if !d.OK && d.Lines > 0 {
 				srcs = append(srcs, src)
 				closeAll()
-				return nil, nil, &cli.UsageError{Err: fmt.Errorf("%s: cannot tell the log format; give --format, --log-format or --server-config", name)}
+				return nil, nil, &cli.UsageError{Err: fmt.Errorf("%s: %s", name, d.Refusal())}
 			}
-			if !ok {
-				f = logs.Format{Kind: logs.KindCombined}
+			if !d.OK {
+				d.Format = logs.Format{Kind: logs.KindCombined}
 			}
-			src.Format = f
+			src.Format = d.Format
 		}
 		srcs = append(srcs, src)
 	}
@@ -220,12 +234,17 @@ func run(ctx context.Context, o *Options) error {
 	}
 	defer closeAll()
 	stop := startProgress(o, srcs)
-	res, err := analysis.Run(ctx, srcs, analysis.Config{ChallengeWindow: o.Window, Rows: o.Rows}, 0)
+	res, err := analysis.Run(ctx, srcs, o.config(), 0)
 	stop()
 	if err != nil {
 		return &cli.UsageError{Err: err}
 	}
 	return output(o, res)
+}
+
+// config is the analysis the flags ask for.
+func (o *Options) config() analysis.Config {
+	return analysis.Config{ChallengeWindow: o.Window, Rows: o.Rows, Threshold: o.Threshold, Window: o.FindTime}
 }
 
 func output(o *Options, res *analysis.Result) error {

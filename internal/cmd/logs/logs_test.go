@@ -82,11 +82,11 @@ func TestFlags(t *testing.T) {
 	var got *Options
 	f := &cli.Factory{IO: &cli.IOStreams{Out: io.Discard, ErrOut: io.Discard}, Now: time.Now}
 	cmd := NewCmdLogs(f, func(o *Options) error { got = o; return nil })
-	cmd.SetArgs([]string{"--json", "--html", "r.html", "--ban-list", "--rows", "5", "--challenge-window", "3s", "a.log", "b.log.gz"})
+	cmd.SetArgs([]string{"--json", "--html", "r.html", "--ban-list", "plain", "--threshold", "8", "--window", "1h", "--rows", "5", "--challenge-window", "3s", "a.log", "b.log.gz"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if !got.JSON || got.HTML != "r.html" || got.BanList != "plain" || got.Rows != 5 || got.Window != 3*time.Second || len(got.Args) != 2 {
+	if !got.JSON || got.HTML != "r.html" || got.BanList != "plain" || got.Threshold != 8 || got.FindTime != time.Hour || got.Rows != 5 || got.Window != 3*time.Second || len(got.Args) != 2 {
 		t.Errorf("options %+v", got)
 	}
 	for _, bad := range [][]string{
@@ -94,6 +94,9 @@ func TestFlags(t *testing.T) {
 		{"--follow", "-"},
 		{"--metrics", "127.0.0.1:0", "a.log"},
 		{"--ban-list=iptables", "a.log"},
+		{"--ban-list"},
+		{"--threshold", "0", "a.log"},
+		{"--window", "0s", "a.log"},
 		{"--follow", "--json", "a.log"},
 	} {
 		cmd := NewCmdLogs(f, func(*Options) error { return nil })
@@ -114,7 +117,7 @@ func TestTextJSONAndExitCodes(t *testing.T) {
 	if code != cli.ExitFindings {
 		t.Errorf("exit %d, want %d", code, cli.ExitFindings)
 	}
-	for _, want := range []string{"attack.brute-force", "203.0.113.10", "noise.challenge", "verdict: findings: 1 finding(s)", "failures per minute"} {
+	for _, want := range []string{"attack.brute-force", "203.0.113.10", "noise.challenge", "verdict: fail: 1 finding", "failures per minute"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)
 		}
@@ -131,7 +134,7 @@ func TestTextJSONAndExitCodes(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("--json: %v\n%s", err, out)
 	}
-	if res.Verdict != "findings" || res.Lines != 262 || len(res.BanList) != 1 || res.Findings[0].Cause != "attack.brute-force" {
+	if res.Verdict != "fail" || res.Lines != 262 || len(res.BanList) != 1 || res.Findings[0].Cause != "attack.brute-force" {
 		t.Errorf("--json: %+v", res)
 	}
 	// Clean traffic: exit 0; standard input.
@@ -157,11 +160,13 @@ func TestBanListAndHTML(t *testing.T) {
 	path := filepath.Join(dir, "access.log")
 	os.WriteFile(path, []byte(attackLog()), 0o644)
 	html := filepath.Join(dir, "r.html")
-	out, _, _ := runCmd(t, "", "--ban-list", "--html", html, path)
+	// The format is the flag's value: the documented "--ban-list nginx
+	// FILE" takes nginx as the format, not as a file.
+	out, _, _ := runCmd(t, "", "--ban-list", "plain", "--html", html, path)
 	if out != "203.0.113.10\n" {
 		t.Errorf("plain ban list %q", out)
 	}
-	out, _, _ = runCmd(t, "", "--ban-list=nginx", path)
+	out, _, _ = runCmd(t, "", "--ban-list", "nginx", path)
 	if !strings.Contains(out, "deny 203.0.113.10; # attack.brute-force\n") {
 		t.Errorf("nginx ban list %q", out)
 	}
@@ -385,4 +390,79 @@ func TestFollowReadError(t *testing.T) {
 	}
 	os.WriteFile(path, []byte(b.String()), 0o644)
 	waitFor("attack.brute-force", out)
+}
+
+// TestIISSubStatus: IIS names why it refused in sc-substatus; every 401.x
+// and 403.x is named in text, JSON and HTML, and the ones that show a
+// cause by themselves are findings of that cause (403.6 ip.denied, 403.14
+// a directory listing refused, which is not about credentials).
+func TestIISSubStatus(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: 2026-05-04 10:00:00\n")
+	b.WriteString("#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n")
+	w := func(sec int, ip, path string, status, sub int) {
+		at := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC).Add(time.Duration(sec) * time.Second)
+		fmt.Fprintf(&b, "%s 10.0.0.5 GET %s - 443 - %s Mozilla/5.0 - %d %d 0 15\n", at.Format("2006-01-02 15:04:05"), path, ip, status, sub)
+	}
+	for i := 0; i < 41; i++ {
+		w(i*60, fmt.Sprintf("198.51.100.%d", i+1), "/", 403, 14)
+	}
+	for i := 0; i < 5; i++ {
+		w(100+i*400, "203.0.113.66", "/admin/", 403, 6)
+	}
+	w(3000, "192.0.2.9", "/app/", 401, 2)
+	w(3001, "192.0.2.9", "/app/", 403, 99)
+	// A 401.2 answered by a success at once is the first leg of a
+	// Negotiate or NTLM handshake: a round trip, not a failure.
+	w(3010, "192.0.2.10", "/app/", 401, 2)
+	w(3010, "192.0.2.10", "/app/", 200, 0)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "u_ex260504.log")
+	os.WriteFile(path, []byte(b.String()), 0o644)
+
+	out, _, code := runCmd(t, "", path)
+	if code != cli.ExitFindings {
+		t.Errorf("exit %d, want %d", code, cli.ExitFindings)
+	}
+	for _, want := range []string{
+		"403.14       41  directory listing denied", "403.6         5  the client's IP address is rejected  ip.denied",
+		"401.2         1  logon failed due to server configuration: the client offered no scheme the server allows  challenge.unsupported", "403.99        1  not a documented sub-status",
+		"ip.denied  IIS 403.6 the client's IP address is rejected (5 responses)",
+		"status.not-auth  IIS 403.14 directory listing denied",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "status.forbidden") {
+		t.Errorf("a named sub-status reported as status.forbidden:\n%s", out)
+	}
+	html := filepath.Join(dir, "r.html")
+	out, _, _ = runCmd(t, "", "--json", "--html", html, path)
+	var doc struct {
+		Findings []struct{ Cause, Detail string } `json:"findings"`
+		Subs     []struct {
+			Code, Name, Cause string
+			Count             int
+		} `json:"iis_substatus"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Subs) != 4 || doc.Subs[0].Code != "403.14" || doc.Subs[0].Count != 41 || doc.Subs[0].Cause != "status.not-auth" || doc.Subs[1].Cause != "ip.denied" {
+		t.Errorf("iis_substatus %+v", doc.Subs)
+	}
+	got := map[string]bool{}
+	for _, f := range doc.Findings {
+		got[f.Cause] = true
+	}
+	if !got["ip.denied"] || !got["status.not-auth"] || !got["challenge.unsupported"] {
+		t.Errorf("findings %+v", doc.Findings)
+	}
+	page, _ := os.ReadFile(html)
+	for _, want := range []string{`<table id="substatus">`, "<td>403.14</td><td>directory listing denied", "<td>ip.denied</td>"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
 }

@@ -102,3 +102,13 @@ func crawlerName(ua []byte) string {
 	}
 	return ""
 }
+
+// isFormLogin reports whether path is a login form that answers a failed
+// POST with the form again (200) and a successful one with a redirect:
+// WordPress's wp-login.php.
+func isFormLogin(path []byte) bool {
+	if i := bytes.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	return bytes.HasSuffix(path, []byte("/wp-login.php"))
+}

@@ -2,10 +2,12 @@ package analysis
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/why401/why401/internal/logs"
@@ -26,7 +28,9 @@ type event struct {
 	path   uint64
 	status uint16
 	sub    uint16
-	fail   *failure
+	// late is set when a line before this one in its chunk is newer.
+	late bool
+	fail *failure
 }
 
 type failure struct {
@@ -34,6 +38,7 @@ type failure struct {
 	crawler                    string
 	class                      string // path class
 	static, login              bool
+	form                       bool // a login form answered again: a failed login logged as 200
 	userHash, pathHash         uint64
 }
 
@@ -53,6 +58,10 @@ type chunkResult struct {
 	events   []event
 	minutes  map[int64]*minuteCounts
 	bytes    int64
+	// unordered counts records older than one before them in the chunk;
+	// maxT is the newest record's time.
+	unordered int
+	maxT      int64
 }
 
 // minuteCounts are what workers count per minute, order-free.
@@ -140,7 +149,35 @@ func Run(ctx context.Context, sources []Source, cfg Config, chunkSize int) (*Res
 			return nil, st.err
 		}
 	}
-	return a.finish(), nil
+	r := a.finish()
+	r.Software = software(sources)
+	return r, nil
+}
+
+// software names the servers whose own log formats the sources are in,
+// as catalog fix tags ("iis", "haproxy"), so fixes are chosen for them;
+// formats many servers write (common, combined, JSON) name none.
+func software(sources []Source) []string {
+	var out []string
+	for _, s := range sources {
+		var name string
+		switch s.Format.Kind {
+		case logs.KindIISCSV:
+			name = "iis"
+		case logs.KindHAProxy:
+			name = "haproxy"
+		case logs.KindEnvoy:
+			name = "envoy"
+		case logs.KindSquid:
+			name = "squid"
+		case logs.KindNPM:
+			name = "nginx"
+		}
+		if name != "" && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func (st *stream) read(ctx context.Context, jobs chan<- job, size, workers int) {
@@ -259,7 +296,6 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 		if r.Time == 0 {
 			r.Time = lastTime
 		}
-		lastTime = r.Time
 		if m := r.Time / 60000; m != curMin || cur == nil {
 			curMin = m
 			cur = res.minutes[m]
@@ -288,7 +324,8 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 			status: uint16(r.Status),
 			sub:    uint16(r.SubStatus),
 		}
-		if isFailure(r.Status) {
+		form := r.Status == 200 && len(r.Method) == 4 && string(r.Method) == "POST" && isFormLogin(r.Path)
+		if isFailure(r.Status) || form {
 			f := &failure{
 				ip:     string(r.Client),
 				path:   string(clipBytes(r.Path, 300)),
@@ -297,6 +334,7 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 				method: string(clipBytes(r.Method, 16)),
 				static: isStatic(r.Path),
 				login:  isLogin(r.Path),
+				form:   form,
 			}
 			f.crawler = crawlerName(r.UserAgent)
 			f.class = pathClass(r.Path)
@@ -306,9 +344,21 @@ func (w *worker) parse(ch logs.Chunk, p logs.Parser) *chunkResult {
 			}
 			ev.fail = f
 		}
+		if r.Time < lastTime {
+			res.unordered++
+			ev.late = true
+		}
+		lastTime = max(lastTime, r.Time)
 		res.events = append(res.events, ev)
 	}
 	res.all = lineNo
+	res.maxT = lastTime
+	if res.unordered > 0 {
+		// Put the chunk in time order so round trips and windows are
+		// judged per client in time order; the analyzer counts what is
+		// still out of order between chunks.
+		slices.SortStableFunc(res.events, func(x, y event) int { return cmp.Compare(x.t, y.t) })
+	}
 	return res
 }
 

@@ -5,35 +5,60 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Result is everything one analysis found; renderers only render it.
 type Result struct {
-	Files       []FileStat    `json:"files"`
-	Lines       int64         `json:"lines"`
-	Bytes       int64         `json:"bytes"`
-	Malformed   int64         `json:"malformed"`
-	BadExamples []badExample  `json:"malformed_examples,omitempty"`
-	From        time.Time     `json:"from"`
-	To          time.Time     `json:"to"`
-	Failures    map[int]int64 `json:"failures"` // by status, challenge round trips excluded
+	Files []FileStat `json:"files"`
+	// LinesRead counts every line read (blank lines, directives and
+	// malformed lines too); LinesParsed, also written as "lines" for
+	// readers of earlier versions, counts the access-log records.
+	LinesRead   int64 `json:"lines_read"`
+	LinesParsed int64 `json:"lines_parsed"`
+	Lines       int64 `json:"lines"`
+	Bytes       int64 `json:"bytes"`
+	Malformed   int64 `json:"malformed"`
+	// OutOfOrder counts records older than a record before them: the
+	// analysis sorts them into time order per block of the input and
+	// judges round trips and windows by time, so it says how many there
+	// were.
+	OutOfOrder int64 `json:"out_of_order"`
+	// FormFailures counts login forms answered again with 200 (failed
+	// WordPress logins), authentication failures that are no 4xx.
+	FormFailures int64         `json:"login_form_failures"`
+	BadExamples  []badExample  `json:"malformed_examples,omitempty"`
+	From         time.Time     `json:"from"`
+	To           time.Time     `json:"to"`
+	Failures     map[int]int64 `json:"failures"` // by status, challenge round trips excluded
 	// Challenges counts 401s that were challenge round trips.
-	Challenges int64     `json:"challenge_round_trips"`
-	Step       int       `json:"timeline_step_minutes"`
-	Timeline   []Bucket  `json:"timeline"`
-	Findings   []Finding `json:"findings"`
-	Tables     []Table   `json:"tables"`
-	BanList    []string  `json:"ban_list"`
-	Verdict    string    `json:"verdict"` // "ok" or "findings"
+	Challenges int64    `json:"challenge_round_trips"`
+	Step       int      `json:"timeline_step_minutes"`
+	Timeline   []Bucket `json:"timeline"`
+	// Patterns are what the analysis found, most failures first, with
+	// their evidence tables; the document's findings (Diagnosis) are
+	// made from them.
+	Findings []Finding `json:"patterns"`
+	Tables   []Table   `json:"tables"`
+	BanList  []string  `json:"ban_list"`
+	Verdict  string    `json:"-"` // "ok" or "findings"
 	// Counters are the failures by status, cause and path class, as
 	// --metrics exports them. A failure's cause is the one its own line
 	// shows (sub-status, 429, static asset, crawler, 403, 407) or the
 	// attack its source was found in by an earlier result; "" otherwise.
-	Counters  []Counter     `json:"counters"`
-	SubStatus map[int]int64 `json:"iis_401_substatus,omitempty"`
+	Counters []Counter `json:"counters"`
+	// SubStatuses are the IIS sub-statuses (sc-substatus) of the 401s
+	// and 403s, each named; SubStatus holds the 401 ones by number, as
+	// earlier versions wrote them.
+	SubStatuses []SubStatus   `json:"iis_substatus,omitempty"`
+	SubStatus   map[int]int64 `json:"iis_401_substatus,omitempty"`
+	// Software names the servers the log formats belong to, when a
+	// format is one server's own (catalog fix tags); it selects fixes.
+	Software []string `json:"-"`
 }
 
 // Counter is one failure count by status, cause and path class.
@@ -44,10 +69,14 @@ type Counter struct {
 	Count     int64      `json:"count"`
 }
 
-// FileStat is one input's line count.
+// FileStat is one input's line counts: LinesRead (also written as
+// "lines" for readers of earlier versions) counts every line,
+// LinesParsed the access-log records.
 type FileStat struct {
-	Name  string `json:"name"`
-	Lines int    `json:"lines"`
+	Name        string `json:"name"`
+	LinesRead   int    `json:"lines_read"`
+	LinesParsed int    `json:"lines_parsed"`
+	Lines       int    `json:"lines"`
 }
 
 // Bucket is one step of the timeline.
@@ -72,8 +101,11 @@ type Finding struct {
 	Count      int64      `json:"count"`
 	Columns    []string   `json:"columns"`
 	Rows       [][]string `json:"rows"`
-	// Sources are the client addresses behind an attack, for ban lists.
+	// Sources are the client addresses behind an attack; Bans are those
+	// of them that broke fail2ban's rule (Config.Threshold within
+	// Config.Window), which --ban-list prints.
 	Sources []string `json:"sources,omitempty"`
+	Bans    []string `json:"-"`
 	// Key identifies the finding across follow-mode rounds.
 	Key string `json:"-"`
 }
@@ -89,7 +121,28 @@ func ms(t int64) time.Time { return time.UnixMilli(t).UTC() }
 
 func hhmm(t int64) string { return ms(t).Format("2006-01-02 15:04") }
 
+func hms(t int64) string { return ms(t).Format("2006-01-02 15:04:05") }
+
 func n(v int64) string { return strconv.FormatInt(v, 10) }
+
+// plural writes "1 source" or "3 sources".
+func plural(v int, one, many string) string {
+	if v == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(v) + " " + many
+}
+
+// dur writes a window as people say it: "10 min", "1h", "90s".
+func dur(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	case d%time.Minute == 0:
+		return strconv.Itoa(int(d/time.Minute)) + " min"
+	}
+	return d.String()
+}
 
 // finish flushes pending state and builds the result.
 func (a *analyzer) finish() *Result {
@@ -106,15 +159,22 @@ func (a *analyzer) result() *Result {
 		Failures: map[int]int64{}, Challenges: a.noise, BanList: []string{},
 	}
 	for _, f := range a.fileOrder {
-		r.Files = append(r.Files, FileStat{Name: f, Lines: a.files[f]})
+		r.Files = append(r.Files, FileStat{Name: f, LinesRead: a.files[f], LinesParsed: a.parsed[f], Lines: a.files[f]})
+		r.LinesRead += int64(a.files[f])
 	}
+	r.LinesParsed = a.lines
+	r.OutOfOrder = a.unordered
+	r.FormFailures = a.formFails
 	for k, v := range a.status {
 		r.Failures[k] = v
 	}
-	if len(a.sub) > 0 {
-		r.SubStatus = map[int]int64{}
-		for k, v := range a.sub {
-			r.SubStatus[k] = v
+	r.SubStatuses = a.subStatuses()
+	for _, s := range r.SubStatuses {
+		if s.Status == 401 {
+			if r.SubStatus == nil {
+				r.SubStatus = map[int]int64{}
+			}
+			r.SubStatus[s.SubStatus] = s.Count
 		}
 	}
 	if a.lines > 0 {
@@ -139,7 +199,7 @@ func (a *analyzer) result() *Result {
 	}
 	if a.noise > 0 {
 		fs = append(fs, Finding{Cause: catalog.NoiseChallenge, Confidence: 0.9, From: r.From, To: r.To, Count: a.noise, Key: "noise",
-			Title: fmt.Sprintf("%d 401s were followed within %s by a success from the same client: the normal challenge round trip, not counted as failures", a.noise, cfg.ChallengeWindow)})
+			Title: fmt.Sprintf("%s followed within %s by a success from the same client: the normal challenge round trip, not counted as failures", plural(int(a.noise), "401 was", "401s were"), cfg.ChallengeWindow)})
 	}
 	sort.SliceStable(fs, func(i, j int) bool {
 		if (fs[i].Cause == catalog.NoiseChallenge) != (fs[j].Cause == catalog.NoiseChallenge) {
@@ -154,7 +214,7 @@ func (a *analyzer) result() *Result {
 		if f.Cause != catalog.NoiseChallenge {
 			r.Verdict = "findings"
 		}
-		for _, s := range f.Sources {
+		for _, s := range f.Bans {
 			if !ban[s] {
 				ban[s] = true
 				r.BanList = append(r.BanList, s)
@@ -347,27 +407,32 @@ func (a *analyzer) attacks(seen, expired map[uint64]bool) []Finding {
 	for _, it := range a.ips.Top(-1) {
 		s := it.V
 		fails := it.Count - it.Err
-		if s == nil || fails < 20 || expired[it.Key] {
+		// fail2ban's rule: Threshold authentication failures within
+		// Window. Left out: sources whose failures are mostly 403 or 429
+		// (no password guessing), clients with at least as many successes
+		// as failures (a working client having a bad moment, such as the
+		// clients of a 401 spike), clients whose token ran out and search
+		// crawlers (reported as server.auth-scope: banning them drops the
+		// site from search). Failures from one source within the window
+		// are what fail2ban counts, so --ban-list holds exactly these.
+		if s == nil || s.reached == 0 || expired[it.Key] || s.crawler || s.s401+s.form < fails/2 || s.succ >= fails {
 			continue
 		}
-		users := s.users.Estimate()
-		if s.s401 < fails/2 {
+		// A new path with nearly every failure is a scan for files
+		// (/.env, /.git, ...), not password guessing; no cause here.
+		if fails >= 4 && int64(s.paths.Estimate()) >= fails*3/4 {
 			continue
 		}
-		if users >= cfg.Stuffing {
+		seen[it.Key] = true
+		if s.users.Estimate() >= cfg.Stuffing {
 			stuff = append(stuff, it)
-			seen[it.Key] = true
-			continue
-		}
-		mins := float64(s.last-s.first)/60000 + 1
-		if fails >= int64(cfg.BruteForce) && users <= 3 && s.succ*20 <= fails && float64(fails)/mins >= 2 {
+		} else {
 			brute = append(brute, it)
-			seen[it.Key] = true
 		}
 	}
 	var out []Finding
 	ipRows := func(items []*item[*ipStats]) Finding {
-		f := Finding{Columns: []string{"source", "failures", "user names", "successes", "main path", "first (UTC)", "last (UTC)"}}
+		f := Finding{Columns: []string{"source", "failures", "user names", "successes", "main path", fmt.Sprintf("%d in %s at (UTC)", cfg.Threshold, dur(cfg.Window)), "first (UTC)", "last (UTC)"}}
 		for i, it := range items {
 			s := it.V
 			if i == 0 || s.first < f.From.UnixMilli() {
@@ -378,22 +443,26 @@ func (a *analyzer) attacks(seen, expired map[uint64]bool) []Finding {
 			}
 			f.Count += it.Count - it.Err
 			f.Sources = append(f.Sources, it.Label)
+			f.Bans = append(f.Bans, it.Label)
 			if len(f.Rows) < cfg.Rows {
-				f.Rows = append(f.Rows, []string{it.Label, n(it.Count - it.Err), strconv.Itoa(s.users.Estimate()), n(s.succ), s.topPath, hhmm(s.first), hhmm(s.last)})
+				f.Rows = append(f.Rows, []string{it.Label, n(it.Count - it.Err), strconv.Itoa(s.users.Estimate()), n(s.succ), s.topPath, hms(s.reached), hms(s.first), hms(s.last)})
 			}
 		}
 		return f
 	}
+	rule := fmt.Sprintf("at least %d authentication failures within %s", cfg.Threshold, dur(cfg.Window))
 	if len(brute) > 0 {
 		f := ipRows(brute)
-		f.Cause, f.Confidence, f.Key = catalog.AttackBruteForce, 0.85, "brute"
-		f.Title = fmt.Sprintf("%d source(s) tried passwords again and again: %d failures, few or no successes", len(brute), f.Count)
+		f.Cause, f.Confidence, f.Key = catalog.AttackBruteForce, finding.Strong-0.05, "brute"
+		f.Title = fmt.Sprintf("%s tried passwords again and again (%s): %s, few or no successes",
+			plural(len(brute), "source", "sources"), rule, plural(int(f.Count), "failure", "failures"))
 		out = append(out, f)
 	}
 	if len(stuff) > 0 {
 		f := ipRows(stuff)
-		f.Cause, f.Confidence, f.Key = catalog.AttackCredentialStuffing, 0.85, "stuffing"
-		f.Title = fmt.Sprintf("%d source(s) tried many different user names: %d failures", len(stuff), f.Count)
+		f.Cause, f.Confidence, f.Key = catalog.AttackCredentialStuffing, finding.Strong-0.05, "stuffing"
+		f.Title = fmt.Sprintf("%s tried many different user names (%s, %d or more names): %s",
+			plural(len(stuff), "source", "sources"), rule, cfg.Stuffing, plural(int(f.Count), "failure", "failures"))
 		out = append(out, f)
 	}
 	// Spray: one login path, many sources, a few failures each.
@@ -479,7 +548,7 @@ func (a *analyzer) expiredFindings(ips map[uint64]bool) []Finding {
 			f.Rows = append(f.Rows, []string{e.ip, e.ua, e.user, strconv.Itoa(int(e.succ)), hhmm(e.lastSuccess), hhmm(e.firstAt), strconv.Itoa(int(e.fails))})
 		}
 	}
-	f.Title = fmt.Sprintf("%d client(s) had successes, then only failures to the end of the log: a token or session ran out and was never refreshed", len(list))
+	f.Title = fmt.Sprintf("%s had successes, then only failures to the end of the log: a token or session ran out and was never refreshed", plural(len(list), "client", "clients"))
 	return []Finding{f}
 }
 
@@ -502,7 +571,7 @@ func (a *analyzer) crawlerFinding() []Finding {
 		return nil
 	}
 	f := Finding{Cause: catalog.ServerAuthScope, Confidence: 0.6, Count: a.crawl401, Key: "crawlers",
-		Title:   fmt.Sprintf("search crawlers got %d 401s: pages that keep answering 401 to crawlers drop out of search indexes", a.crawl401),
+		Title:   fmt.Sprintf("search crawlers got %s: pages that keep answering 401 to crawlers drop out of search indexes", plural(int(a.crawl401), "401", "401s")),
 		Columns: []string{"crawler", "URL", "401s", "first (UTC)", "last (UTC)"}}
 	for i, it := range a.crawl.Top(a.cfg.Rows) {
 		c := it.V
@@ -545,7 +614,7 @@ func (a *analyzer) lockoutFinding() []Finding {
 	}
 	f := Finding{Cause: catalog.RateLimitLockout, Confidence: 0.75, Count: total, Key: "lockout",
 		From: ms(waves[0].start * 60000), To: ms((waves[len(waves)-1].end+1)*60000 - 1),
-		Title:   fmt.Sprintf("%d lockout wave(s): %d rate-limit or lockout answers (429, IIS 401.501/502); waiting or a lower retry rate fixes them", len(waves), total),
+		Title:   fmt.Sprintf("%s: %d rate-limit or lockout answers (429, IIS 401.501/502); waiting or a lower retry rate fixes them", plural(len(waves), "lockout wave", "lockout waves"), total),
 		Columns: []string{"wave start (UTC)", "end (UTC)", "lockouts"}}
 	for _, w := range waves {
 		if len(f.Rows) < a.cfg.Rows {
@@ -558,35 +627,45 @@ func (a *analyzer) lockoutFinding() []Finding {
 	return []Finding{f}
 }
 
-// subStatusFindings maps IIS 401 sub-statuses to causes.
+// subStatusFindings reports the IIS sub-statuses that name a cause by
+// themselves (401.1 logon failed, 403.6 address denied, 403.14 directory
+// listing, ...), one finding per cause; 403.x only from five responses.
+// Lockouts (401.501/502,
+// 403.501/502) are reported as lockout waves instead.
 func (a *analyzer) subStatusFindings() []Finding {
-	causes := []struct {
-		id    catalog.ID
-		subs  []int
-		words string
-	}{
-		{catalog.CredentialsRejected, []int{1}, "401.1 logon failed: the credentials were refused"},
-		{catalog.ChallengeUnsupported, []int{2}, "401.2 the client offered no scheme the server allows (server configuration)"},
-		{catalog.ServerACL, []int{3}, "401.3 the file system ACL refused the authenticated user"},
-		{catalog.StatusNotAuth, []int{4, 5}, "401.4/401.5 an authorization filter or ISAPI/CGI application refused the request"},
-		{catalog.IPDenied, []int{503, 504}, "401.503/401.504 the client's IP address or host name is denied"},
-	}
-	var out []Finding
-	for _, c := range causes {
-		var total int64
-		var rows [][]string
-		for _, s := range c.subs {
-			if v := a.sub[s]; v > 0 {
-				total += v
-				rows = append(rows, []string{"401." + strconv.Itoa(s), n(v)})
-			}
-		}
-		if total == 0 {
+	byCause := map[catalog.ID][]SubStatus{}
+	var order []catalog.ID
+	for _, s := range a.subStatuses() {
+		// A 403.x here and there is the web's background (a scanner
+		// asking for /); five make a pattern. Every 401.x counts.
+		if s.Cause == "" || s.Cause == catalog.RateLimitLockout || s.Status == 403 && s.Count < 5 {
 			continue
 		}
-		out = append(out, Finding{Cause: c.id, Confidence: 0.9, Count: total, From: ms(a.first), To: ms(a.last),
-			Key: "iis " + string(c.id), Title: fmt.Sprintf("IIS %s (%d responses)", c.words, total),
-			Columns: []string{"sub-status", "responses"}, Rows: rows})
+		if byCause[s.Cause] == nil {
+			order = append(order, s.Cause)
+		}
+		byCause[s.Cause] = append(byCause[s.Cause], s)
+	}
+	var out []Finding
+	for _, id := range order {
+		subs := byCause[id]
+		var total int64
+		var rows [][]string
+		for _, s := range subs {
+			total += s.Count
+			rows = append(rows, []string{s.Code, s.Name, n(s.Count)})
+		}
+		words := subs[0].Code + " " + subs[0].Name
+		if len(subs) > 1 {
+			codes := make([]string, len(subs))
+			for i, s := range subs {
+				codes[i] = s.Code
+			}
+			words = strings.Join(codes, ", ") + ", first " + words
+		}
+		out = append(out, Finding{Cause: id, Confidence: finding.Strong, Count: total, From: ms(a.first), To: ms(a.last),
+			Key: "iis " + string(id), Title: fmt.Sprintf("IIS %s (%s)", words, plural(int(total), "response", "responses")),
+			Columns: []string{"sub-status", "meaning", "responses"}, Rows: rows})
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"sort"
 	"time"
 
 	"github.com/why401/why401/internal/catalog"
@@ -19,9 +20,13 @@ type Config struct {
 	ClientSlots int
 	// TopK bounds each space-saving table. Default 2048.
 	TopK int
-	// BruteForce is the least failures from one source for
-	// attack.brute-force. Default 30.
-	BruteForce int
+	// Threshold is how many authentication failures (401, 407, a login
+	// form answered again) one source must reach within Window to be
+	// reported as an attack and put on the ban list: fail2ban's maxretry
+	// and findtime. Defaults 5 and 10 minutes, as fail2ban's. Threshold is
+	// at most MaxThreshold.
+	Threshold int
+	Window    time.Duration
 	// Stuffing is the least distinct user names from one source for
 	// attack.credential-stuffing. Default 10.
 	Stuffing int
@@ -52,8 +57,12 @@ func (c Config) withDefaults() Config {
 	if c.TopK <= 0 {
 		c.TopK = 2048
 	}
-	if c.BruteForce <= 0 {
-		c.BruteForce = 30
+	if c.Threshold <= 0 {
+		c.Threshold = 5
+	}
+	c.Threshold = min(c.Threshold, MaxThreshold)
+	if c.Window <= 0 {
+		c.Window = 10 * time.Minute
 	}
 	if c.Stuffing <= 0 {
 		c.Stuffing = 10
@@ -72,6 +81,10 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
+
+// MaxThreshold bounds Config.Threshold: each failing source keeps the
+// times of its last Threshold failures.
+const MaxThreshold = 1000
 
 // clientSlot is the per-client state, in a fixed table indexed by hash;
 // a client that collides with another replaces it (bounded memory). It
@@ -109,11 +122,20 @@ type ipStats struct {
 	login       int64
 	s401, s403  int64
 	s429        int64
+	form        int64 // login forms answered again (failed logins logged as 200)
+	// recent holds the times of the source's last Threshold
+	// authentication failures (a ring at next); reached is when the
+	// source first had Threshold of them within Window (when fail2ban
+	// would have banned it), 0 if never.
+	recent      []int64
+	next        int
+	reached     int64
 	lastUser    string
 	topPath     string // majority vote (Boyer-Moore) over failing paths
 	topPathHash uint64
 	votes       int64
 	ua          string
+	crawler     bool // the first failure came from a search crawler
 }
 
 type pathStats struct {
@@ -212,7 +234,9 @@ type analyzer struct {
 	cfg    Config
 	window int64
 
-	files     map[string]int // lines seen per file
+	files     map[string]int   // lines seen per file
+	parsed    map[string]int   // records parsed per file
+	fileMax   map[string]int64 // newest record time per file so far
 	fileOrder []string
 	lines     int64
 	bytes     int64
@@ -229,9 +253,13 @@ type analyzer struct {
 
 	minutes  map[int64]*minuteState
 	status   map[int]int64 // confirmed failures by status
-	sub      map[int]int64 // IIS 401 sub-statuses
+	sub      map[int]int64 // IIS 401 and 403 sub-statuses by subKey
 	noise    int64
 	requests int64
+	// unordered counts events older than one merged before them;
+	// formFails counts login forms answered again (failed logins).
+	unordered int64
+	formFails int64
 
 	ips       *topK[*ipStats]
 	paths     *topK[*pathStats]
@@ -270,6 +298,8 @@ func newAnalyzer(cfg Config) *analyzer {
 		cfg:      cfg,
 		window:   cfg.ChallengeWindow.Milliseconds(),
 		files:    map[string]int{},
+		parsed:   map[string]int{},
+		fileMax:  map[string]int64{},
 		clients:  make([]clientSlot, n),
 		mask:     uint64(n - 1),
 		minutes:  map[int64]*minuteState{},
@@ -297,9 +327,22 @@ func (a *analyzer) chunk(file string, res *chunkResult) {
 		a.fileOrder = append(a.fileOrder, file)
 	}
 	a.files[file] = base + res.all
+	a.parsed[file] += res.lines
 	a.lines += int64(res.lines)
 	a.bytes += res.bytes
 	a.bad += int64(res.bad)
+	// Records older than a record of an earlier chunk of the file are out
+	// of order too; the chunk's events are in time order, so they are its
+	// first k (those the worker found late are counted already).
+	prev := a.fileMax[file]
+	a.unordered += int64(res.unordered)
+	k := sort.Search(len(res.events), func(i int) bool { return res.events[i].t >= prev })
+	for i := 0; i < k; i++ {
+		if !res.events[i].late {
+			a.unordered++
+		}
+	}
+	a.fileMax[file] = max(prev, res.maxT)
 	for _, b := range res.examples {
 		if len(a.examples) < 10 {
 			a.examples = append(a.examples, badExample{File: file, Line: base + b.line, Text: b.text, Err: b.err})
@@ -344,12 +387,14 @@ func (a *analyzer) event(ev *event) {
 	if a.first == 0 || t < a.first {
 		a.first = t
 	}
+	idx, s := a.slot(ev.client)
 	if t > a.last {
 		a.last = t
 	}
 	a.expire(a.last)
-	idx, s := a.slot(ev.client)
 	switch {
+	case ev.fail != nil && ev.fail.form:
+		a.formFail(ev)
 	case ev.status < 400:
 		if ev.status >= 200 {
 			if s.lastPath != uint32(ev.path) || t-s.lastSuccess > 1000 {
@@ -372,7 +417,7 @@ func (a *analyzer) event(ev *event) {
 			}
 		}
 	case ev.fail == nil:
-	case (ev.status == 401 || ev.status == 407) && s.credit > 0 && s.lastPath == uint32(ev.path) && t-s.lastSuccess <= 1000:
+	case (ev.status == 401 || ev.status == 407) && s.credit > 0 && s.lastPath == uint32(ev.path) && t-s.lastSuccess <= 1000 && s.lastSuccess-t <= a.window:
 		// Servers write a request's line when it ends, stamped with its
 		// start (Apache) or end (nginx), and threads race: the success of
 		// a round trip may come first in the log, in the same second.
@@ -444,16 +489,11 @@ func (a *analyzer) compact() {
 func (a *analyzer) lineCause(ev *event) catalog.ID {
 	f := ev.fail
 	switch {
-	case ev.status == 429 || ev.sub == 501 || ev.sub == 502:
+	case ev.status == 429:
 		return catalog.RateLimitLockout
-	case ev.sub == 1:
-		return catalog.CredentialsRejected
-	case ev.sub == 2:
-		return catalog.ChallengeUnsupported
-	case ev.sub == 3:
-		return catalog.ServerACL
-	case ev.sub == 503 || ev.sub == 504:
-		return catalog.IPDenied
+	}
+	if c := subCause(ev.status, ev.sub); c != "" {
+		return c
 	}
 	if c, ok := a.flagged[ev.ip]; ok {
 		return c
@@ -488,7 +528,10 @@ func (a *analyzer) closeRoundTrip(s *clientSlot, ev *event) bool {
 			continue
 		}
 		p := a.queued(seq)
-		if p == nil || p.done || ev.t-p.ev.t > a.window {
+		// A success may be logged before the 401 it answers, but not by
+		// more than a second; lines out of time order never pair across
+		// more than the window.
+		if d := ev.t - p.ev.t; p == nil || p.done || d > a.window || d < -1000 {
 			s.pending[i] = 0 // resolved or too old: forget it
 			continue
 		}
@@ -538,9 +581,6 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 		b := (ev.ip >> 7) % 256
 		ms.ips[b/64] |= 1 << (b % 64)
 		ms.addHeavy(ev.ip)
-		if ev.sub != 0 {
-			a.sub[int(ev.sub)]++
-		}
 	case 403:
 		ms.f403++
 	case 407:
@@ -548,19 +588,18 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 	case 429:
 		ms.f429++
 	}
-	lock := st == 429 || st == 401 && (ev.sub == 501 || ev.sub == 502)
+	if k := subKey(ev.status, ev.sub); k != 0 && (st == 401 || st == 403) {
+		a.sub[k]++
+	}
+	lock := st == 429 || (st == 401 || st == 403) && (ev.sub == 501 || ev.sub == 502)
 	if lock {
 		ms.lockout++
 		a.lockIPs.Add(ev.ip, 1, func() string { return f.ip })
 	}
 
-	ip := a.ips.Add(ev.ip, 1, func() string { return f.ip })
-	a.ipSeen[ev.ip&(ipSeenBits-1)>>6] |= 1 << (ev.ip & 63)
-	if ip.V == nil {
-		ip.V = &ipStats{first: t, users: newDistinct(8), paths: newDistinct(4), ua: f.ua}
-	}
-	is := ip.V
-	is.last = t
+	is := a.failingSource(ev)
+	is.first = min(is.first, t)
+	is.last = max(is.last, t)
 	if f.userHash != 0 {
 		is.users.Add(f.userHash)
 		is.lastUser = f.user
@@ -572,6 +611,7 @@ func (a *analyzer) confirm(ev *event, idx uint32) {
 	switch st {
 	case 401, 407:
 		is.s401++
+		a.authFail(is, t)
 	case 403:
 		is.s403++
 	case 429:
@@ -676,5 +716,64 @@ func (a *analyzer) loginFail(ev *event, t int64) {
 	sp.n++
 	if f.user != "" {
 		sp.user = f.user
+	}
+}
+
+// failingSource returns the failing-source table's entry for the event's
+// source, made on first use.
+func (a *analyzer) failingSource(ev *event) *ipStats {
+	f := ev.fail
+	ip := a.ips.Add(ev.ip, 1, func() string { return f.ip })
+	a.ipSeen[ev.ip&(ipSeenBits-1)>>6] |= 1 << (ev.ip & 63)
+	if ip.V == nil {
+		ip.V = &ipStats{first: ev.t, users: newDistinct(8), paths: newDistinct(4), ua: f.ua, crawler: f.crawler != ""}
+	}
+	return ip.V
+}
+
+// formFail records a login form answered again instead of redirecting
+// (WordPress answers a failed POST /wp-login.php with 200 and the form; a
+// login redirects): an authentication failure that is no 4xx.
+func (a *analyzer) formFail(ev *event) {
+	f := ev.fail
+	a.formFails++
+	is := a.failingSource(ev)
+	is.first = min(is.first, ev.t)
+	is.last = max(is.last, ev.t)
+	if f.userHash != 0 {
+		is.users.Add(f.userHash)
+		is.lastUser = f.user
+	}
+	is.form++
+	is.paths.Add(f.pathHash)
+	if is.votes == 0 || is.topPathHash == f.pathHash {
+		is.topPath, is.topPathHash = f.path, f.pathHash
+		is.votes++
+	} else {
+		is.votes--
+	}
+	a.authFail(is, ev.t)
+}
+
+// authFail adds one authentication failure of a source at t and applies
+// fail2ban's rule: Threshold failures within Window. Lines out of time
+// order count by their distance in time, in either direction.
+func (a *analyzer) authFail(is *ipStats, t int64) {
+	th := a.cfg.Threshold
+	if len(is.recent) < th {
+		is.recent = append(is.recent, t)
+	} else {
+		is.recent[is.next] = t
+		is.next = (is.next + 1) % th
+	}
+	win := a.cfg.Window.Milliseconds()
+	in := 0
+	for _, x := range is.recent {
+		if d := t - x; d <= win && -d <= win {
+			in++
+		}
+	}
+	if in >= th && is.reached == 0 {
+		is.reached = t
 	}
 }

@@ -94,12 +94,13 @@ func htmlData(r *analysis.Result) page {
 		}
 	}
 	p.Count = failureFindings(r)
-	for _, f := range r.Findings {
+	fixes := siteFixes(r)
+	for i, f := range r.Findings {
 		hf := htmlFinding{Finding: f, Tone: "bad"}
 		if f.Cause == catalog.NoiseChallenge {
 			hf.Tone = "info"
 		}
-		if fix, ok := siteFix(f.Cause); ok {
+		if fix, ok := fixes[i]; ok {
 			hf.Fix, hf.Command = fix.Text, fix.Command
 		}
 		p.Findings = append(p.Findings, hf)
@@ -148,7 +149,7 @@ pre { white-space: pre-wrap; background: rgba(127,127,127,.1); padding:.4rem; bo
 </head>
 <body>
 <main>
-<h1>why401 logs: <span id="verdict" class="verdict-{{.R.Verdict}}">{{if eq .R.Verdict "ok"}}no failure pattern found{{else}}{{.Count}} finding(s){{end}}</span></h1>
+<h1>why401 logs: <span id="verdict" class="verdict-{{.R.Verdict}}">{{if eq .R.Verdict "ok"}}no failure pattern found{{else}}{{.Count}} finding{{if ne .Count 1}}s{{end}}{{end}}</span></h1>
 <p class="muted">{{n .R.Lines}} lines from {{.Files}}{{if not .R.From.IsZero}}, {{utc .R.From}} – {{utc .R.To}} UTC{{end}}{{if .R.Malformed}}; {{n .R.Malformed}} malformed{{end}}</p>
 <div class="kpis">
 <div class="kpi"><span class="muted">401</span><b id="total-401">{{n (index .R.Failures 401)}}</b></div>
@@ -157,9 +158,15 @@ pre { white-space: pre-wrap; background: rgba(127,127,127,.1); padding:.4rem; bo
 <div class="kpi"><span class="muted">429</span><b id="total-429">{{n (index .R.Failures 429)}}</b></div>
 <div class="kpi"><span class="muted">challenge round trips</span><b id="total-challenges">{{n .R.Challenges}}</b></div>
 </div>
+{{- if .R.SubStatuses}}
+<h2>IIS sub-statuses</h2>
+<div class="scroll"><table id="substatus"><thead><tr><th>sub-status</th><th>meaning</th><th>cause</th><th>responses</th></tr></thead><tbody>
+{{- range .R.SubStatuses}}<tr><td>{{.Code}}</td><td>{{.Name}}</td><td>{{.Cause}}</td><td>{{n .Count}}</td></tr>{{end}}
+</tbody></table></div>
+{{- end}}
 <h2>Failures over time</h2>
 <div class="chart">
-<svg id="timeline" viewBox="0 0 {{f .Width}} {{f (.Height)}}" role="img" aria-label="failures per {{.R.Step}} minute(s), peak {{.Peak}}" preserveAspectRatio="none">
+<svg id="timeline" viewBox="0 0 {{f .Width}} {{f (.Height)}}" role="img" aria-label="failures per {{.R.Step}} minute{{if ne .R.Step 1}}s{{end}}, peak {{.Peak}}" preserveAspectRatio="none">
 {{- range .Bars}}
 <g class="bar"><title>{{.Title}}</title>{{if .H401}}<rect class="r401" x="{{f .X}}" y="{{f .Y401}}" width="{{f .W}}" height="{{f .H401}}"/>{{end}}{{if .H403}}<rect class="r403" x="{{f .X}}" y="{{f .Y403}}" width="{{f .W}}" height="{{f .H403}}"/>{{end}}{{if .H407}}<rect class="r407" x="{{f .X}}" y="{{f .Y407}}" width="{{f .W}}" height="{{f .H407}}"/>{{end}}{{if .H429}}<rect class="r429" x="{{f .X}}" y="{{f .Y429}}" width="{{f .W}}" height="{{f .H429}}"/>{{end}}</g>
 {{- end}}

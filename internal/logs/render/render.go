@@ -17,13 +17,44 @@ import (
 	"github.com/why401/why401/internal/ansi"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/logs/analysis"
+	"github.com/why401/why401/internal/report"
 )
 
-// JSON writes r as indented JSON.
+// Document is the JSON document of `why401 logs`: the common head of
+// every diagnosing command (docs/report.schema.json) and the analysis's
+// own sections.
+type Document struct {
+	report.Head
+	*analysis.Result
+}
+
+// NewDocument makes the document of r: verdict "fail" when a failure
+// pattern was found, "ok" otherwise.
+func NewDocument(r *analysis.Result) Document {
+	fs := r.Diagnosis()
+	verdict, summary := report.OK, fmt.Sprintf("no failure pattern in %s", plural(r.LinesParsed, "line", "lines"))
+	if r.Failing() {
+		n := failureFindings(r)
+		verdict = report.Fail
+		summary = fmt.Sprintf("%s in %s; first: %s (%s)", plural(int64(n), "failure pattern", "failure patterns"),
+			plural(r.LinesParsed, "line", "lines"), Clean(fs[0].Text()), fs[0].Cause)
+	}
+	return Document{Head: report.NewHead("logs", verdict, summary, fs), Result: r}
+}
+
+// JSON writes the document of r as indented JSON.
 func JSON(w io.Writer, r *analysis.Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(NewDocument(r))
+}
+
+// plural writes "1 line" or "2,345 lines".
+func plural(v int64, one, many string) string {
+	if v == 1 {
+		return "1 " + one
+	}
+	return thousands(v) + " " + many
 }
 
 // sparkline renders values as a line of eighth blocks scaled to the
@@ -75,16 +106,33 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 	for i, f := range r.Files {
 		files[i] = f.Name
 	}
-	fmt.Fprintf(&b, "%s %s lines from %s", p.Bold("why401 logs:"), thousands(r.Lines), strings.Join(files, ", "))
+	fmt.Fprintf(&b, "%s %s from %s", p.Bold("why401 logs:"), plural(r.LinesParsed, "line", "lines"), strings.Join(files, ", "))
 	if r.Malformed > 0 {
 		fmt.Fprintf(&b, " (%s malformed)", thousands(r.Malformed))
 	}
 	b.WriteString("\n")
+	if r.OutOfOrder > 0 {
+		fmt.Fprintf(&b, "  %s out of time order (%.1f%%): sorted by time before pairing round trips and counting windows\n",
+			plural(r.OutOfOrder, "line was", "lines were"), 100*float64(r.OutOfOrder)/float64(max(r.LinesParsed, 1)))
+	}
+	if r.FormFailures > 0 {
+		fmt.Fprintf(&b, "  %s answered again with 200 (failed logins, counted with the 401s of their source)\n", plural(r.FormFailures, "login form", "login forms"))
+	}
 	if !r.From.IsZero() {
 		fmt.Fprintf(&b, "  %s – %s UTC\n", r.From.Format("2006-01-02 15:04:05"), r.To.Format("2006-01-02 15:04:05"))
 	}
 	fmt.Fprintf(&b, "  failures: 401 %s · 403 %s · 407 %s · 429 %s · challenge round trips (not failures) %s\n",
 		thousands(r.Failures[401]), thousands(r.Failures[403]), thousands(r.Failures[407]), thousands(r.Failures[429]), thousands(r.Challenges))
+	for i, sub := range r.SubStatuses {
+		if i == 0 {
+			b.WriteString("  IIS sub-statuses:\n")
+		}
+		cause := ""
+		if sub.Cause != "" {
+			cause = "  " + p.Dim(string(sub.Cause))
+		}
+		fmt.Fprintf(&b, "    %-7s %7s  %s%s\n", sub.Code, thousands(sub.Count), Clean(sub.Name), cause)
+	}
 	if len(r.Timeline) > 0 {
 		vals := make([]int64, len(r.Timeline))
 		for i, bk := range r.Timeline {
@@ -96,13 +144,14 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 		fmt.Fprintf(&b, "  %s %s:%d: %s\n", p.Dim("malformed"), Clean(e.File), e.Line, Clean(e.Err))
 	}
 	b.WriteString("\n")
+	fixes := siteFixes(r)
 	for i, f := range r.Findings {
 		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, p.Yellow(string(f.Cause)), Clean(f.Title))
 		fmt.Fprintf(&b, "   %s – %s UTC\n", f.From.Format("2006-01-02 15:04"), f.To.Format("2006-01-02 15:04"))
 		if len(f.Rows) > 0 {
 			writeRows(&b, "   ", f.Columns, f.Rows)
 		}
-		if fix, ok := siteFix(f.Cause); ok {
+		if fix, ok := fixes[i]; ok {
 			fmt.Fprintf(&b, "   %s %s\n", p.Green("fix:"), fix.Text)
 			for _, l := range strings.Split(strings.TrimRight(fix.Command, "\n"), "\n") {
 				if l != "" {
@@ -113,25 +162,27 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 		b.WriteString("\n")
 	}
 	if len(r.BanList) > 0 {
-		fmt.Fprintf(&b, "%d attacking source(s); --ban-list prints them for a deny list.\n", len(r.BanList))
+		fmt.Fprintf(&b, "%s broke fail2ban's rule; --ban-list FORMAT prints them for a deny list.\n", plural(int64(len(r.BanList)), "attacking source", "attacking sources"))
 	}
-	switch r.Verdict {
-	case "ok":
+	if !r.Failing() {
 		fmt.Fprintf(&b, "%s no failure pattern found\n", p.Green("verdict: ok:"))
-	default:
-		fmt.Fprintf(&b, "%s %d finding(s)\n", p.Red("verdict: findings:"), failureFindings(r))
+	} else {
+		fmt.Fprintf(&b, "%s %s\n", p.Red("verdict: fail:"), plural(int64(failureFindings(r)), "finding", "findings"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// siteFix returns the site owner's first fix for cause id.
-func siteFix(id catalog.ID) (catalog.Fix, bool) {
-	c, ok := catalog.Lookup(id)
-	if !ok || len(c.Fixes[catalog.SiteOwner]) == 0 {
-		return catalog.Fix{}, false
+// siteFixes returns the site owner's first fix for each pattern of r, by
+// index, among the catalog's fixes that fit the log's server.
+func siteFixes(r *analysis.Result) map[int]catalog.Fix {
+	out := map[int]catalog.Fix{}
+	for i, f := range r.Diagnosis() {
+		if fs := f.Fixes[catalog.SiteOwner]; len(fs) > 0 {
+			out[i] = fs[0]
+		}
 	}
-	return c.Fixes[catalog.SiteOwner][0], true
+	return out
 }
 
 // failureFindings counts the findings of r that are failure patterns
@@ -151,7 +202,7 @@ func stepName(step int) string {
 	case step == 1:
 		return "minute"
 	case step%1440 == 0:
-		return fmt.Sprintf("%d day(s)", step/1440)
+		return plural(int64(step/1440), "day", "days")
 	case step%60 == 0:
 		return fmt.Sprintf("%dh", step/60)
 	}

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +14,8 @@ import (
 func sample() *analysis.Result {
 	t0 := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 	return &analysis.Result{
-		Files: []analysis.FileStat{{Name: "access.log", Lines: 100}},
-		Lines: 100, From: t0, To: t0.Add(3 * time.Minute),
+		Files:     []analysis.FileStat{{Name: "access.log", LinesRead: 100, LinesParsed: 100, Lines: 100}},
+		LinesRead: 100, LinesParsed: 100, Lines: 100, From: t0, To: t0.Add(3 * time.Minute),
 		Failures: map[int]int64{401: 40, 429: 5}, Challenges: 7, Step: 1,
 		Timeline: []analysis.Bucket{
 			{Start: t0, Total: 50, F401: 0}, {Start: t0.Add(time.Minute), Total: 50, F401: 40, F429: 5},
@@ -22,7 +23,7 @@ func sample() *analysis.Result {
 		Findings: []analysis.Finding{
 			{Cause: catalog.AttackBruteForce, Title: "1 source(s) tried passwords", From: t0, To: t0.Add(time.Minute), Count: 40,
 				Columns: []string{"source", "main path"}, Rows: [][]string{{"203.0.113.10", `/login"><script>alert(1)</script>`}},
-				Sources: []string{"203.0.113.10", "not-an-ip\ndeny all"}},
+				Sources: []string{"203.0.113.10", "not-an-ip\ndeny all"}, Key: "brute"},
 			{Cause: catalog.NoiseChallenge, Title: "7 round trips", Count: 7},
 		},
 		BanList: []string{"203.0.113.10", "not-an-ip\ndeny all"},
@@ -53,7 +54,7 @@ func TestText(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{"why401 logs: 100 lines from access.log", "401 40 · 403 0 · 407 0 · 429 5 · challenge round trips (not failures) 7",
-		"1. attack.brute-force  1 source(s) tried passwords", "203.0.113.10", "fix: ", "verdict: findings: 1 finding(s)"} {
+		"1. attack.brute-force  1 source(s) tried passwords", "203.0.113.10", "fix: ", "verdict: fail: 1 finding"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q:\n%s", want, out)
 		}
@@ -127,5 +128,48 @@ func TestHTMLEscapes(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
+	}
+}
+
+func TestJSONHasTheCommonHead(t *testing.T) {
+	var b bytes.Buffer
+	if err := JSON(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Command  string `json:"command"`
+		Verdict  string `json:"verdict"`
+		Summary  string `json:"summary"`
+		Findings []struct {
+			Cause, Title, Detail, Check, Doc string
+			Evidence                         []string
+			Fixes                            map[string][]struct{ Text string }
+		} `json:"findings"`
+		Patterns []struct {
+			Cause string `json:"cause"`
+		} `json:"patterns"`
+		LinesRead   int `json:"lines_read"`
+		LinesParsed int `json:"lines_parsed"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Command != "logs" || doc.Verdict != "fail" || !strings.Contains(doc.Summary, "1 failure pattern in 100 lines") {
+		t.Errorf("head %+v", doc)
+	}
+	if len(doc.Findings) != 2 || len(doc.Patterns) != 2 || doc.LinesRead != 100 || doc.LinesParsed != 100 {
+		t.Fatalf("findings %+v, patterns %+v", doc.Findings, doc.Patterns)
+	}
+	f := doc.Findings[0]
+	if f.Cause != "attack.brute-force" || f.Check != "logs.attacks" || f.Title == "" || f.Detail != "1 source(s) tried passwords" ||
+		!strings.HasPrefix(f.Doc, "docs/causes.md#") || len(f.Fixes["owner"]) == 0 || len(f.Evidence) != 2 || !strings.Contains(f.Evidence[1], "source 203.0.113.10") {
+		t.Errorf("finding %+v", f)
+	}
+	r := sample()
+	r.Findings = r.Findings[1:]
+	b.Reset()
+	JSON(&b, r)
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil || doc.Verdict != "ok" {
+		t.Errorf("only round trips: verdict %q, %v", doc.Verdict, err)
 	}
 }
