@@ -18,7 +18,7 @@ var CORS = &Check{
 
 func runCORS(p *Pass) error {
 	for _, n := range p.Evidence.Nginx {
-		for _, s := range nginxScopes(n) {
+		for _, s := range n.allScopes() {
 			if !s.isLocation() || s.auth() == nil {
 				continue
 			}

@@ -29,6 +29,12 @@ type Nginx struct {
 	// Account is the user and group the workers run as (the user
 	// directive, or nginx's default nobody).
 	Account Account
+
+	// scopes and servers are computed once by index.
+	scopes   []nscope
+	servers  []*nserver
+	byServer map[*ndir]*nserver
+	targets  map[*ndir]bool
 }
 
 // Apache is one Apache httpd configuration with the .htaccess files its

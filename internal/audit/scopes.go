@@ -247,3 +247,14 @@ func (a *Apache) every(fn func(d *adir, parents []*adir)) {
 		c.walk(h.Directives, fn)
 	}
 }
+
+// vhost returns the <VirtualHost> section around the scope, or nil in
+// the main server.
+func (s ascope) vhost() *adir {
+	for _, c := range s.chain {
+		if c.Is("VirtualHost") {
+			return c
+		}
+	}
+	return nil
+}
