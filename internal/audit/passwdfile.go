@@ -88,7 +88,7 @@ func runPasswordFile(p *Pass) error {
 			continue
 		}
 		report := func(sev catalog.Severity, related []Location, format string, args ...any) {
-			p.Report(Finding{Cause: catalog.ServerHtpasswdFile, Severity: sev, Message: fmt.Sprintf(format, args...), Location: uf.d, Related: related, Server: uf.server})
+			p.Report(Finding{Cause: catalog.ServerHtpasswdFile, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: related, Server: uf.server})
 		}
 		relative := !filepath.IsAbs(uf.arg)
 		alt := p.Evidence.beside[[2]string{uf.d.File, uf.arg}]
@@ -172,7 +172,7 @@ func runPasswordHash(p *Pass) error {
 			server = htpasswd.Nginx
 		}
 		report := func(sev catalog.Severity, line int, format string, args ...any) {
-			p.Report(Finding{Cause: catalog.ServerHtpasswdHash, Severity: sev, Message: fmt.Sprintf(format, args...), Location: uf.d, Related: []Location{loc(uf.path, line)}, Server: uf.server})
+			p.Report(Finding{Cause: catalog.ServerHtpasswdHash, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: []Location{loc(uf.path, line)}, Server: uf.server})
 		}
 		if uf.server == KindApache && (uf.authType == "digest" || f.Password.IsDigest()) {
 			digestFile(p, uf, f)
@@ -221,7 +221,7 @@ func digestFile(p *Pass, uf userFile, f *FileFacts) {
 		if uf.realmAt.File != "" {
 			rel = append(rel, uf.realmAt)
 		}
-		p.Report(Finding{Cause: catalog.ServerHtpasswdHash, Severity: sev, Message: fmt.Sprintf(format, args...), Location: uf.d, Related: rel, Server: uf.server})
+		p.Report(Finding{Cause: catalog.ServerHtpasswdHash, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: rel, Server: uf.server})
 	}
 	pf := f.Password
 	if uf.authType == "digest" && !uf.scope.cond.loaded("auth_digest") {

@@ -43,7 +43,7 @@ func TestText(t *testing.T) {
 		t.Fatalf("exit %d, want 1: %+v", r.code, r)
 	}
 	want := fixture("nginx/stripped.conf") + ":11: error proxy.header-stripped: proxy_set_header Authorization"
-	if !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, "fix: ") || !strings.Contains(r.stdout, "3 findings (3 errors, 0 warnings, 0 info) in 1 configuration file") {
+	if !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, "fix: ") || !strings.Contains(r.stdout, "3 findings (2 errors, 1 warning, 0 info) in 1 configuration file") {
 		t.Errorf("text output:\n%s\nwant %q", r.stdout, want)
 	}
 	r = run(t, fixture("nginx/stripped_fp.conf"))
@@ -68,6 +68,9 @@ func TestFailOn(t *testing.T) {
 func TestJSONAndSARIF(t *testing.T) {
 	r := run(t, fixture("apache/passwdfile.conf"), "--server", "apache", "--server-root", filepath.Dir(fixture("apache/passwdfile.conf")), "--json")
 	var rep struct {
+		Command  string
+		Verdict  string
+		Summary  string
 		Files    []string
 		Findings []struct {
 			Cause    string
@@ -76,18 +79,19 @@ func TestJSONAndSARIF(t *testing.T) {
 				File string
 				Line int
 			}
-			Fixes []struct{ Text string }
+			Fixes map[string][]struct{ Text string }
 		}
 		Counts map[string]int
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatalf("json: %v\n%s", err, r.stdout)
 	}
-	if r.code != 1 || len(rep.Findings) != 4 || rep.Counts["error"] != 4 || len(rep.Files) != 2 {
+	if r.code != 1 || len(rep.Findings) != 4 || rep.Counts["error"] != 4 || len(rep.Files) != 2 ||
+		rep.Command != "audit" || rep.Verdict != "fail" || !strings.HasPrefix(rep.Summary, "4 findings (4 errors") {
 		t.Fatalf("json report: exit %d %+v", r.code, rep)
 	}
 	f := rep.Findings[3]
-	if f.Cause != "server.htpasswd-file" || !strings.HasSuffix(f.Location.File, ".htaccess") || f.Location.Line != 4 || len(f.Fixes) == 0 {
+	if f.Cause != "server.htpasswd-file" || !strings.HasSuffix(f.Location.File, ".htaccess") || f.Location.Line != 4 || len(f.Fixes["owner"]) == 0 {
 		t.Errorf(".htaccess finding: %+v", f)
 	}
 	base := filepath.Dir(fixture("x"))
