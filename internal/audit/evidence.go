@@ -35,6 +35,8 @@ type Nginx struct {
 	servers  []*nserver
 	byServer map[*ndir]*nserver
 	targets  map[*ndir]bool
+	// names indexes each block's directives by name (see nscope.named).
+	names map[*ndir]map[string][]*ndir
 }
 
 // Apache is one Apache httpd configuration with the .htaccess files its
@@ -43,6 +45,9 @@ type Apache struct {
 	Config   *apacheconf.Config
 	Account  Account
 	Htaccess []*Htaccess
+
+	// direct caches each scope's own directives (see ascope.direct).
+	direct map[scopeKey]*directs
 }
 
 // Htaccess is one .htaccess file inside a directory where AllowOverride

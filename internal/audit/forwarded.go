@@ -95,10 +95,8 @@ func (s nscope) inheritedButDropped(name string) *ndir {
 		return nil
 	}
 	for i := len(s.chain) - 2; i >= 0; i-- {
-		for _, d := range s.chain[i].Block {
-			if d.Name == name {
-				return d
-			}
+		if ds := s.named(s.chain[i], name); len(ds) > 0 {
+			return ds[0]
 		}
 	}
 	return nil

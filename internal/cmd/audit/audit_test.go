@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/why401/why401/internal/audit/vhostgen"
 	"github.com/why401/why401/internal/cli"
 )
 
@@ -141,5 +142,26 @@ func TestParseWarnings(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "includes itself") {
 		t.Errorf("the warning reached stdout: %q", r.stdout)
+	}
+}
+
+// TestFoldRepeats: a finding repeated in every virtual host is shown once
+// in text with its count and a few places; JSON keeps every one.
+func TestFoldRepeats(t *testing.T) {
+	dir := t.TempDir()
+	main, err := vhostgen.Write(dir, "nginx", 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, main, "--fail-on", "never")
+	if n := strings.Count(r.stdout, "proxy.forwarded-headers"); n != 1 {
+		t.Errorf("text shows the repeated finding %d times, want once:\n%s", n, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "the same at 5 more places: ") || !strings.Contains(r.stdout, "and 2 more") || !strings.Contains(r.stdout, "6 findings") {
+		t.Errorf("text output:\n%s", r.stdout)
+	}
+	r = run(t, main, "--fail-on", "never", "--json")
+	if n := strings.Count(r.stdout, `"cause": "proxy.forwarded-headers"`); n != 6 {
+		t.Errorf("JSON has %d findings, want all 6", n)
 	}
 }
