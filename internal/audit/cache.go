@@ -18,7 +18,7 @@ var Cache = &Check{
 
 func runCache(p *Pass) error {
 	for _, n := range p.Evidence.Nginx {
-		for _, s := range nginxScopes(n) {
+		for _, s := range n.allScopes() {
 			for _, prefix := range []string{"proxy", "fastcgi", "uwsgi", "scgi"} {
 				cacheNginx(p, s, prefix)
 			}
@@ -53,8 +53,14 @@ func cacheNginx(p *Pass, s nscope, prefix string) {
 			on = d
 		}
 	}
+	sev := catalog.Error
+	if !serverAuthenticates(s) {
+		// No authentication in this server: only the upstream's own
+		// 401s and private answers are at stake.
+		sev = catalog.Warning
+	}
 	rep := func(id catalog.ID, d *ndir, format string, args ...any) {
-		p.Report(Finding{Cause: id, Severity: catalog.Error, Detail: fmt.Sprintf(format, args...), Location: loc(d.File, d.Line), Server: KindNginx})
+		p.Report(Finding{Cause: id, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: loc(d.File, d.Line), Server: KindNginx})
 	}
 	bypass := mentionsCredentials(s.level(prefix+"_cache_bypass")) && mentionsCredentials(s.level(prefix+"_no_cache"))
 	keyed := false
@@ -126,4 +132,26 @@ func cacheApache(p *Pass, a *Apache) {
 			}
 		}
 	}
+}
+
+// serverAuthenticates reports whether the scope's server (or the scope
+// itself, outside any server) turns authentication on anywhere.
+func serverAuthenticates(s nscope) bool {
+	if s.auth() != nil {
+		return true
+	}
+	srv := s.server()
+	if srv == nil {
+		return false
+	}
+	if s.n != nil {
+		if ns := s.n.byServer[srv]; ns != nil {
+			for _, t := range ns.scopes {
+				if t.auth() != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

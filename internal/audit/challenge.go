@@ -10,19 +10,24 @@ import (
 // Challenge reports 401s sent without a WWW-Authenticate challenge.
 var Challenge = &Check{
 	Name:   "challenge",
-	Doc:    "report 401s the configuration sends without a WWW-Authenticate challenge: nginx return 401 without add_header ... always or error_page 401 to a URL, Apache ErrorDocument 401 to a URL and RewriteRule [R=401]",
-	Causes: []catalog.ID{catalog.ChallengeMissing},
+	Doc:    "report 401s the configuration sends without a WWW-Authenticate challenge: nginx return 401 without add_header ... always, error_page 401 to a URL or with another status (=200 /login, = @signin), Apache ErrorDocument 401 to a URL and RewriteRule [R=401]",
+	Causes: []catalog.ID{catalog.ChallengeMissing, catalog.RedirectToLogin},
 	Run:    runChallenge,
 }
 
 func runChallenge(p *Pass) error {
 	for _, n := range p.Evidence.Nginx {
-		for _, s := range nginxScopes(n) {
+		for _, s := range n.allScopes() {
 			for _, e := range s.own("error_page") {
 				target := e.Arg(len(e.Args) - 1)
-				if containsFold(e.Args[:max(len(e.Args)-1, 0)], "401") && (strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://")) {
-					p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Detail: fmt.Sprintf("error_page 401 %s: nginx answers 302 instead of the 401, so the WWW-Authenticate challenge is lost and API clients get a redirect to a page", target), Location: loc(e.File, e.Line), Server: KindNginx})
+				if !containsFold(e.Args[:max(len(e.Args)-1, 0)], "401") {
+					continue
 				}
+				if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
+					p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Detail: fmt.Sprintf("error_page 401 %s: nginx answers 302 instead of the 401, so the WWW-Authenticate challenge is lost and API clients get a redirect to a page", target), Location: loc(e.File, e.Line), Server: KindNginx})
+					continue
+				}
+				errorPageStatus(p, n, s, e, target)
 			}
 			for _, r := range s.own("return") {
 				if r.Arg(0) != "401" {
@@ -60,4 +65,51 @@ func runChallenge(p *Pass) error {
 		})
 	}
 	return nil
+}
+
+// errorPageStatus reports error_page 401 =CODE URI and error_page 401 =
+// @name: the refused request is answered with another status (=200) or
+// whatever the named location answers (usually a redirect to sign in),
+// so clients never see the 401 and its challenge.
+func errorPageStatus(p *Pass, n *Nginx, s nscope, e *ndir, target string) {
+	eq := ""
+	for _, a := range e.Args[:len(e.Args)-1] {
+		if strings.HasPrefix(a, "=") {
+			eq = a
+		}
+	}
+	if eq == "" {
+		return // the page is served with status 401: the challenge stays
+	}
+	code := strings.TrimPrefix(eq, "=")
+	rep := func(sev catalog.Severity, format string, args ...any) {
+		p.Report(Finding{Cause: catalog.RedirectToLogin, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: loc(e.File, e.Line), Server: KindNginx})
+	}
+	switch {
+	case code == "401":
+		return
+	case code != "":
+		rep(catalog.Warning, "error_page 401 %s %s turns every refused request into a %s answer with the page at %s: API clients and monitors never see a 401 or a WWW-Authenticate challenge, and take the refusal for success", eq, target, code, target)
+	case strings.HasPrefix(target, "@"):
+		// What the named location answers decides.
+		redirect := ""
+		if srv := n.byServer[s.server()]; srv != nil {
+			for _, l := range srv.locations {
+				if len(l.Args) == 1 && l.Args[0] == target {
+					for _, r := range l.Block {
+						if r.Name == "return" && strings.HasPrefix(r.Arg(0), "30") {
+							redirect = r.Arg(0)
+						}
+					}
+				}
+			}
+		}
+		if redirect != "" {
+			rep(catalog.Info, "error_page 401 = %s answers a refused request with location %s's %s redirect to sign in: browsers follow it, but API clients get a %s instead of a 401 and its challenge", target, target, redirect, redirect)
+		} else {
+			rep(catalog.Info, "error_page 401 = %s answers a refused request with whatever location %s returns: unless it returns 401 with a WWW-Authenticate header, clients never see the challenge", target, target)
+		}
+	default:
+		rep(catalog.Warning, "error_page 401 = %s answers a refused request with the status of %s: clients never see the 401 or its challenge", target, target)
+	}
 }

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/why401/why401/internal/apacheconf"
@@ -67,8 +68,82 @@ func (c *cond) holds(d *adir) bool {
 		return c.mods[moduleName(arg)] != neg
 	case d.Is("IfDefine"):
 		return c.defines[strings.TrimPrefix(arg, "!")] != neg
+	case d.Is("IfVersion"):
+		return ifVersion(d.Args)
 	}
 	return true
+}
+
+// loaded reports whether module m (a name such as "cgid") is loaded; a
+// configuration without LoadModule lines is taken to have every module.
+func (c *cond) loaded(m string) bool {
+	return c == nil || !c.anyLoad || c.mods[m]
+}
+
+// assumedVersion is the httpd version <IfVersion> sections are decided
+// against: the current 2.4 release series, which every supported
+// distribution ships. A branch for 2.2 or older is dead.
+var assumedVersion = [3]int{2, 4, 99}
+
+// ifVersion decides <IfVersion [[!]operator] version>: =, ==, >, >=, <,
+// <= compare numerically; ~ and /regex/ match the version string (a
+// regex is decided true: it cannot be checked without the real
+// version). Anything unreadable is taken to hold.
+func ifVersion(args []string) bool {
+	op, ver := "=", ""
+	switch len(args) {
+	case 1:
+		ver = args[0]
+	case 2:
+		op, ver = args[0], args[1]
+	default:
+		return true
+	}
+	neg := strings.HasPrefix(op, "!")
+	op = strings.TrimPrefix(op, "!")
+	if op == "~" || strings.HasPrefix(ver, "/") {
+		return true
+	}
+	var v [3]int
+	parts := strings.Split(ver, ".")
+	for i := 0; i < len(parts) && i < 3; i++ {
+		n, err := strconv.Atoi(parts[i])
+		if err != nil {
+			return true
+		}
+		v[i] = n
+	}
+	cmp := 0
+	for i := 0; i < 3; i++ {
+		a := assumedVersion[i]
+		if i >= len(parts) {
+			break // "2.4" compares only major and minor
+		}
+		if a != v[i] {
+			if a < v[i] {
+				cmp = -1
+			} else {
+				cmp = 1
+			}
+			break
+		}
+	}
+	var r bool
+	switch op {
+	case "=", "==":
+		r = cmp == 0
+	case ">":
+		r = cmp > 0
+	case ">=":
+		r = cmp >= 0
+	case "<":
+		r = cmp < 0
+	case "<=":
+		r = cmp <= 0
+	default:
+		return true
+	}
+	return r != neg
 }
 
 // walk calls fn for every directive whose enclosing conditional sections

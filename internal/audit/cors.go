@@ -18,7 +18,7 @@ var CORS = &Check{
 
 func runCORS(p *Pass) error {
 	for _, n := range p.Evidence.Nginx {
-		for _, s := range nginxScopes(n) {
+		for _, s := range n.allScopes() {
 			if !s.isLocation() || s.auth() == nil {
 				continue
 			}
@@ -65,8 +65,8 @@ func runCORS(p *Pass) error {
 // with a return applies in the scope (it runs before auth).
 func optionsHandled(s nscope) bool {
 	for _, b := range s.chain {
-		for _, d := range b.Block {
-			if d.Name == "if" && strings.Contains(strings.ToUpper(strings.Join(d.Args, " ")), "OPTIONS") {
+		for _, d := range s.named(b, "if") {
+			if strings.Contains(strings.ToUpper(strings.Join(d.Args, " ")), "OPTIONS") {
 				for _, c := range d.Block {
 					if c.Name == "return" {
 						return true

@@ -29,6 +29,14 @@ type Nginx struct {
 	// Account is the user and group the workers run as (the user
 	// directive, or nginx's default nobody).
 	Account Account
+
+	// scopes and servers are computed once by index.
+	scopes   []nscope
+	servers  []*nserver
+	byServer map[*ndir]*nserver
+	targets  map[*ndir]bool
+	// names indexes each block's directives by name (see nscope.named).
+	names map[*ndir]map[string][]*ndir
 }
 
 // Apache is one Apache httpd configuration with the .htaccess files its
@@ -37,6 +45,9 @@ type Apache struct {
 	Config   *apacheconf.Config
 	Account  Account
 	Htaccess []*Htaccess
+
+	// direct caches each scope's own directives (see ascope.direct).
+	direct map[scopeKey]*directs
 }
 
 // Htaccess is one .htaccess file inside a directory where AllowOverride

@@ -18,7 +18,10 @@ var Forwarded = &Check{
 
 func runForwarded(p *Pass) error {
 	for _, n := range p.Evidence.Nginx {
-		for _, s := range nginxScopes(n) {
+		for _, s := range n.allScopes() {
+			if n.authTarget(s) {
+				continue // an auth_request subrequest: the answer is 2xx or 401/403, no URL is built
+			}
 			for _, pp := range s.own("proxy_pass") {
 				set := map[string]string{}
 				for _, h := range s.level("proxy_set_header") {
@@ -39,11 +42,18 @@ func runForwarded(p *Pass) error {
 				if len(missing) == 0 {
 					continue
 				}
+				sev := catalog.Warning
 				msg := fmt.Sprintf("proxy_pass %s without %s: the application sees http and the upstream's name, so it builds wrong redirects and callback URLs and may refuse Secure cookies", pp.Arg(0), strings.Join(missing, " or "))
+				if len(missing) == 1 && missing[0] == "X-Forwarded-Proto" && !nginxTLS(s) {
+					// A plain-http server: the application is right to
+					// see http, unless TLS ends in front of nginx.
+					sev = catalog.Info
+					msg = fmt.Sprintf("proxy_pass %s without X-Forwarded-Proto in a server without TLS: if a load balancer or CDN in front ends https, the application sees http and builds http redirects and callback URLs", pp.Arg(0))
+				}
 				if inherited := s.inheritedButDropped("proxy_set_header"); inherited != nil {
 					msg += fmt.Sprintf("; the proxy_set_header lines at %s:%d are not inherited because this block sets its own", inherited.File, inherited.Line)
 				}
-				p.Report(Finding{Cause: catalog.ProxyForwardedHeaders, Severity: catalog.Warning, Detail: msg, Location: loc(pp.File, pp.Line), Server: KindNginx})
+				p.Report(Finding{Cause: catalog.ProxyForwardedHeaders, Severity: sev, Detail: msg, Location: loc(pp.File, pp.Line), Server: KindNginx})
 			}
 		}
 	}
@@ -85,11 +95,31 @@ func (s nscope) inheritedButDropped(name string) *ndir {
 		return nil
 	}
 	for i := len(s.chain) - 2; i >= 0; i-- {
-		for _, d := range s.chain[i].Block {
-			if d.Name == name {
-				return d
-			}
+		if ds := s.named(s.chain[i], name); len(ds) > 0 {
+			return ds[0]
 		}
 	}
 	return nil
+}
+
+// nginxTLS reports whether the scope's server takes https: a listen with
+// ssl or quic, ssl on, or a certificate.
+func nginxTLS(s nscope) bool {
+	srv := s.server()
+	if srv == nil {
+		return false
+	}
+	for _, d := range srv.Block {
+		switch d.Name {
+		case "listen":
+			if containsFold(d.Args, "ssl") || containsFold(d.Args, "quic") {
+				return true
+			}
+		case "ssl":
+			return strings.EqualFold(d.Arg(0), "on")
+		case "ssl_certificate":
+			return true
+		}
+	}
+	return false
 }

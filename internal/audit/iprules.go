@@ -18,7 +18,7 @@ var IPRules = &Check{
 
 func runIPRules(p *Pass) error {
 	for _, n := range p.Evidence.Nginx {
-		for _, s := range nginxScopes(n) {
+		for _, s := range n.allScopes() {
 			rules := append(s.own("allow"), s.own("deny")...)
 			if len(rules) == 0 {
 				continue
@@ -30,10 +30,15 @@ func runIPRules(p *Pass) error {
 				}
 			}
 			var list []string
+			var ordered []*ndir
 			for _, r := range s.block.Block {
 				if r.Name == "allow" || r.Name == "deny" {
 					list = append(list, r.Name+" "+r.Arg(0))
+					ordered = append(ordered, r)
 				}
+			}
+			if !refusesSome(ordered) {
+				continue // allow without deny, or allow all first: nobody is refused
 			}
 			msg := fmt.Sprintf("address rules (%s): clients outside them get 403 whatever credentials they send", strings.Join(list, "; "))
 			if sat := s.find("satisfy"); sat != nil && strings.EqualFold(sat.Arg(0), "any") && s.auth() != nil {
@@ -53,4 +58,21 @@ func runIPRules(p *Pass) error {
 		})
 	}
 	return nil
+}
+
+// refusesSome reports whether nginx's allow/deny rules, checked in order
+// with the first match deciding and no match letting the request
+// through, refuse any client: only a deny reached before an allow all
+// does.
+func refusesSome(rules []*ndir) bool {
+	for _, r := range rules {
+		all := r.Arg(0) == "all"
+		switch {
+		case r.Name == "allow" && all:
+			return false
+		case r.Name == "deny":
+			return true
+		}
+	}
+	return false
 }

@@ -26,26 +26,57 @@ type userFile struct {
 	path    string // as the server resolves it
 	base    string // what a relative path resolves against
 	account Account
+	// authType is "basic", "digest" or "" (unset); realm is the
+	// AuthName (auth_basic's argument) and realmAt where it is set.
+	authType string
+	realm    string
+	realmAt  Location
+	scope    ascope // the Apache scope naming the file
 }
 
 func userFiles(ev *Evidence) []userFile {
 	var out []userFile
 	for _, n := range ev.Nginx {
-		for _, s := range nginxScopes(n) {
+		for _, s := range n.allScopes() {
 			for _, d := range s.own("auth_basic_user_file") {
 				if len(d.Args) != 1 || strings.Contains(d.Args[0], "$") {
 					continue
 				}
-				out = append(out, userFile{KindNginx, loc(d.File, d.Line), d.Args[0], n.Config.Resolve(d.Args[0]), n.Config.Prefix, n.Account})
+				uf := userFile{server: KindNginx, d: loc(d.File, d.Line), arg: d.Args[0], path: n.Config.Resolve(d.Args[0]), base: n.Config.Prefix, account: n.Account, authType: "basic"}
+				if a := s.find("auth_basic"); a != nil {
+					uf.realm, uf.realmAt = a.Arg(0), loc(a.File, a.Line)
+				}
+				out = append(out, uf)
 			}
 		}
 	}
 	for _, a := range ev.Apache {
-		a.every(func(d *adir, _ []*adir) {
-			if d.Is("AuthUserFile") && len(d.Args) == 1 {
-				out = append(out, userFile{KindApache, loc(d.File, d.Line), d.Args[0], apacheconf.Resolve(a.Config.ServerRoot, d.Args[0]), a.Config.ServerRoot, a.Account})
+		for _, s := range apacheScopes(a) {
+			ufs := s.named("AuthUserFile")
+			if len(ufs) == 0 {
+				continue
 			}
-		})
+			// A file under authorization that never asks for a user
+			// (Require all granted, Require ip alone) is never read.
+			if eff := s.effectiveAuthz(); eff.known && !eff.result.user {
+				continue
+			}
+			uf := userFile{server: KindApache, base: a.Config.ServerRoot, account: a.Account, scope: s}
+			if t := s.inherited("AuthType"); len(t) > 0 {
+				uf.authType = strings.ToLower(t[0].Arg(0))
+			}
+			if n := s.inherited("AuthName"); len(n) > 0 {
+				uf.realm, uf.realmAt = n[0].Arg(0), loc(n[0].File, n[0].Line)
+			}
+			for _, d := range ufs {
+				if len(d.Args) != 1 {
+					continue
+				}
+				u := uf
+				u.d, u.arg, u.path = loc(d.File, d.Line), d.Args[0], apacheconf.Resolve(a.Config.ServerRoot, d.Args[0])
+				out = append(out, u)
+			}
+		}
 	}
 	return out
 }
@@ -143,6 +174,10 @@ func runPasswordHash(p *Pass) error {
 		report := func(sev catalog.Severity, line int, format string, args ...any) {
 			p.Report(Finding{Cause: catalog.ServerHtpasswdHash, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: []Location{loc(uf.path, line)}, Server: uf.server})
 		}
+		if uf.server == KindApache && (uf.authType == "digest" || f.Password.IsDigest()) {
+			digestFile(p, uf, f)
+			continue
+		}
 		for _, e := range f.Password.Entries() {
 			if e.Hash == "" {
 				continue // passwdfile reports it
@@ -174,4 +209,57 @@ func display(k Kind) string {
 		return "Apache"
 	}
 	return string(k)
+}
+
+// digestFile checks an htdigest file, or a file named where AuthType
+// Digest reads one: the format, the hashes and that the realm of the
+// entries is the AuthName, since mod_auth_digest looks a user up by name
+// and realm.
+func digestFile(p *Pass, uf userFile, f *FileFacts) {
+	report := func(sev catalog.Severity, line int, format string, args ...any) {
+		rel := []Location{loc(uf.path, line)}
+		if uf.realmAt.File != "" {
+			rel = append(rel, uf.realmAt)
+		}
+		p.Report(Finding{Cause: catalog.ServerHtpasswdHash, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: rel, Server: uf.server})
+	}
+	pf := f.Password
+	if uf.authType == "digest" && !uf.scope.cond.loaded("auth_digest") {
+		report(catalog.Error, 0, "AuthType Digest, but mod_auth_digest is not loaded: Apache answers 500 to every request here (a2enmod auth_digest)")
+	}
+	if uf.authType != "digest" {
+		report(catalog.Error, 0, "%s is an htdigest file (user:realm:hash) but AuthType is %s: Apache takes the realm field for the password hash, so every login fails; use AuthType Digest, or make an htpasswd file (why401 htpasswd add)", uf.path, orUnset(uf.authType))
+		return
+	}
+	if !pf.IsDigest() {
+		if len(pf.Entries()) > 0 {
+			report(catalog.Error, pf.Entries()[0].Line, "AuthType Digest reads %s as an htdigest file (user:realm:hash), but it is in htpasswd format (user:hash): every login fails; make it with htdigest -c %s %q USER", uf.path, uf.path, uf.realm)
+		}
+		return
+	}
+	realms := map[string]int{}
+	var order []string
+	seen := map[[2]string]int{}
+	for _, e := range pf.DigestEntries() {
+		if realms[e.Realm] == 0 {
+			order = append(order, e.Realm)
+		}
+		realms[e.Realm]++
+		k := [2]string{e.User, e.Realm}
+		if at, dup := seen[k]; dup {
+			report(catalog.Warning, e.Line, "%s:%d: user %q in realm %q is listed again (first on line %d); Apache uses the first line only", uf.path, e.Line, e.User, e.Realm, at)
+		} else {
+			seen[k] = e.Line
+		}
+	}
+	if uf.realm != "" && realms[uf.realm] == 0 {
+		report(catalog.Error, 0, "no user of %s is in realm %q (AuthName): its realms are %q; Digest hashes include the realm, so every login fails until AuthName and the file's realm are the same (htdigest %s %q USER)", uf.path, uf.realm, order, uf.path, uf.realm)
+	}
+}
+
+func orUnset(s string) string {
+	if s == "" {
+		return "not set"
+	}
+	return s
 }

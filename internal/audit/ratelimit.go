@@ -17,7 +17,7 @@ var RateLimit = &Check{
 
 func runRateLimit(p *Pass) error {
 	for _, n := range p.Evidence.Nginx {
-		for _, s := range nginxScopes(n) {
+		for _, s := range n.allScopes() {
 			if !s.isLocation() {
 				continue
 			}

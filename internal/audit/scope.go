@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -56,32 +57,13 @@ func nginxLocationMatches(args []string, path, distinctive string) bool {
 }
 
 func scopeNginx(p *Pass, n *Nginx) {
-	scopes := nginxScopes(n)
+	scopes, servers := n.index()
+	for _, srv := range servers {
+		acmeNginx(p, srv)
+		regexBypassNginx(p, srv)
+	}
 	for _, s := range scopes {
 		switch s.block.Name {
-		case "server":
-			// Auth for the whole server, or for location /, covers the
-			// ACME challenge unless a location switches it off there.
-			a := s.auth()
-			if a == nil {
-				for _, t := range scopes {
-					if t.isLocation() && t.server() == s.block && len(t.block.Args) == 1 && t.block.Args[0] == "/" && t.auth() != nil {
-						a = t.auth()
-					}
-				}
-			}
-			if a == nil {
-				continue
-			}
-			exempt := false
-			for _, t := range scopes {
-				if t.isLocation() && t.server() == s.block && nginxLocationMatches(t.block.Args, acmePath+"x", "acme-challenge") && t.auth() == nil {
-					exempt = true
-				}
-			}
-			if !exempt {
-				reportScope(p, KindNginx, catalog.Warning, a.File, a.Line, "%s %q protects %s too: Let's Encrypt and other ACME HTTP-01 renewals get 401 and the certificate expires; add location ^~ %s { auth_basic off; }", a.Name, a.Arg(0), acmePath, acmePath)
-			}
 		case "location":
 			a := s.auth()
 			if a == nil {
@@ -126,6 +108,100 @@ func scopeNginx(p *Pass, n *Nginx) {
 	}
 }
 
+// acmeRE recognises certificates and paths of ACME clients that answer
+// HTTP-01 challenges (certbot, acme.sh, dehydrated, lego, Nginx Proxy
+// Manager's and Caddy's stores).
+var acmeRE = regexp.MustCompile(`(?i)(letsencrypt|acme|certbot|dehydrated|lego)`)
+
+// acmeNginx reports authentication over /.well-known/acme-challenge/ in
+// a server that renews its certificate by HTTP-01: one whose
+// ssl_certificate comes from an ACME client's store, or that serves the
+// challenge path itself. A server with a certificate from elsewhere (or
+// renewed by DNS) is not concerned.
+func acmeNginx(p *Pass, srv *nserver) {
+	relevant := false
+	for _, s := range srv.scopes {
+		for _, d := range s.block.Block {
+			if (d.Name == "ssl_certificate" && acmeRE.MatchString(d.Arg(0))) || (d.Name == "location" && strings.Contains(strings.Join(d.Args, " "), "acme-challenge")) {
+				relevant = true
+			}
+		}
+	}
+	if !relevant {
+		return
+	}
+	l := srv.selectLocation(acmePath + "token")
+	var a *ndir
+	if l == nil {
+		a = srv.scopes[0].auth()
+	} else {
+		for _, s := range srv.scopes {
+			if s.block == l {
+				a = s.auth()
+			}
+		}
+	}
+	if a == nil {
+		return
+	}
+	fix := fmt.Sprintf("location ^~ %s { %s off; }", acmePath, a.Name)
+	reportScope(p, KindNginx, catalog.Warning, a.File, a.Line, "%s %q protects %s too, and this server's certificate is renewed by an ACME client: HTTP-01 validation requests get 401 and the certificate expires; add %s", a.Name, a.Arg(0), acmePath, fix)
+}
+
+// protectedBy returns the directive that protects the scope: its auth
+// (auth_basic, auth_request, auth_jwt) or a deny rule in force.
+func (s nscope) protectedBy() *ndir {
+	if a := s.auth(); a != nil {
+		return a
+	}
+	for _, r := range s.level("deny") {
+		return r
+	}
+	return nil
+}
+
+// regexBypassNginx reports unprotected regex locations that take
+// requests away from a protected prefix location: nginx checks regex
+// locations after finding the longest prefix (unless it is ^~ or =), and
+// a matching regex wins, so location ~ \.php$ beside a protected
+// location /admin/ serves /admin/x.php without the protection.
+func regexBypassNginx(p *Pass, srv *nserver) {
+	byBlock := map[*ndir]nscope{}
+	for _, s := range srv.scopes {
+		byBlock[s.block] = s
+	}
+	for _, r := range srv.locations {
+		mod, pat := locModifier(r)
+		if mod != "~" && mod != "~*" {
+			continue
+		}
+		rs, ok := byBlock[r]
+		if !ok || rs.protectedBy() != nil || len(rs.own("return")) > 0 {
+			continue
+		}
+		for _, l := range srv.locations {
+			lm, prefix := locModifier(l)
+			if lm != "" || strings.HasPrefix(prefix, "@") {
+				continue
+			}
+			ls, ok := byBlock[l]
+			if !ok {
+				continue
+			}
+			by := ls.protectedBy()
+			if by == nil || !within(l, by) || !regexMayMatchUnder(mod, pat, prefix) {
+				continue
+			}
+			sev, what := catalog.Error, "those requests"
+			if assetPath.MatchString(pat) {
+				sev, what = catalog.Warning, "the protected application's stylesheets, scripts and images"
+			}
+			reportScope(p, KindNginx, sev, r.File, r.Line, "location %s %s is a regex location: nginx prefers it to location %s for every URI it matches, so %s under %s are served without %s (line %d); nest it inside location %s or repeat the protection in it", mod, pat, prefix, what, prefix, by.Name, by.Line, prefix)
+			break
+		}
+	}
+}
+
 // within reports whether d lies inside block (same file, by line).
 func within(block, d *ndir) bool {
 	for _, c := range block.Block {
@@ -138,11 +214,16 @@ func within(block, d *ndir) bool {
 
 func scopeApache(p *Pass, a *Apache) {
 	type protected struct {
-		kind, path string
-		d          *adir
-		name       string
+		d    *adir
+		name string
 	}
-	var seen []protected
+	// Sections of one kind and path merge within one virtual host (or
+	// the main server); those of different virtual hosts never do.
+	type key struct {
+		vhost      *adir
+		kind, path string
+	}
+	seen := map[key]protected{}
 	docRoots := map[string]bool{}
 	hasAcme := false
 	a.every(func(d *adir, _ []*adir) {
@@ -156,6 +237,7 @@ func scopeApache(p *Pass, a *Apache) {
 		}
 	})
 	for _, s := range apacheScopes(a) {
+		replacedAuthz(p, s)
 		req := s.requiresUser()
 		// Require all granted beside a user requirement: RequireAny
 		// (the default container), unless inside RequireAll/RequireNone.
@@ -183,12 +265,12 @@ func scopeApache(p *Pass, a *Apache) {
 		if n := s.named("AuthName"); len(n) > 0 {
 			name = n[0].Arg(0)
 		}
-		for _, o := range seen {
-			if o.kind == kind && o.path == path {
-				reportScope(p, KindApache, catalog.Warning, s.sec.File, s.sec.Line, "<%s %s> is protected again (first at %s:%d, realm %q): the sections merge and the later one's AuthUserFile and Require win, which is easy to miss", s.sec.Name, s.path(), o.d.File, o.d.Line, o.name)
-			}
+		k := key{s.vhost(), kind, path}
+		if o, ok := seen[k]; ok {
+			reportScope(p, KindApache, catalog.Warning, s.sec.File, s.sec.Line, "<%s %s> is protected again (first at %s:%d, realm %q): the sections merge and the later one's AuthUserFile and Require win, which is easy to miss", s.sec.Name, s.path(), o.d.File, o.d.Line, o.name)
+		} else {
+			seen[k] = protected{s.sec, name}
 		}
-		seen = append(seen, protected{kind, path, s.sec, name})
 		whole := (kind == "location" && (path == "" || path == "/")) || (kind == "directory" && docRoots[path])
 		if whole && !hasAcme {
 			reportScope(p, KindApache, catalog.Warning, req.File, req.Line, "Require %s for <%s %s> covers %s too: ACME HTTP-01 certificate renewals get 401; add <Location %s> Require all granted </Location>", req.Arg(0), s.sec.Name, s.path(), acmePath, acmePath)
@@ -208,4 +290,31 @@ func pathSection(d *adir) bool {
 		}
 	}
 	return false
+}
+
+// replacedAuthz reports a section whose own Require lines replace the
+// stricter ones of the section around it: without AuthMerging And, a
+// <Files> or <Location> inside a <Directory> that says Require all
+// granted opens what the Directory restricted to some addresses or users.
+func replacedAuthz(p *Pass, s ascope) {
+	if s.sec == nil || !pathSection(s.sec) {
+		return
+	}
+	own, lines, ok := s.ownAuthz()
+	if !ok {
+		return
+	}
+	par, ok := s.parentAuthz()
+	if !ok || !par.known || par.result.open || len(par.lines) == 0 {
+		return
+	}
+	pl := par.lines[0]
+	what := fmt.Sprintf("<%s %s>", s.sec.Name, strings.Join(s.sec.Args, " "))
+	parent := fmt.Sprintf("Require %s (line %d)", strings.Join(pl.Args, " "), pl.Line)
+	switch {
+	case own.open:
+		reportScope(p, KindApache, catalog.Error, lines[0].File, lines[0].Line, "Require %s in %s replaces %s of the section around it: Require lines do not merge unless AuthMerging And is set, so every client reaches %s without an address check or a password", strings.Join(lines[0].Args, " "), what, parent, s.path())
+	case par.result.cond && !own.cond:
+		reportScope(p, KindApache, catalog.Info, lines[0].File, lines[0].Line, "Require %s in %s replaces %s of the section around it (AuthMerging Off): %s is reachable from any address with a valid password; add AuthMerging And to require both", strings.Join(lines[0].Args, " "), what, parent, s.path())
+	}
 }

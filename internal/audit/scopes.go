@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/why401/why401/internal/apacheconf"
@@ -36,13 +37,41 @@ func nginxScopes(n *Nginx) []nscope {
 	return out
 }
 
+// named returns block's directives called name. The http block of a
+// hosting server holds every server block, and checks ask about it once
+// per scope, so each large block's directives are indexed by name once
+// (on the Nginx value) to keep the audit linear in the configuration;
+// small blocks are scanned, which costs less than a map per block.
+func (s nscope) named(block *ndir, name string) []*ndir {
+	if s.n == nil || len(block.Block) < indexFrom {
+		var out []*ndir
+		for _, d := range block.Block {
+			if d.Name == name {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	idx, ok := s.n.names[block]
+	if !ok {
+		idx = map[string][]*ndir{}
+		for _, d := range block.Block {
+			idx[d.Name] = append(idx[d.Name], d)
+		}
+		if s.n.names == nil {
+			s.n.names = map[*ndir]map[string][]*ndir{}
+		}
+		s.n.names[block] = idx
+	}
+	// Clipped, so that a caller's append never writes into the index.
+	return slices.Clip(idx[name])
+}
+
 // find returns the innermost directive named name that applies in s.
 func (s nscope) find(name string) *ndir {
 	for i := len(s.chain) - 1; i >= 0; i-- {
-		for _, d := range s.chain[i].Block {
-			if d.Name == name {
-				return d
-			}
+		if ds := s.named(s.chain[i], name); len(ds) > 0 {
+			return ds[0]
 		}
 	}
 	return nil
@@ -53,29 +82,15 @@ func (s nscope) find(name string) *ndir {
 // add_header (a block with one of its own drops all of its parents').
 func (s nscope) level(name string) []*ndir {
 	for i := len(s.chain) - 1; i >= 0; i-- {
-		var out []*ndir
-		for _, d := range s.chain[i].Block {
-			if d.Name == name {
-				out = append(out, d)
-			}
-		}
-		if out != nil {
-			return out
+		if ds := s.named(s.chain[i], name); len(ds) > 0 {
+			return ds
 		}
 	}
 	return nil
 }
 
 // own returns the directives named name directly in the scope's block.
-func (s nscope) own(name string) []*ndir {
-	var out []*ndir
-	for _, d := range s.block.Block {
-		if d.Name == name {
-			out = append(out, d)
-		}
-	}
-	return out
-}
+func (s nscope) own(name string) []*ndir { return s.named(s.block, name) }
 
 // path returns the location's path or pattern ("" outside a location).
 func (s nscope) path() string {
@@ -159,9 +174,26 @@ func apacheScopes(a *Apache) []ascope {
 }
 
 // direct returns the scope's own directives, looking through transparent
-// sections but not into other sections.
-func (s ascope) direct() []*adir {
-	var out []*adir
+// sections but not into other sections. The list is computed once per
+// scope and kept on the Apache configuration: the server configuration's
+// own list holds every virtual host, and checks ask for it once per
+// section, which would otherwise make an audit quadratic in the number of
+// virtual hosts.
+func (s ascope) direct() []*adir { return slices.Clip(s.directs().all) }
+
+// directs returns the scope's cached directives.
+func (s ascope) directs() *directs {
+	key := scopeKey{s.sec, s.htaccess}
+	cache := s.a != nil && len(s.body) >= indexFrom
+	if cache {
+		if d, ok := s.a.direct[key]; ok {
+			return d
+		}
+	}
+	out := &directs{}
+	if cache {
+		out.byName = map[string][]*adir{}
+	}
 	var add func([]*adir)
 	add = func(ds []*adir) {
 		for _, d := range ds {
@@ -171,18 +203,51 @@ func (s ascope) direct() []*adir {
 				}
 				continue
 			}
-			out = append(out, d)
+			out.all = append(out.all, d)
+			if d.Block == nil && cache {
+				k := strings.ToLower(d.Name)
+				out.byName[k] = append(out.byName[k], d)
+			}
 		}
 	}
 	add(s.body)
+	if cache {
+		if s.a.direct == nil {
+			s.a.direct = map[scopeKey]*directs{}
+		}
+		s.a.direct[key] = out
+	}
 	return out
+}
+
+// indexFrom is the number of directives from which a block's (or an
+// Apache scope's) directives are indexed by name rather than scanned.
+const indexFrom = 32
+
+// scopeKey names a scope: its section, its .htaccess file, or neither
+// for the server configuration.
+type scopeKey struct {
+	sec *adir
+	h   *Htaccess
+}
+
+// directs are a scope's own directives, and those that are not sections
+// by lower-case name.
+type directs struct {
+	all    []*adir
+	byName map[string][]*adir
 }
 
 // named returns the scope's own directives named name.
 func (s ascope) named(name string) []*adir {
+	ds := s.directs()
+	if ds.byName != nil {
+		// Clipped, so that a caller's append never writes into the cache.
+		return slices.Clip(ds.byName[strings.ToLower(name)])
+	}
 	var out []*adir
-	for _, d := range s.direct() {
-		if d.Is(name) && d.Block == nil {
+	for _, d := range ds.all {
+		if d.Block == nil && d.Is(name) {
 			out = append(out, d)
 		}
 	}
@@ -246,4 +311,15 @@ func (a *Apache) every(fn func(d *adir, parents []*adir)) {
 	for _, h := range a.Htaccess {
 		c.walk(h.Directives, fn)
 	}
+}
+
+// vhost returns the <VirtualHost> section around the scope, or nil in
+// the main server.
+func (s ascope) vhost() *adir {
+	for _, c := range s.chain {
+		if c.Is("VirtualHost") {
+			return c
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // FixContext is what is known about the request or configuration a fix
@@ -53,14 +54,24 @@ func (f Fix) Tags() []string {
 		return f.For
 	}
 	s := f.Text + "\n" + f.Command
+	if t, ok := wordTags.Load(s); ok {
+		return t.([]string)
+	}
 	var out []string
 	for _, r := range tagRules {
 		if r.re.MatchString(s) {
 			out = append(out, r.tag)
 		}
 	}
+	out = slices.Clip(out)
+	wordTags.Store(s, out)
 	return out
 }
+
+// wordTags remembers the tags read from a fix's words: the catalog's
+// fixes are few and fixed, while an audit of a hosting server attaches
+// them to tens of thousands of findings.
+var wordTags sync.Map
 
 // Fits reports whether the fix applies in ctx: for each layer of tags,
 // either the fix names none of it, or ctx names none of it, or they share

@@ -471,3 +471,70 @@ func randomSalt(n int) string {
 	}
 	return string(b)
 }
+
+// DigestEntry is one line of an htdigest file, the format Apache's
+// AuthType Digest (mod_auth_digest with AuthDigestProvider file) reads:
+// "user:realm:hash", where hash is the hex MD5 of "user:realm:password".
+type DigestEntry struct {
+	User, Realm, Hash string
+	Line              int
+}
+
+// IsDigestHash reports whether h looks like an htdigest hash: 32
+// hexadecimal digits.
+func IsDigestHash(h string) bool {
+	if len(h) != 32 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i] | 0x20
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// DigestEntries returns the lines that have three fields, read as
+// htdigest entries, in file order.
+func (f *File) DigestEntries() []DigestEntry {
+	var out []DigestEntry
+	for _, l := range f.lines {
+		if l.entry == nil {
+			continue
+		}
+		parts := strings.SplitN(strings.TrimSuffix(l.raw, "\r"), ":", 4)
+		if len(parts) < 3 {
+			continue
+		}
+		out = append(out, DigestEntry{User: parts[0], Realm: parts[1], Hash: parts[2], Line: l.entry.Line})
+	}
+	return out
+}
+
+// IsDigest reports whether the file is in htdigest format: it has
+// entries and every one has a realm and an MD5 hash in hex.
+func (f *File) IsDigest() bool {
+	es := f.Entries()
+	ds := f.DigestEntries()
+	if len(es) == 0 || len(ds) != len(es) {
+		return false
+	}
+	for _, d := range ds {
+		if !IsDigestHash(d.Hash) {
+			return false
+		}
+	}
+	return true
+}
+
+// CRLF counts the lines that end in CR LF.
+func (f *File) CRLF() int {
+	n := 0
+	for _, l := range f.lines {
+		if strings.HasSuffix(l.raw, "\r") {
+			n++
+		}
+	}
+	return n
+}

@@ -52,6 +52,11 @@ func (c *Config) Resolve(path string) string {
 	return filepath.Join(c.Prefix, path)
 }
 
+// The lexer's token channel holds 2,048 tokens (about 100 KB) per file by
+// default; a hosting server's configuration has one include file per
+// site, tens of thousands of them, and the big buffer only adds garbage.
+func init() { crossplane.SetTokenChanCap(128) }
+
 // ParseFile parses the nginx configuration at path and the files it
 // includes. A syntax error (one nginx itself would refuse) is returned as
 // "file:line: message".

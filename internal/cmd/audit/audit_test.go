@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/why401/why401/internal/audit/vhostgen"
 	"github.com/why401/why401/internal/cli"
 )
 
@@ -42,7 +43,7 @@ func TestText(t *testing.T) {
 		t.Fatalf("exit %d, want 1: %+v", r.code, r)
 	}
 	want := fixture("nginx/stripped.conf") + ":11: error proxy.header-stripped: proxy_set_header Authorization"
-	if !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, "fix: ") || !strings.Contains(r.stdout, "3 findings (3 errors, 0 warnings, 0 info) in 1 configuration file") {
+	if !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, "fix: ") || !strings.Contains(r.stdout, "3 findings (2 errors, 1 warning, 0 info) in 1 configuration file") {
 		t.Errorf("text output:\n%s\nwant %q", r.stdout, want)
 	}
 	r = run(t, fixture("nginx/stripped_fp.conf"))
@@ -149,5 +150,26 @@ func TestParseWarnings(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "includes itself") {
 		t.Errorf("the warning reached stdout: %q", r.stdout)
+	}
+}
+
+// TestFoldRepeats: a finding repeated in every virtual host is shown once
+// in text with its count and a few places; JSON keeps every one.
+func TestFoldRepeats(t *testing.T) {
+	dir := t.TempDir()
+	main, err := vhostgen.Write(dir, "nginx", 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, main, "--fail-on", "never")
+	if n := strings.Count(r.stdout, "proxy.forwarded-headers"); n != 1 {
+		t.Errorf("text shows the repeated finding %d times, want once:\n%s", n, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "the same at 5 more places: ") || !strings.Contains(r.stdout, "and 2 more") {
+		t.Errorf("text output:\n%s", r.stdout)
+	}
+	r = run(t, main, "--fail-on", "never", "--json")
+	if n := strings.Count(r.stdout, `"cause": "proxy.forwarded-headers"`); n != 6 {
+		t.Errorf("JSON has %d findings, want all 6", n)
 	}
 }
