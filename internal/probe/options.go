@@ -86,7 +86,9 @@ const (
 	maxRedirsCap          = 50
 	otherSchemeTimeout    = 3 * time.Second
 	discoveryTimeout      = 5 * time.Second
-	maxDocuments          = 4
+	maxDocuments          = 10 // discovery documents per run, all credential-free
+	maxResourceDocuments  = 5  // RFC 9728 candidates: the path, its parents, the root
+	maxServers            = 2  // authorization servers looked up
 	maxDocumentBody       = 256 << 10
 	maxAddressTrials      = 4
 	maxConcurrent         = 4

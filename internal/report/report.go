@@ -37,6 +37,9 @@ type Report struct {
 	Requests             int                 `json:"requests"`
 	CredentialedAttempts int                 `json:"credentialed_attempts"`
 	Notes                []string            `json:"notes,omitempty"`
+	// Discovery lists the metadata documents fetched (never with
+	// credentials) and what each answered.
+	Discovery []evidence.Document `json:"discovery,omitempty"`
 	// Replay is a curl command that sends the request as given, redacted
 	// unless secrets were asked for.
 	Replay    string     `json:"replay"`
@@ -83,6 +86,7 @@ func Build(p *evidence.Probe, findings []diagnosis.Finding, o Options) *Report {
 		Findings:             findings,
 		CredentialedAttempts: p.CredentialedAttempts,
 		Notes:                p.Notes,
+		Discovery:            p.Discovery,
 		Replay:               Replay(p.Request, o.ShowSecrets),
 		Duration:             o.Duration,
 	}
