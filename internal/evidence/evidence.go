@@ -134,6 +134,44 @@ type Exchange struct {
 	// Redirect describes the step from this hop to the next, when the
 	// response was a redirect.
 	Redirect *Redirect `json:"redirect,omitempty"`
+	// Cookies says, on the probe's own hops, what became of the cookies
+	// the trial's responses set: which went with this hop's request, which
+	// were held back and why, and which of this hop's Set-Cookie lines
+	// were stored or refused. Nil when no cookie was involved.
+	Cookies *HopCookies `json:"cookies,omitempty"`
+}
+
+// HopCookies is the cookie jar's verdicts on one hop of a trial, by the
+// rules the probe applies as curl does (Domain, Path, Secure, expiry,
+// the __Secure- and __Host- prefixes; SameSite plays no part for a
+// script).
+type HopCookies struct {
+	// Sent are the jar's cookies that went with the request, by name.
+	Sent []string `json:"sent,omitempty"`
+	// Withheld are the jar's cookies that did not go with the request.
+	Withheld []CookieVerdict `json:"withheld,omitempty"`
+	// Stored are the verdicts on the response's Set-Cookie lines, in
+	// order; Reason is empty for a line that was stored.
+	Stored []CookieVerdict `json:"stored,omitempty"`
+}
+
+// CookieVerdict is one cookie and what the jar did with it.
+type CookieVerdict struct {
+	Name string `json:"name"`
+	// Reason is "" when the cookie was stored or sent, else the reason it
+	// was not, as internal/cookie names it (NotOnPath, DomainMismatch,
+	// SecureOnly, Expired, InvalidDomain, ...).
+	Reason string `json:"reason,omitempty"`
+	// The cookie's scope as stored (or as the refused line asked).
+	Domain   string    `json:"domain,omitempty"`
+	HostOnly bool      `json:"host_only,omitempty"`
+	Path     string    `json:"path,omitempty"`
+	Secure   bool      `json:"secure,omitempty"`
+	Expires  time.Time `json:"expires,omitzero"`
+	// SetAt is the index of the hop whose response set the cookie.
+	SetAt int `json:"set_at"`
+	// Deleted is set when a Set-Cookie line removed the cookie.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // Request is a request as sent (or, in Probe.Request, as asked for).

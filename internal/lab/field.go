@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/why401/why401/internal/catalog"
 )
@@ -17,15 +18,39 @@ import (
 func (l *Lab) fieldRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/tenant-api/", l.serveTenantAPI)
 	mux.HandleFunc("GET /.well-known/oauth-protected-resource/tenant-api", l.serveTenantMetadata)
+	for _, f := range formLogins {
+		mux.HandleFunc(f.prefix+"/login", l.serveFormLogin(f))
+		mux.HandleFunc(f.prefix+"/app", l.serveFormApp)
+	}
+}
+
+// formLogin is a form login whose session cookie carries one scope.
+type formLogin struct {
+	prefix string     // the route's prefix: PREFIX/login, PREFIX/app
+	attrs  string     // the Set-Cookie attributes after the value
+	cause  catalog.ID // what the probe must say; "" for the control
+	doc    string
+}
+
+// formLogins: the same login with the cookie scoped right (Path=/) and
+// twice wrong.
+var formLogins = []formLogin{
+	{"/form", "; Path=/form/login; HttpOnly", catalog.CookieNotSent, "a form login answers Set-Cookie with Path=/form/login and a redirect to /form/app, which the cookie does not cover: 401 there"},
+	{"/form-domain", "; Domain=accounts.example; Path=/; HttpOnly", catalog.CookieRejected, "a form login sets its session cookie for Domain=accounts.example, which the host cannot set; the next hop gets 401"},
+	{"/form-ok", "; Path=/; HttpOnly", "", "the same form login with Path=/: the redirect carries the session cookie"},
 }
 
 // fieldScenarios lists the field scenarios against base u.
 func (l *Lab) fieldScenarios(u string) []Scenario {
 	bearer := func(tok string) []string { return []string{"-H", "Authorization: Bearer " + tok} }
-	return []Scenario{
+	var forms []Scenario
+	for _, f := range formLogins {
+		forms = append(forms, Scenario{f.prefix + "/login", f.cause, f.doc, []string{u + f.prefix + "/login", "-d", "username=" + User + "&password=" + Password, "-L"}})
+	}
+	return append(forms, []Scenario{
 		{"/tenant-api/v1/orders", catalog.TokenAudience, "mod_auth_openidc style: a token for another API gets a generic insufficient_scope (other claims required); the audience is only in path-inserted RFC 9728 metadata", append([]string{u + "/tenant-api/v1/orders"}, bearer(l.Token(nil))...)},
 		{"/tenant-api/v1/invoices", "", "the same API with a token for its own audience", append([]string{u + "/tenant-api/v1/invoices"}, bearer(l.Token(map[string]any{"aud": l.tenantAudience()}))...)},
-	}
+	}...)
 }
 
 // tenantAudience is the resource identifier of /tenant-api.
@@ -69,4 +94,36 @@ func (l *Lab) serveTenantAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"orders": []string{"A-1001", "A-1002"}})
+}
+
+// serveFormLogin checks a posted user name and password and answers as
+// a classic server-side login does: Set-Cookie and 303 to the app.
+func (l *Lab) serveFormLogin(f formLogin) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			writeHTML(w, http.StatusOK, `<!DOCTYPE html>
+<html><head><title>Sign in</title></head><body><form method="post"><input name="username"><input name="password" type="password"><button>Sign in</button></form></body></html>
+`)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+		if r.ParseForm() != nil || r.PostForm.Get("username") != User || r.PostForm.Get("password") != Password {
+			writeHTML(w, http.StatusUnauthorized, "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><p>Wrong user name or password.</p></body></html>\n")
+			return
+		}
+		id := l.sessions.issue(l.now().Add(time.Hour))
+		w.Header().Add("Set-Cookie", "form_sid="+id+f.attrs)
+		http.Redirect(w, r, f.prefix+"/app", http.StatusSeeOther)
+	}
+}
+
+// serveFormApp is the page behind the form login: 401 without a live
+// session cookie, as session-based apps answer API-style requests.
+func (l *Lab) serveFormApp(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie("form_sid")
+	if err != nil || !l.sessions.valid(c.Value, l.now()) {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "not signed in"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": User, "orders": 3})
 }

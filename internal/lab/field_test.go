@@ -31,7 +31,33 @@ func fieldChecks(l *Lab) map[string]func(t *testing.T, s Scenario) {
 		r.Body.Close()
 		return r, string(b)
 	}
+	login := func(t *testing.T, s Scenario, attrs string) {
+		c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		r, err := c.Post(s.Args[0], "application/x-www-form-urlencoded", strings.NewReader(s.Args[2]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		sc := r.Header.Get("Set-Cookie")
+		if r.StatusCode != http.StatusSeeOther || !strings.HasSuffix(sc, attrs) || !strings.HasSuffix(r.Header.Get("Location"), "/app") {
+			t.Fatalf("%d, Set-Cookie %q, Location %q", r.StatusCode, sc, r.Header.Get("Location"))
+		}
+		// The cookie works where it is sent.
+		req, _ := http.NewRequest("GET", strings.TrimSuffix(s.Args[0], "/login")+"/app", nil)
+		req.Header.Set("Cookie", strings.SplitN(sc, ";", 2)[0])
+		a, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Body.Close()
+		if a.StatusCode != 200 {
+			t.Fatalf("app with the cookie: %d", a.StatusCode)
+		}
+	}
 	return map[string]func(t *testing.T, s Scenario){
+		"/form/login":        func(t *testing.T, s Scenario) { login(t, s, "; Path=/form/login; HttpOnly") },
+		"/form-domain/login": func(t *testing.T, s Scenario) { login(t, s, "; Domain=accounts.example; Path=/; HttpOnly") },
+		"/form-ok/login":     func(t *testing.T, s Scenario) { login(t, s, "; Path=/; HttpOnly") },
 		"/tenant-api/v1/orders": func(t *testing.T, s Scenario) {
 			r, _ := get(t, s)
 			ch := r.Header.Get("WWW-Authenticate")

@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/why401/why401/internal/cookie"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/redirect"
 )
@@ -351,7 +352,7 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 	if method == http.MethodOptions && plan.variant == evidence.Preflight {
 		body = nil
 	}
-	jar := newJar()
+	jar := newHopJar(cfg.now)
 	var keeps map[string]bool
 	maxHops := cfg.maxRedirs
 	if plan.noHops {
@@ -364,7 +365,8 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 	p.progress("%s: %s %s", plan.variant, method, where)
 	droppedBody := false
 	for hop := 0; ; hop++ {
-		h, credentialed := p.hopHeader(plan, cur, hop, jar, droppedBody)
+		fromJar, hc := jar.send(cur, method)
+		h, credentialed := p.hopHeader(plan, cur, hop, fromJar, droppedBody)
 		if hop == 0 {
 			t.Credentialed = credentialed
 		} else if r := t.Hops[hop-1].Redirect; r != nil {
@@ -375,8 +377,9 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		}
 		ex := p.exchange(tctx, hopRequest{Method: method, URL: cur, Header: h, Body: body, Pin: plan.address})
 		if ex.Response != nil {
-			jar.SetCookies(cur, (&http.Response{Header: ex.Response.Header}).Cookies())
+			hc = jar.store(cur, method, ex.Response.Header.Values("Set-Cookie"), hop, hc)
 		}
+		ex.Cookies = hc
 		t.Hops = append(t.Hops, ex)
 		last := &t.Hops[len(t.Hops)-1]
 		if ex.Response == nil || !isRedirect(ex.Response.Status) || ex.ErrKind != "" {
@@ -458,7 +461,7 @@ func (p *run) firstHeader(plan trialPlan, u *url.URL) http.Header {
 
 // hopHeader builds the header of one hop and reports whether it carries
 // the user's secret.
-func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, jar http.CookieJar, droppedBody bool) (http.Header, bool) {
+func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, fromJar []cookie.Verdict, droppedBody bool) (http.Header, bool) {
 	b := p.base
 	var h http.Header
 	if plan.header != nil {
@@ -495,10 +498,10 @@ func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, jar http.CookieJar,
 	// cookie files where their domains match, and what responses set.
 	var parts []string
 	seen := map[string]bool{}
-	if jar != nil {
-		for _, c := range jar.Cookies(u) {
-			parts = append(parts, c.Name+"="+c.Value)
-			seen[c.Name] = true
+	if len(fromJar) > 0 {
+		parts = append(parts, cookie.Header(fromJar))
+		for _, v := range fromJar {
+			seen[v.Cookie.Name] = true
 		}
 	}
 	if plan.cookies {
