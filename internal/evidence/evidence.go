@@ -25,6 +25,7 @@ const (
 	Nearby        Variant = "nearby"         // a nearby URL (parent, root, the path without its first segment), without credentials
 	Encoding      Variant = "encoding"       // --try-encodings: the Basic credentials in another character encoding
 	ContentType   Variant = "content-type"   // --try-content-type: the body as JSON instead of a form, or the other way round
+	Repeat        Variant = "repeat"         // the request as given, sent again: do the nodes behind one address agree?
 )
 
 // Probe is everything one `why401 probe` run observed.

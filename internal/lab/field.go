@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/why401/why401/internal/catalog"
@@ -18,6 +19,8 @@ import (
 func (l *Lab) fieldRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/tenant-api/", l.serveTenantAPI)
 	mux.HandleFunc("GET /.well-known/oauth-protected-resource/tenant-api", l.serveTenantMetadata)
+	mux.HandleFunc("/balanced/stale", l.serveBalanced(true))
+	mux.HandleFunc("/balanced/current", l.serveBalanced(false))
 	for _, f := range formLogins {
 		mux.HandleFunc(f.prefix+"/login", l.serveFormLogin(f))
 		mux.HandleFunc(f.prefix+"/app", l.serveFormApp)
@@ -47,6 +50,11 @@ func (l *Lab) fieldScenarios(u string) []Scenario {
 	for _, f := range formLogins {
 		forms = append(forms, Scenario{f.prefix + "/login", f.cause, f.doc, []string{u + f.prefix + "/login", "-d", "username=" + User + "&password=" + Password, "-L"}})
 	}
+	alice := []string{"-u", User + ":" + Password}
+	forms = append(forms,
+		Scenario{"/balanced/stale", catalog.BackendInconsistent, "a balancer (HAProxy style, SERVERID cookie) alternates two nodes behind one address; node web2 has a stale password file", append([]string{u + "/balanced/stale"}, alice...)},
+		Scenario{"/balanced/current", "", "the same two nodes, both with the current password file", append([]string{u + "/balanced/current"}, alice...)},
+	)
 	return append(forms, []Scenario{
 		{"/tenant-api/v1/orders", catalog.TokenAudience, "mod_auth_openidc style: a token for another API gets a generic insufficient_scope (other claims required); the audience is only in path-inserted RFC 9728 metadata", append([]string{u + "/tenant-api/v1/orders"}, bearer(l.Token(nil))...)},
 		{"/tenant-api/v1/invoices", "", "the same API with a token for its own audience", append([]string{u + "/tenant-api/v1/invoices"}, bearer(l.Token(map[string]any{"aud": l.tenantAudience()}))...)},
@@ -126,4 +134,31 @@ func (l *Lab) serveFormApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"user": User, "orders": 3})
+}
+
+// serveBalanced is two nodes behind a round-robin balancer that inserts
+// a SERVERID affinity cookie (HAProxy's "cookie SERVERID insert"); with
+// stale, node web2's password file predates alice's password change and
+// refuses her. Requests carrying a SERVERID cookie stick to that node.
+func (l *Lab) serveBalanced(stale bool) http.HandlerFunc {
+	var next atomic.Uint64
+	return func(w http.ResponseWriter, r *http.Request) {
+		node := "web1"
+		if c, err := r.Cookie("SERVERID"); err == nil && (c.Value == "web1" || c.Value == "web2") {
+			node = c.Value
+		} else if next.Add(1)%2 == 0 {
+			node = "web2"
+		}
+		w.Header().Add("Set-Cookie", "SERVERID="+node+"; path=/")
+		w.Header().Set("Cache-Control", "private")
+		pass := Password
+		if stale && node == "web2" {
+			pass = "old-password"
+		}
+		if res := checkBasic(r.Header, User, pass); res != basicOK {
+			basicChallenge(w, basicFailureMessage(res))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "user": User})
+	}
 }

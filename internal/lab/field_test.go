@@ -58,6 +58,8 @@ func fieldChecks(l *Lab) map[string]func(t *testing.T, s Scenario) {
 		"/form/login":        func(t *testing.T, s Scenario) { login(t, s, "; Path=/form/login; HttpOnly") },
 		"/form-domain/login": func(t *testing.T, s Scenario) { login(t, s, "; Domain=accounts.example; Path=/; HttpOnly") },
 		"/form-ok/login":     func(t *testing.T, s Scenario) { login(t, s, "; Path=/; HttpOnly") },
+		"/balanced/stale":    func(t *testing.T, s Scenario) { balanced(t, s, map[string]int{"web1": 200, "web2": 401}) },
+		"/balanced/current":  func(t *testing.T, s Scenario) { balanced(t, s, map[string]int{"web1": 200, "web2": 200}) },
 		"/tenant-api/v1/orders": func(t *testing.T, s Scenario) {
 			r, _ := get(t, s)
 			ch := r.Header.Get("WWW-Authenticate")
@@ -79,5 +81,24 @@ func fieldChecks(l *Lab) map[string]func(t *testing.T, s Scenario) {
 				t.Fatalf("%d %s", r.StatusCode, body)
 			}
 		},
+	}
+}
+
+// balanced asks each node of a balanced route with alice's password and
+// checks its answer.
+func balanced(t *testing.T, s Scenario, want map[string]int) {
+	t.Helper()
+	for node, code := range want {
+		req, _ := http.NewRequest("GET", s.Args[0], nil)
+		req.SetBasicAuth(User, Password)
+		req.Header.Set("Cookie", "SERVERID="+node)
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != code || !strings.HasPrefix(r.Header.Get("Set-Cookie"), "SERVERID="+node) {
+			t.Errorf("node %s: %d (Set-Cookie %q), want %d", node, r.StatusCode, r.Header.Get("Set-Cookie"), code)
+		}
 	}
 }

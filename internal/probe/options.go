@@ -74,6 +74,14 @@ type Options struct {
 	// request, recorded as a ContentType trial).
 	TryContentType bool
 
+	// Repeat is --repeat N: send the request as given N more times (at
+	// most 10), one after the other, to see whether the nodes behind one
+	// address agree. 0 resends a GET up to 3 times when the answers show
+	// a balancer (an affinity cookie, a node header or ETag that varies, a
+	// balancer's fingerprint); a negative value never resends. Each
+	// repeat is a credentialed attempt, recorded as a Repeat trial.
+	Repeat int
+
 	Now      func() time.Time // clock; nil means time.Now
 	Progress func(string)     // optional: called with one line per step, never concurrently
 }

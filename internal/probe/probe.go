@@ -171,6 +171,7 @@ func (p *run) run(ctx context.Context) {
 	if anyauth != nil {
 		trials = append(trials, *anyauth)
 	}
+	trials = append(trials, p.repeatTrials(ctx, trials)...)
 	trials = append(trials, p.encodingTrials(ctx, &trials[0])...)
 	trials = append(trials, p.nearbyTrials(ctx, &trials[0])...)
 	trials = append(trials, p.bogusTrial(ctx, trials)...)

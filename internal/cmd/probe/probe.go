@@ -109,6 +109,7 @@ func AddFlags(fs *pflag.FlagSet, o *Options) {
 	fs.StringVar(&p.OIDCIssuer, "oidc-issuer", "", "take the JWKS from this OpenID `issuer`'s discovery document")
 	fs.BoolVar(&p.NoDiscovery, "no-discovery", false, "do not fetch OAuth metadata (RFC 9728, RFC 8414) to learn expectations")
 	fs.BoolVar(&p.TryEncodings, "try-encodings", false, "resend non-ASCII or %XX-escaped Basic credentials in other encodings (up to 3 extra credentialed requests)")
+	fs.IntVar(&p.Repeat, "repeat", 0, "send the request as given `N` more times, each with your credentials, to see whether the nodes behind one address agree (0: up to 3 times when a balancer shows; -1: never)")
 	fs.BoolVar(&p.TryContentType, "try-content-type", false, "resend a refused form body as JSON, or a JSON body as a form (1 extra credentialed request)")
 }
 
