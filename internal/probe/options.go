@@ -33,6 +33,13 @@ type Options struct {
 	// probe never prompts). Userinfo in URL counts as -u when User is "".
 	User   string
 	Bearer string // --oauth2-bearer
+	// HTTPAuth is how User is sent: "" or "basic" sends Basic at once (curl's
+	// default and --basic); "digest" (--digest) and "anyauth" (--anyauth,
+	// or several schemes) send no credentials until a 401 challenges, then
+	// answer it once on the same URL, Digest or (anyauth only) Basic, as
+	// curl does; a Digest answer refused with stale=true is answered once
+	// more with the new nonce.
+	HTTPAuth string
 	// Cookie holds -b arguments. An argument containing '=' is a literal
 	// cookie string ("a=1; b=2"); one without is a Netscape cookie-jar file
 	// whose cookies are sent where they match.
@@ -170,6 +177,11 @@ func (o *Options) compile() (*config, error) {
 	}
 	if !challenge.IsToken(c.method) {
 		return nil, fmt.Errorf("%q: -X: invalid method", c.method)
+	}
+	switch o.HTTPAuth {
+	case "", "basic", "digest", "anyauth":
+	default:
+		return nil, fmt.Errorf("%q: unknown authentication scheme (want basic, digest or anyauth)", o.HTTPAuth)
 	}
 	for name, vals := range o.Header {
 		if !challenge.IsToken(name) {

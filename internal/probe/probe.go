@@ -365,9 +365,14 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 	}
 	p.progress("%s: %s %s", plan.variant, method, where)
 	droppedBody := false
+	var ch challengeState
 	for hop := 0; ; hop++ {
 		fromJar, hc := jar.send(cur, method)
 		h, credentialed := p.hopHeader(plan, cur, hop, fromJar, droppedBody)
+		if ch.answer != "" {
+			h.Set("Authorization", ch.answer)
+			credentialed, ch.answer = true, ""
+		}
 		if hop == 0 {
 			t.Credentialed = credentialed
 		} else if r := t.Hops[hop-1].Redirect; r != nil {
@@ -383,6 +388,9 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		ex.Cookies = hc
 		t.Hops = append(t.Hops, ex)
 		last := &t.Hops[len(t.Hops)-1]
+		if plan.creds && p.base.challengeUser && p.forwardOK(cur) && p.challengeAnswer(&ch, plan, ex, method, cur, body) {
+			continue // the same request again, answering the challenge
+		}
 		if ex.Response == nil || !isRedirect(ex.Response.Status) || ex.ErrKind != "" {
 			break
 		}

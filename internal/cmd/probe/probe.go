@@ -36,6 +36,7 @@ type Options struct {
 	maxTime, connectTimeo float64
 	data                  []string
 	method                string
+	basic, digest, any    bool
 }
 
 // NewCmdProbe builds the command; runF, when set, replaces the run for
@@ -87,6 +88,9 @@ func AddFlags(fs *pflag.FlagSet, o *Options) {
 	fs.StringArrayVarP(&o.data, "data", "d", nil, "request body (implies POST); repeated values are joined with &")
 	fs.StringVarP(&p.User, "user", "u", "", "`user:password` for Basic (or Digest, when the server asks)")
 	fs.StringVar(&p.Bearer, "oauth2-bearer", "", "bearer `token` to send")
+	fs.BoolVar(&o.basic, "basic", false, "send -u with Basic at once (the default)")
+	fs.BoolVar(&o.digest, "digest", false, "send -u only when a 401 challenges, answering with Digest (RFC 7616), as curl --digest")
+	fs.BoolVar(&o.any, "anyauth", false, "send -u only when a 401 challenges, answering with Digest or Basic, as curl --anyauth")
 	fs.StringArrayVarP(&p.Cookie, "cookie", "b", nil, "cookies `\"a=1; b=2\"`, or a Netscape cookie file")
 	fs.StringVarP(&p.UserAgent, "user-agent", "A", "", "User-Agent `string`")
 	fs.StringVarP(&p.Referer, "referer", "e", "", "Referer `URL`")
@@ -133,6 +137,14 @@ func (o *Options) finish(url string) error {
 		}
 		p.Data = []byte(strings.Join(parts, "&"))
 		p.HasData = true
+	}
+	switch {
+	case o.any || o.digest && o.basic:
+		p.HTTPAuth = "anyauth" // curl: more than one scheme is picking one
+	case o.digest:
+		p.HTTPAuth = "digest"
+	case o.basic:
+		p.HTTPAuth = "basic"
 	}
 	p.Header = http.Header{}
 	for _, h := range o.headers {
