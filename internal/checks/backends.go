@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/cookie"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Backends reports addresses of one name that answer the same request
@@ -21,7 +22,7 @@ var Backends = &diagnosis.Check{
 
 func runBackends(p *diagnosis.Pass) error {
 	repeats(p)
-	ts := p.Facts.Trials(evidence.Address)
+	ts := p.Evidence.Facts.Trials(evidence.Address)
 	if len(ts) < 2 {
 		return nil
 	}
@@ -39,9 +40,9 @@ func runBackends(p *diagnosis.Pass) error {
 	if len(statuses) < 2 || !anyFailed {
 		return nil
 	}
-	conf := 0.95
+	conf := finding.Certain - 0.02
 	if !anyOK {
-		conf = 0.7
+		conf = finding.Likely
 	}
 	p.Reportf(catalog.BackendInconsistent, conf, ev, "The servers behind this name disagree: some accept the request, some refuse it")
 	return nil
@@ -80,8 +81,8 @@ func nodeLine(e *evidence.Exchange) string {
 // several answers. Some refused and some accepted is a node that
 // disagrees, whichever came first.
 func repeats(p *diagnosis.Pass) {
-	reps := p.Facts.Trials(evidence.Repeat)
-	first := p.Facts.Trial(evidence.AsGiven)
+	reps := p.Evidence.Facts.Trials(evidence.Repeat)
+	first := p.Evidence.Facts.Trial(evidence.AsGiven)
 	if len(reps) == 0 || first == nil {
 		return
 	}
@@ -103,9 +104,9 @@ func repeats(p *diagnosis.Pass) {
 	if len(statuses) < 2 || !anyFailed {
 		return
 	}
-	conf := 0.95
+	conf := finding.Certain - 0.02
 	if !anyOK {
-		conf = 0.7
+		conf = finding.Likely
 	}
 	ev = append(ev, "the same request, one address, sent one after the other: the nodes behind it disagree (a stale password file, user store or key set on one of them)")
 	p.Reportf(catalog.BackendInconsistent, conf, ev, "The nodes behind this address disagree: the same request got %s", strings.Join(codes, " and "))

@@ -10,6 +10,7 @@ import (
 	"github.com/why401/why401/internal/cookie"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/redact"
 )
 
@@ -42,7 +43,7 @@ func runHopCookies(p *diagnosis.Pass) error {
 			fmt.Sprintf("hop %d: %s went without %s: %s", len(t.Hops)-1, line(last), v.Name, withheldWhy(v, last)),
 		}
 		id := sendCause(cookie.Reason(v.Reason))
-		p.Reportf(id, 0.95, ev, "The %s cookie set on hop %d was stored but not sent on hop %d (%s)", v.Name, v.SetAt, len(t.Hops)-1, cookieReasonWord(v.Reason))
+		p.Reportf(id, finding.Certain-0.02, ev, "The %s cookie set on hop %d was stored but not sent on hop %d (%s)", v.Name, v.SetAt, len(t.Hops)-1, cookieReasonWord(v.Reason))
 		return nil
 	}
 	if v, ok := refusedChainCookie(t); ok {
@@ -53,7 +54,7 @@ func runHopCookies(p *diagnosis.Pass) error {
 			fmt.Sprintf("refused (%s): %s", v.Reason, cookie.Reason(v.Reason).Explain()),
 			fmt.Sprintf("hop %d: %s, without the cookie", len(t.Hops)-1, line(last)),
 		}
-		p.Reportf(catalog.CookieRejected, 0.9, ev, "The %s cookie set on hop %d was refused, so later hops went without it", v.Name, v.SetAt)
+		p.Reportf(catalog.CookieRejected, finding.Strong, ev, "The %s cookie set on hop %d was refused, so later hops went without it", v.Name, v.SetAt)
 	}
 	return nil
 }
