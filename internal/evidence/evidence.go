@@ -105,7 +105,8 @@ type Trial struct {
 	// the encoding tried ("latin-1", "utf-8", "percent-decoded"), the
 	// Content-Type sent, or the made-up user.
 	Label string `json:"label,omitempty"`
-	// Credentialed is true when the first hop carried the user's secret.
+	// Credentialed is true when the first hop carried the user's secret,
+	// or (--digest, --anyauth) the answer to the first hop's challenge.
 	Credentialed bool       `json:"credentialed"`
 	Hops         []Exchange `json:"hops"`
 	// Stopped, when set, says why hop-following ended early ("redirect to
@@ -135,6 +136,10 @@ type Exchange struct {
 	// Redirect describes the step from this hop to the next, when the
 	// response was a redirect.
 	Redirect *Redirect `json:"redirect,omitempty"`
+	// Answers, on a hop that resends the previous hop's request with the
+	// user's credentials in answer to its 401 challenge (--digest,
+	// --anyauth), is the scheme answered: "Digest" or "Basic".
+	Answers string `json:"answers,omitempty"`
 	// Cookies says, on the probe's own hops, what became of the cookies
 	// the trial's responses set: which went with this hop's request, which
 	// were held back and why, and which of this hop's Set-Cookie lines
@@ -186,6 +191,14 @@ type Request struct {
 	BodySize int    `json:"body_size,omitempty"`
 	// Proxy is the proxy URL the request went through, if any.
 	Proxy string `json:"proxy,omitempty"`
+	// Auth, on the request as given, is how the user's -u credentials
+	// wait for a challenge, as curl's --digest and --anyauth do: "digest"
+	// or "anyauth"; empty when they are sent at once (Basic) or not at
+	// all. AuthUser is the user name, AuthPassword the password (never
+	// written out).
+	Auth         string `json:"auth,omitempty"`
+	AuthUser     string `json:"auth_user,omitempty"`
+	AuthPassword string `json:"-"`
 }
 
 // Response is what came back. Body holds at most the first MaxBody bytes.

@@ -15,6 +15,7 @@ const maxChallengeAnswers = 2
 // challengeState is what a trial has answered so far.
 type challengeState struct {
 	answer  string // the Authorization to send on the next hop, "" when none
+	scheme  string // answer's scheme
 	answers int    // answers sent
 	digest  bool   // the last answer was Digest
 }
@@ -71,7 +72,10 @@ func (p *run) challengeAnswer(st *challengeState, plan trialPlan, ex evidence.Ex
 		}
 		return false
 	}
-	st.answer = a
+	st.answer, st.scheme = a, "Basic"
+	if st.digest {
+		st.scheme = "Digest"
+	}
 	st.answers++
 	return true
 }

@@ -74,6 +74,10 @@ func newRun(cfg *config) *run {
 	}
 	first := p.firstHeader(trialPlan{creds: true, cookies: true}, p.base.url)
 	p.ev.Request = recordRequest(hopRequest{Method: p.base.method, URL: p.base.url, Header: first, Body: p.base.body}, cfg.proxy)
+	if p.base.challengeUser {
+		p.ev.Request.Auth = cfg.o.HTTPAuth
+		p.ev.Request.AuthUser, p.ev.Request.AuthPassword, _ = strings.Cut(cfg.user, ":")
+	}
 	return p
 }
 
@@ -369,9 +373,11 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 	for hop := 0; ; hop++ {
 		fromJar, hc := jar.send(cur, method)
 		h, credentialed := p.hopHeader(plan, cur, hop, fromJar, droppedBody)
+		answers := ""
 		if ch.answer != "" {
 			h.Set("Authorization", ch.answer)
-			credentialed, ch.answer = true, ""
+			credentialed, ch.answer, answers = true, "", ch.scheme
+			t.Credentialed = true
 		}
 		if hop == 0 {
 			t.Credentialed = credentialed
@@ -386,6 +392,7 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 			hc = jar.store(cur, method, ex.Response.Header.Values("Set-Cookie"), hop, hc)
 		}
 		ex.Cookies = hc
+		ex.Answers = answers
 		t.Hops = append(t.Hops, ex)
 		last := &t.Hops[len(t.Hops)-1]
 		if plan.creds && p.base.challengeUser && p.forwardOK(cur) && p.challengeAnswer(&ch, plan, ex, method, cur, body) {
@@ -432,7 +439,7 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		if plan.noHops {
 			break
 		}
-		if hop >= maxHops {
+		if hop-ch.answers >= maxHops { // answers to challenges are no redirects
 			t.Stopped = fmt.Sprintf("max redirects (%d) reached", maxHops)
 			break
 		}

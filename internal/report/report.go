@@ -62,6 +62,9 @@ type Exchange struct {
 	TLS       *evidence.TLS       `json:"tls,omitempty"`
 	Timing    evidence.Timing     `json:"timing"`
 	Redirect  *evidence.Redirect  `json:"redirect,omitempty"`
+	// Answers names the scheme of the challenge this hop answered
+	// (--digest, --anyauth): the previous hop's request, resent.
+	Answers string `json:"answers,omitempty"`
 }
 
 // Options change how a Report is built.
@@ -154,6 +157,7 @@ func exchange(t *evidence.Trial, hop int, h evidence.Exchange, show bool) Exchan
 		TLS:       h.TLS,
 		Timing:    h.Timing,
 		Redirect:  h.Redirect,
+		Answers:   h.Answers,
 	}
 	if !show {
 		x.URL = redact.URL(x.URL)
@@ -204,6 +208,13 @@ func headers(h http.Header, show bool) map[string][]string {
 func Replay(req evidence.Request, show bool) string {
 	var b strings.Builder
 	b.WriteString("curl -v")
+	if req.Auth != "" {
+		pass := req.AuthPassword
+		if !show {
+			pass = "$PASSWORD"
+		}
+		b.WriteString(" --" + req.Auth + " -u " + shellQuote(req.AuthUser+":"+pass))
+	}
 	if req.Method != "" && req.Method != "GET" && !(req.Method == "POST" && req.BodySize > 0) {
 		b.WriteString(" -X " + shellQuote(req.Method))
 	}

@@ -64,7 +64,7 @@ func TestBalancerStaleNode(t *testing.T) {
 		sanity(t, "alice via the balancer", req, want)
 	}
 	for range 2 { // the first answer a success one time, a refusal the other
-		r := diagnose(t, probe.Options{URL: lb.URL() + "/", User: "alice:secret"})
+		r := run(t, probe.Options{URL: lb.URL() + "/", User: "alice:secret"})
 		expect(t, r, "nginx", catalog.BackendInconsistent)
 		repeats := 0
 		for _, x := range r.Exchanges {
@@ -83,12 +83,12 @@ func TestBalancerStaleNode(t *testing.T) {
 	// Control: both nodes current.
 	other := nginxNode(t, "web2", "secret")
 	lb2 := balance(t, fresh, other)
-	r := diagnose(t, probe.Options{URL: lb2.URL() + "/", User: "alice:secret"})
+	r := run(t, probe.Options{URL: lb2.URL() + "/", User: "alice:secret"})
 	if len(r.Findings) != 0 || r.Status != 200 {
 		t.Errorf("control: status %d, findings %v", r.Status, r.Findings)
 	}
 	// --repeat -1: no resend, and the first answer stands alone.
-	r = diagnose(t, probe.Options{URL: lb.URL() + "/", User: "alice:secret", Repeat: -1})
+	r = run(t, probe.Options{URL: lb.URL() + "/", User: "alice:secret", Repeat: -1})
 	for _, x := range r.Exchanges {
 		if x.Variant == string(evidence.Repeat) {
 			t.Fatal("resent with --repeat -1")
