@@ -5,7 +5,9 @@
 package evidence
 
 import (
+	"bytes"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -26,6 +28,11 @@ const (
 	Encoding      Variant = "encoding"       // --try-encodings: the Basic credentials in another character encoding
 	ContentType   Variant = "content-type"   // --try-content-type: the body as JSON instead of a form, or the other way round
 	Repeat        Variant = "repeat"         // the request as given, sent again: do the nodes behind one address agree?
+	// Separate sends a made-up Authorization (Label: malformed, of a
+	// different scheme, made-up credentials of the same scheme) when the
+	// user's credentials got the anonymous answer: does the server tell
+	// them apart? Never the user's secret.
+	Separate Variant = "separate"
 )
 
 // Probe is everything one `why401 probe` run observed.
@@ -274,4 +281,15 @@ type DNS struct {
 	// Override is set when --resolve pinned the name.
 	Override string `json:"override,omitempty"`
 	Err      string `json:"error,omitempty"`
+}
+
+// SameAnswer reports whether two answers are the same: status,
+// WWW-Authenticate challenges and body. Nil is never the same.
+func SameAnswer(a, b *Response) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	return a.Status == b.Status &&
+		strings.Join(a.Header.Values("WWW-Authenticate"), "\n") == strings.Join(b.Header.Values("WWW-Authenticate"), "\n") &&
+		bytes.Equal(a.Body, b.Body)
 }

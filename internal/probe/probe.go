@@ -179,6 +179,7 @@ func (p *run) run(ctx context.Context) {
 	trials = append(trials, p.encodingTrials(ctx, &trials[0])...)
 	trials = append(trials, p.nearbyTrials(ctx, &trials[0])...)
 	trials = append(trials, p.bogusTrial(ctx, trials)...)
+	trials = append(trials, p.separateTrials(ctx, trials)...)
 	trials = append(trials, p.contentTypeTrial(ctx, &trials[0])...)
 	trials = append(trials, p.differentials(ctx, trials)...)
 	p.ev.Trials = trials
