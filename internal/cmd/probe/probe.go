@@ -4,6 +4,7 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -36,6 +37,7 @@ type Options struct {
 	data                  []string
 	method                string
 	basic, digest, any    bool
+	ntlm, negotiate       bool
 }
 
 // NewCmdProbe builds the command; runF, when set, replaces the run for
@@ -90,6 +92,8 @@ func AddFlags(fs *pflag.FlagSet, o *Options) {
 	fs.BoolVar(&o.basic, "basic", false, "send -u with Basic at once (the default)")
 	fs.BoolVar(&o.digest, "digest", false, "send -u only when a 401 challenges, answering with Digest (RFC 7616), as curl --digest")
 	fs.BoolVar(&o.any, "anyauth", false, "send -u only when a 401 challenges, answering with Digest or Basic, as curl --anyauth")
+	fs.BoolVar(&o.ntlm, "ntlm", false, "NTLM as curl --ntlm: not spoken by why401 (the probe says so and how to test instead)")
+	fs.BoolVar(&o.negotiate, "negotiate", false, "Negotiate (SPNEGO/Kerberos) as curl --negotiate: not spoken by why401 (the probe says so and how to test instead)")
 	fs.StringArrayVarP(&p.Cookie, "cookie", "b", nil, "cookies `\"a=1; b=2\"`, or a Netscape cookie file")
 	fs.StringVarP(&p.UserAgent, "user-agent", "A", "", "User-Agent `string`")
 	fs.StringVarP(&p.Referer, "referer", "e", "", "Referer `URL`")
@@ -121,6 +125,12 @@ func (o *Options) finish(url string) error {
 	p := &o.Probe
 	p.URL = url
 	p.Method = strings.ToUpper(o.method)
+	switch {
+	case o.negotiate:
+		return &cli.UsageError{Err: errors.New("--negotiate: why401 has no Kerberos/SPNEGO client, so it cannot send your ticket; test with curl --negotiate -u : URL after kinit USER@REALM (klist shows the ticket; the machine must reach the domain's KDC), or in a browser whose policy allows the site (AuthServerAllowlist, network.negotiate-auth.trusted-uris)")}
+	case o.ntlm:
+		return &cli.UsageError{Err: errors.New("--ntlm: why401 has no NTLM client; test with curl --ntlm -u 'DOMAIN\\USER:PASS' URL, or in a browser whose policy allows the site (AuthServerAllowlist, network.automatic-ntlm-auth.trusted-uris)")}
+	}
 	if len(o.data) > 0 {
 		parts := make([]string, len(o.data))
 		for i, d := range o.data {
