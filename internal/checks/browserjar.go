@@ -47,11 +47,8 @@ func chainSession(p *diagnosis.Pass, t *evidence.Trial) *evidence.Session {
 }
 
 func runBrowserJar(p *diagnosis.Pass) error {
-	if p.Evidence.Probe.Session != nil {
-		return nil // a recorded session: the session checks read it
-	}
-	t := p.Evidence.Facts.Trial(evidence.AsGiven)
-	if t == nil || len(t.Hops) < 2 {
+	t := probeChain(p)
+	if t == nil {
 		return nil
 	}
 	f := harflow.Replay(chainSession(p, t))
@@ -103,6 +100,20 @@ func runBrowserJar(p *diagnosis.Pass) error {
 		seen[key] = i
 	}
 	return nil
+}
+
+// probeChain returns the probe's own AsGiven trial when it followed at
+// least one redirect, nil for a recorded session (the session checks read
+// that) or a single hop.
+func probeChain(p *diagnosis.Pass) *evidence.Trial {
+	if p.Evidence.Probe.Session != nil {
+		return nil
+	}
+	t := p.Evidence.Facts.Trial(evidence.AsGiven)
+	if t == nil || len(t.Hops) < 2 {
+		return nil
+	}
+	return t
 }
 
 // fromUser reports whether a cookie came from the user (-b), not from a

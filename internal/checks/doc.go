@@ -54,4 +54,6 @@ var All = []*diagnosis.Check{
 	Underscore,
 	ToLogin,
 	Registry,
+	// Issue 15: the probe's own cookies and nodes.
+	HopCookies,
 }

@@ -174,14 +174,7 @@ func stockPage(body []byte) string {
 
 // sameAnswer reports whether two responses look alike to a client: same
 // status, same challenges and the same body.
-func sameAnswer(a, b *evidence.Response) bool {
-	if a == nil || b == nil {
-		return false
-	}
-	return a.Status == b.Status &&
-		strings.Join(a.Header.Values("WWW-Authenticate"), "\n") == strings.Join(b.Header.Values("WWW-Authenticate"), "\n") &&
-		bytes.Equal(a.Body, b.Body)
-}
+func sameAnswer(a, b *evidence.Response) bool { return evidence.SameAnswer(a, b) }
 
 // snippet returns about the first n bytes of a body as one line, with
 // runs of white space made one space, cut on a rune boundary.

@@ -37,6 +37,14 @@ func runMissing(p *diagnosis.Pass) error {
 	if stock != "" {
 		ev = append(ev, "the body is "+stock+"'s built-in 401 page")
 	}
+	if t := p.Evidence.Facts.Trial(evidence.AsGiven); t != nil && len(t.Hops) > 1 {
+		if _, lost := lostChainCookie(t); lost {
+			return nil // a cookie of the chain did not come along: hopcookies says why
+		}
+		if _, refused := refusedChainCookie(t); refused {
+			return nil
+		}
+	}
 	if sent {
 		// Credentials were sent and refused by the web server itself:
 		// mention the server-level protection as context.

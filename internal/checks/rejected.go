@@ -72,6 +72,19 @@ func runRejected(p *diagnosis.Pass) error {
 		if conf > finding.Suspicion && !strings.EqualFold(scheme, "Basic") && !strings.EqualFold(scheme, "Digest") {
 			conf = finding.Suspicion
 		}
+		sym := readSymmetry(p, e, noCred)
+		ev = append(ev, sym.experimentLines()...)
+		switch {
+		case len(sym.told) > 0:
+			ev = append(ev, "a made-up header got another answer ("+strings.Join(sym.told, "; ")+"), so the header reaches whoever answers and these credentials are what it refuses")
+		case sym.proxied() && conf > finding.Likely-0.05:
+			// Symmetric evidence: stripped ranks close behind (see
+			// Stripped), the gap wider than a near tie, since a wrong
+			// password is the more common of the two.
+			conf = finding.Likely - 0.05
+			title += " (or " + sym.front + " drops the header: the answers cannot tell)"
+			ev = append(ev, sym.front+" stands in front of the application, and a header it drops would get this same answer", separatingSteps)
+		}
 	}
 	if cachedHit(r) != "" {
 		conf = finding.Suspicion + 0.1

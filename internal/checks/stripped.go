@@ -45,9 +45,20 @@ func runStripped(p *diagnosis.Pass) error {
 	case bearer && sentToken && info.Error == "" && sameAnswer(r, none.Response):
 		ev = append(ev, "a server that receives a token names what is wrong with it (RFC 6750 error=\"invalid_token\"); this answer is the one for no token at all")
 		p.Reportf(catalog.ProxyHeaderStripped, finding.Strong-0.05, ev, "The Authorization header does not reach the application")
-	case sameAnswer(r, none.Response) && offers(cs, sent.Scheme):
-		ev = append(ev, "the answer is identical with and without credentials; a wrong password looks the same, so this is only a suspicion")
-		p.Reportf(catalog.ProxyHeaderStripped, finding.Suspicion-0.2, ev, "The Authorization header may not reach the application")
+	case sameAnswer(r, none.Response) && (offers(cs, sent.Scheme) || len(cs) == 0):
+		sym := readSymmetry(p, e, none)
+		ev = append(ev, sym.experimentLines()...)
+		switch {
+		case len(sym.told) > 0:
+			// The answerer reads the header: it arrives.
+			return nil
+		case sym.proxied():
+			ev = append(ev, "the answer is identical with and without credentials, and "+sym.front+" stands in front of the application: a header dropped on the way and a wrong password look exactly the same from outside", separatingSteps)
+			p.Reportf(catalog.ProxyHeaderStripped, finding.Likely-0.15, ev, "The Authorization header may not reach the application behind %s (or the password is wrong: the answers cannot tell)", sym.front)
+		case offers(cs, sent.Scheme):
+			ev = append(ev, "the answer is identical with and without credentials; a wrong password looks the same, so this is only a suspicion")
+			p.Reportf(catalog.ProxyHeaderStripped, finding.Suspicion-0.2, ev, "The Authorization header may not reach the application")
+		}
 	}
 	return nil
 }

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/challenge"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/finding"
@@ -71,10 +74,22 @@ func runToken(p *diagnosis.Pass) error {
 			if len(info.Scope) > 0 {
 				ev = append(ev, "required scope: "+strings.Join(info.Scope, " "))
 			}
-			if tok, _ := p.Evidence.Facts.Token(); tok != nil {
+			conf := finding.Certain - 0.02
+			tok, _ := p.Evidence.Facts.Token()
+			if tok != nil {
 				ev = append(ev, "the token's scopes: "+cmp.Or(strings.Join(tok.Scopes, " "), "(none)"))
 			}
-			p.Reportf(catalog.TokenScope, finding.Certain-0.02, ev, "The token lacks the scope this endpoint needs")
+			switch {
+			case tok != nil && len(info.Scope) > 0 && holdsAll(tok.Scopes, info.Scope):
+				// The server's code is generic: mod_auth_openidc answers
+				// insufficient_scope for any Require claim it misses.
+				conf = finding.Suspicion - 0.1
+				ev = append(ev, "the token holds every scope the server lists, so the refusal is about another claim (audience, issuer, a group or role)")
+			case tok != nil && (len(info.Scope) == 0 || otherClaims.MatchString(info.ErrorDescription)):
+				conf = finding.Likely - 0.1
+				ev = append(ev, "the server names no scope it wants, and insufficient_scope also covers other claims it requires (audience, issuer, groups)")
+			}
+			p.Reportf(catalog.TokenScope, conf, ev, "The token lacks the scope this endpoint needs")
 		}
 		if info.ErrorDescription != "" {
 			for _, s := range serverSays {
@@ -96,6 +111,7 @@ func runToken(p *diagnosis.Pass) error {
 		return nil
 	}
 	now := p.Now
+	tokenOrigins(p, e, tok, info, hasBearer)
 	for _, pr := range tok.Check(tokenExpect(p), now) {
 		ev := []string{line(e), pr.Detail}
 		id, conf, text, ok := problemCause(pr.Kind)
@@ -190,4 +206,70 @@ func withSource(ev []string, p *diagnosis.Pass) []string {
 		ev = append(ev, "expected values from "+s)
 	}
 	return ev
+}
+
+// otherClaims matches error descriptions that say more than scope may be
+// missing (mod_auth_openidc: "Different scope(s) or other claims required").
+var otherClaims = regexp.MustCompile(`(?i)other claims?|claims? required|required claims?`)
+
+// holdsAll reports whether have contains every scope of want.
+func holdsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenOrigins weighs, when nothing says which audience or issuer the
+// server expects (no flag, no metadata found), a token whose aud or iss
+// names another origin than the request's. An audience URL of another
+// origin is fair evidence: APIs usually take their own URL or a name as
+// audience. An issuer of another origin is normal (a separate login
+// server), so it counts only where the server's refusal is generic.
+func tokenOrigins(p *diagnosis.Pass, e *evidence.Exchange, tok *jwt.Token, info challenge.Info, hasBearer bool) {
+	req, err := url.Parse(e.Request.URL)
+	if err != nil || req.Host == "" {
+		return
+	}
+	generic := hasBearer && (info.Error == "insufficient_scope" && (len(info.Scope) == 0 || holdsAll(tok.Scopes, info.Scope)) ||
+		info.Error == "" || info.Error == "invalid_token" && info.ErrorDescription == "")
+	exp := p.Evidence.Probe.Expect
+	if len(exp.Audience) == 0 && len(tok.Audience) > 0 {
+		var others []string
+		for _, a := range tok.Audience {
+			if o := urlOrigin(a); o != "" && o != urlOrigin(req.String()) {
+				others = append(others, a)
+			}
+		}
+		if len(others) == len(tok.Audience) {
+			conf := finding.Likely - 0.2
+			if generic {
+				conf = finding.Likely + 0.05
+			}
+			p.Reportf(catalog.TokenAudience, conf, []string{line(e),
+				"the token's aud is " + strings.Join(tok.Audience, ", ") + ", another origin than " + urlOrigin(req.String()),
+				"no metadata says which audience the server expects (none found at the RFC 9728 locations); --expect-audience settles it"},
+				"The token may have been issued for another API (%s)", others[0])
+		}
+	}
+	if len(exp.Issuer) == 0 && generic && tok.Issuer != "" {
+		if o := urlOrigin(tok.Issuer); o != "" && o != urlOrigin(req.String()) {
+			p.Reportf(catalog.TokenIssuer, finding.Suspicion, []string{line(e),
+				"the token's iss is " + tok.Issuer + ", and the server's refusal does not say which claim it wants",
+				"no metadata says which issuer the server trusts; --expect-issuer or --oidc-issuer settles it"},
+				"The token may come from an issuer this server does not trust")
+		}
+	}
+}
+
+// urlOrigin is scheme://host[:port] of an absolute http(s) URL, lowercased,
+// or "".
+func urlOrigin(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
 }

@@ -35,12 +35,33 @@ func NewFacts(p *evidence.Probe) *Facts {
 	return &Facts{probe: p, challenges: map[*evidence.Response][]challenge.Challenge{}}
 }
 
-// Sent analyses the credentials of the user's request as given.
+// Sent analyses the credentials of the user's request as given. When
+// they wait for a challenge (--digest, --anyauth), they are those of the
+// first hop that answered one, if any did.
 func (f *Facts) Sent() credential.Analysis {
 	f.sentOnce.Do(func() {
-		f.sent = credential.Analyze(f.probe.Request.Header, f.probe.Request.URL)
+		h := f.probe.Request.Header
+		if a := f.Answered(); a != nil {
+			h = a.Request.Header
+		}
+		f.sent = credential.Analyze(h, f.probe.Request.URL)
 	})
 	return f.sent
+}
+
+// Answered returns the first hop of the request as given that answered a
+// challenge with the user's credentials (--digest, --anyauth), or nil.
+func (f *Facts) Answered() *evidence.Exchange {
+	t := f.Trial(evidence.AsGiven)
+	if t == nil {
+		return nil
+	}
+	for i := range t.Hops {
+		if t.Hops[i].Answers != "" {
+			return &t.Hops[i]
+		}
+	}
+	return nil
 }
 
 // Token decodes the bearer token the user sent. It returns nil, nil when

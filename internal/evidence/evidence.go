@@ -5,7 +5,9 @@
 package evidence
 
 import (
+	"bytes"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -25,6 +27,12 @@ const (
 	Nearby        Variant = "nearby"         // a nearby URL (parent, root, the path without its first segment), without credentials
 	Encoding      Variant = "encoding"       // --try-encodings: the Basic credentials in another character encoding
 	ContentType   Variant = "content-type"   // --try-content-type: the body as JSON instead of a form, or the other way round
+	Repeat        Variant = "repeat"         // the request as given, sent again: do the nodes behind one address agree?
+	// Separate sends a made-up Authorization (Label: malformed, of a
+	// different scheme, made-up credentials of the same scheme) when the
+	// user's credentials got the anonymous answer: does the server tell
+	// them apart? Never the user's secret.
+	Separate Variant = "separate"
 )
 
 // Probe is everything one `why401 probe` run observed.
@@ -104,7 +112,8 @@ type Trial struct {
 	// the encoding tried ("latin-1", "utf-8", "percent-decoded"), the
 	// Content-Type sent, or the made-up user.
 	Label string `json:"label,omitempty"`
-	// Credentialed is true when the first hop carried the user's secret.
+	// Credentialed is true when the first hop carried the user's secret,
+	// or (--digest, --anyauth) the answer to the first hop's challenge.
 	Credentialed bool       `json:"credentialed"`
 	Hops         []Exchange `json:"hops"`
 	// Stopped, when set, says why hop-following ended early ("redirect to
@@ -134,6 +143,48 @@ type Exchange struct {
 	// Redirect describes the step from this hop to the next, when the
 	// response was a redirect.
 	Redirect *Redirect `json:"redirect,omitempty"`
+	// Answers, on a hop that resends the previous hop's request with the
+	// user's credentials in answer to its 401 challenge (--digest,
+	// --anyauth), is the scheme answered: "Digest" or "Basic".
+	Answers string `json:"answers,omitempty"`
+	// Cookies says, on the probe's own hops, what became of the cookies
+	// the trial's responses set: which went with this hop's request, which
+	// were held back and why, and which of this hop's Set-Cookie lines
+	// were stored or refused. Nil when no cookie was involved.
+	Cookies *HopCookies `json:"cookies,omitempty"`
+}
+
+// HopCookies is the cookie jar's verdicts on one hop of a trial, by the
+// rules the probe applies as curl does (Domain, Path, Secure, expiry,
+// the __Secure- and __Host- prefixes; SameSite plays no part for a
+// script).
+type HopCookies struct {
+	// Sent are the jar's cookies that went with the request, by name.
+	Sent []string `json:"sent,omitempty"`
+	// Withheld are the jar's cookies that did not go with the request.
+	Withheld []CookieVerdict `json:"withheld,omitempty"`
+	// Stored are the verdicts on the response's Set-Cookie lines, in
+	// order; Reason is empty for a line that was stored.
+	Stored []CookieVerdict `json:"stored,omitempty"`
+}
+
+// CookieVerdict is one cookie and what the jar did with it.
+type CookieVerdict struct {
+	Name string `json:"name"`
+	// Reason is "" when the cookie was stored or sent, else the reason it
+	// was not, as internal/cookie names it (NotOnPath, DomainMismatch,
+	// SecureOnly, Expired, InvalidDomain, ...).
+	Reason string `json:"reason,omitempty"`
+	// The cookie's scope as stored (or as the refused line asked).
+	Domain   string    `json:"domain,omitempty"`
+	HostOnly bool      `json:"host_only,omitempty"`
+	Path     string    `json:"path,omitempty"`
+	Secure   bool      `json:"secure,omitempty"`
+	Expires  time.Time `json:"expires,omitzero"`
+	// SetAt is the index of the hop whose response set the cookie.
+	SetAt int `json:"set_at"`
+	// Deleted is set when a Set-Cookie line removed the cookie.
+	Deleted bool `json:"deleted,omitempty"`
 }
 
 // Request is a request as sent (or, in Probe.Request, as asked for).
@@ -147,6 +198,14 @@ type Request struct {
 	BodySize int    `json:"body_size,omitempty"`
 	// Proxy is the proxy URL the request went through, if any.
 	Proxy string `json:"proxy,omitempty"`
+	// Auth, on the request as given, is how the user's -u credentials
+	// wait for a challenge, as curl's --digest and --anyauth do: "digest"
+	// or "anyauth"; empty when they are sent at once (Basic) or not at
+	// all. AuthUser is the user name, AuthPassword the password (never
+	// written out).
+	Auth         string `json:"auth,omitempty"`
+	AuthUser     string `json:"auth_user,omitempty"`
+	AuthPassword string `json:"-"`
 }
 
 // Response is what came back. Body holds at most the first MaxBody bytes.
@@ -222,4 +281,15 @@ type DNS struct {
 	// Override is set when --resolve pinned the name.
 	Override string `json:"override,omitempty"`
 	Err      string `json:"error,omitempty"`
+}
+
+// SameAnswer reports whether two answers are the same: status,
+// WWW-Authenticate challenges and body. Nil is never the same.
+func SameAnswer(a, b *Response) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	return a.Status == b.Status &&
+		strings.Join(a.Header.Values("WWW-Authenticate"), "\n") == strings.Join(b.Header.Values("WWW-Authenticate"), "\n") &&
+		bytes.Equal(a.Body, b.Body)
 }

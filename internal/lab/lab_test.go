@@ -531,8 +531,12 @@ func TestScenarios(t *testing.T) {
 	for k, f := range br {
 		checks[k] = f
 	}
+	fld := fieldChecks(l)
+	for k, f := range fld {
+		checks[k] = f
+	}
 
-	want := 29 + len(long) + len(prod) + len(br)
+	want := 29 + len(long) + len(prod) + len(br) + len(fld)
 	if len(l.Notes()) > 0 {
 		t.Logf("notes: %q", l.Notes())
 		want -= 2 // no [::1]: no cluster, no DNS scenario
@@ -546,7 +550,8 @@ func TestScenarios(t *testing.T) {
 		// Scenarios are keyed by cause; the Digest route shares its cause
 		// with /api/items and is keyed by path.
 		_, pr := prod[s.Path]
-		if _, lt := long[s.Path]; s.Cause == "" || s.Path == "/digest/ok" || lt || pr {
+		_, fd := fld[s.Path]
+		if _, lt := long[s.Path]; s.Cause == "" || s.Path == "/digest/ok" || lt || pr || fd {
 			key = s.Path
 		} else if !slices.Contains(catalog.IDs, s.Cause) {
 			t.Errorf("%s: unknown cause %q", s.Path, s.Cause)

@@ -83,6 +83,7 @@ func (l *Lab) routes() http.Handler {
 	l.longtailRoutes(mux)
 	l.browserRoutes(mux)
 	l.producerRoutes(mux)
+	l.fieldRoutes(mux)
 	mux.HandleFunc("/", serveNotFound)
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -99,6 +99,7 @@ func (l *Lab) Scenarios() []Scenario {
 	list = append(list, l.longtailScenarios(u, st.ipv6)...)
 	list = append(list, l.browserScenarios(u)...)
 	list = append(list, l.producerScenarios(u)...)
+	list = append(list, l.fieldScenarios(u)...)
 	return list
 }
 

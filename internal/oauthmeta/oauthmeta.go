@@ -171,6 +171,51 @@ func WellKnownResource(resourceURL string) (string, error) {
 	return insert(u, "/.well-known/oauth-protected-resource"), nil
 }
 
+// ResourceMetadataURLs returns the RFC 9728 metadata URLs to try for a
+// request URL, most specific first: the well-known path inserted before
+// the request's path (query kept), then before each parent path up to the
+// root, then the root document itself. A server publishes metadata for a
+// resource identifier, which is often a prefix of the URLs it protects
+// (https://api.example/api for https://api.example/api/v1/items), so the
+// prefixes are where it is found. At most max URLs are returned (the root
+// always among them when max > 0); the URL must be absolute http or https
+// without a fragment.
+func ResourceMetadataURLs(requestURL string, max int) ([]string, error) {
+	first, err := WellKnownResource(requestURL)
+	if err != nil || max <= 0 {
+		return nil, err
+	}
+	u, _ := absolute(requestURL)
+	const wk = "/.well-known/oauth-protected-resource"
+	root := u.Scheme + "://" + u.Host + wk
+	out := []string{first}
+	add := func(s string) {
+		for _, o := range out {
+			if o == s {
+				return
+			}
+		}
+		out = append(out, s)
+	}
+	p := u.EscapedPath()
+	if u.RawQuery != "" || u.ForceQuery {
+		add(u.Scheme + "://" + u.Host + wk + strings.TrimSuffix(p, "/"))
+	}
+	for p = strings.TrimSuffix(p, "/"); p != ""; {
+		add(u.Scheme + "://" + u.Host + wk + p)
+		i := strings.LastIndex(p, "/")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	add(root)
+	if len(out) > max {
+		out = append(out[:max-1], root)
+	}
+	return out, nil
+}
+
 // ServerMetadataURLs returns the metadata URLs of an issuer in the order to
 // try: the RFC 8414 URL (/.well-known/oauth-authorization-server inserted
 // before the issuer's path), the OpenID Connect Discovery URL (the issuer,

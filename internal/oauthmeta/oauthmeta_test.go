@@ -222,6 +222,32 @@ func TestWellKnownResource(t *testing.T) {
 	}
 }
 
+func TestResourceMetadataURLs(t *testing.T) {
+	const wk = "https://api.example.com/.well-known/oauth-protected-resource"
+	for _, tt := range []struct {
+		in   string
+		max  int
+		want []string
+	}{
+		{"https://api.example.com/api/v1/items", 8, []string{wk + "/api/v1/items", wk + "/api/v1", wk + "/api", wk}},
+		{"https://api.example.com/api/v1/items", 3, []string{wk + "/api/v1/items", wk + "/api/v1", wk}},
+		{"https://api.example.com/api/v1/items", 1, []string{wk}},
+		{"https://api.example.com/v1/", 8, []string{wk + "/v1/", wk + "/v1", wk}},
+		{"https://api.example.com/v1?x=1", 8, []string{wk + "/v1?x=1", wk + "/v1", wk}},
+		{"https://api.example.com/", 8, []string{wk}},
+		{"https://api.example.com", 8, []string{wk}},
+		{"https://api.example.com/a", 0, nil},
+	} {
+		got, err := ResourceMetadataURLs(tt.in, tt.max)
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("ResourceMetadataURLs(%q, %d) = %q, %v; want %q", tt.in, tt.max, got, err, tt.want)
+		}
+	}
+	if _, err := ResourceMetadataURLs("https://api.example.com/#f", 4); err == nil {
+		t.Error("a fragment was accepted")
+	}
+}
+
 func TestServerMetadataURLs(t *testing.T) {
 	for in, want := range map[string][]string{
 		"https://id.example.com": {

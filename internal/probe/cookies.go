@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/why401/why401/internal/cookie"
+	"github.com/why401/why401/internal/evidence"
 )
 
 // fileCookie is one line of a Netscape cookie-jar file.
@@ -132,4 +135,72 @@ func loadJar(cs []fileCookie, now time.Time) *cookiejar.Jar {
 		j.SetCookies(u, []*http.Cookie{c})
 	}
 	return j
+}
+
+// scriptRules are the cookie rules the probe keeps on its own hops, as
+// curl does: Domain, Path, Secure, expiry and the name prefixes. SameSite
+// and third-party rules are a browser's and play no part.
+var scriptRules = cookie.Browser{Name: "curl"}
+
+// hopJar holds what a trial's responses set, with the hop that set each
+// cookie, and records its verdicts per hop.
+type hopJar struct {
+	jar   *cookie.Jar
+	setAt map[*cookie.Cookie]int
+	now   func() time.Time
+}
+
+func newHopJar(now func() time.Time) *hopJar {
+	return &hopJar{jar: cookie.NewJar(scriptRules), setAt: map[*cookie.Cookie]int{}, now: now}
+}
+
+func (j *hopJar) context(u *url.URL, method string) cookie.Context {
+	return cookie.Context{URL: u, Method: method, Time: j.now()}
+}
+
+// send returns the jar's cookies for a request to u and the verdicts on
+// every cookie in the jar; the verdicts are nil when the jar is empty.
+func (j *hopJar) send(u *url.URL, method string) ([]cookie.Verdict, *evidence.HopCookies) {
+	if j == nil || len(j.jar.All()) == 0 {
+		return nil, nil
+	}
+	sent, held := j.jar.Cookies(j.context(u, method))
+	hc := &evidence.HopCookies{}
+	for _, v := range sent {
+		hc.Sent = append(hc.Sent, v.Cookie.Name)
+	}
+	for _, v := range held {
+		hc.Withheld = append(hc.Withheld, j.verdict(v.Cookie, v.Reason))
+	}
+	return sent, hc
+}
+
+// store applies a response's Set-Cookie lines, received for a request to
+// u on hop, and adds the verdicts to hc (a new one when nil).
+func (j *hopJar) store(u *url.URL, method string, lines []string, hop int, hc *evidence.HopCookies) *evidence.HopCookies {
+	if len(lines) == 0 {
+		return hc
+	}
+	if hc == nil {
+		hc = &evidence.HopCookies{}
+	}
+	for _, s := range j.jar.SetCookies(j.context(u, method), lines) {
+		var v evidence.CookieVerdict
+		switch {
+		case s.Cookie != nil:
+			j.setAt[s.Cookie] = hop
+			v = j.verdict(s.Cookie, s.Reason)
+			v.Deleted = s.Deleted || s.Cookie.ExpiredAt(j.now())
+		case s.Parsed != nil:
+			v = evidence.CookieVerdict{Name: s.Parsed.Name, Reason: string(s.Reason), Domain: s.Parsed.Domain, Path: s.Parsed.Path, Secure: s.Parsed.Secure, Expires: s.Parsed.Expires, SetAt: hop}
+		default:
+			v = evidence.CookieVerdict{Reason: string(s.Reason), SetAt: hop}
+		}
+		hc.Stored = append(hc.Stored, v)
+	}
+	return hc
+}
+
+func (j *hopJar) verdict(c *cookie.Cookie, r cookie.Reason) evidence.CookieVerdict {
+	return evidence.CookieVerdict{Name: c.Name, Reason: string(r), Domain: c.Domain, HostOnly: c.HostOnly, Path: c.Path, Secure: c.Secure, Expires: c.Expires, SetAt: j.setAt[c]}
 }

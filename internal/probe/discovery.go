@@ -136,57 +136,92 @@ func (p *run) discover(ctx context.Context) {
 		return
 	}
 	p.progress("discovery: fetching metadata")
-	if rm == "" || !isHTTPURL(rm) {
-		res := withoutQueryToken(p.base.url)
-		res.Fragment, res.RawFragment = "", ""
-		var err error
-		if rm, err = oauthmeta.WellKnownResource(res.String()); err != nil {
-			p.note("discovery: no resource metadata URL for %s: %v", res, err)
-			rm = ""
-		}
+	// Resource metadata: where the challenge says, then the path-inserted
+	// well-known URLs of the request path and each parent, then the root
+	// document; the first usable one wins.
+	var rmURLs []string
+	if isHTTPURL(rm) {
+		rmURLs = append(rmURLs, rm)
 	}
-	var asIssuer string
-	if rm != "" {
-		if doc := fetch(docResource, rm); doc != nil {
-			r, err := oauthmeta.ParseResource(doc.Body)
-			switch {
-			case err != nil:
-				doc.Err = oneLine(err.Error())
-			default:
-				if len(exp.Audience) == 0 {
-					exp.Audience = []string{r.Resource}
-					addSource(doc.URL)
-				}
-				if len(r.AuthorizationServers) > 0 {
-					asIssuer = r.AuthorizationServers[0]
-				}
+	res := withoutQueryToken(p.base.url)
+	res.Fragment, res.RawFragment = "", ""
+	if wk, err := oauthmeta.ResourceMetadataURLs(res.String(), maxResourceDocuments); err != nil {
+		p.note("discovery: no resource metadata URL for %s: %v", res, err)
+	} else {
+		for _, u := range wk {
+			if !slices.Contains(rmURLs, u) {
+				rmURLs = append(rmURLs, u)
 			}
 		}
+	}
+	var servers []string
+	for _, u := range rmURLs {
+		doc := fetch(docResource, u)
+		if doc == nil {
+			continue
+		}
+		r, err := oauthmeta.ParseResource(doc.Body)
+		if err != nil {
+			doc.Err = oneLine(err.Error())
+			continue
+		}
+		if len(exp.Audience) == 0 {
+			exp.Audience = []string{r.Resource}
+			addSource(doc.URL)
+		}
+		servers = r.AuthorizationServers
+		if len(exp.Issuer) == 0 && len(servers) > 0 {
+			// RFC 9728: the authorization servers are named by their
+			// issuer identifiers.
+			exp.Issuer = append([]string(nil), servers...)
+			addSource(doc.URL)
+		}
+		break
+	}
+	if len(servers) > maxServers {
+		p.note("discovery: only the first %d of %d authorization servers looked up (%s not)", maxServers, len(servers), strings.Join(servers[maxServers:], ", "))
+		servers = servers[:maxServers]
 	}
 	jwksURI := ""
-	if isHTTPURL(asIssuer) {
-		urls, err := oauthmeta.ServerMetadataURLs(asIssuer)
+	lookup := func(issuer string) *oauthmeta.Server {
+		urls, err := oauthmeta.ServerMetadataURLs(issuer)
 		if err != nil {
-			p.note("discovery: authorization server %s: %v", asIssuer, err)
+			p.note("discovery: authorization server %s: %v", issuer, err)
+			return nil
 		}
-		kinds := []string{docServer, docOpenID}
-		for i := 0; i < len(urls) && i < len(kinds); i++ {
-			s, from := server(kinds[i], urls[i])
-			if s == nil {
+		kinds := []string{docServer, docOpenID, docOpenID}
+		for i, u := range urls {
+			doc := fetch(kinds[min(i, len(kinds)-1)], u)
+			if doc == nil {
 				continue
 			}
-			jwksURI = s.JWKSURI
-			if len(exp.Issuer) == 0 {
-				exp.Issuer = []string{s.Issuer}
-				addSource(from)
+			s, err := oauthmeta.ParseServer(doc.Body)
+			if err == nil {
+				err = s.Check(issuer)
 			}
-			break
+			if err != nil {
+				doc.Err = oneLine(err.Error())
+				continue
+			}
+			return s
 		}
-	} else if iss := tokenIssuer(p.base.secret.Get("Authorization")); bearerSent && isHTTPURL(iss) {
-		// Only for its keys: the expected issuer never comes from the
-		// token itself.
-		if s, _ := server(docOpenID, openIDConfigURL(iss)); s != nil {
+		return nil
+	}
+	for _, as := range servers {
+		if !isHTTPURL(as) {
+			continue
+		}
+		if s := lookup(as); s != nil && jwksURI == "" {
 			jwksURI = s.JWKSURI
+		}
+	}
+	if len(servers) == 0 {
+		if iss := tokenIssuer(p.base.secret.Get("Authorization")); bearerSent && isHTTPURL(iss) {
+			// Only for its keys: the expected issuer never comes from the
+			// token itself.
+			if s := lookup(iss); s != nil {
+				jwksURI = s.JWKSURI
+			}
 		}
 	}
 	if jwksURI != "" && exp.JWKS == nil && o.JWKS == "" {

@@ -33,6 +33,13 @@ type Options struct {
 	// probe never prompts). Userinfo in URL counts as -u when User is "".
 	User   string
 	Bearer string // --oauth2-bearer
+	// HTTPAuth is how User is sent: "" or "basic" sends Basic at once (curl's
+	// default and --basic); "digest" (--digest) and "anyauth" (--anyauth,
+	// or several schemes) send no credentials until a 401 challenges, then
+	// answer it once on the same URL, Digest or (anyauth only) Basic, as
+	// curl does; a Digest answer refused with stale=true is answered once
+	// more with the new nonce.
+	HTTPAuth string
 	// Cookie holds -b arguments. An argument containing '=' is a literal
 	// cookie string ("a=1; b=2"); one without is a Netscape cookie-jar file
 	// whose cookies are sent where they match.
@@ -74,6 +81,14 @@ type Options struct {
 	// request, recorded as a ContentType trial).
 	TryContentType bool
 
+	// Repeat is --repeat N: send the request as given N more times (at
+	// most 10), one after the other, to see whether the nodes behind one
+	// address agree. 0 resends a GET up to 3 times when the answers show
+	// a balancer (an affinity cookie, a node header or ETag that varies, a
+	// balancer's fingerprint); a negative value never resends. Each
+	// repeat is a credentialed attempt, recorded as a Repeat trial.
+	Repeat int
+
 	Now      func() time.Time // clock; nil means time.Now
 	Progress func(string)     // optional: called with one line per step, never concurrently
 }
@@ -86,7 +101,9 @@ const (
 	maxRedirsCap          = 50
 	otherSchemeTimeout    = 3 * time.Second
 	discoveryTimeout      = 5 * time.Second
-	maxDocuments          = 4
+	maxDocuments          = 10 // discovery documents per run, all credential-free
+	maxResourceDocuments  = 5  // RFC 9728 candidates: the path, its parents, the root
+	maxServers            = 2  // authorization servers looked up
 	maxDocumentBody       = 256 << 10
 	maxAddressTrials      = 4
 	maxConcurrent         = 4
@@ -160,6 +177,11 @@ func (o *Options) compile() (*config, error) {
 	}
 	if !challenge.IsToken(c.method) {
 		return nil, fmt.Errorf("%q: -X: invalid method", c.method)
+	}
+	switch o.HTTPAuth {
+	case "", "basic", "digest", "anyauth":
+	default:
+		return nil, fmt.Errorf("%q: unknown authentication scheme (want basic, digest or anyauth)", o.HTTPAuth)
 	}
 	for name, vals := range o.Header {
 		if !challenge.IsToken(name) {

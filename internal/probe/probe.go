@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/why401/why401/internal/cookie"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/redirect"
 )
@@ -73,6 +74,10 @@ func newRun(cfg *config) *run {
 	}
 	first := p.firstHeader(trialPlan{creds: true, cookies: true}, p.base.url)
 	p.ev.Request = recordRequest(hopRequest{Method: p.base.method, URL: p.base.url, Header: first, Body: p.base.body}, cfg.proxy)
+	if p.base.challengeUser {
+		p.ev.Request.Auth = cfg.o.HTTPAuth
+		p.ev.Request.AuthUser, p.ev.Request.AuthPassword, _ = strings.Cut(cfg.user, ":")
+	}
 	return p
 }
 
@@ -170,9 +175,11 @@ func (p *run) run(ctx context.Context) {
 	if anyauth != nil {
 		trials = append(trials, *anyauth)
 	}
+	trials = append(trials, p.repeatTrials(ctx, trials)...)
 	trials = append(trials, p.encodingTrials(ctx, &trials[0])...)
 	trials = append(trials, p.nearbyTrials(ctx, &trials[0])...)
 	trials = append(trials, p.bogusTrial(ctx, trials)...)
+	trials = append(trials, p.separateTrials(ctx, trials)...)
 	trials = append(trials, p.contentTypeTrial(ctx, &trials[0])...)
 	trials = append(trials, p.differentials(ctx, trials)...)
 	p.ev.Trials = trials
@@ -351,7 +358,7 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 	if method == http.MethodOptions && plan.variant == evidence.Preflight {
 		body = nil
 	}
-	jar := newJar()
+	jar := newHopJar(cfg.now)
 	var keeps map[string]bool
 	maxHops := cfg.maxRedirs
 	if plan.noHops {
@@ -363,8 +370,16 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 	}
 	p.progress("%s: %s %s", plan.variant, method, where)
 	droppedBody := false
+	var ch challengeState
 	for hop := 0; ; hop++ {
-		h, credentialed := p.hopHeader(plan, cur, hop, jar, droppedBody)
+		fromJar, hc := jar.send(cur, method)
+		h, credentialed := p.hopHeader(plan, cur, hop, fromJar, droppedBody)
+		answers := ""
+		if ch.answer != "" {
+			h.Set("Authorization", ch.answer)
+			credentialed, ch.answer, answers = true, "", ch.scheme
+			t.Credentialed = true
+		}
 		if hop == 0 {
 			t.Credentialed = credentialed
 		} else if r := t.Hops[hop-1].Redirect; r != nil {
@@ -375,10 +390,15 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		}
 		ex := p.exchange(tctx, hopRequest{Method: method, URL: cur, Header: h, Body: body, Pin: plan.address})
 		if ex.Response != nil {
-			jar.SetCookies(cur, (&http.Response{Header: ex.Response.Header}).Cookies())
+			hc = jar.store(cur, method, ex.Response.Header.Values("Set-Cookie"), hop, hc)
 		}
+		ex.Cookies = hc
+		ex.Answers = answers
 		t.Hops = append(t.Hops, ex)
 		last := &t.Hops[len(t.Hops)-1]
+		if plan.creds && p.base.challengeUser && p.forwardOK(cur) && p.challengeAnswer(&ch, plan, ex, method, cur, body) {
+			continue // the same request again, answering the challenge
+		}
 		if ex.Response == nil || !redirect.Status(ex.Response.Status) || ex.ErrKind != "" {
 			break
 		}
@@ -420,7 +440,7 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		if plan.noHops {
 			break
 		}
-		if hop >= maxHops {
+		if hop-ch.answers >= maxHops { // answers to challenges are no redirects
 			t.Stopped = fmt.Sprintf("max redirects (%d) reached", maxHops)
 			break
 		}
@@ -449,7 +469,7 @@ func (p *run) firstHeader(plan trialPlan, u *url.URL) http.Header {
 
 // hopHeader builds the header of one hop and reports whether it carries
 // the user's secret.
-func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, jar http.CookieJar, droppedBody bool) (http.Header, bool) {
+func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, fromJar []cookie.Verdict, droppedBody bool) (http.Header, bool) {
 	b := p.base
 	var h http.Header
 	if plan.header != nil {
@@ -486,10 +506,10 @@ func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, jar http.CookieJar,
 	// cookie files where their domains match, and what responses set.
 	var parts []string
 	seen := map[string]bool{}
-	if jar != nil {
-		for _, c := range jar.Cookies(u) {
-			parts = append(parts, c.Name+"="+c.Value)
-			seen[c.Name] = true
+	if len(fromJar) > 0 {
+		parts = append(parts, cookie.Header(fromJar))
+		for _, v := range fromJar {
+			seen[v.Cookie.Name] = true
 		}
 	}
 	if plan.cookies {

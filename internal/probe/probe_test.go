@@ -44,6 +44,7 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.mu.Lock()
 	rc.reqs = append(rc.reqs, seen{r.Method, r.URL.RequestURI(), r.Host, r.Header.Clone(), string(b)})
 	rc.mu.Unlock()
+	r.Body = io.NopCloser(strings.NewReader(string(b)))
 	rc.h.ServeHTTP(w, r)
 }
 
@@ -53,11 +54,12 @@ func (rc *recorder) all() []seen {
 	return append([]seen(nil), rc.reqs...)
 }
 
-// withAuth returns the received requests that carried Authorization.
+// withAuth returns the received requests that carried Authorization,
+// other than the made-up ones of the Separate variants.
 func (rc *recorder) withAuth() []seen {
 	var out []seen
 	for _, s := range rc.all() {
-		if s.Header.Get("Authorization") != "" {
+		if a := s.Header.Get("Authorization"); a != "" && !madeUp(a) {
 			out = append(out, s)
 		}
 	}
@@ -185,7 +187,7 @@ func TestVariantsWithBasicAndCookie(t *testing.T) {
 	s, rc := serve(t, http.HandlerFunc(basicWall))
 	p := probeRun(t, Options{URL: s.URL + "/private", User: "alice:wrong", Cookie: []string{"sid=1; theme=dark"},
 		Header: http.Header{"User-Agent": {""}, "X-Trace": {"abc"}}})
-	if got := variants(p); got != "as-given,no-credentials,no-cookies,other-scheme,preflight" {
+	if got := variants(p); got != "as-given,no-credentials,no-cookies,other-scheme,preflight,separate,separate,separate" {
 		t.Fatalf("variants = %s", got)
 	}
 	if strings.Join(p.Credentials, ",") != "basic,cookie" {
@@ -231,8 +233,8 @@ func TestVariantsWithBasicAndCookie(t *testing.T) {
 			}
 		}
 	}
-	if len(rc.all()) != 4 {
-		t.Errorf("server saw %d requests, want 4", len(rc.all()))
+	if len(rc.all()) != 4+3 { // and the three made-up Separate headers
+		t.Errorf("server saw %d requests, want 7", len(rc.all()))
 	}
 	// The server offers Basic and Basic was sent: no anyauth answer.
 	if len(trialsOf(p, evidence.AnyAuth)) != 0 {
@@ -452,19 +454,41 @@ func TestMaxRedirects(t *testing.T) {
 	}
 }
 
-// digestServer accepts alice:secret with SHA-256 Digest and counts
-// requests.
+// digestServer accepts alice:secret with SHA-256 (or alg) Digest, qop
+// auth; see digestWall for more.
 func digestServer(t *testing.T, alg string, userhash bool) http.HandlerFunc {
-	const realm, nonce = "digest@test", "n0nce"
+	return digestWall(t, digestConf{alg: alg, qop: "auth", userhash: userhash})
+}
+
+// digestConf says what a digestWall offers.
+type digestConf struct {
+	alg      string // MD5, SHA-256, MD5-sess, SHA-256-sess
+	qop      string // the qop offered: "auth", "auth-int", "auth,auth-int" or ""
+	userhash bool
+	// stale: the first correct answer is refused with stale=true and a
+	// new nonce, as a server does when the nonce expired.
+	stale bool
+}
+
+// digestWall verifies RFC 7616 answers for alice:secret by the formulas
+// of the RFC written out here, apart from the probe's code.
+func digestWall(t *testing.T, c digestConf) http.HandlerFunc {
+	const realm = "digest@test"
+	var mu sync.Mutex
+	nonce, staleSent := "n0nce", false
 	h := func(s string) string {
-		if alg == "MD5" {
+		if strings.HasPrefix(c.alg, "MD5") {
 			return md5hex(s)
 		}
 		sum := sha256.Sum256([]byte(s))
 		return hex.EncodeToString(sum[:])
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		body, _ := io.ReadAll(r.Body)
 		a := r.Header.Get("Authorization")
+		stale := false
 		if strings.HasPrefix(a, "Digest ") {
 			cs, err := parseChallenges([]string{a})
 			if err != nil || len(cs) != 1 {
@@ -472,22 +496,50 @@ func digestServer(t *testing.T, alg string, userhash bool) http.HandlerFunc {
 			} else {
 				p := cs[0].Params
 				user := "alice"
-				if userhash {
+				if c.userhash {
 					user = h("alice:" + realm)
 					if p["userhash"] != "true" {
 						t.Errorf("userhash not set: %q", a)
 					}
 				}
 				ha1 := h("alice:" + realm + ":secret")
-				want := h(ha1 + ":" + nonce + ":" + p["nc"] + ":" + p["cnonce"] + ":" + p["qop"] + ":" + h(r.Method+":"+p["uri"]))
-				if p["username"] == user && p["response"] == want && p["uri"] == r.URL.RequestURI() && p["nc"] == "00000001" && p["algorithm"] == alg && p["opaque"] == "op" {
+				if strings.HasSuffix(c.alg, "-sess") {
+					ha1 = h(ha1 + ":" + p["nonce"] + ":" + p["cnonce"])
+				}
+				ha2 := h(r.Method + ":" + p["uri"])
+				if p["qop"] == "auth-int" {
+					ha2 = h(r.Method + ":" + p["uri"] + ":" + h(string(body)))
+				}
+				want := h(ha1 + ":" + p["nonce"] + ":" + p["nc"] + ":" + p["cnonce"] + ":" + p["qop"] + ":" + ha2)
+				if c.qop == "" {
+					want = h(ha1 + ":" + p["nonce"] + ":" + ha2)
+				}
+				switch {
+				case p["username"] == user && p["response"] == want && p["uri"] == r.URL.RequestURI() && p["algorithm"] == c.alg && p["opaque"] == "op" &&
+					(c.qop == "" || p["nc"] == "00000001"):
+					if c.stale && !staleSent {
+						staleSent, stale, nonce = true, true, "n0nce-2"
+						break
+					}
+					if p["nonce"] != nonce {
+						t.Errorf("answered with the old nonce %q", p["nonce"])
+						break
+					}
 					fmt.Fprint(w, "digest ok")
 					return
+				default:
+					t.Logf("digest rejected: %q", a)
 				}
-				t.Logf("digest rejected: %q", a)
 			}
 		}
-		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Digest realm=%q, nonce=%q, qop="auth", algorithm=%s, opaque="op", userhash=%v`, realm, nonce, alg, userhash))
+		ch := fmt.Sprintf(`Digest realm=%q, nonce=%q, algorithm=%s, opaque="op", userhash=%v`, realm, nonce, c.alg, c.userhash)
+		if c.qop != "" {
+			ch += fmt.Sprintf(", qop=%q", c.qop)
+		}
+		if stale {
+			ch += ", stale=true"
+		}
+		w.Header().Add("WWW-Authenticate", ch)
 		w.WriteHeader(http.StatusUnauthorized)
 	}
 }

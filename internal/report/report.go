@@ -29,6 +29,9 @@ type Report struct {
 	Requests             int      `json:"requests"`
 	CredentialedAttempts int      `json:"credentialed_attempts"`
 	Notes                []string `json:"notes,omitempty"`
+	// Discovery lists the metadata documents fetched (never with
+	// credentials) and what each answered.
+	Discovery []evidence.Document `json:"discovery,omitempty"`
 	// Replay is a curl command that sends the request as given, redacted
 	// unless secrets were asked for.
 	Replay    string     `json:"replay"`
@@ -60,6 +63,9 @@ type Exchange struct {
 	TLS       *evidence.TLS       `json:"tls,omitempty"`
 	Timing    evidence.Timing     `json:"timing"`
 	Redirect  *evidence.Redirect  `json:"redirect,omitempty"`
+	// Answers names the scheme of the challenge this hop answered
+	// (--digest, --anyauth): the previous hop's request, resent.
+	Answers string `json:"answers,omitempty"`
 }
 
 // Options change how a Report is built.
@@ -75,6 +81,7 @@ func Build(p *evidence.Probe, findings []diagnosis.Finding, o Options) *Report {
 		Target:               p.Target,
 		CredentialedAttempts: p.CredentialedAttempts,
 		Notes:                p.Notes,
+		Discovery:            p.Discovery,
 		Replay:               Replay(p.Request, o.ShowSecrets),
 		Duration:             o.Duration,
 	}
@@ -151,6 +158,7 @@ func exchange(t *evidence.Trial, hop int, h evidence.Exchange, show bool) Exchan
 		TLS:       h.TLS,
 		Timing:    h.Timing,
 		Redirect:  h.Redirect,
+		Answers:   h.Answers,
 	}
 	if !show {
 		x.URL = redact.URL(x.URL)
@@ -201,6 +209,13 @@ func headers(h http.Header, show bool) map[string][]string {
 func Replay(req evidence.Request, show bool) string {
 	var b strings.Builder
 	b.WriteString("curl -v")
+	if req.Auth != "" {
+		pass := req.AuthPassword
+		if !show {
+			pass = "$PASSWORD"
+		}
+		b.WriteString(" --" + req.Auth + " -u " + shell.QuoteExpanding(req.AuthUser+":"+pass))
+	}
 	if req.Method != "" && req.Method != "GET" && !(req.Method == "POST" && req.BodySize > 0) {
 		b.WriteString(" -X " + shell.QuoteExpanding(req.Method))
 	}

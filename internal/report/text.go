@@ -10,6 +10,7 @@ import (
 	"github.com/why401/why401/internal/ansi"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/finding"
+	"github.com/why401/why401/internal/redact"
 )
 
 // Style says how text output looks.
@@ -53,6 +54,16 @@ func WriteText(w io.Writer, r *Report, st Style) error {
 				res = fmt.Sprint(x.Status)
 			}
 			fmt.Fprintf(&b, "   %-16s hop %d  %s %s → %s  %s\n", where, x.Hop, x.Method, x.URL, res, p.Dim(x.Timing.Total.Round(time.Millisecond).String()))
+		}
+	}
+	if st.Verbose && len(r.Discovery) > 0 {
+		b.WriteString("\nDiscovery (without credentials):\n")
+		for _, d := range r.Discovery {
+			res := d.Err
+			if d.Status != 0 {
+				res = strings.TrimSpace(fmt.Sprintf("%d %s", d.Status, d.Err))
+			}
+			fmt.Fprintf(&b, "   %-22s GET %s → %s\n", d.Kind, redact.URL(d.URL), res)
 		}
 	}
 	if st.Verbose {

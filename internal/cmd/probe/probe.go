@@ -4,6 +4,7 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,6 +36,8 @@ type Options struct {
 	maxTime, connectTimeo time.Duration
 	data                  []string
 	method                string
+	basic, digest, any    bool
+	ntlm, negotiate       bool
 }
 
 // NewCmdProbe builds the command; runF, when set, replaces the run for
@@ -86,6 +89,11 @@ func AddFlags(fs *pflag.FlagSet, o *Options) {
 	fs.StringArrayVarP(&o.data, "data", "d", nil, "request body `DATA` (implies POST; @FILE reads a file); repeated values are joined with &")
 	fs.StringVarP(&p.User, "user", "u", "", "`USER:PASS` for Basic (or Digest, when the server asks)")
 	fs.StringVar(&p.Bearer, "oauth2-bearer", "", "bearer `TOKEN` to send")
+	fs.BoolVar(&o.basic, "basic", false, "send -u with Basic at once (the default)")
+	fs.BoolVar(&o.digest, "digest", false, "send -u only when a 401 challenges, answering with Digest (RFC 7616), as curl --digest")
+	fs.BoolVar(&o.any, "anyauth", false, "send -u only when a 401 challenges, answering with Digest or Basic, as curl --anyauth")
+	fs.BoolVar(&o.ntlm, "ntlm", false, "NTLM as curl --ntlm: not spoken by why401 (the probe says so and how to test instead)")
+	fs.BoolVar(&o.negotiate, "negotiate", false, "Negotiate (SPNEGO/Kerberos) as curl --negotiate: not spoken by why401 (the probe says so and how to test instead)")
 	fs.StringArrayVarP(&p.Cookie, "cookie", "b", nil, "cookies `\"NAME=VALUE; ...\"|FILE` (a Netscape cookie file)")
 	fs.StringVarP(&p.UserAgent, "user-agent", "A", "", "User-Agent header `VALUE`")
 	fs.StringVarP(&p.Referer, "referer", "e", "", "Referer `URL`")
@@ -108,6 +116,7 @@ func AddFlags(fs *pflag.FlagSet, o *Options) {
 	fs.StringVar(&p.OIDCIssuer, "oidc-issuer", "", "take the JWKS from the discovery document of this OpenID issuer `URL`")
 	fs.BoolVar(&p.NoDiscovery, "no-discovery", false, "do not fetch OAuth metadata (RFC 9728, RFC 8414) to learn expectations")
 	fs.BoolVar(&p.TryEncodings, "try-encodings", false, "resend non-ASCII or %XX-escaped Basic credentials in other encodings (up to 3 extra credentialed requests)")
+	fs.IntVar(&p.Repeat, "repeat", 0, "send the request as given `N` more times, each with your credentials, to see whether the nodes behind one address agree (0: up to 3 times when a balancer shows; -1: never)")
 	fs.BoolVar(&p.TryContentType, "try-content-type", false, "resend a refused form body as JSON, or a JSON body as a form (1 extra credentialed request)")
 }
 
@@ -116,6 +125,12 @@ func (o *Options) finish(url string) error {
 	p := &o.Probe
 	p.URL = url
 	p.Method = strings.ToUpper(o.method)
+	switch {
+	case o.negotiate:
+		return &cli.UsageError{Err: errors.New("--negotiate: why401 has no Kerberos/SPNEGO client, so it cannot send your ticket; test with curl --negotiate -u : URL after kinit USER@REALM (klist shows the ticket; the machine must reach the domain's KDC), or in a browser whose policy allows the site (AuthServerAllowlist, network.negotiate-auth.trusted-uris)")}
+	case o.ntlm:
+		return &cli.UsageError{Err: errors.New("--ntlm: why401 has no NTLM client; test with curl --ntlm -u 'DOMAIN\\USER:PASS' URL, or in a browser whose policy allows the site (AuthServerAllowlist, network.automatic-ntlm-auth.trusted-uris)")}
+	}
 	if len(o.data) > 0 {
 		parts := make([]string, len(o.data))
 		for i, d := range o.data {
@@ -131,6 +146,14 @@ func (o *Options) finish(url string) error {
 		}
 		p.Data = []byte(strings.Join(parts, "&"))
 		p.HasData = true
+	}
+	switch {
+	case o.any || o.digest && o.basic:
+		p.HTTPAuth = "anyauth" // curl: more than one scheme is picking one
+	case o.digest:
+		p.HTTPAuth = "digest"
+	case o.basic:
+		p.HTTPAuth = "basic"
 	}
 	p.Header = http.Header{}
 	for _, h := range o.headers {
