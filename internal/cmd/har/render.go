@@ -41,6 +41,9 @@ type Report struct {
 	CannotConclude []string `json:"cannot_conclude,omitempty"`
 	HowToExport    string   `json:"how_to_export,omitempty"`
 	Notes          []string `json:"notes,omitempty"`
+	// Repairs says what the reader repaired in the file (off-spec values
+	// of the exporting tool) or skipped (unusable entries).
+	Repairs []string `json:"repairs,omitempty"`
 	// Replay is the probe's report on the breaking request sent again
 	// (--replay only).
 	Replay *report.Report `json:"replay,omitempty"`
@@ -280,6 +283,9 @@ func writeText(w io.Writer, r *Report, st report.Style) error {
 		fmt.Fprintf(&b, ", recorded by %s", r.Browser)
 	}
 	b.WriteString("\n")
+	if len(r.Repairs) > 0 {
+		fmt.Fprintf(&b, "  repaired while reading: %s\n", strings.Join(r.Repairs, "; "))
+	}
 	if r.Sanitized {
 		fmt.Fprintf(&b, "\n! This HAR looks sanitized: %s.\n  It cannot show:\n", r.SanitizedWhy)
 		for _, c := range r.CannotConclude {
