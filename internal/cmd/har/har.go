@@ -16,10 +16,8 @@ import (
 	"github.com/why401/why401/internal/checks"
 	"github.com/why401/why401/internal/cli"
 	"github.com/why401/why401/internal/diagnose"
-	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 	harfile "github.com/why401/why401/internal/har"
-	"github.com/why401/why401/internal/harflow"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
 )
@@ -115,16 +113,16 @@ func Load(file string, r io.Reader) (s *evidence.Session, repairs []string, err 
 	return l.Session(name), l.Repairs, nil
 }
 
-// Diagnose runs the session checks over a session and builds the report.
-// It does no I/O.
-// With all, the timeline lists every entry.
+// Diagnose replays the session once, runs the session checks over it and
+// builds the report; with all, the timeline lists every entry. It does no
+// I/O.
 func Diagnose(s *evidence.Session, now time.Time, showSecrets, all bool) (*Report, error) {
-	p := &evidence.Probe{Target: s.Source, Started: now, Session: s}
-	findings, err := diagnosis.Run(checks.Session, p, now)
+	ev := checks.NewSessionEvidence(s)
+	findings, err := checks.RunSession(checks.Session, ev, now)
 	if err != nil {
 		return nil, fmt.Errorf("diagnosis: %w", err)
 	}
-	return Build(s, harflow.Replay(s), findings, showSecrets, all), nil
+	return Build(s, ev.Flow, findings, showSecrets, all), nil
 }
 
 // Run reads the file, diagnoses it, optionally replays the breaking
