@@ -3,32 +3,79 @@ package checks
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
-	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/harflow"
 	"github.com/why401/why401/internal/redact"
 )
 
+// SessionEvidence is what a session check reads: a recorded browser
+// session (a HAR file) and its replay through the cookie rules of the
+// browser that recorded it (harflow), computed once for all the checks.
+type SessionEvidence struct {
+	Session *evidence.Session
+	Flow    *harflow.Flow
+}
+
+// NewSessionEvidence replays s once for the session checks.
+func NewSessionEvidence(s *evidence.Session) *SessionEvidence {
+	return &SessionEvidence{Session: s, Flow: harflow.Replay(s)}
+}
+
+// SessionCheck and SessionPass are the finding package's, over session
+// evidence.
+type (
+	SessionCheck = finding.Check[*SessionEvidence]
+	SessionPass  = finding.Pass[*SessionEvidence]
+)
+
 // Session is the suite of `why401 har`: the checks that read a recorded
-// browser session (evidence.Probe.Session). They report nothing on a
-// probe's own trials, which the checks of All read.
-var Session = []*diagnosis.Check{
+// browser session.
+var Session = []*SessionCheck{
+	SessionAccepted,
 	SessionCookies,
 	SessionCORS,
 	SessionCredentials,
+	SessionHeaders,
 	SessionRedirects,
 	SessionTokens,
 }
 
-// flowOf replays the probe's browser session, or returns nil when there
-// is none. The session checks share nothing else: each replays the
-// session itself, which is cheap next to reading the file.
-func flowOf(p *diagnosis.Pass) *harflow.Flow {
-	if p.Evidence.Probe.Session == nil || len(p.Evidence.Probe.Session.Entries) == 0 {
-		return nil
+// RunSession runs checks over ev at time now and returns the findings
+// ranked, with the catalog's words and the fixes that fit the session
+// (Context). Errors of single checks are joined and returned beside the
+// others' findings.
+func RunSession(checks []*SessionCheck, ev *SessionEvidence, now time.Time) ([]finding.Finding, error) {
+	all, err := finding.Run(checks, ev, now)
+	return finding.Rank(all, ev.Context()), err
+}
+
+// Context says what is known of the breaking request for choosing fixes:
+// the credential it carried and the server that answered.
+func (e *SessionEvidence) Context() finding.Context {
+	var ctx finding.Context
+	b := e.Flow.Breaking()
+	if b < 0 {
+		return ctx
 	}
-	return harflow.Replay(p.Evidence.Probe.Session)
+	st := &e.Flow.Steps[b]
+	if scheme, _, _ := strings.Cut(strings.TrimSpace(st.Auth), " "); scheme != "" {
+		switch s := strings.ToLower(scheme); s {
+		case "basic", "bearer", "digest":
+			ctx.Scheme = s
+		}
+	} else if len(st.Actual) > 0 {
+		ctx.Scheme = "cookie"
+	}
+	if r := st.Entry.Exchange.Response; r != nil {
+		if name, _, _ := strings.Cut(r.Header.Get("Server"), "/"); name != "" {
+			ctx.Software = []string{strings.ToLower(strings.TrimSpace(name))}
+		}
+	}
+	return ctx
 }
 
 // stepLine describes a session step in one evidence line:

@@ -9,6 +9,7 @@ import (
 	"github.com/why401/why401/internal/checks"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/jwt"
 )
 
@@ -25,7 +26,7 @@ type step struct {
 	reqBody string
 }
 
-func session(steps ...step) *evidence.Probe {
+func session(steps ...step) *evidence.Session {
 	s := &evidence.Session{Source: "t.har", Browser: "chromium"}
 	for i, st := range steps {
 		method := st.method
@@ -41,7 +42,12 @@ func session(steps ...step) *evidence.Probe {
 		}
 		s.Entries = append(s.Entries, e)
 	}
-	return &evidence.Probe{Target: "t.har", Started: t0, Session: s}
+	return s
+}
+
+// runSession replays s once and runs the checks over it.
+func runSession(cs []*checks.SessionCheck, s *evidence.Session) ([]finding.Finding, error) {
+	return checks.RunSession(cs, checks.NewSessionEvidence(s), t0)
 }
 
 func unsignedJWT(t *testing.T, exp time.Time) string {
@@ -66,8 +72,8 @@ func TestSessionChecks(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		check *diagnosis.Check
-		probe *evidence.Probe
+		check *checks.SessionCheck
+		s     *evidence.Session
 		want  catalog.ID // "" means: the check reports nothing
 	}{
 		{"samesite none without secure", checks.SessionCookies, session(login("sid=1; Path=/; SameSite=None"), app("http://app.test/app", 401)), catalog.CookieRejected},
@@ -114,6 +120,60 @@ func TestSessionChecks(t *testing.T) {
 			step{typ: "preflight", method: "OPTIONS", url: "http://api.test/data", req: []string{"Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization"}, status: 401, resp: []string{"WWW-Authenticate", `Basic realm="api"`}},
 			step{typ: "fetch", url: "http://api.test/data"},
 		), catalog.CORSPreflightAuth},
+		{"preflight refused with 404", checks.SessionCORS, session(
+			step{typ: "preflight", method: "OPTIONS", url: "http://api.test/data", req: []string{"Access-Control-Request-Method", "PUT"}, status: 404},
+			step{typ: "fetch", method: "PUT", url: "http://api.test/data"},
+		), catalog.CORSPreflightAuth},
+		{"preflight redirected", checks.SessionCORS, session(
+			step{typ: "preflight", method: "OPTIONS", url: "http://api.test/data", req: []string{"Access-Control-Request-Method", "GET"}, status: 302, resp: []string{"Location", "https://api.test/data"}},
+		), catalog.CORSPreflightAuth},
+		{"empty token header after ones with a value", checks.SessionHeaders, session(
+			step{typ: "fetch", url: "http://app.test/api/a", req: []string{"Token", "t-1"}, status: 200},
+			step{at: time.Second, typ: "fetch", url: "http://app.test/api/b", req: []string{"Token", "t-1"}, status: 200},
+			step{at: 2 * time.Second, typ: "fetch", url: "http://app.test/api/c", req: []string{"Token", ""}, status: 401},
+		), catalog.CredentialsMissing},
+		{"empty authorization", checks.SessionHeaders, session(
+			step{typ: "fetch", url: "http://app.test/api/a", req: []string{"Authorization", "Bearer " + fresh}, status: 200},
+			step{at: time.Second, typ: "fetch", url: "http://app.test/api/c", req: []string{"Authorization", ""}, status: 401},
+		), catalog.CredentialsMissing},
+		{"bearer undefined", checks.SessionHeaders, session(
+			step{typ: "fetch", url: "http://app.test/api/c", req: []string{"Authorization", "Bearer undefined"}, status: 401},
+		), catalog.CredentialsMalformed},
+		{"token header with a value refused (fp)", checks.SessionHeaders, session(
+			step{typ: "fetch", url: "http://app.test/api/c", req: []string{"Token", "t-1"}, status: 401},
+		), ""},
+		{"empty header on a request that got through (fp)", checks.SessionHeaders, session(
+			step{typ: "fetch", url: "http://app.test/api/c", req: []string{"Token", ""}, status: 200},
+		), ""},
+		{"401 with a session accepted before and after", checks.SessionAccepted, session(
+			step{typ: "fetch", url: "https://app.test/api/me", req: []string{"Cookie", "auth=1"}, status: 200},
+			step{at: time.Second, typ: "fetch", url: "https://app.test/api/status/401", req: []string{"Cookie", "auth=1"}, status: 401, body: `{"status":401}`},
+			step{at: 2 * time.Second, typ: "fetch", url: "https://app.test/api/me", req: []string{"Cookie", "auth=1"}, status: 200},
+		), catalog.StatusNotAuth},
+		{"403 with a session accepted before and after", checks.SessionAccepted, session(
+			step{typ: "fetch", url: "https://app.test/api/me", req: []string{"Cookie", "sid=1"}, status: 200},
+			step{at: time.Second, typ: "fetch", url: "https://app.test/api/admin", req: []string{"Cookie", "sid=1"}, status: 403},
+			step{at: 2 * time.Second, typ: "fetch", url: "https://app.test/api/me", req: []string{"Cookie", "sid=1"}, status: 200},
+		), catalog.StatusForbidden},
+		{"session accepted before only (fp)", checks.SessionAccepted, session(
+			step{typ: "fetch", url: "https://app.test/api/me", req: []string{"Cookie", "sid=1"}, status: 200},
+			step{at: time.Second, typ: "fetch", url: "https://app.test/api/me", req: []string{"Cookie", "sid=1"}, status: 401},
+		), ""},
+		{"accepted after only by an image (fp)", checks.SessionAccepted, session(
+			step{typ: "fetch", url: "https://app.test/api/me", req: []string{"Cookie", "sid=1"}, status: 200},
+			step{at: time.Second, typ: "fetch", url: "https://app.test/api/me", req: []string{"Cookie", "sid=1"}, status: 401},
+			step{at: 2 * time.Second, typ: "image", url: "https://app.test/logo.png", req: []string{"Cookie", "sid=1"}, status: 200},
+		), ""},
+		{"a challenge asks for credentials (fp)", checks.SessionAccepted, session(
+			step{typ: "fetch", url: "https://app.test/api/me", req: []string{"Cookie", "sid=1"}, status: 200},
+			step{at: time.Second, typ: "fetch", url: "https://app.test/admin", req: []string{"Cookie", "sid=1"}, status: 401, resp: []string{"WWW-Authenticate", `Basic realm="admin"`}},
+			step{at: 2 * time.Second, typ: "fetch", url: "https://app.test/api/me", req: []string{"Cookie", "sid=1"}, status: 200},
+		), ""},
+		{"session cookie accepted again later is not expired (fp)", checks.SessionCookies, session(
+			step{typ: "fetch", url: "https://app.test/api/me", req: []string{"Cookie", "sid=1"}, status: 200},
+			step{at: time.Second, typ: "fetch", url: "https://app.test/api/odd", req: []string{"Cookie", "sid=1"}, status: 401},
+			step{at: 2 * time.Second, typ: "fetch", url: "https://app.test/api/me", req: []string{"Cookie", "sid=1"}, status: 200},
+		), ""},
 		{"preflight ok (fp)", checks.SessionCORS, session(
 			step{typ: "preflight", method: "OPTIONS", url: "http://api.test/data", req: []string{"Access-Control-Request-Method", "GET"}, status: 204},
 			step{typ: "fetch", url: "http://api.test/data", status: 200},
@@ -121,7 +181,7 @@ func TestSessionChecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fs, err := diagnosis.Run([]*diagnosis.Check{tt.check}, tt.probe, t0)
+			fs, err := runSession([]*checks.SessionCheck{tt.check}, tt.s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,20 +223,11 @@ func loop(n int) []step {
 func TestSessionSanitized(t *testing.T) {
 	p := session(step{typ: "document", method: "POST", url: "http://app.test/login", status: 303, resp: []string{"Set-Cookie", "sid=1; Path=/; SameSite=None", "Location", "/app"}},
 		step{at: time.Second, typ: "document", url: "http://app.test/app", status: 401})
-	full, _ := diagnosis.Run([]*diagnosis.Check{checks.SessionCookies}, p, t0)
-	p.Session.Sanitized = true
-	san, _ := diagnosis.Run([]*diagnosis.Check{checks.SessionCookies}, p, t0)
+	full, _ := runSession([]*checks.SessionCheck{checks.SessionCookies}, p)
+	p.Sanitized = true
+	san, _ := runSession([]*checks.SessionCheck{checks.SessionCookies}, p)
 	if len(full) == 0 || len(san) == 0 || san[0].Confidence >= full[0].Confidence || !strings.Contains(strings.Join(san[0].Evidence, " "), "sanitized") {
 		t.Errorf("full %v, sanitized %v", full, san)
-	}
-}
-
-// TestSessionChecksIgnoreProbes: without a session the checks are silent.
-func TestSessionChecksIgnoreProbes(t *testing.T) {
-	p := probeOf(basicAlice, trial(evidence.AsGiven, hop("GET", "https://api.test/x", 401, basicAlice, nil)))
-	fs, err := diagnosis.Run([]*diagnosis.Check{checks.SessionCookies, checks.SessionRedirects, checks.SessionTokens, checks.SessionCORS}, p, t0)
-	if err != nil || len(fs) != 0 {
-		t.Errorf("findings %v, err %v", causes(fs), err)
 	}
 }
 
@@ -228,7 +279,7 @@ func TestBrowserJar(t *testing.T) {
 }
 
 func TestSessionSuiteValid(t *testing.T) {
-	if err := diagnosis.Validate(checks.Session); err != nil {
+	if err := finding.Validate(checks.Session); err != nil {
 		t.Fatal(err)
 	}
 	names := map[string]bool{}
@@ -246,19 +297,19 @@ func TestSessionSuiteValid(t *testing.T) {
 // rules, which store SameSite=None without Secure and have no Lax
 // default.
 func TestSessionFirefoxRules(t *testing.T) {
-	none := func(browser string) *evidence.Probe {
+	none := func(browser string) *evidence.Session {
 		p := session(
 			step{typ: "document", method: "POST", url: "http://app.test/login", status: 303, resp: []string{"Set-Cookie", "sid=1; Path=/; SameSite=None", "Location", "/app"}},
 			step{at: time.Second, typ: "document", url: "http://app.test/app", req: []string{"Referer", "http://app.test/login"}, status: 401},
 		)
-		p.Session.Browser = browser
+		p.Browser = browser
 		return p
 	}
-	ch, _ := diagnosis.Run(checks.Session, none("chromium"), t0)
+	ch, _ := runSession(checks.Session, none("chromium"))
 	if len(ch) == 0 || ch[0].Cause != catalog.CookieRejected {
 		t.Errorf("chromium: %v", ch)
 	}
-	ff, _ := diagnosis.Run(checks.Session, none("firefox"), t0)
+	ff, _ := runSession(checks.Session, none("firefox"))
 	for _, f := range ff {
 		if f.Cause == catalog.CookieRejected {
 			t.Errorf("firefox stores SameSite=None without Secure, got %s", f.Cause)
@@ -279,7 +330,7 @@ func TestSessionHostlessURL(t *testing.T) {
 		step{typ: "preflight", method: "OPTIONS", url: "/api/me", status: 401},
 		step{at: time.Second, typ: "fetch", url: "/api/me", status: 401, req: []string{"Cookie", "sid=x"}},
 	)
-	fs, err := diagnosis.Run(checks.Session, p, t0)
+	fs, err := runSession(checks.Session, p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,38 +2,44 @@ package checks
 
 import (
 	"fmt"
+	"net/http"
 
 	"github.com/why401/why401/internal/catalog"
-	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/redact"
 )
 
 // SessionCORS reports a browser session's CORS preflight (OPTIONS, which
-// browsers send without credentials) that the server refused: the real
-// request never goes out.
-var SessionCORS = &diagnosis.Check{
+// browsers send without credentials) that the server refused, with any
+// status other than 2xx: the real request never goes out.
+var SessionCORS = &SessionCheck{
 	Name:   "sessioncors",
-	Doc:    "report browser-session CORS preflights answered with 401 or 403",
+	Doc:    "report browser-session CORS preflights answered with anything but 2xx (401, 403, a redirect, 404, 405, 5xx)",
 	Causes: []catalog.ID{catalog.CORSPreflightAuth},
 	Run:    runSessionCORS,
 }
 
-func runSessionCORS(p *diagnosis.Pass) error {
-	f := flowOf(p)
-	if f == nil {
-		return nil
-	}
+func runSessionCORS(p *SessionPass) error {
+	f := p.Evidence.Flow
 	for i := range f.Steps {
 		s := &f.Steps[i]
 		r := s.Entry.Exchange.Response
-		if s.Entry.ResourceType != "preflight" || r == nil || !failed(r.Status) {
+		if s.Entry.ResourceType != "preflight" || r == nil || success(r.Status) {
 			continue
 		}
 		req := s.Entry.Exchange.Request
-		ev := []string{
-			stepLine(s),
-			fmt.Sprintf("the preflight asks for %s with headers %q; browsers send it without credentials, so a server that checks auth first refuses it", req.Header.Get("Access-Control-Request-Method"), req.Header.Get("Access-Control-Request-Headers")),
+		ev := []string{stepLine(s)}
+		conf := finding.Certain - 0.02
+		asks := fmt.Sprintf("the preflight asks for %s with headers %q", req.Header.Get("Access-Control-Request-Method"), req.Header.Get("Access-Control-Request-Headers"))
+		switch {
+		case failed(r.Status):
+			ev = append(ev, asks+"; browsers send it without credentials, so a server that checks auth first refuses it")
+		case r.Status >= 300 && r.Status < 400:
+			ev = append(ev, asks+"; a preflight must be answered 2xx: browsers do not follow a redirect of a preflight (a login redirect for a request without credentials, or http to https)")
+			conf = finding.Strong
+		default:
+			ev = append(ev, fmt.Sprintf("%s; a preflight must be answered 2xx, and %d %s says the server (or a proxy in front) does not handle OPTIONS for this URL", asks, r.Status, http.StatusText(r.Status)))
+			conf = finding.Strong - 0.05
 		}
 		if h := headerLine(r.Header, "WWW-Authenticate"); h != "" {
 			ev = append(ev, h)
@@ -50,7 +56,7 @@ func runSessionCORS(p *diagnosis.Pass) error {
 		if s.URL != nil {
 			to = s.URL.Host
 		}
-		p.Reportf(catalog.CORSPreflightAuth, finding.Certain-0.02, ev, "The CORS preflight to %s is refused with %d", to, r.Status)
+		p.Reportf(catalog.CORSPreflightAuth, conf, ev, "The CORS preflight to %s is refused with %d", to, r.Status)
 		return nil
 	}
 	return nil

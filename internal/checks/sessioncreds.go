@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/why401/why401/internal/catalog"
-	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/redact"
 )
@@ -13,16 +12,16 @@ import (
 // credentials at all and for which the session holds none: no
 // Authorization, no cookie (sent or held back), no API-key header, and
 // no login before it.
-var SessionCredentials = &diagnosis.Check{
+var SessionCredentials = &SessionCheck{
 	Name:   "sessioncredentials",
 	Doc:    "report refused browser-session requests that carried no credentials and had none to carry",
 	Causes: []catalog.ID{catalog.CredentialsMissing},
 	Run:    runSessionCredentials,
 }
 
-func runSessionCredentials(p *diagnosis.Pass) error {
-	f := flowOf(p)
-	if f == nil || p.Evidence.Probe.Session.Sanitized {
+func runSessionCredentials(p *SessionPass) error {
+	f := p.Evidence.Flow
+	if p.Evidence.Session == nil || p.Evidence.Session.Sanitized {
 		return nil // a sanitized export hides exactly what this needs
 	}
 	for i := range f.Steps {
@@ -38,8 +37,11 @@ func runSessionCredentials(p *diagnosis.Pass) error {
 				return nil
 			}
 		}
-		for j := 0; j < i; j++ {
-			if f.Steps[j].IsLogin() || len(f.Steps[j].Stored) > 0 {
+		if f.LoggedInBefore(i) {
+			return nil
+		}
+		for j := 0; j < i; j++ { // once: the check ends at the first refused step
+			if len(f.Steps[j].Stored) > 0 {
 				return nil
 			}
 		}

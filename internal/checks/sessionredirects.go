@@ -2,10 +2,10 @@ package checks
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/why401/why401/internal/catalog"
-	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/harflow"
 	"github.com/why401/why401/internal/redact"
@@ -15,7 +15,7 @@ import (
 // to another origin after which the request lost its Authorization
 // header and was refused, a login flow that keeps coming back to the
 // login page, and API calls answered with a redirect to a login page.
-var SessionRedirects = &diagnosis.Check{
+var SessionRedirects = &SessionCheck{
 	Name:   "sessionredirects",
 	Doc:    "report browser-session redirects that drop Authorization, loop through the login page, or send API calls to a login page",
 	Causes: []catalog.ID{catalog.RedirectAuthDropped, catalog.RedirectLoginLoop, catalog.RedirectToLogin},
@@ -26,13 +26,16 @@ var SessionRedirects = &diagnosis.Check{
 // redirect to count as a loop.
 const loopArrivals = 3
 
-func runSessionRedirects(p *diagnosis.Pass) error {
-	f := flowOf(p)
-	if f == nil {
-		return nil
-	}
-	sanitized := p.Evidence.Probe.Session.Sanitized
+func runSessionRedirects(p *SessionPass) error {
+	f := p.Evidence.Flow
+	sanitized := p.Evidence.Session != nil && p.Evidence.Session.Sanitized
 	dropped, toLogin := false, false
+	byPath := map[string][]int{} // host and path -> the steps that request it
+	for i := range f.Steps {
+		if u := f.Steps[i].URL; u != nil {
+			byPath[u.Host+u.Path] = append(byPath[u.Host+u.Path], i)
+		}
+	}
 	for i := range f.Steps {
 		s := &f.Steps[i]
 		loc := s.Location()
@@ -41,11 +44,10 @@ func runSessionRedirects(p *diagnosis.Pass) error {
 		}
 		// Authorization dropped on a cross-origin redirect.
 		if !dropped && s.Auth != "" && !sameOrigin(s.URL, loc) {
-			for j := i + 1; j < len(f.Steps); j++ {
-				n := &f.Steps[j]
-				if n.URL == nil || n.URL.String() != loc.String() && !(n.URL.Host == loc.Host && n.URL.Path == loc.Path) {
-					continue
-				}
+			// The request the redirect led to: the next one of its host and path.
+			to := byPath[loc.Host+loc.Path]
+			if k := sort.SearchInts(to, i+1); k < len(to) {
+				n := &f.Steps[to[k]]
 				if n.Auth == "" && n.Failed && n.Entry.Exchange.Response != nil {
 					why := "another host"
 					switch {
@@ -61,7 +63,6 @@ func runSessionRedirects(p *diagnosis.Pass) error {
 					}, "The redirect to %s dropped the Authorization header", loc.Host)
 					dropped = true
 				}
-				break
 			}
 		}
 		// API call (not a navigation) redirected to a login page.

@@ -15,21 +15,24 @@ import (
 // request whose JWT had expired at the time the browser sent it (judged
 // by the entry's start time and the server's Date), and a token refresh
 // call that failed before a refused request.
-var SessionTokens = &diagnosis.Check{
+var SessionTokens = &SessionCheck{
 	Name:   "sessiontokens",
 	Doc:    "report browser-session tokens expired at the refused request's time and token refreshes that failed before it",
 	Causes: []catalog.ID{catalog.TokenExpired, catalog.SessionExpired},
 	Run:    runSessionTokens,
 }
 
-func runSessionTokens(p *diagnosis.Pass) error {
-	f := flowOf(p)
-	if f == nil {
-		return nil
-	}
+func runSessionTokens(p *SessionPass) error {
+	f := p.Evidence.Flow
 	expiredDone, refreshDone := false, false
+	lastRefresh := -1 // the last token refresh with an answer before step i
 	for i := range f.Steps {
 		fs := &f.Steps[i]
+		if i > 0 {
+			if r := &f.Steps[i-1]; r.IsRefresh() && r.Entry.Exchange.Response != nil {
+				lastRefresh = i - 1
+			}
+		}
 		if !f.Refused(i) {
 			continue
 		}
@@ -70,23 +73,20 @@ func runSessionTokens(p *diagnosis.Pass) error {
 			continue
 		}
 		// A refresh that failed before this refused request.
-		for j := i - 1; j >= 0; j-- {
-			r := &f.Steps[j]
-			if !r.IsRefresh() || r.Entry.Exchange.Response == nil {
-				continue
-			}
-			if success(r.Status()) {
-				break // the last refresh worked
-			}
-			ev := []string{fmt.Sprintf("%s: the token refresh failed", stepLine(r))}
-			if code := oauthError(r.Entry.Exchange.Response.Body); code != "" {
-				ev = append(ev, "the token endpoint answered "+code)
-			}
-			ev = append(ev, fmt.Sprintf("%s: the app went on with the old credentials", stepLine(fs)))
-			p.Reportf(catalog.SessionExpired, finding.Certain, ev, "The token refresh failed, so the session is over: log in again")
-			refreshDone = true
-			break
+		if lastRefresh < 0 {
+			continue
 		}
+		r := &f.Steps[lastRefresh]
+		if success(r.Status()) {
+			continue // the last refresh worked
+		}
+		ev := []string{fmt.Sprintf("%s: the token refresh failed", stepLine(r))}
+		if code := oauthError(r.Entry.Exchange.Response.Body); code != "" {
+			ev = append(ev, "the token endpoint answered "+code)
+		}
+		ev = append(ev, fmt.Sprintf("%s: the app went on with the old credentials", stepLine(fs)))
+		p.Reportf(catalog.SessionExpired, finding.Certain, ev, "The token refresh failed, so the session is over: log in again")
+		refreshDone = true
 	}
 	return nil
 }

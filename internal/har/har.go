@@ -1,8 +1,10 @@
-// Package har reads HTTP Archive (HAR 1.2) files as Chrome, Firefox and
-// Safari export them, and turns them into why401's browser-session
-// evidence.
+// Package har reads HTTP Archive (HAR 1.2) files as real tools export
+// them (Chrome, Firefox, Safari, Fiddler, Charles, Insomnia, Playwright,
+// mitmproxy, Polly, IE11, …), and turns them into why401's
+// browser-session evidence.
 //
-// Read decodes and checks a HAR; Log.Session converts it to an
+// Read decodes and checks a HAR, repairing what tools get slightly wrong
+// and saying so (Log.Repairs); Log.Session converts it to an
 // evidence.Session ordered by start time, with request and response
 // headers, decoded bodies (bounded), each entry's resource type and
 // initiator where the exporter records them (Chrome's _resourceType and
@@ -12,12 +14,10 @@
 package har
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -35,6 +35,11 @@ type Log struct {
 	Browser Creator `json:"browser"`
 	Pages   []Page  `json:"pages"`
 	Entries []Entry `json:"entries"`
+
+	// Repairs says what the reader repaired or skipped, one line per kind
+	// ("cookie httpOnly or secure written as strings …; read as booleans
+	// (3 entries, first #2)").
+	Repairs []string `json:"-"`
 }
 
 // Creator names the exporting application.
@@ -52,12 +57,15 @@ type Page struct {
 
 // Entry is one request and its response.
 type Entry struct {
-	PageRef  string   `json:"pageref"`
-	Started  string   `json:"startedDateTime"`
-	Time     float64  `json:"time"`
-	Request  Request  `json:"request"`
-	Response Response `json:"response"`
-	ServerIP string   `json:"serverIPAddress"`
+	// FileIndex is the entry's position in the file's entries (skipped
+	// ones count).
+	FileIndex int      `json:"-"`
+	PageRef   string   `json:"pageref"`
+	Started   string   `json:"startedDateTime"`
+	Time      float64  `json:"time"`
+	Request   Request  `json:"request"`
+	Response  Response `json:"response"`
+	ServerIP  string   `json:"serverIPAddress"`
 
 	// Exporter extensions.
 	ResourceType string          `json:"_resourceType"` // Chrome, Safari ("document", "xhr", "fetch", "preflight", …)
@@ -70,6 +78,8 @@ type Entry struct {
 	// recorder kept them (why401's DevTools recorder writes them; browser
 	// exports do not).
 	CookieBlocks []CookieBlock `json:"_why401_cookie_blocks,omitempty"`
+
+	started time.Time // Started parsed (or repaired) by Decode
 }
 
 // CookieBlock is one cookie Chromium refused to store or did not send.
@@ -82,16 +92,19 @@ type CookieBlock struct {
 
 // Request is a HAR request.
 type Request struct {
-	Method      string   `json:"method"`
-	URL         string   `json:"url"`
-	HTTPVersion string   `json:"httpVersion"`
-	Headers     []NV     `json:"headers"`
-	Cookies     []Cookie `json:"cookies"`
-	PostData    *struct {
-		MimeType string `json:"mimeType"`
-		Text     string `json:"text"`
-		Params   []NV   `json:"params"`
-	} `json:"postData"`
+	Method      string    `json:"method"`
+	URL         string    `json:"url"`
+	HTTPVersion string    `json:"httpVersion"`
+	Headers     []NV      `json:"headers"`
+	Cookies     []Cookie  `json:"cookies"`
+	PostData    *PostData `json:"postData"`
+}
+
+// PostData is a request body.
+type PostData struct {
+	MimeType string `json:"mimeType"`
+	Text     string `json:"text"`
+	Params   []NV   `json:"params"`
 }
 
 // Response is a HAR response.
@@ -129,63 +142,16 @@ type Cookie struct {
 	SameSite string `json:"sameSite"`
 }
 
-// Read decodes a HAR file. It fails on input that is not JSON, has no
-// "log" object, or has an entry without a parsable start time, method or
-// URL; the error names the entry ("entries[3].startedDateTime: …").
-func Read(r io.Reader) (*Log, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > MaxSize {
-		return nil, fmt.Errorf("larger than %d MiB", MaxSize>>20)
-	}
-	return Decode(data)
-}
-
-// Decode is Read on bytes.
-func Decode(data []byte) (*Log, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // Safari and Windows tools may write a BOM
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, errors.New("empty file: not a HAR")
-	}
-	var doc struct {
-		Log *Log `json:"log"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			line := 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n"))
-			return nil, fmt.Errorf("line %d: not JSON: %v", line, se)
-		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return nil, fmt.Errorf("%s: want %s, got %s: not a HAR", te.Field, te.Type, te.Value)
-		}
-		return nil, fmt.Errorf("not a HAR: %v", err)
-	}
-	if doc.Log == nil {
-		return nil, errors.New(`no "log" object: not a HAR`)
-	}
-	l := doc.Log
-	for i, e := range l.Entries {
-		if _, err := ParseTime(e.Started); err != nil {
-			return nil, fmt.Errorf("entries[%d].startedDateTime: %v", i, err)
-		}
-		if e.Request.Method == "" {
-			return nil, fmt.Errorf("entries[%d].request.method: missing", i)
-		}
-		if e.Request.URL == "" {
-			return nil, fmt.Errorf("entries[%d].request.url: missing", i)
-		}
-	}
-	return l, nil
-}
+// timeLayouts are the date-times tools write: RFC 3339 (Chrome "…Z",
+// Firefox "…+02:00"), a zone without colon, no zone (Safari, some
+// proxies), a space for the T.
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z0700", "2006-01-02 15:04:05.999999999"}
 
 // ParseTime parses a HAR date-time (ISO 8601 with fraction and zone, as
 // Chrome "…Z", Firefox "…+02:00" and Safari write them).
 func ParseTime(s string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999"} {
+	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
 		}

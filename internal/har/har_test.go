@@ -112,15 +112,29 @@ func TestSanitized(t *testing.T) {
 	}
 }
 
+// A log prefix with the creator every tool writes.
+const logStart = `{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},"entries":`
+
 var decodeErrors = []struct{ in, want string }{
 	{"", "empty file"},
-	{"{", "line 1: not JSON"},
+	{"{", "line 1: not JSON: the file ends in the middle of a value"},
 	{"{\n\"log\": [}", "line 2: not JSON"},
 	{`{"x":1}`, `no "log" object`},
-	{`{"log":{"entries":[{"startedDateTime":"yesterday","request":{"method":"GET","url":"http://x/"}}]}}`, `entries[0].startedDateTime: "yesterday" is not an ISO 8601 date-time`},
-	{`{"log":{"entries":[{"startedDateTime":"2026-05-01T12:00:00Z","request":{"url":"http://x/"}}]}}`, "entries[0].request.method: missing"},
-	{`{"log":{"entries":[{"startedDateTime":"2026-05-01T12:00:00Z","request":{"method":"GET"}}]}}`, "entries[0].request.url: missing"},
-	{`{"log":{"entries":{}}}`, "not a HAR"},
+	{`[{"log":{}}]`, "a JSON list of HARs, not one HAR"},
+	{`[1,2]`, "a JSON list, not a HAR"},
+	{`onInputData({"log":{}});`, "JSONP, not a HAR: the HAR is wrapped in onInputData(…)"},
+	{`{"har":{"log":{"entries":[]}}}`, `a HAR wrapped in another object: its "log" is under "har"`},
+	{`{"entries":[]}`, `"entries" without the "log" object`},
+	{`{"log":[]}`, `"log" is a list, not an object`},
+	{`{"log":{"entries":[]}}`, `the log has no "creator"`},
+	{logStart + `[]}}`, "the recording holds no entries"},
+	{logStart + `{}}}`, `"entries" is an object, not a list`},
+	{`{"log":{"creator":{}}}`, `the log has no "entries"`},
+	{logStart + `[{"request":{"method":"GET","url":"http://x/"},"response":{"status":200}}]}}`, "no entry has a startedDateTime"},
+	{logStart + `[{"startedDateTime":"2026-05-01T12:00:00Z","request":{"url":"http://x/"}}]}}`, "no entry is a usable request: entries without a request method skipped (entry #1)"},
+	{logStart + `[{"startedDateTime":"2026-05-01T12:00:00Z","request":{"method":"GET"}},7]}}`, "entries without a request URL skipped (entry #1); entries that are not objects skipped (entry #2)"},
+	{"<html><body>login</body></html>", "HTML or XML, not a HAR"},
+	{"GET / HTTP/1.1", "line 1: not JSON"},
 }
 
 func TestDecodeErrors(t *testing.T) {
@@ -128,6 +142,13 @@ func TestDecodeErrors(t *testing.T) {
 		_, err := Decode([]byte(tt.in))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Decode(%q) = %v, want %q", tt.in, err, tt.want)
+			continue
+		}
+		// Plain words: no Go type names.
+		for _, g := range []string{"[]", "map[", "struct", "json:", "Go value", "har.", "string", "float64", "bool"} {
+			if strings.Contains(err.Error(), g) && !strings.Contains(tt.want, g) {
+				t.Errorf("Decode(%q) = %v: names %q", tt.in, err, g)
+			}
 		}
 	}
 }
@@ -147,6 +168,9 @@ func FuzzDecode(f *testing.F) {
 	for _, tt := range decodeErrors {
 		f.Add(tt.in)
 	}
+	for _, q := range quirks {
+		f.Add(q.in)
+	}
 	f.Fuzz(func(t *testing.T, in string) {
 		l, err := Decode([]byte(in))
 		if err != nil {
@@ -160,4 +184,110 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("%d entries of %d", len(s.Entries), len(l.Entries))
 		}
 	})
+}
+
+// Quirks of real exporters, each in a small HAR of its own shape.
+var quirks = []struct {
+	name    string
+	in      string
+	repairs []string // substrings, one per expected repair line
+	check   func(t *testing.T, l *Log)
+}{
+	{"Fiddler string booleans", logStart + `[{"startedDateTime":"2026-05-01T12:00:00.1234567+02:00","time":"12","request":{"method":"POST","url":"http://app.test/login","headers":[],"cookies":[]},
+		"response":{"status":302,"headers":[{"name":"Location","value":"/"}],"cookies":[{"name":"sid","value":"x","httpOnly":"true","secure":"false"}],"content":{"size":"0"}}}]}}`,
+		[]string{`httpOnly or secure written as strings ("true", as Fiddler writes them)`, `"time" written as a string`, "content size written as a string"},
+		func(t *testing.T, l *Log) {
+			c := l.Entries[0].Response.Cookies[0]
+			if !c.HTTPOnly || c.Secure || l.Entries[0].Time != 12 {
+				t.Errorf("cookie %+v time %v", c, l.Entries[0].Time)
+			}
+		}},
+	{"IE11 cookies object, status as string", logStart + `[{"startedDateTime":"2026-05-01T12:00:00Z","request":{"method":"GET","url":"http://app.test/","headers":[],"cookies":{"sid":"abc","lang":"en"}},
+		"response":{"status":"401","statusText":"Unauthorized","headers":[],"cookies":{},"content":{}}}]}}`,
+		[]string{"cookies written as an object instead of a list (as IE11 writes them)", `response status written as a string ("200")`},
+		func(t *testing.T, l *Log) {
+			s := l.Session("ie.har")
+			if got := s.Entries[0].Exchange.Request.Header.Get("Cookie"); got != "lang=en; sid=abc" || s.Entries[0].Exchange.Response.Status != 401 {
+				t.Errorf("cookie %q status %d", got, s.Entries[0].Exchange.Response.Status)
+			}
+		}},
+	{"Polly header arrays", logStart + `[{"startedDateTime":"2026-05-01T12:00:00Z","request":{"method":"GET","url":"http://api.test/user","headers":[{"name":"accept","value":["application/json","text/plain"]},{"name":"x-n","value":3}]},
+		"response":{"status":200,"headers":[{"name":"set-cookie","value":["a=1","b=2"]}],"content":{"text":{"id":1}}}}]}}`,
+		[]string{"values that are arrays or numbers, as Polly writes repeated headers", "content.text written as a JSON value"},
+		func(t *testing.T, l *Log) {
+			s := l.Session("p.har")
+			e := s.Entries[0].Exchange
+			if len(e.Request.Header.Values("Accept")) != 2 || e.Request.Header.Get("X-N") != "3" || len(e.Response.Header.Values("Set-Cookie")) != 2 || string(e.Response.Body) != `{"id":1}` {
+				t.Errorf("%v %v %q", e.Request.Header, e.Response.Header, e.Response.Body)
+			}
+		}},
+	{"Charles nulls", logStart + `[{"startedDateTime":"2026-05-01T12:00:00.000+00:00","request":{"method":"GET","url":"http://app.test/","headers":null,"cookies":[{"name":"a","value":"1","domain":null,"expires":null}]},
+		"response":{"status":200,"statusText":null,"redirectURL":null,"headers":[],"cookies":[],"content":{"text":null}}}]}}`,
+		nil, nil},
+	{"headers as an object", logStart + `[{"startedDateTime":"2026-05-01T12:00:00Z","request":{"method":"GET","url":"http://app.test/","headers":{"Authorization":"Bearer t"}},"response":{"status":200,"headers":{}}}]}}`,
+		[]string{"headers not written as HAR's list"},
+		func(t *testing.T, l *Log) {
+			if got := l.Session("h.har").Entries[0].Exchange.Request.Header.Get("Authorization"); got != "Bearer t" {
+				t.Errorf("Authorization %q", got)
+			}
+		}},
+	{"missing and odd start times", logStart + `[
+		{"startedDateTime":"2026-05-01T12:00:01Z","request":{"method":"GET","url":"http://app.test/1"},"response":{"status":200}},
+		{"request":{"method":"GET","url":"http://app.test/2"},"response":{"status":200}},
+		{"startedDateTime":"soon","request":{"method":"GET","url":"http://app.test/3"},"response":{"status":200}},
+		{"startedDateTime":1777636802000,"request":{"method":"GET","url":"http://app.test/4"},"response":{"status":200}},
+		{"startedDateTime":"2026-05-01 12:00:03","request":{"method":"GET","url":"http://app.test/5"}}]}}`,
+		[]string{"entries without startedDateTime placed right after the entry before them (entry #2)", "startedDateTime is not a date-time placed right after the entry before them (entry #3)",
+			"startedDateTime written as a number", "entries without a response read as requests that got no answer (entry #5)"},
+		func(t *testing.T, l *Log) {
+			s := l.Session("t.har")
+			var order []string
+			for _, e := range s.Entries {
+				order = append(order, e.Exchange.Request.URL[len("http://app.test/"):])
+			}
+			if strings.Join(order, "") != "12345" {
+				t.Errorf("order %v", order)
+			}
+			if s.Entries[4].Exchange.Response != nil || s.Entries[4].Exchange.Err == "" {
+				t.Errorf("entry without response: %+v", s.Entries[4].Exchange)
+			}
+		}},
+	{"unusable entry skipped", logStart + `[
+		{"startedDateTime":"2026-05-01T12:00:00Z","request":{"method":"GET","url":""},"response":{"status":200}},
+		{"startedDateTime":"2026-05-01T12:00:01Z","request":{"method":"GET","url":"http://app.test/"},"response":{"status":401}}]}}`,
+		[]string{"entries without a request URL skipped (entry #1)"},
+		func(t *testing.T, l *Log) {
+			s := l.Session("u.har")
+			if len(s.Entries) != 1 || s.Entries[0].Index != 1 {
+				t.Errorf("entries %+v", s.Entries)
+			}
+		}},
+	{"no version", `{"log":{"creator":{"name":"Insomnia REST Client","version":"x"},"entries":[{"startedDateTime":"2026-05-01T12:00:00Z","request":{"method":"GET","url":"http://app.test/"},"response":{"status":200}}]}}`,
+		[]string{"no log.version; read as HAR 1.2"}, nil},
+}
+
+func TestQuirks(t *testing.T) {
+	for _, q := range quirks {
+		t.Run(q.name, func(t *testing.T) {
+			l, err := Decode([]byte(q.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l.Repairs) != len(q.repairs) {
+				t.Errorf("repairs %q, want %d", l.Repairs, len(q.repairs))
+			}
+			for _, want := range q.repairs {
+				found := false
+				for _, r := range l.Repairs {
+					found = found || strings.Contains(r, want)
+				}
+				if !found {
+					t.Errorf("no repair %q in %q", want, l.Repairs)
+				}
+			}
+			if q.check != nil {
+				q.check(t, l)
+			}
+		})
+	}
 }

@@ -22,8 +22,12 @@ func (l *Log) Session(source string) *evidence.Session {
 		pages[p.ID] = p.Title
 	}
 	seenSensitive := false
-	for i, e := range l.Entries {
-		started, _ := ParseTime(e.Started)
+	for i := range l.Entries {
+		e := &l.Entries[i]
+		started := e.started
+		if started.IsZero() {
+			started, _ = ParseTime(e.Started)
+		}
 		req := evidence.Request{Method: strings.ToUpper(e.Request.Method), URL: e.Request.URL, Header: header(e.Request.Headers)}
 		// Some exporters list cookies only in the cookies array.
 		if req.Header.Get("Cookie") == "" && len(e.Request.Cookies) > 0 {
@@ -41,7 +45,7 @@ func (l *Log) Session(source string) *evidence.Session {
 			req.BodySize = len(e.Request.PostData.Text)
 		}
 		se := evidence.SessionEntry{
-			Index:        i,
+			Index:        e.FileIndex,
 			Started:      started,
 			Page:         pages[e.PageRef],
 			ResourceType: resourceType(e),
@@ -104,7 +108,7 @@ func browserOf(l *Log) string {
 
 // resourceType returns the entry's request kind, normalised to Chrome's
 // names.
-func resourceType(e Entry) string {
+func resourceType(e *Entry) string {
 	t := strings.ToLower(cmp.Or(e.ResourceType, e.FetchType))
 	switch t {
 	case "document", "xhr", "fetch", "preflight", "script", "stylesheet", "image", "font", "media", "websocket", "manifest", "ping", "other", "":

@@ -11,14 +11,17 @@ package harflow
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/why401/why401/internal/cookie"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/redirect"
+	"github.com/why401/why401/internal/redact"
 )
 
 // Step is one entry of the session with what the simulation concluded.
@@ -41,6 +44,18 @@ type Step struct {
 	// Failed is set for a 401, 403 or 407 answer, a preflight that did not
 	// answer 2xx, and a request that got no answer.
 	Failed bool
+	// AnsweredBy is, for a failed step, the later step where the same
+	// request (method and URL), sent again with other credentials, got
+	// through: a challenge answered (Basic, Digest, Negotiate and NTLM
+	// handshakes, whose middle steps are failed too) or a cookie or header
+	// added. -1 otherwise. Such a step is a round trip, not a break.
+	AnsweredBy int
+	// Site is the URL's registrable domain (scheme-less), "" without a URL.
+	Site string
+	// CookieFrom maps each cookie name in Actual to the earlier step whose
+	// response last stored a cookie of that name; names nobody stored are
+	// absent.
+	CookieFrom map[string]int
 }
 
 // Status returns the step's response status, 0 without one.
@@ -56,13 +71,20 @@ type Flow struct {
 	Session *evidence.Session
 	Browser cookie.Browser
 	Steps   []Step
+
+	firstLogin int                    // the first step that IsLogin, or len(Steps)
+	setter     map[*cookie.Cookie]int // the step whose response stored a cookie
+	// firstOK and lastOK map a host and credential item (credentialItems)
+	// to the first and the last step, not a static asset, that got a 2xx
+	// from the host carrying it.
+	firstOK, lastOK map[string]int
 }
 
 // Replay runs the session through the simulated browser. The browser is
 // the one that recorded the session (Firefox's rules for a Firefox HAR,
 // Chromium's otherwise).
 func Replay(s *evidence.Session) *Flow {
-	f := &Flow{Session: s, Browser: cookie.Chromium}
+	f := &Flow{Session: s, Browser: cookie.Chromium, setter: map[*cookie.Cookie]int{}, firstOK: map[string]int{}, lastOK: map[string]int{}}
 	if s == nil {
 		return f
 	}
@@ -73,19 +95,34 @@ func Replay(s *evidence.Session) *Flow {
 	var top *url.URL      // the current top-level document
 	var chainStart string // Referer of the navigation a redirect chain started with
 	var chainSites []string
-	tokens := map[string]int{} // bearer token -> step that issued it
+	tokens := map[string]int{}     // bearer token -> step that issued it
+	lastStored := map[string]int{} // cookie name -> step that last stored one
+	sites := map[string]string{}   // host -> site
+	f.Steps = make([]Step, 0, len(s.Entries))
 	for i := range s.Entries {
 		e := &s.Entries[i]
-		st := Step{Entry: e, TokenFrom: -1, Actual: map[string]bool{}}
+		st := Step{Entry: e, TokenFrom: -1, AnsweredBy: -1, Actual: map[string]bool{}}
 		u, err := url.Parse(e.Exchange.Request.URL)
 		if err == nil && u.Host != "" {
 			st.URL = u
+			site, ok := sites[u.Host]
+			if !ok {
+				site = cookie.Site(u, false)
+				sites[u.Host] = site
+			}
+			st.Site = site
 		}
 		req := e.Exchange.Request
 		st.Auth = req.Header.Get("Authorization")
 		for _, c := range strings.Split(req.Header.Get("Cookie"), ";") {
 			if name, _, ok := strings.Cut(strings.TrimSpace(c), "="); ok {
 				st.Actual[name] = true
+				if j, ok := lastStored[name]; ok {
+					if st.CookieFrom == nil {
+						st.CookieFrom = map[string]int{}
+					}
+					st.CookieFrom[name] = j
+				}
 			}
 		}
 		if st.URL == nil {
@@ -135,6 +172,12 @@ func Replay(s *evidence.Session) *Flow {
 		}
 		if r := e.Exchange.Response; r != nil {
 			st.Stored = jar.SetCookies(ctx, r.Header.Values("Set-Cookie"))
+			for _, sc := range st.Stored {
+				if sc.Cookie != nil {
+					f.setter[sc.Cookie] = i
+					lastStored[sc.Cookie.Name] = i
+				}
+			}
 			for _, tok := range issuedTokens(r) {
 				if _, seen := tokens[tok]; !seen {
 					tokens[tok] = i
@@ -145,10 +188,199 @@ func Replay(s *evidence.Session) *Flow {
 			}
 		}
 		st.Failed = failed(&st)
+		if st.URL != nil && st.Status()/100 == 2 && !static(e.ResourceType) {
+			for _, item := range st.credentialItems(false) {
+				k := st.URL.Host + "\x00" + item
+				if _, ok := f.firstOK[k]; !ok {
+					f.firstOK[k] = i
+				}
+				f.lastOK[k] = i
+			}
+		}
 		f.Steps = append(f.Steps, st)
 	}
+	f.firstLogin = len(f.Steps)
+	for i := range f.Steps {
+		if f.Steps[i].IsLogin() {
+			f.firstLogin = i
+			break
+		}
+	}
+	f.answer()
 	return f
 }
+
+// static reports a resource type that servers often hand out without
+// looking at credentials (images, scripts, styles, fonts, media): that
+// one got through says nothing of the session.
+func static(typ string) bool {
+	switch typ {
+	case "image", "script", "stylesheet", "font", "media", "manifest":
+		return true
+	}
+	return false
+}
+
+// maxAttempts bounds how many tries of one request a round trip may take
+// (an NTLM handshake takes three, a mistyped password one more).
+const maxAttempts = 4
+
+// answer sets AnsweredBy: for each failed step with a response, the same
+// request sent again with other credentials, followed through at most
+// maxAttempts tries, until one gets through.
+func (f *Flow) answer() {
+	again := map[string][]int{} // method and URL -> steps, in order
+	for i := range f.Steps {
+		if k := f.Steps[i].requestKey(); k != "" {
+			again[k] = append(again[k], i)
+		}
+	}
+	for i := range f.Steps {
+		st := &f.Steps[i]
+		if !st.Failed || st.AnsweredBy >= 0 || st.Entry.Exchange.Response == nil || st.Entry.ResourceType == "preflight" {
+			continue
+		}
+		same := again[st.requestKey()]
+		chain := []int{i}
+		for k := sort.SearchInts(same, i+1); k < len(same) && len(chain) < maxAttempts; k++ {
+			n := &f.Steps[same[k]]
+			if n.credentials() == f.Steps[chain[len(chain)-1]].credentials() {
+				break // sent again as it was: no answer to the refusal
+			}
+			if n.Entry.Exchange.Response == nil {
+				break
+			}
+			if !n.Failed {
+				for _, c := range chain {
+					f.Steps[c].AnsweredBy = same[k]
+				}
+				break
+			}
+			chain = append(chain, same[k])
+		}
+	}
+}
+
+// requestKey names the request a step sends (method and URL without its
+// fragment), "" without a URL.
+func (s *Step) requestKey() string {
+	if s.URL == nil {
+		return ""
+	}
+	u := *s.URL
+	u.Fragment, u.RawFragment = "", ""
+	return s.Entry.Exchange.Request.Method + " " + u.String()
+}
+
+// credentials returns everything a step's request carries that says who
+// is asking: Authorization, Proxy-Authorization, Cookie and the other
+// credential headers, with their values.
+func (s *Step) credentials() string {
+	h := s.Entry.Exchange.Request.Header
+	var b strings.Builder
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		if redact.IsSecretHeader(name) {
+			b.WriteString(name)
+			b.WriteByte(':')
+			b.WriteString(strings.Join(h[name], ","))
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// SetterOf returns the step whose response stored c, or -1.
+func (f *Flow) SetterOf(c *cookie.Cookie) int {
+	if j, ok := f.setter[c]; ok {
+		return j
+	}
+	return -1
+}
+
+// AcceptedLater returns the last step after i that got a 2xx from the
+// same host carrying the same value of the cookie name as step i, or -1.
+func (f *Flow) AcceptedLater(i int, name string) int {
+	st := &f.Steps[i]
+	value, ok := CookieValue(st.Entry.Exchange.Request.Header.Get("Cookie"), name)
+	if st.URL == nil || !ok {
+		return -1
+	}
+	if j, ok := f.lastOK[st.URL.Host+"\x00"+cookieItem(name, value)]; ok && j > i {
+		return j
+	}
+	return -1
+}
+
+// AcceptedAround finds a credential of step i (its Authorization or
+// another credential header, or a session-looking cookie) that the same
+// host accepted with a 2xx both before and after step i: the credential
+// was good all along. It returns the item as evidence may show it
+// (redacted), the first step before and the last step after, or ok false.
+func (f *Flow) AcceptedAround(i int) (item string, before, after int, ok bool) {
+	st := &f.Steps[i]
+	if st.URL == nil {
+		return "", -1, -1, false
+	}
+	for _, it := range st.credentialItems(true) {
+		k := st.URL.Host + "\x00" + it
+		b, okb := f.firstOK[k]
+		a, oka := f.lastOK[k]
+		if okb && oka && b < i && a > i {
+			return redactItem(it), b, a, true
+		}
+	}
+	return "", -1, -1, false
+}
+
+// credentialItems lists the credentials step s's request carries, one
+// item each: credential headers as "Name: value", cookies as
+// "cookie name=value" (with sessionOnly, only session-looking ones), in
+// a stable order, headers first.
+func (s *Step) credentialItems(sessionOnly bool) []string {
+	h := s.Entry.Exchange.Request.Header
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		if name == "Cookie" || !redact.IsSecretHeader(name) {
+			continue
+		}
+		for _, v := range h[name] {
+			if strings.TrimSpace(v) != "" {
+				out = append(out, name+": "+v)
+			}
+		}
+	}
+	for _, c := range strings.Split(h.Get("Cookie"), ";") {
+		if name, value, ok := strings.Cut(strings.TrimSpace(c), "="); ok && (!sessionOnly || SessionName(name)) {
+			out = append(out, cookieItem(name, value))
+		}
+	}
+	return out
+}
+
+func cookieItem(name, value string) string { return "cookie " + name + "=" + value }
+
+// redactItem hides the secret of a credential item.
+func redactItem(it string) string {
+	if rest, ok := strings.CutPrefix(it, "cookie "); ok {
+		name, value, _ := strings.Cut(rest, "=")
+		return "the " + name + " cookie (" + redact.Cookie(name+"="+value) + ")"
+	}
+	name, value, _ := strings.Cut(it, ": ")
+	return name + ": " + redact.Header(name, value)
+}
+
+// CookieValue returns the value of the cookie name in a Cookie header.
+func CookieValue(header, name string) (string, bool) {
+	for _, c := range strings.Split(header, ";") {
+		if n, v, ok := strings.Cut(strings.TrimSpace(c), "="); ok && n == name {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// LoggedInBefore reports whether a step before i looks like a login.
+func (f *Flow) LoggedInBefore(i int) bool { return f.firstLogin < i }
 
 // IsNavigation reports whether the entry is a top-level navigation (as
 // far as the export can tell: Chrome and Safari mark documents, and a
@@ -320,11 +552,15 @@ func SessionName(n string) bool {
 }
 
 // Refused reports whether step i is where the flow broke for an
-// authentication reason: a 401, 403 or 407 answer (not a preflight), or a
-// protected page sent back to a login page after a login happened.
+// authentication reason: a 401, 403 or 407 answer (not a preflight) that
+// no later try of the same request got past (AnsweredBy), or a protected
+// page sent back to a login page after a login happened.
 func (f *Flow) Refused(i int) bool {
 	s := &f.Steps[i]
 	if s.Entry.ResourceType == "preflight" {
+		return false
+	}
+	if s.AnsweredBy >= 0 {
 		return false
 	}
 	if s.Failed && s.Entry.Exchange.Response != nil {
@@ -334,12 +570,7 @@ func (f *Flow) Refused(i int) bool {
 	if loc == nil || s.URL == nil || LoginPath(s.URL.Path) || !LoginPath(loc.Path) {
 		return false
 	}
-	for j := 0; j < i; j++ {
-		if f.Steps[j].IsLogin() {
-			return true
-		}
-	}
-	return false
+	return f.LoggedInBefore(i)
 }
 
 // Breaking returns the index of the step where the flow first broke: a

@@ -2,6 +2,7 @@ package harflow
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +105,104 @@ func TestLoginAndRefresh(t *testing.T) {
 	}
 	if !LoginPath("/Account/SignIn") || LoginPath("/api/items") || !SessionName("PHPSESSID") || SessionName("theme") {
 		t.Error("login path or session name heuristics")
+	}
+}
+
+// TestRoundTrips: a challenge answered by the same request with
+// credentials, and passed, is a round trip (AnsweredBy), not a refusal;
+// the same request sent again as it was, or answered with credentials
+// that are refused too, is not.
+func TestRoundTrips(t *testing.T) {
+	h := func(kv ...string) http.Header {
+		out := http.Header{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			out.Add(kv[i], kv[i+1])
+		}
+		return out
+	}
+	const u = "https://intranet.test/app"
+	tests := []struct {
+		name    string
+		entries []evidence.SessionEntry
+		refused []int // steps Refused must report
+	}{
+		{"basic", []evidence.SessionEntry{
+			entry(0, "document", "GET", u, nil, 401, h("WWW-Authenticate", `Basic realm="intranet"`), ""),
+			entry(1, "image", "GET", "https://intranet.test/favicon.ico", nil, 404, nil, ""),
+			entry(2, "document", "GET", u, h("Authorization", "Basic YWxpY2U6cHc="), 200, nil, ""),
+		}, nil},
+		{"digest with a stale nonce", []evidence.SessionEntry{
+			entry(0, "document", "GET", u, nil, 401, h("WWW-Authenticate", `Digest realm="r", nonce="n1", qop="auth"`), ""),
+			entry(1, "document", "GET", u, h("Authorization", `Digest username="alice", nonce="n1", response="x"`), 401, h("WWW-Authenticate", `Digest realm="r", nonce="n2", stale=true`), ""),
+			entry(2, "document", "GET", u, h("Authorization", `Digest username="alice", nonce="n2", response="y"`), 200, nil, ""),
+		}, nil},
+		{"negotiate", []evidence.SessionEntry{
+			entry(0, "document", "GET", u, nil, 401, h("WWW-Authenticate", "Negotiate"), ""),
+			entry(1, "document", "GET", u, h("Authorization", "Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnag"), 200, h("WWW-Authenticate", "Negotiate oYG3MIG0oAMKAQChCwYJKoZIgvcSAQICooGf"), ""),
+		}, nil},
+		{"ntlm handshake", []evidence.SessionEntry{
+			entry(0, "xhr", "POST", u, nil, 401, h("WWW-Authenticate", "NTLM", "WWW-Authenticate", "Negotiate"), ""),
+			entry(1, "xhr", "POST", u, h("Authorization", "NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGFKAAAADw=="), 401, h("WWW-Authenticate", "NTLM TlRMTVNTUAACAAAA"), ""),
+			entry(2, "xhr", "POST", u, h("Authorization", "NTLM TlRMTVNTUAADAAAAGAAYAEgAAAA="), 200, nil, ""),
+		}, nil},
+		{"a cookie added", []evidence.SessionEntry{
+			entry(0, "fetch", "POST", "https://app.test/api/check", nil, 401, nil, ""),
+			entry(1, "fetch", "POST", "https://app.test/api/login", nil, 200, h("Set-Cookie", "sid=1; Path=/"), ""),
+			entry(2, "fetch", "POST", "https://app.test/api/check", h("Cookie", "sid=1"), 200, nil, ""),
+		}, nil},
+		{"sent again as it was (fp)", []evidence.SessionEntry{
+			entry(0, "document", "GET", u, h("Authorization", "Basic YWxpY2U6cHc="), 401, h("WWW-Authenticate", `Basic realm="intranet"`), ""),
+			entry(1, "document", "GET", u, h("Authorization", "Basic YWxpY2U6cHc="), 200, nil, ""),
+		}, []int{0}},
+		{"the credentials are refused too (fp)", []evidence.SessionEntry{
+			entry(0, "document", "GET", u, nil, 401, h("WWW-Authenticate", "Negotiate"), ""),
+			entry(1, "document", "GET", u, h("Authorization", "Negotiate YIIGhgYG"), 401, h("WWW-Authenticate", "Negotiate"), ""),
+		}, []int{0, 1}},
+		{"another URL got through (fp)", []evidence.SessionEntry{
+			entry(0, "document", "GET", u, nil, 401, h("WWW-Authenticate", "Negotiate"), ""),
+			entry(1, "document", "GET", u+"/other", h("Authorization", "Negotiate YIIGhgYG"), 200, nil, ""),
+		}, []int{0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := Replay(&evidence.Session{Browser: "chromium", Entries: tt.entries})
+			var refused []int
+			for i := range f.Steps {
+				if f.Refused(i) {
+					refused = append(refused, i)
+				}
+			}
+			if len(refused) != len(tt.refused) || len(refused) > 0 && refused[0] != tt.refused[0] {
+				t.Errorf("refused %v, want %v", refused, tt.refused)
+			}
+			if len(tt.refused) == 0 && f.Breaking() >= 0 {
+				t.Errorf("breaking %d, want none", f.Breaking())
+			}
+		})
+	}
+}
+
+// TestAccepted: a credential the host accepted before and after a step,
+// and a cookie accepted again later.
+func TestAccepted(t *testing.T) {
+	c := http.Header{"Cookie": {"sid=1; theme=dark"}}
+	f := Replay(&evidence.Session{Browser: "chromium", Entries: []evidence.SessionEntry{
+		entry(0, "fetch", "GET", "https://app.test/api/me", c, 200, nil, ""),
+		entry(1, "fetch", "GET", "https://app.test/api/x", c, 401, nil, ""),
+		entry(2, "fetch", "GET", "https://app.test/api/me", c, 200, nil, ""),
+		entry(3, "fetch", "GET", "https://other.test/api/me", c, 200, nil, ""),
+	}})
+	item, before, after, ok := f.AcceptedAround(1)
+	if !ok || before != 0 || after != 2 || strings.Contains(item, "sid=1") || !strings.Contains(item, "sid") {
+		t.Errorf("AcceptedAround(1) = %q %d %d %v", item, before, after, ok)
+	}
+	if _, _, _, ok := f.AcceptedAround(0); ok {
+		t.Error("AcceptedAround(0): nothing before it")
+	}
+	if j := f.AcceptedLater(1, "sid"); j != 2 {
+		t.Errorf("AcceptedLater(1, sid) = %d", j)
+	}
+	if j := f.AcceptedLater(1, "nosuch"); j != -1 {
+		t.Errorf("AcceptedLater(1, nosuch) = %d", j)
 	}
 }

@@ -16,10 +16,8 @@ import (
 	"github.com/why401/why401/internal/checks"
 	"github.com/why401/why401/internal/cli"
 	"github.com/why401/why401/internal/diagnose"
-	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 	harfile "github.com/why401/why401/internal/har"
-	"github.com/why401/why401/internal/harflow"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
 )
@@ -87,43 +85,44 @@ unless --show-secrets.`,
 	return cmd
 }
 
-// Load reads and converts the HAR named by file ("-" is r).
-func Load(file string, r io.Reader) (*evidence.Session, error) {
+// Load reads and converts the HAR named by file ("-" is r). repairs
+// says what the reader repaired or skipped in it.
+func Load(file string, r io.Reader) (s *evidence.Session, repairs []string, err error) {
 	var in io.Reader = r
 	name := file
 	if file == "-" {
 		name = "standard input"
 		if r == nil {
-			return nil, fmt.Errorf("standard input: not available")
+			return nil, nil, fmt.Errorf("standard input: not available")
 		}
 	} else {
 		fh, err := os.Open(file)
 		if err != nil {
 			if pe, ok := err.(*os.PathError); ok {
-				return nil, fmt.Errorf("%s: %v", file, pe.Err)
+				return nil, nil, fmt.Errorf("%s: %v", file, pe.Err)
 			}
-			return nil, err
+			return nil, nil, err
 		}
 		defer fh.Close()
 		in = fh
 	}
 	l, err := harfile.Read(in)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return l.Session(name), nil
+	return l.Session(name), l.Repairs, nil
 }
 
-// Diagnose runs the session checks over a session and builds the report.
-// It does no I/O.
-// With all, the timeline lists every entry.
+// Diagnose replays the session once, runs the session checks over it and
+// builds the report; with all, the timeline lists every entry. It does no
+// I/O.
 func Diagnose(s *evidence.Session, now time.Time, showSecrets, all bool) (*Report, error) {
-	p := &evidence.Probe{Target: s.Source, Started: now, Session: s}
-	findings, err := diagnosis.Run(checks.Session, p, now)
+	ev := checks.NewSessionEvidence(s)
+	findings, err := checks.RunSession(checks.Session, ev, now)
 	if err != nil {
 		return nil, fmt.Errorf("diagnosis: %w", err)
 	}
-	return Build(s, harflow.Replay(s), findings, showSecrets, all), nil
+	return Build(s, ev.Flow, findings, showSecrets, all), nil
 }
 
 // Run reads the file, diagnoses it, optionally replays the breaking
@@ -136,7 +135,7 @@ func Run(ctx context.Context, o *Options) error {
 	if o.Now != nil {
 		now = o.Now
 	}
-	s, err := Load(o.File, o.IO.In)
+	s, repairs, err := Load(o.File, o.IO.In)
 	if err != nil {
 		return &cli.UsageError{Err: err}
 	}
@@ -144,6 +143,7 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	r.Repairs = repairs
 	if o.Replay {
 		if r.BreakingPoint == 0 {
 			r.Notes = append(r.Notes, "--replay: no refused request to replay")

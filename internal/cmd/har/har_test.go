@@ -168,11 +168,34 @@ func TestErrors(t *testing.T) {
 		{[]string{write(t, "bad.har", "{\n")}, "", "bad.har: line 2: not JSON"},
 		{[]string{"-"}, `{"nolog":1}`, `standard input: no "log" object: not a HAR`},
 		{[]string{}, "", "har takes exactly one file"},
+		{[]string{"-"}, harOf(), "standard input: the recording holds no entries"},
+		{[]string{"-"}, `[` + harOf() + `]`, "standard input: a JSON list of HARs, not one HAR"},
+		{[]string{"-"}, `cb(` + harOf() + `)`, "standard input: JSONP, not a HAR"},
 	} {
 		code, _, errs := run(t, tc.stdin, tc.args...)
 		if code != cli.ExitUsage || !strings.Contains(errs, tc.want) || strings.Count(errs, "\n") > 2 {
 			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errs, tc.want)
 		}
+	}
+}
+
+// TestRepairs: a Fiddler-style export is read, and the repair is said in
+// JSON and in text.
+func TestRepairs(t *testing.T) {
+	in := strings.Replace(harOf(entry("2026-05-01T12:00:00.000Z", "document", "GET", "http://app.test/", nil, 200, nil, "")),
+		`"cookies":[],"content"`, `"cookies":[{"name":"sid","value":"v","httpOnly":"true"}],"content"`, 1)
+	code, out, errs := run(t, in, "-", "--json")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var r struct {
+		Repairs []string `json:"repairs"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Repairs) != 1 || !strings.Contains(r.Repairs[0], "written as strings") {
+		t.Errorf("repairs %q (%v)", r.Repairs, err)
+	}
+	if _, out, _ = run(t, in, "-"); !strings.Contains(out, "repaired while reading: cookie httpOnly or secure written as strings") {
+		t.Errorf("text:\n%s", out)
 	}
 }
 

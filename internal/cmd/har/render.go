@@ -39,6 +39,9 @@ type Report struct {
 	CannotConclude []string `json:"cannot_conclude,omitempty"`
 	HowToExport    string   `json:"how_to_export,omitempty"`
 	Notes          []string `json:"notes,omitempty"`
+	// Repairs says what the reader repaired in the file (off-spec values
+	// of the exporting tool) or skipped (unusable entries).
+	Repairs []string `json:"repairs,omitempty"`
 	// Replay is the probe's report on the breaking request sent again
 	// (--replay only).
 	Replay *report.Report `json:"replay,omitempty"`
@@ -185,7 +188,7 @@ func marksOf(f *harflow.Flow, i int) []string {
 	if len(st.Actual) > 0 {
 		var parts []string
 		for _, name := range slices.Sorted(maps.Keys(st.Actual)) {
-			if j := setBy(f, i, name); j >= 0 {
+			if j, ok := st.CookieFrom[name]; ok {
 				name += fmt.Sprintf(" (set by #%d)", f.Steps[j].Entry.Index+1)
 			}
 			parts = append(parts, name)
@@ -217,23 +220,13 @@ func marksOf(f *harflow.Flow, i int) []string {
 	if st.Entry.ResourceType == "preflight" && st.Failed {
 		m = append(m, "preflight refused")
 	}
+	if st.AnsweredBy >= 0 {
+		m = append(m, fmt.Sprintf("answered: the same request got through at #%d with other credentials", f.Steps[st.AnsweredBy].Entry.Index+1))
+	}
 	for _, b := range st.Entry.BrowserBlocks {
 		m = append(m, fmt.Sprintf("browser: %s %s blocked (%s)", b.Phase, b.Name, strings.Join(b.Reasons, ", ")))
 	}
 	return m
-}
-
-// setBy returns the step before i whose response last stored the cookie
-// name, or -1.
-func setBy(f *harflow.Flow, i int, name string) int {
-	for j := i - 1; j >= 0; j-- {
-		for _, sc := range f.Steps[j].Stored {
-			if sc.Cookie != nil && sc.Cookie.Name == name {
-				return j
-			}
-		}
-	}
-	return -1
 }
 
 // shortURL redacts a URL (unless show) and shortens long ones.
@@ -268,6 +261,9 @@ func writeText(w io.Writer, r *Report, st report.Style) error {
 		fmt.Fprintf(&b, ", recorded by %s", r.Browser)
 	}
 	b.WriteString("\n")
+	if len(r.Repairs) > 0 {
+		fmt.Fprintf(&b, "  repaired while reading: %s\n", strings.Join(r.Repairs, "; "))
+	}
 	if r.Sanitized {
 		fmt.Fprintf(&b, "\n! This HAR looks sanitized: %s.\n  It cannot show:\n", r.SanitizedWhy)
 		for _, c := range r.CannotConclude {
