@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/why401/why401/internal/challenge"
@@ -76,6 +77,15 @@ type Options struct {
 
 	Now      func() time.Time // clock; nil means time.Now
 	Progress func(string)     // optional: called with one line per step, never concurrently
+
+	// Control, when set, is every connection's net.Dialer Control
+	// function: it sees the numeric address about to be connected to
+	// (after DNS, on every redirect hop, through a proxy too) and refuses
+	// the connection by returning an error. why401 serve uses it to keep
+	// probes off private networks (internal/netguard).
+	Control func(network, address string, c syscall.RawConn) error
+	// Resolver, when set, replaces net.DefaultResolver for every lookup.
+	Resolver *net.Resolver
 }
 
 // Defaults.
