@@ -111,7 +111,7 @@ type RefusedError struct {
 }
 
 func (e *RefusedError) Error() string {
-	what := e.Addr.Addr().String()
+	what := e.Addr.Addr().Unmap().String()
 	if e.Host != "" && e.Host != what {
 		what = e.Host + " resolves to " + what + ", which"
 	}
