@@ -13,6 +13,7 @@ import (
 
 	"github.com/why401/why401/internal/cmd/root"
 	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/lab/labtest"
 )
 
 func TestMain(m *testing.M) {
@@ -31,11 +32,8 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
 		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"schema": cmdSchema},
 		Setup: func(env *testscript.Env) error {
-			l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
+			l, err := labtest.Open(lab.Options{})
 			if err != nil {
-				return err
-			}
-			if err := l.Start(); err != nil {
 				return err
 			}
 			env.Defer(func() { l.Close() })

@@ -79,6 +79,7 @@ func auditFixture(t *testing.T, kind Kind, path string) ([]Finding, []string) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
+	treeRelative(t, ev)
 	got, err := Run(All, ev)
 	if err != nil {
 		t.Fatalf("Run: %v", err)
@@ -94,6 +95,45 @@ func auditFixture(t *testing.T, kind Kind, path string) ([]Finding, []string) {
 		}
 	}
 	return got, read
+}
+
+// treeRelative makes the permission facts of the files inside testdata
+// those of the fixture tree as committed, whatever the checkout: git keeps
+// no modes but the executable bit, so the modes a checkout has come from
+// the umask, and the directories above testdata belong to wherever the
+// checkout lives (a home directory or a mktemp -d of mode 0700 keeps
+// nginx's user out). The directories above testdata are left out and the
+// modes inside it are opened to what a checkout under umask 022 has (0755
+// directories, 0644 files), so the fixtures judge the configurations, not
+// the machine. Unreadable files are tested on files the tests create.
+func treeRelative(t *testing.T, ev *Evidence) {
+	t.Helper()
+	root, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inside := func(p string) bool {
+		rel, err := filepath.Rel(root, p)
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}
+	for _, f := range ev.Files {
+		if !inside(f.Path) {
+			continue
+		}
+		var parents []DirFacts
+		for _, d := range f.Parents {
+			if inside(d.Path) {
+				d.Mode |= 0o755
+				parents = append(parents, d)
+			}
+		}
+		f.Parents = parents
+		if f.IsDir {
+			f.Mode |= 0o755
+		} else {
+			f.Mode |= 0o644
+		}
+	}
 }
 
 func TestFixtures(t *testing.T) {

@@ -5,6 +5,8 @@ package catalog
 
 import "fmt"
 
+//go:generate go run ./causedoc -o ../../docs/causes.md
+
 // ID is a stable cause identifier such as "token.expired".
 type ID string
 
@@ -70,8 +72,17 @@ func MustLookup(id ID) *Cause {
 	return c
 }
 
-// All returns every entry in the order of IDs, which is the order of the
-// causes table (the package's tests hold the two together).
+// IDs lists every cause ID in the order of the causes table, which is the
+// order reports, `why401 causes` and docs/causes.md list them in.
+var IDs = func() []ID {
+	out := make([]ID, len(causes))
+	for i := range causes {
+		out[i] = causes[i].ID
+	}
+	return out
+}()
+
+// All returns every entry in the order of IDs.
 func All() []*Cause {
 	out := make([]*Cause, len(causes))
 	for i := range causes {
@@ -92,3 +103,34 @@ var entries = func() map[ID]*Cause {
 	}
 	return m
 }()
+
+// DocFile is where the cause documentation lives, relative to the
+// repository's root; it is generated from this package (go generate
+// ./internal/catalog) and a test fails when it is stale.
+const DocFile = "docs/causes.md"
+
+// DocBase is the public address of DocFile: the file on the default branch
+// of the project's repository, which the module path names.
+const DocBase = "https://github.com/why401/why401/blob/main/" + DocFile
+
+// Anchor returns the stable fragment of id's section in DocFile: the ID
+// itself, which DocFile sets as an explicit HTML anchor, so it does not
+// depend on how a Markdown renderer derives anchors from headings and
+// does not change when a title does. It is "" for an unknown ID.
+func Anchor(id ID) string {
+	if _, ok := entries[id]; !ok {
+		return ""
+	}
+	return string(id)
+}
+
+// DocURL returns the link to id's section, DocBase and the anchor: the
+// one address of a cause's documentation, used as a finding's doc in JSON,
+// SARIF's helpUri (which must be an absolute URI) and the HTML report's
+// link; "" for an unknown ID.
+func DocURL(id ID) string {
+	if a := Anchor(id); a != "" {
+		return DocBase + "#" + a
+	}
+	return ""
+}

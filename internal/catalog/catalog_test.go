@@ -4,74 +4,90 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"io/fs"
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
 )
 
-// causesPath is the shared list of stable IDs, beside the checkout.
-const causesPath = "../../../shared/CAUSES.md"
+// publishedPath lists every cause ID ever published; see its header.
+const publishedPath = "testdata/published-ids.txt"
 
-// changelogPath is the project's changelog; an ID that the catalog adds
-// beyond causesPath must be announced there, as CAUSES.md asks.
+// addedHeading starts the section of publishedPath whose IDs came after
+// the first version, each of which the changelog must announce.
+const addedHeading = "# Added since"
+
+// changelogPath is the project's changelog.
 const changelogPath = "../../CHANGELOG.md"
 
 // idPattern is the shape of a cause ID: lowercase dotted words, such as
 // "token.expired" or "spike.401".
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+$`)
 
-// idRow matches a table row whose first cell is a cause ID.
-var idRow = regexp.MustCompile(`^\|\s*([a-z0-9]+(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+)\s*\|`)
-
 // idToken finds cause IDs in running text, such as a changelog.
 var idToken = regexp.MustCompile(`[a-z0-9]+(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)+`)
 
-// parseCauseIDs returns the IDs of the tables in a CAUSES.md, in order of
-// appearance, and an error naming the line of any ID listed twice.
-func parseCauseIDs(r io.Reader) ([]ID, error) {
-	var ids []ID
+// parsePublished reads a published-IDs list: one ID a line, # comments and
+// blank lines ignored. It returns the IDs in order and those listed after
+// addedHeading, and an error naming the line of anything that is not an
+// ID or repeats one.
+func parsePublished(r io.Reader) (ids []ID, added map[ID]bool, err error) {
+	added = map[ID]bool{}
 	seen := map[ID]int{}
+	inAdded := false
 	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
-		m := idRow.FindStringSubmatch(strings.TrimSpace(sc.Text()))
-		if m == nil {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(line, addedHeading):
+			inAdded = true
 			continue
+		case line == "" || strings.HasPrefix(line, "#"):
+			continue
+		case !idPattern.MatchString(line):
+			return nil, nil, fmt.Errorf("line %d: %q is not a cause ID", n, line)
 		}
-		id := ID(m[1])
+		id := ID(line)
 		if first, dup := seen[id]; dup {
-			return nil, fmt.Errorf("line %d: %s already listed on line %d", n, id, first)
+			return nil, nil, fmt.Errorf("line %d: %s already listed on line %d", n, id, first)
 		}
 		seen[id] = n
 		ids = append(ids, id)
+		if inAdded {
+			added[id] = true
+		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return ids, nil
+	return ids, added, nil
 }
 
-// readCauseIDs parses causesPath, failing the test when it cannot.
-func readCauseIDs(t *testing.T) []ID {
+// readPublished parses publishedPath, failing the test when it cannot.
+func readPublished(t *testing.T) ([]ID, map[ID]bool) {
 	t.Helper()
-	f, err := os.Open(causesPath)
+	f, err := os.Open(publishedPath)
 	if err != nil {
-		t.Fatalf("reading the shared cause list: %v", err)
+		t.Fatalf("reading the published cause IDs: %v", err)
 	}
 	defer f.Close()
-	ids, err := parseCauseIDs(f)
+	ids, added, err := parsePublished(f)
 	if err != nil {
-		t.Fatalf("%s: %v", causesPath, err)
+		t.Fatalf("%s: %v", publishedPath, err)
 	}
 	if len(ids) == 0 {
-		t.Fatalf("%s: no cause IDs found", causesPath)
+		t.Fatalf("%s: no cause IDs found", publishedPath)
 	}
-	return ids
+	return ids, added
 }
 
 // announcedIDs returns the cause IDs the changelog mentions; a missing
@@ -92,37 +108,117 @@ func announcedIDs(t *testing.T) map[ID]bool {
 	return out
 }
 
-func TestSharedCausesAreCatalogued(t *testing.T) {
-	inIDs := map[ID]bool{}
-	for _, id := range IDs {
-		inIDs[id] = true
-	}
-	for _, id := range readCauseIDs(t) {
-		if !inIDs[id] {
-			t.Errorf("%s is in %s but not in IDs", id, causesPath)
-		}
+// TestCatalogMatchesPublishedIDs holds the catalog to the list of IDs ever
+// published: removing or renaming an ID fails, and so does adding one
+// without listing it.
+func TestCatalogMatchesPublishedIDs(t *testing.T) {
+	published, _ := readPublished(t)
+	listed := map[ID]bool{}
+	for _, id := range published {
+		listed[id] = true
 		if _, ok := Lookup(id); !ok {
-			t.Errorf("%s is in %s but has no catalog entry", id, causesPath)
+			t.Errorf("%s was published (%s) but the catalog has no entry for it: IDs are never removed or renamed", id, publishedPath)
+		}
+	}
+	for _, id := range IDs {
+		if !listed[id] {
+			t.Errorf("%s is in the catalog but not in %s: append it under %q and announce it in CHANGELOG.md", id, publishedPath, addedHeading)
 		}
 	}
 }
 
+// TestAdditionsAreAnnounced asks for a changelog line for every ID added
+// after the first version.
 func TestAdditionsAreAnnounced(t *testing.T) {
-	shared := map[ID]bool{}
-	for _, id := range readCauseIDs(t) {
-		shared[id] = true
-	}
+	_, added := readPublished(t)
 	announced := announcedIDs(t)
-	check := func(id ID, where string) {
-		if !shared[id] && !announced[id] {
-			t.Errorf("%s is in %s but neither in %s nor announced in %s", id, where, causesPath, changelogPath)
+	for _, id := range IDs {
+		if added[id] && !announced[id] {
+			t.Errorf("%s was added after the first version but %s does not mention it", id, changelogPath)
+		}
+	}
+}
+
+// TestConstantsHaveEntries holds the exported constants of ids.go and the
+// causes table together: each constant has an entry and each entry a
+// constant, under one ID.
+func TestConstantsHaveEntries(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "ids.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consts := map[ID]string{}
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			vs := spec.(*ast.ValueSpec)
+			for i, name := range vs.Names {
+				lit, ok := vs.Values[i].(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					t.Fatalf("ids.go: constant %s is not a string literal", name.Name)
+				}
+				v, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if other, dup := consts[ID(v)]; dup {
+					t.Errorf("ids.go: %s and %s are both %q", other, name.Name, v)
+				}
+				consts[ID(v)] = name.Name
+			}
+		}
+	}
+	for id, name := range consts {
+		if _, ok := Lookup(id); !ok {
+			t.Errorf("ids.go: %s = %q has no entry in the causes table", name, id)
 		}
 	}
 	for _, id := range IDs {
-		check(id, "IDs")
+		if _, ok := consts[id]; !ok {
+			t.Errorf("the causes table has %s but ids.go has no constant for it", id)
+		}
 	}
-	for _, c := range causes {
-		check(c.ID, "the catalog")
+}
+
+func TestParsePublished(t *testing.T) {
+	const doc = "# header\n\n# Published by the first version:\ntoken.expired\n  spike.401  \n\n" + addedHeading + ", each announced:\nwaf.block\n"
+	ids, added, err := parsePublished(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []ID{"token.expired", "spike.401", "waf.block"}; !slices.Equal(ids, want) {
+		t.Errorf("parsePublished = %v, want %v", ids, want)
+	}
+	if len(added) != 1 || !added["waf.block"] {
+		t.Errorf("added = %v, want only waf.block", added)
+	}
+	for _, bad := range []string{"token.expired\n", "Not An ID\n"} {
+		if _, _, err := parsePublished(strings.NewReader(doc + bad)); err == nil {
+			t.Errorf("parsePublished accepted %q", bad)
+		}
+	}
+}
+
+func TestDocLinks(t *testing.T) {
+	seen := map[string]ID{}
+	for _, id := range IDs {
+		a := Anchor(id)
+		if a == "" || strings.ContainsAny(a, " #/%") {
+			t.Errorf("Anchor(%s) = %q, want a plain fragment", id, a)
+		}
+		if other, dup := seen[a]; dup {
+			t.Errorf("%s and %s share the anchor %q", other, id, a)
+		}
+		seen[a] = id
+		if got, want := DocURL(id), "https://github.com/why401/why401/blob/main/docs/causes.md#"+a; got != want {
+			t.Errorf("DocURL(%s) = %q, want %q", id, got, want)
+		}
+	}
+	if a, u := Anchor("no.such-cause"), DocURL("no.such-cause"); a != "" || u != "" {
+		t.Errorf("links for an unknown ID = %q, %q; want empty", a, u)
 	}
 }
 
@@ -136,22 +232,6 @@ func TestIDsAreUniqueAndWellFormed(t *testing.T) {
 			t.Errorf("IDs[%d] = %s repeats IDs[%d]", i, id, j)
 		}
 		seen[id] = i
-	}
-}
-
-func TestCatalogFollowsIDs(t *testing.T) {
-	if len(causes) != len(IDs) {
-		t.Errorf("catalog has %d entries, IDs has %d", len(causes), len(IDs))
-	}
-	for i := range min(len(causes), len(IDs)) {
-		if causes[i].ID != IDs[i] {
-			t.Errorf("catalog entry %d is %s, IDs has %s there", i, causes[i].ID, IDs[i])
-		}
-	}
-	for _, id := range IDs {
-		if _, ok := Lookup(id); !ok {
-			t.Errorf("%s has no catalog entry", id)
-		}
 	}
 }
 
@@ -338,20 +418,5 @@ func TestProblemsCatchesDefects(t *testing.T) {
 		if !slices.ContainsFunc(p, func(s string) bool { return strings.Contains(s, tt.want) }) {
 			t.Errorf("%s: problems = %q, want one containing %q", tt.name, p, tt.want)
 		}
-	}
-}
-
-func TestParseCauseIDs(t *testing.T) {
-	const doc = "# list\n\n| ID | meaning |\n|---|---|\n| token.expired | the token ran out |\n" +
-		"text mentioning spike.401 outside a table\n|  spike.401 | burst |\n| not an id | x |\n"
-	ids, err := parseCauseIDs(strings.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []ID{"token.expired", "spike.401"}; !slices.Equal(ids, want) {
-		t.Errorf("parseCauseIDs = %v, want %v", ids, want)
-	}
-	if _, err := parseCauseIDs(strings.NewReader(doc + "| token.expired | again |\n")); err == nil {
-		t.Errorf("parseCauseIDs accepted a repeated ID")
 	}
 }

@@ -1,7 +1,7 @@
 package catalog
 
-// causes is the catalog's table, one entry per ID of ids.go, in the same
-// order. Placeholders in commands are in capitals (URL, HOST, USER, PASS,
+// causes is the catalog's table, one entry per ID of ids.go; its order is
+// the order of IDs, All and docs/causes.md. Placeholders in commands are in capitals (URL, HOST, USER, PASS,
 // TOKEN); shell variables such as $TOKEN are meant to be set by the reader.
 var causes = []Cause{
 	// Credentials the client sends.

@@ -1,9 +1,9 @@
-// The cause IDs below mirror shared/CAUSES.md (beside the checkout) one for one; never rename one.
-
 package catalog
 
-// The stable cause IDs of ../shared/CAUSES.md. They are a public contract:
-// never rename or reuse one.
+// The stable cause IDs. They are a public contract: scripts and CI match
+// on them, so one is never renamed, removed or reused
+// (testdata/published-ids.txt holds every ID ever published and the
+// tests hold the catalog to it). Each has its entry in the causes table.
 const (
 	CredentialsMissing       ID = "credentials.missing"
 	CredentialsRejected      ID = "credentials.rejected"
@@ -63,64 +63,3 @@ const (
 	Spike401                 ID = "spike.401"
 	NoiseChallenge           ID = "noise.challenge"
 )
-
-// IDs lists every cause ID in the order of ../shared/CAUSES.md.
-var IDs = []ID{
-	CredentialsMissing,
-	CredentialsRejected,
-	CredentialsMalformed,
-	CredentialsWrongScheme,
-	CredentialsEncoding,
-	CredentialsWrongKind,
-	AuthHeaderCollision,
-	TokenExpired,
-	TokenNotYetValid,
-	TokenAudience,
-	TokenIssuer,
-	TokenScope,
-	TokenSignature,
-	TokenMalformed,
-	TokenWrongType,
-	TokenJWKSUnavailable,
-	ClockSkew,
-	SessionExpired,
-	CookieStale,
-	CookieRejected,
-	CookieNotSent,
-	CookieSameSite,
-	URLWrong,
-	RedirectAuthDropped,
-	RedirectScheme,
-	RedirectToLogin,
-	RedirectLoginLoop,
-	CORSPreflightAuth,
-	TLSClientCertificate,
-	TLSCertificate,
-	DNSMismatch,
-	BackendInconsistent,
-	ServerBasicAuth,
-	ServerHtpasswdFile,
-	ServerHtpasswdHash,
-	ServerAuthScope,
-	ServerACL,
-	ChallengeMissing,
-	ChallengeUnsupported,
-	ProxyHeaderStripped,
-	ProxyForwardedHeaders,
-	ProxyAuthRequired,
-	CacheCached401,
-	CacheAuthCacheable,
-	WAFBlock,
-	WAFChallenge,
-	RateLimitLockout,
-	IPDenied,
-	WordPressRESTAuth,
-	RequestContentType,
-	StatusForbidden,
-	StatusNotAuth,
-	AttackBruteForce,
-	AttackCredentialStuffing,
-	AttackSpray,
-	Spike401,
-	NoiseChallenge,
-}

@@ -7,10 +7,12 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/challenge"
+	"github.com/why401/why401/internal/httpcache"
 	"github.com/why401/why401/internal/jwt"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/redact"
@@ -261,32 +264,23 @@ var heuristicallyCacheable = map[int]bool{200: true, 203: true, 204: true, 206: 
 // be stored, or "" when it cannot (no-store, or private with Vary on the
 // credential the request carried).
 func cacheVerdict(status int, resp http.Header, sentAuth, sentCookie bool) string {
-	cc := map[string]string{}
-	for _, v := range resp.Values("Cache-Control") {
-		for _, d := range strings.Split(v, ",") {
-			name, val, _ := strings.Cut(strings.TrimSpace(d), "=")
-			if name != "" {
-				cc[strings.ToLower(name)] = strings.Trim(val, `"`)
-			}
-		}
-	}
+	cc := httpcache.Parse(resp)
 	raw := strings.Join(resp.Values("Cache-Control"), ", ")
-	if _, ok := cc["no-store"]; ok {
+	if cc.Has("no-store") {
 		return ""
 	}
-	if _, ok := cc["public"]; ok {
+	if cc.Has("public") {
 		return fmt.Sprintf("Cache-Control %q lets shared caches store it", raw)
 	}
 	if v, ok := cc["s-maxage"]; ok && v != "0" {
 		return fmt.Sprintf("Cache-Control %q lets shared caches store it", raw)
 	}
-	if _, ok := cc["private"]; ok {
-		vary := strings.ToLower(strings.Join(resp.Values("Vary"), ","))
+	if cc.Has("private") {
 		var missing []string
-		if sentAuth && !strings.Contains(vary, "authorization") && !strings.Contains(vary, "*") {
+		if sentAuth && !httpcache.Varies(resp, "Authorization") {
 			missing = append(missing, "Authorization")
 		}
-		if sentCookie && !strings.Contains(vary, "cookie") && !strings.Contains(vary, "*") {
+		if sentCookie && !httpcache.Varies(resp, "Cookie") {
 			missing = append(missing, "Cookie")
 		}
 		if len(missing) > 0 {
@@ -769,8 +763,7 @@ func localCause(h *hop) catalog.ID {
 		return ""
 	}
 	if h.err != nil {
-		s := h.err.Error()
-		if strings.Contains(s, "certificate") || strings.Contains(s, "x509") {
+		if certificateError(h.err) {
 			return catalog.TLSCertificate
 		}
 		return ""
@@ -792,6 +785,19 @@ func localCause(h *hop) catalog.ID {
 		return catalog.RedirectToLogin
 	}
 	return ""
+}
+
+// certificateError reports an error of verifying the server's
+// certificate (unknown authority, wrong name, expired or otherwise
+// invalid), found in err's chain.
+func certificateError(err error) bool {
+	var (
+		verify    *tls.CertificateVerificationError
+		authority x509.UnknownAuthorityError
+		host      x509.HostnameError
+		invalid   x509.CertificateInvalidError
+	)
+	return errors.As(err, &verify) || errors.As(err, &authority) || errors.As(err, &host) || errors.As(err, &invalid)
 }
 
 // explainInto asks the diagnosis why the step's request (with or without
@@ -928,15 +934,17 @@ func fillCause(res *Result, server string) {
 	}
 }
 
-// pickFix returns the site owner's (or developer's) fix that names
-// server, else the first fix that names no server product, else the first
-// fix, looking at the site owner, the developer and the visitor in that
-// order.
+// pickFix returns one fix for a checklist line: the first site owner's
+// (then developer's) fix written for the server that answered, else the
+// first fix the catalog's context filter keeps for that server (site
+// owner, developer, visitor in that order), else the first fix at all.
 func pickFix(fixes map[catalog.Audience][]catalog.Fix, server string) string {
+	var ctx catalog.FixContext
 	if server != "" {
+		ctx.Software = []string{server}
 		for _, a := range []catalog.Audience{catalog.SiteOwner, catalog.Developer} {
 			for _, f := range fixes[a] {
-				if strings.Contains(strings.ToLower(f.Text), server) {
+				if slices.Contains(f.Tags(), server) {
 					return fixText(f)
 				}
 			}
@@ -945,7 +953,7 @@ func pickFix(fixes map[catalog.Audience][]catalog.Fix, server string) string {
 	order := []catalog.Audience{catalog.SiteOwner, catalog.Developer, catalog.Visitor}
 	for _, a := range order {
 		for _, f := range fixes[a] {
-			if !namesServer(f.Text) {
+			if f.Fits(ctx) {
 				return fixText(f)
 			}
 		}
@@ -956,17 +964,6 @@ func pickFix(fixes map[catalog.Audience][]catalog.Fix, server string) string {
 		}
 	}
 	return ""
-}
-
-// namesServer reports whether a fix is written for one server product.
-func namesServer(text string) bool {
-	t := strings.ToLower(text)
-	for _, s := range []string{"nginx", "apache", "iis", "caddy", "traefik", "haproxy", "cloudflare", "envoy", "php-fpm"} {
-		if strings.Contains(t, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func fixText(f catalog.Fix) string {

@@ -311,7 +311,7 @@ func do(ctx context.Context, rt http.RoundTripper, c profile, p *prepared, sess 
 			}
 		}
 		loc := resp.Header.Get("Location")
-		redirectable := resp.StatusCode == 301 || resp.StatusCode == 302 || resp.StatusCode == 303 || resp.StatusCode == 307 || resp.StatusCode == 308
+		redirectable := redirect.Status(resp.StatusCode)
 		if !redirectable || loc == "" || (!p.follow && !c.browser) || i == maxHops {
 			return t
 		}

@@ -11,23 +11,10 @@ import (
 	"github.com/why401/why401/internal/checklist"
 	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/lab/labtest"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
 )
-
-// startLab starts the lab on a free loopback port.
-func startLab(t testing.TB) *lab.Lab {
-	t.Helper()
-	l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
-}
 
 // labFile writes testdata/NAME with the lab's URLs filled in and parses it.
 func labFile(t testing.TB, l *lab.Lab, name string) *checklist.File {
@@ -95,7 +82,7 @@ func checkResults(t *testing.T, out *checklist.Outcome, wants map[string]want) {
 }
 
 func TestLabChecklist(t *testing.T) {
-	l := startLab(t)
+	l := labtest.Start(t)
 	f := labFile(t, l, "lab.yaml")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -14,12 +14,13 @@ import (
 
 	"github.com/why401/why401/internal/checklist"
 	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/lab/labtest"
 )
 
 // runLab runs a checklist text (placeholders filled) against a fresh lab.
 func runLab(t *testing.T, text string, clients ...string) *checklist.Outcome {
 	t.Helper()
-	l := startLab(t)
+	l := labtest.Start(t)
 	text = strings.NewReplacer("{{LAB}}", l.URL(), "{{TLS}}", l.TLSURL(), "{{EXPIRED}}", l.ExpiredTLSURL(), "{{CA}}", l.CAFile()).Replace(text)
 	path := filepath.Join(t.TempDir(), "c.yaml")
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {

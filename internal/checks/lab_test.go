@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/why401/why401/internal/calibration"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/checks"
 	"github.com/why401/why401/internal/cli"
@@ -15,6 +16,7 @@ import (
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/lab/labtest"
 	"github.com/why401/why401/internal/probe"
 )
 
@@ -36,12 +38,8 @@ var (
 func probeLab(t *testing.T) []labRun {
 	t.Helper()
 	labOnce.Do(func() {
-		l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
+		l, err := labtest.Open(lab.Options{})
 		if err != nil {
-			labErr = err
-			return
-		}
-		if err := l.Start(); err != nil {
 			labErr = err
 			return
 		}
@@ -141,9 +139,12 @@ func TestLabRanking(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := catalog.ID("")
+		got, conf := catalog.ID(""), 0.0
 		if len(fs) > 0 {
-			got = fs[0].Cause
+			got, conf = fs[0].Cause, fs[0].Confidence
+		}
+		if err := calibration.Observe("lab", r.scen.Path, string(r.scen.Cause), string(got), conf); err != nil {
+			t.Log(err)
 		}
 		if got != r.scen.Cause {
 			t.Errorf("%s: first cause %q, want %q (all: %v)", r.scen.Path, got, r.scen.Cause, causes(fs))

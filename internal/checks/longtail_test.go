@@ -492,30 +492,6 @@ func TestAuthCache(t *testing.T) {
 	})
 }
 
-func FuzzParseCacheControl(f *testing.F) {
-	for _, s := range []string{"public, max-age=300", "private, max-age=300", "no-store, max-age=60", `max-age="60", s-maxage=10`, "max-age=-1", ",,=,", "MAX-AGE=5"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, v string) {
-		cc := parseCacheControl(http.Header{"Cache-Control": {v}})
-		if n := cc.freshSeconds(); n < 0 {
-			t.Fatalf("freshSeconds %d", n)
-		}
-		for k := range cc {
-			if k != strings.ToLower(k) || k == "" {
-				t.Fatalf("key %q", k)
-			}
-		}
-	})
-}
-
-func TestParseCacheControl(t *testing.T) {
-	cc := parseCacheControl(http.Header{"Cache-Control": {`Public, MAX-AGE="120"`, "s-maxage=30"}})
-	if !cc.has("public") || cc.freshSeconds() != 120 || cc["s-maxage"] != "30" {
-		t.Fatalf("%v", cc)
-	}
-}
-
 func TestEncodingUserinfoLine(t *testing.T) {
 	f := ltFixture{url: "http://h/x", req: hdr("Authorization", basicAuth("jürgen", "grüße")), status: 401, resp: hdr("WWW-Authenticate", `Basic realm="r"`)}
 	has := func(p *evidence.Probe) bool {

@@ -10,6 +10,7 @@ import (
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/producer"
+	"github.com/why401/why401/internal/redirect"
 )
 
 // ToLogin reports an API call answered with a redirect to a login page or
@@ -30,7 +31,7 @@ func runToLogin(p *diagnosis.Pass) error {
 	hit := false
 	for i := range t.Hops {
 		h := &t.Hops[i]
-		if h.Response == nil || !isRedirect(h.Response.Status) {
+		if h.Response == nil || !redirect.Status(h.Response.Status) {
 			continue
 		}
 		loc := h.Response.Header.Get("Location")
@@ -63,7 +64,7 @@ func runToLogin(p *diagnosis.Pass) error {
 		case r.Status == http.StatusUnauthorized:
 			ev = append(ev, "asked as an API client (Accept: application/json) it answers "+line(aj)+": the SSO layer tells API calls apart by Accept")
 			conf = finding.Strong
-		case isRedirect(r.Status) || isHTMLType(r.Header.Get("Content-Type")):
+		case redirect.Status(r.Status) || isHTMLType(r.Header.Get("Content-Type")):
 			ev = append(ev, "even with Accept: application/json: "+line(aj))
 			conf = finding.Strong + 0.03
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/producer"
+	"github.com/why401/why401/internal/redirect"
 )
 
 // Vendor reports what the producers of the answer mean by it: their error
@@ -27,7 +28,7 @@ func runVendor(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil {
 		return nil
 	}
-	if ok(e.Response.Status) && !isRedirect(e.Response.Status) && !strings.HasPrefix(e.Response.Header.Get("Content-Type"), "text/html") {
+	if ok(e.Response.Status) && !redirect.Status(e.Response.Status) && !strings.HasPrefix(e.Response.Header.Get("Content-Type"), "text/html") {
 		return nil // a working API answer: nothing to explain
 	}
 	res := p.Evidence.Facts.Producers(e)
@@ -59,13 +60,4 @@ func vendorTitle(name string, id catalog.ID) string {
 		return name + " names " + string(id)
 	}
 	return strings.TrimSuffix(c.Title, ".") + " (says " + name + ")"
-}
-
-// isRedirect reports a 3xx that sends the client elsewhere.
-func isRedirect(code int) bool {
-	switch code {
-	case 301, 302, 303, 307, 308:
-		return true
-	}
-	return false
 }

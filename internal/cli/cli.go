@@ -4,10 +4,14 @@
 package cli
 
 import (
+	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"time"
 
@@ -106,8 +110,50 @@ type UsageError struct{ Err error }
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
 
+// NetworkError marks a server that could not be reached (DNS, connect,
+// timeout, TLS handshake, a connection closed before an answer): exit
+// ExitUnreachable. Code also recognises such failures from the standard
+// library without this wrapper, so a command only has to keep the chain
+// (%w) for the exit code to come out right.
+type NetworkError struct{ Err error }
+
+func (e *NetworkError) Error() string { return e.Err.Error() }
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// Unreachable reports whether err is, or wraps, a failure to reach a
+// server: a NetworkError, a dial, read or write error, a DNS failure, a
+// timeout, a failed TLS handshake, or an HTTP request whose connection
+// closed before an answer. Failing to listen on a local address is not one.
+func Unreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne *NetworkError
+	var op *net.OpError
+	var dns *net.DNSError
+	var ue *url.Error
+	var rh tls.RecordHeaderError
+	var alert tls.AlertError
+	var cv *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &ne):
+		return true
+	case errors.As(err, &op):
+		return op.Op != "listen"
+	case errors.As(err, &dns), errors.As(err, &rh), errors.As(err, &alert), errors.As(err, &cv):
+		return true
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return true
+	case errors.As(err, &ue):
+		return ue.Timeout() || errors.Is(ue.Err, io.EOF) || errors.Is(ue.Err, io.ErrUnexpectedEOF)
+	}
+	return false
+}
+
 // Code maps an error returned by a command to an exit code and the line
-// to print on stderr ("" for none).
+// to print on stderr ("" for none): an ExitError's own code, ExitUsage for
+// a FlagError, ExitUnreachable for a network failure (see Unreachable),
+// even inside a UsageError, and ExitUsage for anything else.
 func Code(err error) (int, string) {
 	if err == nil {
 		return ExitOK, ""
@@ -119,6 +165,9 @@ func Code(err error) (int, string) {
 	var fe *FlagError
 	if errors.As(err, &fe) {
 		return ExitUsage, fe.Error() + "\n(see --help)"
+	}
+	if Unreachable(err) {
+		return ExitUnreachable, err.Error()
 	}
 	var ue *UsageError
 	if errors.As(err, &ue) {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/why401/why401/internal/clip"
 )
 
 // SameSite is a cookie's SameSite attribute.
@@ -101,7 +103,7 @@ func Parse(line string) (*SetCookie, error) {
 		return nil, &ParseError{Reason: SyntaxError, Msg: "Set-Cookie has neither name nor value"}
 	}
 	if n := len(sc.Name) + len(sc.Value); n > MaxNameValue {
-		return nil, &ParseError{Reason: NameValueTooLarge, Msg: fmt.Sprintf("cookie %s: name and value are %d bytes, more than %d", clip(sc.Name), n, MaxNameValue)}
+		return nil, &ParseError{Reason: NameValueTooLarge, Msg: fmt.Sprintf("cookie %s: name and value are %d bytes, more than %d", clip.String(sc.Name, 40), n, MaxNameValue)}
 	}
 	for attrs != "" {
 		var av string
@@ -112,20 +114,20 @@ func Parse(line string) (*SetCookie, error) {
 			continue
 		}
 		if len(v) > MaxAttribute {
-			sc.Warnings = append(sc.Warnings, fmt.Sprintf("%s: value longer than %d bytes, ignored", clip(k), MaxAttribute))
+			sc.Warnings = append(sc.Warnings, fmt.Sprintf("%s: value longer than %d bytes, ignored", clip.String(k, 40), MaxAttribute))
 			continue
 		}
 		switch strings.ToLower(k) {
 		case "expires":
 			t, ok := parseDate(v)
 			if !ok {
-				sc.Warnings = append(sc.Warnings, fmt.Sprintf("Expires=%s: not a date, ignored", clip(v)))
+				sc.Warnings = append(sc.Warnings, fmt.Sprintf("Expires=%s: not a date, ignored", clip.String(v, 40)))
 				continue
 			}
 			sc.Expires = t
 		case "max-age":
 			if v == "" || !(v[0] == '-' || v[0] >= '0' && v[0] <= '9') || strings.Trim(v[1:], "0123456789") != "" || v == "-" {
-				sc.Warnings = append(sc.Warnings, fmt.Sprintf("Max-Age=%s: not a number, ignored", clip(v)))
+				sc.Warnings = append(sc.Warnings, fmt.Sprintf("Max-Age=%s: not a number, ignored", clip.String(v, 40)))
 				continue
 			}
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -166,11 +168,11 @@ func Parse(line string) (*SetCookie, error) {
 				sc.SameSite = SameSiteStrict
 			default:
 				sc.SameSite = SameSiteUnset
-				sc.Warnings = append(sc.Warnings, fmt.Sprintf("SameSite=%s: unknown value, treated as absent", clip(v)))
+				sc.Warnings = append(sc.Warnings, fmt.Sprintf("SameSite=%s: unknown value, treated as absent", clip.String(v, 40)))
 			}
 		case "priority", "sameparty", "version", "comment": // known to some browsers; no effect on storing or sending
 		default:
-			sc.Warnings = append(sc.Warnings, fmt.Sprintf("unknown attribute %s, ignored", clip(k)))
+			sc.Warnings = append(sc.Warnings, fmt.Sprintf("unknown attribute %s, ignored", clip.String(k, 40)))
 		}
 	}
 	return sc, nil
@@ -178,14 +180,6 @@ func Parse(line string) (*SetCookie, error) {
 
 // trimWS trims spaces and tabs, the only whitespace the algorithm trims.
 func trimWS(s string) string { return strings.Trim(s, " \t") }
-
-// clip shortens s for a message.
-func clip(s string) string {
-	if len(s) > 40 {
-		return strings.ToValidUTF8(s[:40], "") + "…"
-	}
-	return s
-}
 
 // parseDate parses a cookie date. It accepts the formats servers send in
 // practice (RFC 1123, RFC 850, asctime, and dashes or two-digit years)

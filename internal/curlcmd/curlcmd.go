@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/why401/why401/internal/clip"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/redact"
 )
@@ -78,9 +79,9 @@ func fromArgs(form Form, words []string) (*Command, error) {
 	base := strings.ToLower(prog[strings.LastIndexAny(prog, `/\`)+1:])
 	if base != "curl" && base != "curl.exe" {
 		if strings.EqualFold(prog, "Invoke-WebRequest") || strings.EqualFold(prog, "Invoke-RestMethod") || strings.HasPrefix(prog, "$session") {
-			return nil, fmt.Errorf("%s: PowerShell is not supported: use Copy as cURL (bash) or (cmd)", clip(prog))
+			return nil, fmt.Errorf("%s: PowerShell is not supported: use Copy as cURL (bash) or (cmd)", clip.String(prog, 60))
 		}
-		return nil, fmt.Errorf("%s: not a curl command", clip(prog))
+		return nil, fmt.Errorf("%s: not a curl command", clip.String(prog, 60))
 	}
 	c := &Command{Form: form, Args: words[1:]}
 	if err := c.mapFlags(); err != nil {
@@ -226,7 +227,7 @@ func (c *Command) mapFlags() error {
 				}
 			}
 			if !ok {
-				return fmt.Errorf("--%s: unknown curl option", clip(name))
+				return fmt.Errorf("--%s: unknown curl option", clip.String(name, 60))
 			}
 			if spec.arg == withArg {
 				if !hasVal {
@@ -245,7 +246,7 @@ func (c *Command) mapFlags() error {
 			for j := 1; j < len(a); j++ {
 				spec, ok := lookupShort(a[j])
 				if !ok {
-					return fmt.Errorf("-%s: unknown curl option", clip(string(a[j:j+1])))
+					return fmt.Errorf("-%s: unknown curl option", clip.String(string(a[j:j+1]), 60))
 				}
 				if spec.arg == withArg {
 					val := a[j+1:]
@@ -269,7 +270,7 @@ func (c *Command) mapFlags() error {
 				urls = append(urls, v)
 			case "header":
 				if strings.HasPrefix(v, "@") {
-					return fmt.Errorf("%s %s: reading headers from a file is not supported", it.name, clip(v))
+					return fmt.Errorf("%s %s: reading headers from a file is not supported", it.name, clip.String(v, 60))
 				}
 				name, value, ok := strings.Cut(v, ":")
 				name = strings.TrimSpace(name)
@@ -279,10 +280,10 @@ func (c *Command) mapFlags() error {
 						o.Header[http.CanonicalHeaderKey(n)] = append(o.Header[http.CanonicalHeaderKey(n)], "")
 						continue
 					}
-					return fmt.Errorf("%s %q: want \"Name: value\"", it.name, clip(redactHeaderLine(v)))
+					return fmt.Errorf("%s %q: want \"Name: value\"", it.name, clip.String(redactHeaderLine(v), 60))
 				}
 				if name == "" || strings.HasPrefix(name, ":") {
-					note(fmt.Sprintf("dropped the HTTP/2 pseudo-header %s (the probe derives it from the URL)", clip(name+":")))
+					note(fmt.Sprintf("dropped the HTTP/2 pseudo-header %s (the probe derives it from the URL)", clip.String(name+":", 60)))
 					continue
 				}
 				key := http.CanonicalHeaderKey(name)
@@ -308,7 +309,7 @@ func (c *Command) mapFlags() error {
 				o.Header[key] = append(o.Header[key], value)
 			case "cookie":
 				if !strings.Contains(v, "=") {
-					return fmt.Errorf("%s %s: cookie files are not read from a pasted command; pass the cookies as name=value", it.name, clip(v))
+					return fmt.Errorf("%s %s: cookie files are not read from a pasted command; pass the cookies as name=value", it.name, clip.String(v, 60))
 				}
 				o.Cookie = append(o.Cookie, v)
 			case "request":
@@ -351,7 +352,7 @@ func (c *Command) mapFlags() error {
 			case "max-time", "connect-timeout":
 				f, err := strconv.ParseFloat(v, 64)
 				if err != nil || f <= 0 || f > 3600 {
-					return fmt.Errorf("%s %s: want seconds between 0 and 3600", it.name, clip(v))
+					return fmt.Errorf("%s %s: want seconds between 0 and 3600", it.name, clip.String(v, 60))
 				}
 				d := time.Duration(f * float64(time.Second))
 				if it.spec.long == "max-time" {
@@ -362,7 +363,7 @@ func (c *Command) mapFlags() error {
 			case "max-redirs":
 				n, err := strconv.Atoi(v)
 				if err != nil {
-					return fmt.Errorf("%s %s: want a number", it.name, clip(v))
+					return fmt.Errorf("%s %s: want a number", it.name, clip.String(v, 60))
 				}
 				switch {
 				case n == 0:
@@ -395,7 +396,7 @@ func (c *Command) mapFlags() error {
 		return errors.New("no URL in the command")
 	case 1:
 	default:
-		return fmt.Errorf("%s: more than one URL in the command; paste one request", clip(redact.URL(urls[1])))
+		return fmt.Errorf("%s: more than one URL in the command; paste one request", clip.String(redact.URL(urls[1]), 60))
 	}
 	o.URL = urls[0]
 	body := strings.Join(data, "&")
@@ -408,7 +409,7 @@ func (c *Command) mapFlags() error {
 			if errors.As(err, &ue) {
 				err = ue.Err // its text repeats the URL unredacted
 			}
-			return fmt.Errorf("%q: bad URL: %v", clip(redact.URL(o.URL)), err)
+			return fmt.Errorf("%q: bad URL: %v", clip.String(redact.URL(o.URL), 60), err)
 		}
 		if u.RawQuery != "" {
 			u.RawQuery += "&" + body
@@ -458,13 +459,13 @@ func dataValue(kind, flag, v string) (string, error) {
 		return v, nil
 	case "data", "data-ascii", "data-binary", "json":
 		if strings.HasPrefix(v, "@") {
-			return "", fmt.Errorf("%s %s: reading the body from a file or stdin is not supported; paste it with --data-raw", flag, clip(v))
+			return "", fmt.Errorf("%s %s: reading the body from a file or stdin is not supported; paste it with --data-raw", flag, clip.String(v, 60))
 		}
 		return v, nil
 	case "data-urlencode":
 		name, content, hasEq := strings.Cut(v, "=")
 		if strings.Contains(v, "@") && (!hasEq || strings.Contains(name, "@")) {
-			return "", fmt.Errorf("%s %s: reading the body from a file is not supported", flag, clip(v))
+			return "", fmt.Errorf("%s %s: reading the body from a file is not supported", flag, clip.String(v, 60))
 		}
 		if !hasEq {
 			return url.QueryEscape(v), nil
@@ -475,17 +476,4 @@ func dataValue(kind, flag, v string) (string, error) {
 		return name + "=" + url.QueryEscape(content), nil
 	}
 	return v, nil
-}
-
-// clip shortens s for an error message.
-// Control characters are escaped so that the message stays one line.
-func clip(s string) string {
-	if len(s) > 60 {
-		s = strings.ToValidUTF8(s[:60], "") + "…"
-	}
-	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-		q := strconv.Quote(s)
-		return q[1 : len(q)-1]
-	}
-	return s
 }

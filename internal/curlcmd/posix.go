@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/why401/why401/internal/clip"
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -72,7 +73,7 @@ func literalOnly(w *syntax.Word) error {
 		return true
 	})
 	if bad != nil {
-		return fmt.Errorf("%s: %s would be expanded by the shell: paste the command as the browser copied it, or quote it", bad.Pos(), clip(printNode(bad)))
+		return fmt.Errorf("%s: %s would be expanded by the shell: paste the command as the browser copied it, or quote it", bad.Pos(), clip.String(printNode(bad), 60))
 	}
 	return nil
 }

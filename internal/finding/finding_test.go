@@ -56,7 +56,7 @@ func TestRankMergesAndOrders(t *testing.T) {
 	}
 	f := fs[0]
 	if f.Title != catalog.MustLookup(catalog.TokenExpired).Title || len(f.Fixes) == 0 || f.Band != BandCertain ||
-		f.Doc != "docs/causes.md#token.expired" || f.Severity == "" {
+		f.Doc != catalog.DocURL(catalog.TokenExpired) || f.Severity == "" {
 		t.Errorf("catalog words not attached: %+v", f)
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/why401/why401/internal/clip"
 )
 
 // MaxSize bounds how much of a HAR file is read.
@@ -191,7 +193,7 @@ func ParseTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, errors.New("missing")
 	}
-	return time.Time{}, fmt.Errorf("%q is not an ISO 8601 date-time", clip(s))
+	return time.Time{}, fmt.Errorf("%q is not an ISO 8601 date-time", clip.String(s, 40))
 }
 
 // header returns the HAR headers as an http.Header, dropping HTTP/2
@@ -224,12 +226,4 @@ func body(text, encoding string, limit int) ([]byte, bool) {
 		return b[:limit], true
 	}
 	return b, false
-}
-
-// clip shortens s for a message.
-func clip(s string) string {
-	if len(s) > 40 {
-		return strings.ToValidUTF8(s[:40], "") + "…"
-	}
-	return s
 }

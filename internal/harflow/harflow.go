@@ -18,6 +18,7 @@ import (
 
 	"github.com/why401/why401/internal/cookie"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/redirect"
 )
 
 // Step is one entry of the session with what the simulation concluded.
@@ -139,7 +140,7 @@ func Replay(s *evidence.Session) *Flow {
 					tokens[tok] = i
 				}
 			}
-			if IsNavigation(e) && !isRedirect(r.Status) {
+			if IsNavigation(e) && !redirect.Status(r.Status) {
 				top = st.URL
 			}
 		}
@@ -180,14 +181,10 @@ func failed(s *Step) bool {
 	return s.Entry.ResourceType == "preflight" && (r.Status < 200 || r.Status > 299)
 }
 
-func isRedirect(code int) bool {
-	return code == 301 || code == 302 || code == 303 || code == 307 || code == 308
-}
-
 // Location returns the absolute redirect target of a step, or nil.
 func (s *Step) Location() *url.URL {
 	r := s.Entry.Exchange.Response
-	if r == nil || !isRedirect(r.Status) || s.URL == nil {
+	if r == nil || !redirect.Status(r.Status) || s.URL == nil {
 		return nil
 	}
 	loc := r.Header.Get("Location")
@@ -204,7 +201,7 @@ func (s *Step) Location() *url.URL {
 // redirectsTo reports whether e answered with a redirect to u.
 func redirectsTo(e *evidence.SessionEntry, u *url.URL) bool {
 	r := e.Exchange.Response
-	if r == nil || !isRedirect(r.Status) {
+	if r == nil || !redirect.Status(r.Status) {
 		return false
 	}
 	base, err := url.Parse(e.Exchange.Request.URL)

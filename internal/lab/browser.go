@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/random"
 )
 
 // Host names of the browser flows. A browser reaches them by mapping
@@ -106,7 +107,7 @@ func serveBounceLoop(w http.ResponseWriter, r *http.Request) {
 }
 
 func serveBounceLogin(w http.ResponseWriter, r *http.Request) {
-	w.Header().Add("Set-Cookie", "lsid="+randomHex(8)+"; Path=/; HttpOnly; SameSite=Lax")
+	w.Header().Add("Set-Cookie", "lsid="+random.Hex(8)+"; Path=/; HttpOnly; SameSite=Lax")
 	http.Redirect(w, r, "/browser/bounce/loop", http.StatusFound)
 }
 
@@ -268,7 +269,7 @@ func (l *Lab) serveTokenLogin(refresh bool) http.HandlerFunc {
 			"expires_in":   3600,
 		}
 		if refresh {
-			resp["refresh_token"] = "rt-" + randomHex(12)
+			resp["refresh_token"] = "rt-" + random.Hex(12)
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		writeJSON(w, http.StatusOK, resp)

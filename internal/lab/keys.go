@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/why401/why401/internal/random"
 )
 
 // Key IDs of the lab's signing keys.
@@ -107,7 +108,7 @@ func (l *Lab) mint(s jose.Signer, claims map[string]any) string {
 		"exp":       now.Add(time.Hour).Unix(),
 		"scope":     "read",
 		"client_id": "lab-client",
-		"jti":       randomHex(12),
+		"jti":       random.Hex(12),
 	}
 	for k, v := range claims {
 		if v == nil {
@@ -138,13 +139,6 @@ func (l *Lab) mint(s jose.Signer, claims map[string]any) string {
 // only.
 func (l *Lab) JWKS() []byte {
 	return append([]byte(nil), l.keys.jwks...)
-}
-
-// randomHex returns n random bytes in hex.
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b) //nolint:errcheck // crypto/rand.Read never fails
-	return fmt.Sprintf("%x", b)
 }
 
 // certs holds the lab PKI.

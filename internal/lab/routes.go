@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/why401/why401/internal/random"
 )
 
 // skew is how far the clock of /clock/api runs ahead of the lab clock.
@@ -306,7 +308,7 @@ func newSessionStore() *sessionStore { return &sessionStore{ids: map[string]time
 
 // issue creates a session valid until expiry.
 func (s *sessionStore) issue(expiry time.Time) string {
-	id := randomHex(16)
+	id := random.Hex(16)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.ids) >= 1024 {

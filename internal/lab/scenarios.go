@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/shell"
 )
 
 // Scenario is one reproducible situation: a lab route and the probe
@@ -24,29 +25,9 @@ type Scenario struct {
 func (s Scenario) Command() string {
 	parts := []string{"why401", "probe"}
 	for _, a := range s.Args {
-		parts = append(parts, shellQuote(a))
+		parts = append(parts, shell.Quote(a))
 	}
 	return strings.Join(parts, " ")
-}
-
-// shellQuote quotes s for a POSIX shell when it holds anything but safe
-// characters.
-func shellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("@%+=:,./_-", c) >= 0) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Scenarios returns every scenario the running lab can reproduce, in index

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/why401/why401/internal/challenge"
+	"github.com/why401/why401/internal/random"
 )
 
 // authChallenge is one challenge of a WWW-Authenticate or
@@ -104,7 +105,7 @@ func digestAuthorization(c authChallenge, user, method, uri string, body []byte,
 		return "", errors.New("digest: challenge has no nonce")
 	}
 	if cnonce == "" {
-		cnonce = randomHex(16)
+		cnonce = random.Hex(16)
 	}
 	const nc = "00000001"
 	qop := ""

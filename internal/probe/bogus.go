@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/random"
 )
 
 // bogusTrial sends, when the user's Basic credentials were answered with a
@@ -45,8 +46,8 @@ func (p *run) bogusTrial(ctx context.Context, trials []evidence.Trial) []evidenc
 	if !challenged {
 		return nil
 	}
-	user := "why401-bogus-" + randomHex(4)
-	auth := basicAuthorization(user + ":" + randomHex(4))
+	user := "why401-bogus-" + random.Hex(4)
+	auth := basicAuthorization(user + ":" + random.Hex(4))
 	h := p.base.header.Clone()
 	h.Set("Authorization", auth)
 	plan := trialPlan{variant: evidence.Bogus, method: asGiven.Request.Method, url: p.base.url, body: asGiven.Request.Body, header: h, noHops: true}

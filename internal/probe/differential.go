@@ -2,8 +2,6 @@ package probe
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"mime"
 	"net/http"
 	"net/url"
@@ -12,6 +10,8 @@ import (
 	"github.com/why401/why401/internal/challenge"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/producer"
+	"github.com/why401/why401/internal/random"
+	"github.com/why401/why401/internal/redirect"
 )
 
 // Bogus values the differential variants send. They are never the user's.
@@ -102,7 +102,7 @@ func (p *run) wpBogusPlan(asGiven *evidence.Trial) (trialPlan, bool) {
 		p.note("wp-bogus variant skipped: the WordPress REST root is on another host than %s", hostOnly(cur))
 		return trialPlan{}, false
 	}
-	user := "why401-probe-" + randomHex(4)
+	user := "why401-probe-" + random.Hex(4)
 	h := p.plainHeader()
 	h.Set("Accept", "application/json")
 	h.Set("Authorization", basicAuthorization(user+":"+bogusPassword))
@@ -211,7 +211,7 @@ func (p *run) acceptJSONPlan(asGiven *evidence.Trial) (trialPlan, bool) {
 		return trialPlan{}, false
 	}
 	toLogin := false
-	if isRedirect(first.Response.Status) {
+	if redirect.Status(first.Response.Status) {
 		if from, err := url.Parse(first.Request.URL); err == nil {
 			if to, err := from.Parse(first.Response.Header.Get("Location")); err == nil {
 				_, toLogin = producer.LoginURL(to)
@@ -277,12 +277,4 @@ func (p *run) registryTokenPlan(asGiven *evidence.Trial) (trialPlan, bool) {
 func isHTML(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mt == "text/html" || mt == "application/xhtml+xml")
-}
-
-// randomHex returns n random bytes in hex, for names and values that
-// cannot exist on the server. crypto/rand.Read never fails.
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/oauthmeta"
+	"github.com/why401/why401/internal/redirect"
 )
 
 // Document kinds recorded in Probe.Discovery.
@@ -239,7 +240,7 @@ func (p *run) fetchDocument(ctx context.Context, kind, u string) *evidence.Docum
 			return d
 		}
 		loc := resp.Header.Get("Location")
-		if isRedirect(resp.StatusCode) && loc != "" && redirects < 3 {
+		if redirect.Status(resp.StatusCode) && loc != "" && redirects < 3 {
 			resp.Body.Close()
 			next, err := cur.Parse(loc)
 			if err == nil && (next.Scheme == "http" || next.Scheme == "https") && next.Host != "" {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/random"
 )
 
 // maxNearby bounds the Nearby requests: a few cheap GETs, never with
@@ -61,7 +62,7 @@ func (p *run) nearbyTrials(ctx context.Context, asGiven *evidence.Trial) []evide
 		if err != nil {
 			break
 		}
-		u.Path = strings.TrimSuffix(u.Path, "/") + "-why401-" + randomHex(4)
+		u.Path = strings.TrimSuffix(u.Path, "/") + "-why401-" + random.Hex(4)
 		u.RawPath = ""
 		h := p.base.header.Clone()
 		h.Del("Content-Type")

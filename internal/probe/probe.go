@@ -383,7 +383,7 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		}
 		t.Hops = append(t.Hops, ex)
 		last := &t.Hops[len(t.Hops)-1]
-		if ex.Response == nil || !isRedirect(ex.Response.Status) || ex.ErrKind != "" {
+		if ex.Response == nil || !redirect.Status(ex.Response.Status) || ex.ErrKind != "" {
 			break
 		}
 		loc := ex.Response.Header.Get("Location")
@@ -436,15 +436,6 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		cur = next
 	}
 	return t
-}
-
-func isRedirect(status int) bool {
-	switch status {
-	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
-		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-		return true
-	}
-	return false
 }
 
 // forwardOK reports whether why401 sends the user's credentials to u: as

@@ -30,6 +30,7 @@ import (
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/challenge"
+	"github.com/why401/why401/internal/clip"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/redact"
 )
@@ -502,12 +503,12 @@ func (v *view) match(m *Marker) (string, bool) {
 			for i, v := range vals {
 				shown[i] = redact.Header(m.Name, v)
 			}
-			q = http.CanonicalHeaderKey(m.Name) + ": " + clip(strings.Join(shown, ", "))
+			q = http.CanonicalHeaderKey(m.Name) + ": " + clip.Line(strings.Join(shown, ", "), maxQuote)
 		}
 	case "body":
 		var hit string
 		if hit, ok = test(string(v.r.Body)); ok {
-			q = "body: " + strconv.Quote(clip(hit))
+			q = "body: " + strconv.Quote(clip.Line(hit, maxQuote))
 		}
 	case "json":
 		if !v.jsonOK {
@@ -518,7 +519,7 @@ func (v *view) match(m *Marker) (string, bool) {
 			return "", false
 		}
 		if _, ok = test(val); ok {
-			q = "JSON " + m.Name + " " + strconv.Quote(clip(val))
+			q = "JSON " + m.Name + " " + strconv.Quote(clip.Line(val, maxQuote))
 		}
 	case "realm":
 		for _, c := range v.challenges {
@@ -530,7 +531,7 @@ func (v *view) match(m *Marker) (string, bool) {
 				continue
 			}
 			if _, ok = test(realm); ok {
-				q = c.Scheme + ` realm="` + clip(realm) + `"`
+				q = c.Scheme + ` realm="` + clip.Line(realm, maxQuote) + `"`
 				break
 			}
 		}
@@ -541,7 +542,7 @@ func (v *view) match(m *Marker) (string, bool) {
 				continue
 			}
 			if _, ok = test(val); ok {
-				q = c.Scheme + " " + m.Name + `="` + clip(val) + `"`
+				q = c.Scheme + " " + m.Name + `="` + clip.Line(val, maxQuote) + `"`
 				break
 			}
 		}
@@ -564,19 +565,6 @@ func (v *view) match(m *Marker) (string, bool) {
 		q = m.Show
 	}
 	return q, true
-}
-
-// clip shortens s for evidence, on a rune boundary, on one line.
-func clip(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= maxQuote {
-		return strings.ToValidUTF8(s, "�")
-	}
-	cut := maxQuote
-	for cut > 0 && s[cut]&0xC0 == 0x80 {
-		cut--
-	}
-	return strings.ToValidUTF8(s[:cut], "�") + "…"
 }
 
 // lookup follows a dotted path ("errors.0.code") in decoded JSON and

@@ -291,17 +291,6 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-func TestClip(t *testing.T) {
-	long := strings.Repeat("é", 100)
-	c := clip(long)
-	if !strings.HasSuffix(c, "…") || len(c) > maxQuote+len("…") || strings.ContainsRune(c, '�') {
-		t.Fatalf("clip broke runes: %q", c)
-	}
-	if clip("a\n  b") != "a b" {
-		t.Fatal("clip does not fold whitespace")
-	}
-}
-
 func TestFixtureFilesParse(t *testing.T) {
 	if _, err := os.Stat("signatures.json"); err != nil {
 		t.Fatal(err)

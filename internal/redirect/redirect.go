@@ -180,3 +180,13 @@ func CrossHost(a, b *url.URL) bool {
 func CrossPort(a, b *url.URL) bool {
 	return !CrossHost(a, b) && EffectivePort(a) != EffectivePort(b)
 }
+
+// Status reports whether an answer's status sends the client to its
+// Location: 301, 302, 303, 307 and 308 (300 and 304 do not).
+func Status(code int) bool {
+	switch code {
+	case 301, 302, 303, 307, 308:
+		return true
+	}
+	return false
+}

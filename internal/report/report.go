@@ -16,6 +16,7 @@ import (
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/producer"
 	"github.com/why401/why401/internal/redact"
+	"github.com/why401/why401/internal/shell"
 )
 
 // Report is what a diagnosis prints.
@@ -201,7 +202,7 @@ func Replay(req evidence.Request, show bool) string {
 	var b strings.Builder
 	b.WriteString("curl -v")
 	if req.Method != "" && req.Method != "GET" && !(req.Method == "POST" && req.BodySize > 0) {
-		b.WriteString(" -X " + shellQuote(req.Method))
+		b.WriteString(" -X " + shell.QuoteExpanding(req.Method))
 	}
 	names := make([]string, 0, len(req.Header))
 	for k := range req.Header {
@@ -218,14 +219,14 @@ func Replay(req evidence.Request, show bool) string {
 					if !show {
 						pass = "$PASSWORD"
 					}
-					b.WriteString(" -u " + shellQuote(user+":"+pass))
+					b.WriteString(" -u " + shell.QuoteExpanding(user+":"+pass))
 					continue
 				}
 			}
 			if !show && redact.IsSecretHeader(k) {
 				v = placeholder(k, v)
 			}
-			b.WriteString(" -H " + shellQuote(k+": "+v))
+			b.WriteString(" -H " + shell.QuoteExpanding(k+": "+v))
 		}
 	}
 	if req.Proxy != "" {
@@ -233,11 +234,11 @@ func Replay(req evidence.Request, show bool) string {
 		if !show {
 			p = redact.URL(p)
 		}
-		b.WriteString(" -x " + shellQuote(p))
+		b.WriteString(" -x " + shell.QuoteExpanding(p))
 	}
 	if req.BodySize > 0 {
 		if show {
-			b.WriteString(" --data-raw " + shellQuote(string(req.Body)))
+			b.WriteString(" --data-raw " + shell.QuoteExpanding(string(req.Body)))
 		} else {
 			b.WriteString(" --data-raw \"$BODY\"")
 		}
@@ -246,7 +247,7 @@ func Replay(req evidence.Request, show bool) string {
 	if !show {
 		u = redact.URL(u)
 	}
-	b.WriteString(" " + shellQuote(u))
+	b.WriteString(" " + shell.QuoteExpanding(u))
 	return b.String()
 }
 
@@ -264,20 +265,6 @@ func placeholder(name, v string) string {
 		return redact.Cookie(v)
 	}
 	return "$" + strings.ToUpper(strings.NewReplacer("-", "_").Replace(name))
-}
-
-// shellQuote quotes s for a POSIX shell when it needs quoting; $(…) and
-// $VAR placeholders are double-quoted so they expand.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r))
-	}) < 0 {
-		return s
-	}
-	if strings.Contains(s, "$") && !strings.ContainsAny(s, "\"\\`") {
-		return `"` + s + `"`
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // TopCause returns the first finding's cause, or "".

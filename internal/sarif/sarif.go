@@ -70,6 +70,7 @@ type Rule struct {
 	ShortDescription     Message        `json:"shortDescription"`
 	FullDescription      *Message       `json:"fullDescription,omitempty"`
 	Help                 *Message       `json:"help,omitempty"`
+	HelpURI              string         `json:"helpUri,omitempty"` // the cause's section of docs/causes.md
 	DefaultConfiguration *Configuration `json:"defaultConfiguration,omitempty"`
 	Properties           map[string]any `json:"properties,omitempty"`
 }
@@ -197,6 +198,7 @@ func rule(id catalog.ID) Rule {
 		return r
 	}
 	r.Name = ruleName(id)
+	r.HelpURI = catalog.DocURL(id)
 	r.ShortDescription = Message{Text: c.Title}
 	if c.Explanation != "" {
 		r.FullDescription = &Message{Text: c.Explanation}

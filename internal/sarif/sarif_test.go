@@ -11,6 +11,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/why401/why401/internal/audit"
+	"github.com/why401/why401/internal/catalog"
 )
 
 // findings audits real fixtures of the audit package.
@@ -70,6 +71,9 @@ func TestStructure(t *testing.T) {
 		ruleIDs[rm["id"].(string)] = i
 		if rm["shortDescription"].(map[string]any)["text"] == "" {
 			t.Errorf("rule %v without shortDescription", rm["id"])
+		}
+		if want := catalog.DocURL(catalog.ID(rm["id"].(string))); rm["helpUri"] != want {
+			t.Errorf("rule %v: helpUri %v, want %s", rm["id"], rm["helpUri"], want)
 		}
 	}
 	results := run["results"].([]any)

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/why401/why401/internal/clip"
 	"github.com/why401/why401/internal/jwt"
 )
 
@@ -176,7 +177,7 @@ func dateAndSeconds(q query, dateName, expName string, max time.Duration) (signe
 	if ds != "" {
 		t, err := time.Parse("20060102T150405Z", ds)
 		if err != nil {
-			return time.Time{}, time.Time{}, fmt.Sprintf("%s %q is not a date like 20060102T150405Z", dateName, clip(ds))
+			return time.Time{}, time.Time{}, fmt.Sprintf("%s %q is not a date like 20060102T150405Z", dateName, clip.String(ds, 40))
 		}
 		signed = t
 	}
@@ -185,7 +186,7 @@ func dateAndSeconds(q query, dateName, expName string, max time.Duration) (signe
 	}
 	n, err := strconv.ParseInt(es, 10, 64)
 	if err != nil || n < 0 {
-		return signed, time.Time{}, fmt.Sprintf("%s %q is not a number of seconds", expName, clip(es))
+		return signed, time.Time{}, fmt.Sprintf("%s %q is not a number of seconds", expName, clip.String(es, 40))
 	}
 	if signed.IsZero() {
 		return signed, time.Time{}, ""
@@ -208,14 +209,14 @@ func azure(q query) (Signed, bool) {
 	if st := q.get("st"); st != "" {
 		t, err := isoTime(st)
 		if err != nil {
-			s.Problem = fmt.Sprintf("st %q is not an ISO 8601 time", clip(st))
+			s.Problem = fmt.Sprintf("st %q is not an ISO 8601 time", clip.String(st, 40))
 		}
 		s.SignedAt = t
 	}
 	if se := q.get("se"); se != "" {
 		t, err := isoTime(se)
 		if err != nil {
-			s.Problem = fmt.Sprintf("se %q is not an ISO 8601 time", clip(se))
+			s.Problem = fmt.Sprintf("se %q is not an ISO 8601 time", clip.String(se, 40))
 		}
 		s.Expires = t
 	}
@@ -318,7 +319,7 @@ func unixSeconds(q query, name string) (time.Time, string) {
 	}
 	t, ok := timestamp(v)
 	if !ok {
-		return time.Time{}, fmt.Sprintf("%s %q is not a Unix time", name, clip(v))
+		return time.Time{}, fmt.Sprintf("%s %q is not a Unix time", name, clip.String(v, 40))
 	}
 	return t, ""
 }
@@ -354,7 +355,7 @@ func generic(q query) (Signed, bool) {
 	} else if t, err := isoTime(v); err == nil {
 		s.Expires = t
 	} else {
-		s.Problem = fmt.Sprintf("%s %q is neither a Unix time nor an ISO 8601 time", q.names[exp], clip(v))
+		s.Problem = fmt.Sprintf("%s %q is neither a Unix time nor an ISO 8601 time", q.names[exp], clip.String(v, 40))
 	}
 	return s, true
 }
@@ -405,14 +406,6 @@ func accessToken(q query) (Signed, bool) {
 		return s, true
 	}
 	return Signed{}, false
-}
-
-// clip shortens a parameter value for an error line.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 // Ago says how long ago t was at now, or how far ahead, for people:

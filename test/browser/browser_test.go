@@ -33,6 +33,7 @@ import (
 	harfile "github.com/why401/why401/internal/har"
 	"github.com/why401/why401/internal/harflow"
 	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/lab/labtest"
 	"github.com/why401/why401/internal/servertest"
 )
 
@@ -71,14 +72,7 @@ type result struct {
 func TestChromiumFlows(t *testing.T) {
 	servertest.Require(t, "nginx")
 	b := browsertest.Start(t)
-	l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
+	l := labtest.Start(t)
 	_, labPort, _ := net.SplitHostPort(strings.TrimPrefix(l.URL(), "http://"))
 	lp, _ := strconv.Atoi(labPort)
 	dir := servertest.TempDir(t)

@@ -31,23 +31,11 @@ import (
 	checkcmd "github.com/why401/why401/internal/cmd/check"
 	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/lab/labtest"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
 	"github.com/why401/why401/internal/servertest"
 )
-
-func startLab(t *testing.T) *lab.Lab {
-	t.Helper()
-	l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
-}
 
 var siteLine = regexp.MustCompile(`(?m)^site: .*$`)
 
@@ -161,7 +149,7 @@ server {
 
 func TestNginxAPIExample(t *testing.T) {
 	t.Parallel()
-	l := startLab(t)
+	l := labtest.Start(t)
 	env := map[string]string{"API_CLIENT_SECRET": lab.ClientSecret}
 	good := servertest.Nginx(t, nginxAPI(l.URL(), false))
 	broken := servertest.Nginx(t, nginxAPI(l.URL(), true))
@@ -265,7 +253,7 @@ func wordpressLike(upstream string, broken bool) string {
 
 func TestApacheWordPressExample(t *testing.T) {
 	t.Parallel()
-	l := startLab(t)
+	l := labtest.Start(t)
 	dirFiles := func(broken bool) *servertest.Server {
 		s := servertest.Apache(t, wordpressLike(l.URL(), broken),
 			servertest.Modules("session", "session_cookie", "session_crypto", "auth_form", "request"),
@@ -320,7 +308,7 @@ func TestApacheWordPressExample(t *testing.T) {
 func TestPrometheusScrapesMetrics(t *testing.T) {
 	t.Parallel()
 	servertest.Require(t, "prometheus")
-	l := startLab(t)
+	l := labtest.Start(t)
 	text := `site: ` + l.URL() + `
 cacert: ` + l.CAFile() + `
 logins:

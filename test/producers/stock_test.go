@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/why401/why401/internal/calibration"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/probe"
@@ -49,6 +50,15 @@ func expect(t *testing.T, r *report.Report, answeredBy string, cause catalog.ID)
 	t.Helper()
 	if r.AnsweredBy != answeredBy {
 		t.Errorf("answered by %q, want %q", r.AnsweredBy, answeredBy)
+	}
+	if cause != "" {
+		conf := 0.0
+		if len(r.Findings) > 0 {
+			conf = r.Findings[0].Confidence
+		}
+		if err := calibration.Observe("producers", t.Name(), string(cause), string(r.TopCause()), conf); err != nil {
+			t.Log(err)
+		}
 	}
 	if cause != "" && r.TopCause() != cause {
 		var got []string

@@ -29,6 +29,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/why401/why401/internal/calibration"
 	"github.com/why401/why401/internal/servertest"
 )
 
@@ -179,6 +180,13 @@ func run(t *testing.T, args []string) (stdout, stderr string, exit int) {
 // probe's text output for the same request.
 func expect(t *testing.T, r result, wantExit int, wantCause string) {
 	t.Helper()
+	got, conf := "", 0.0
+	if len(r.report.Findings) > 0 {
+		got, conf = r.report.Findings[0].Cause, r.report.Findings[0].Confidence
+	}
+	if err := calibration.Observe("realserver", t.Name(), wantCause, got, conf); err != nil {
+		t.Log(err)
+	}
 	ok := r.exit == wantExit
 	if wantCause == "" {
 		ok = ok && len(r.report.Findings) == 0

@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -18,12 +17,12 @@ type result struct {
 
 func run(t *testing.T, args ...string) result {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	f := &cli.Factory{IO: &cli.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Version: "test"}
+	ios, out, errOut := cli.Test("")
+	f := &cli.Factory{IO: ios, Version: "test"}
 	cmd := NewCmdAudit(f, nil)
 	cmd.SetArgs(args)
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	code, msg := cli.Code(cmd.Execute())
 	if msg != "" {

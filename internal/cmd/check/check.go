@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +21,7 @@ import (
 	"github.com/why401/why401/internal/htmlreport"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
+	"github.com/why401/why401/internal/shell"
 )
 
 // Options are the command's flags and dependencies.
@@ -326,13 +326,6 @@ func runInit(ctx context.Context, o *Options) error {
 	if err := writeFileAtomic(o.File, func(f *os.File) error { _, err := f.Write(text); return err }); err != nil {
 		return fmt.Errorf("%s: %w", o.File, err)
 	}
-	fmt.Fprintf(o.IO.ErrOut, "wrote %s: fill in the credentials' environment variables, review, then run: why401 check %s\n", o.File, shellQuote(o.File))
+	fmt.Fprintf(o.IO.ErrOut, "wrote %s: fill in the credentials' environment variables, review, then run: why401 check %s\n", o.File, shell.Quote(o.File))
 	return nil
-}
-
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

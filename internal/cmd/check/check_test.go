@@ -1,7 +1,6 @@
 package check
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -17,11 +16,12 @@ import (
 	"github.com/why401/why401/internal/checklist"
 	"github.com/why401/why401/internal/cli"
 	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/lab/labtest"
 )
 
-func testFactory() (*cli.Factory, *bytes.Buffer, *bytes.Buffer) {
-	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
-	return &cli.Factory{IO: &cli.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}, Now: time.Now, Version: "test"}, out, errOut
+func testFactory() (*cli.Factory, *cli.Buffer, *cli.Buffer) {
+	ios, out, errOut := cli.Test("")
+	return &cli.Factory{IO: ios, Now: time.Now, Version: "test"}, out, errOut
 }
 
 func parse(t *testing.T, args ...string) (*Options, error) {
@@ -67,19 +67,6 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-func startLab(t *testing.T) *lab.Lab {
-	t.Helper()
-	l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
-}
-
 func writeChecklist(t *testing.T, l *lab.Lab) string {
 	t.Helper()
 	text := `site: ` + l.URL() + `
@@ -103,7 +90,7 @@ endpoints:
 }
 
 func TestRunAgainstLab(t *testing.T) {
-	l := startLab(t)
+	l := labtest.Start(t)
 	path := writeChecklist(t, l)
 	f, out, _ := testFactory()
 	junit := filepath.Join(t.TempDir(), "report.xml")
@@ -136,7 +123,7 @@ func TestRunAgainstLab(t *testing.T) {
 		t.Errorf("--json exit %d", code)
 	}
 	var res checklist.Outcome
-	if err := json.Unmarshal(out2.Bytes(), &res); err != nil || len(res.Results) != 3 || res.Failed != 1 || res.Results[2].Cause != "proxy.header-stripped" {
+	if err := json.Unmarshal([]byte(out2.String()), &res); err != nil || len(res.Results) != 3 || res.Failed != 1 || res.Results[2].Cause != "proxy.header-stripped" {
 		t.Errorf("--json: %v %+v", err, res)
 	}
 
@@ -151,7 +138,7 @@ func TestRunAgainstLab(t *testing.T) {
 }
 
 func TestInit(t *testing.T) {
-	l := startLab(t)
+	l := labtest.Start(t)
 	f, _, errOut := testFactory()
 	path := filepath.Join(t.TempDir(), "why401.yaml")
 	o := &Options{IO: f.IO, Now: time.Now, Version: "test", File: path, Init: l.URL() + "/basic/ok"}
@@ -177,7 +164,7 @@ func TestInit(t *testing.T) {
 }
 
 func TestScheduleServesMetrics(t *testing.T) {
-	l := startLab(t)
+	l := labtest.Start(t)
 	path := writeChecklist(t, l)
 	f, _, _ := testFactory()
 	ready := make(chan string, 1)

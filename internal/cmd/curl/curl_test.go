@@ -12,7 +12,7 @@ import (
 	curlcmdcmd "github.com/why401/why401/internal/cmd/curl"
 	"github.com/why401/why401/internal/cmd/root"
 	"github.com/why401/why401/internal/curlcmd"
-	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/lab/labtest"
 )
 
 type req struct {
@@ -50,23 +50,10 @@ func firefox(r req) string {
 	return curlcmd.Format(r.request(), curlcmd.FirefoxBash)
 }
 
-func startLab(t *testing.T) *lab.Lab {
-	t.Helper()
-	l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
-}
-
 func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code := root.MainIO(append([]string{"curl"}, args...), &cli.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errb})
+	ios, out, errb := cli.Test(stdin)
+	code := root.MainIO(append([]string{"curl"}, args...), ios)
 	return code, out.String(), errb.String()
 }
 
@@ -87,7 +74,7 @@ func topCause(t *testing.T, out string) string {
 // TestPastedAgainstLab pastes commands as Chrome (bash and cmd) and
 // Firefox copy them and checks that the probe diagnoses each.
 func TestPastedAgainstLab(t *testing.T) {
-	l := startLab(t)
+	l := labtest.Start(t)
 	u := l.URL()
 	now := time.Now()
 	expired := l.Token(map[string]any{"exp": now.Add(-2 * time.Hour), "iat": now.Add(-3 * time.Hour)})

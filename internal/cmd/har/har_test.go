@@ -1,7 +1,6 @@
 package har_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,7 +11,7 @@ import (
 
 	"github.com/why401/why401/internal/cli"
 	"github.com/why401/why401/internal/cmd/root"
-	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/lab/labtest"
 )
 
 // harOf builds a Chrome-shaped HAR from entries given as JSON fragments.
@@ -54,8 +53,8 @@ func write(t *testing.T, name, content string) string {
 
 func run(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code := root.MainIO(append([]string{"har"}, args...), &cli.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errb})
+	ios, out, errb := cli.Test(stdin)
+	code := root.MainIO(append([]string{"har"}, args...), ios)
 	return code, out.String(), errb.String()
 }
 
@@ -179,14 +178,7 @@ func TestErrors(t *testing.T) {
 
 // TestReplay re-sends the breaking request to the lab through the probe.
 func TestReplay(t *testing.T) {
-	l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := labtest.Start(t)
 	now := time.Now().UTC()
 	tok := l.Token(map[string]any{"exp": now.Add(-time.Hour), "iat": now.Add(-2 * time.Hour)})
 	h := harOf(entry(now.Format(time.RFC3339Nano), "fetch", "GET", l.URL()+"/api/items", []string{"Authorization", "Bearer " + tok, "Connection", "keep-alive"}, 401, []string{"WWW-Authenticate", `Bearer error="invalid_token"`}, ""))

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -349,11 +350,18 @@ func list(o *Options) error {
 		return err
 	}
 	out := listOut{File: o.File, Users: []listEntry{}, Problems: []string{}}
+	problems := f.Problems()
 	for _, e := range f.Entries() {
 		k := e.Kind()
-		out.Users = append(out.Users, listEntry{e.User, e.Line, k, htpasswd.Supported(htpasswd.Nginx, k), htpasswd.Supported(htpasswd.Apache, k)})
+		nginx, apache := htpasswd.Supported(htpasswd.Nginx, k), htpasswd.Supported(htpasswd.Apache, k)
+		out.Users = append(out.Users, listEntry{e.User, e.Line, k, nginx, apache})
+		// A password neither server can check refuses every login.
+		if !nginx && !apache {
+			problems = append(problems, htpasswd.Problem{Line: e.Line, Msg: fmt.Sprintf("user %q has a %s password that neither nginx nor Apache can check, so every login fails (hash it: why401 htpasswd add %s %s)", e.User, k, o.File, e.User)})
+		}
 	}
-	for _, p := range f.Problems() {
+	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
+	for _, p := range problems {
 		out.Problems = append(out.Problems, fmt.Sprintf("%s:%d: %s", o.File, p.Line, p.Msg))
 	}
 	if o.JSON {

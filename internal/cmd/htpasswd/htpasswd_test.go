@@ -1,7 +1,6 @@
 package htpasswd
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -20,9 +19,8 @@ type run struct {
 // exec runs the command tree with args and stdin.
 func exec(t *testing.T, stdin string, secrets []string, args ...string) run {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	io := &cli.IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut}
-	f := &cli.Factory{IO: io}
+	ios, out, errOut := cli.Test(stdin)
+	f := &cli.Factory{IO: ios}
 	cmd := NewCmdHtpasswd(f, func(o *Options) error {
 		if secrets != nil {
 			i := 0
@@ -37,8 +35,8 @@ func exec(t *testing.T, stdin string, secrets []string, args ...string) run {
 		return Run(o)
 	})
 	cmd.SetArgs(args)
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	err := cmd.Execute()
 	code, msg := cli.Code(err)
@@ -104,6 +102,25 @@ func TestListProblemsAndJSON(t *testing.T) {
 	r = exec(t, "secret\n", nil, "verify", path, "alice", "--stdin")
 	if r.code != 0 || !strings.Contains(r.stderr, "plain text") {
 		t.Errorf("verify plain: %+v", r)
+	}
+}
+
+// TestListPlainText is the README's promise: list exits 1 on a file with
+// problems, and a plain-text password, which neither server can check, is
+// one even when every line is well formed.
+func TestListPlainText(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users")
+	os.WriteFile(path, []byte("alice:secret\nbob:{PLAIN}pw\ncarol:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"), 0o644)
+	r := exec(t, "", nil, "list", path)
+	if r.code != 1 || !strings.Contains(r.stdout, path+`:1: user "alice" has a plain password that neither nginx nor Apache can check`) {
+		t.Errorf("list: %+v", r)
+	}
+	if strings.Contains(r.stdout, `"bob"`) || strings.Contains(r.stdout, `"carol"`) {
+		t.Errorf("list reports a password one of the servers checks: %+v", r)
+	}
+	os.WriteFile(path, []byte("bob:{PLAIN}pw\ncarol:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"), 0o644)
+	if r := exec(t, "", nil, "list", path); r.code != 0 {
+		t.Errorf("list of a usable file: %+v", r)
 	}
 }
 

@@ -147,7 +147,7 @@ func run(ctx context.Context, o *Options) error {
 	if o.JWKS != "" {
 		set, err := load(ctx, o.JWKS, o.Timeout)
 		if err != nil {
-			return &cli.UsageError{Err: fmt.Errorf("--jwks %s: %v", o.JWKS, err)}
+			return &cli.UsageError{Err: fmt.Errorf("--jwks %s: %w", o.JWKS, err)}
 		}
 		tev.JWKS, tev.JWKSSource = set, o.JWKS
 		if err := jwt.Verify(tok, set); err != nil {
