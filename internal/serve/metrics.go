@@ -3,7 +3,9 @@ package serve
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -93,24 +95,18 @@ func (m *metrics) serve(w http.ResponseWriter, _ *http.Request) {
 	pair("why401_serve_diagnoses_total", "Diagnoses run, by kind and verdict (refused: a defence or a bad input stopped it).", "kind", "verdict", m.diagnoses)
 	pair("why401_serve_diagnoses_by_cause_total", "Diagnoses by the cause ranked first.", "kind", "cause", m.causes)
 	fmt.Fprintf(&b, "# HELP why401_serve_refusals_total Requests refused by a defence, by reason.\n# TYPE why401_serve_refusals_total counter\n")
-	reasons := make([]string, 0, len(m.refusals))
-	for r := range m.refusals {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
-	for _, r := range reasons {
+	for _, r := range sortedKeys(m.refusals) {
 		fmt.Fprintf(&b, "why401_serve_refusals_total{reason=%q} %d\n", r, m.refusals[r])
 	}
 	fmt.Fprintf(&b, "# HELP why401_serve_diagnosis_seconds_total Time spent in diagnoses, by kind.\n# TYPE why401_serve_diagnosis_seconds_total counter\n")
-	ks := make([]string, 0, len(m.seconds))
-	for k := range m.seconds {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	for _, k := range ks {
+	for _, k := range sortedKeys(m.seconds) {
 		fmt.Fprintf(&b, "why401_serve_diagnosis_seconds_total{kind=%q} %g\n", k, m.seconds[k])
 	}
 	fmt.Fprintf(&b, "# HELP why401_serve_inflight Diagnoses running now.\n# TYPE why401_serve_inflight gauge\nwhy401_serve_inflight %d\n", m.inflightN)
 	fmt.Fprintf(&b, "# HELP why401_serve_start_time_seconds When the server started, as a Unix time.\n# TYPE why401_serve_start_time_seconds gauge\nwhy401_serve_start_time_seconds %d\n", m.started.Unix())
 	w.Write([]byte(b.String()))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }

@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/why401/why401/internal/cmd/root"
-	"github.com/why401/why401/internal/lab"
+	"github.com/why401/why401/internal/lab/labtest"
 	"github.com/why401/why401/internal/netguard"
 	"github.com/why401/why401/internal/netguard/dnstest"
 	"github.com/why401/why401/internal/serve"
@@ -48,19 +48,6 @@ func start(t *testing.T, cfg serve.Config) (*serve.Server, string) {
 	go hs.Serve(ln)
 	t.Cleanup(func() { hs.Close() })
 	return s, "http://" + ln.Addr().String()
-}
-
-func startLab(t *testing.T) *lab.Lab {
-	t.Helper()
-	l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	return l
 }
 
 type apiErr struct {
@@ -177,7 +164,7 @@ func TestHARMatchesCommand(t *testing.T) {
 }
 
 func TestProbeAgainstLab(t *testing.T) {
-	l := startLab(t)
+	l := labtest.Start(t)
 	_, base := start(t, serve.Config{})
 	res, b := post(t, base+"/api/probe", fmt.Sprintf(`{"url": %q, "args": ["-u", "alice:wrongpass", "--no-discovery"]}`, l.URL()+"/basic/ok"))
 	if res.StatusCode != 200 {
@@ -258,7 +245,7 @@ func TestLogsUpload(t *testing.T) {
 // server probes public addresses only, checked on the address connected
 // to, for the target, every redirect hop and every answer of the DNS.
 func TestExposedRefusesPrivate(t *testing.T) {
-	l := startLab(t)
+	l := labtest.Start(t)
 	labAP := netip.MustParseAddrPort(strings.TrimPrefix(l.URL(), "http://"))
 	// A "public" site (allowed by address and port) that redirects to the
 	// loopback lab.
@@ -463,7 +450,7 @@ func multipartForm(fields map[string]string, file string) (string, *bytes.Buffer
 }
 
 func TestForms(t *testing.T) {
-	l := startLab(t)
+	l := labtest.Start(t)
 	_, base := start(t, serve.Config{})
 	c, csrf := client(t, base)
 	// Without the token: refused.
