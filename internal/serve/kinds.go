@@ -46,7 +46,6 @@ type input struct {
 	body     []byte            // the API body, or the form's file or text
 	name     string            // the uploaded file's name, when known
 	fields   map[string]string // form fields
-	multi    map[string][]string
 	fromForm bool
 }
 
