@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"os"
 	"time"
+
+	"github.com/why401/why401/internal/probe"
 )
 
 // Exit codes, documented in the README.
@@ -65,6 +67,11 @@ type Factory struct {
 	Now func() time.Time
 	// Version is the program's version, for User-Agent and --version.
 	Version string
+	// Probe, when set, adjusts the options of every probe a command runs
+	// (probe, curl, har --replay, check) once its flags are read and
+	// before anything is read or sent: why401 serve sets the address
+	// guard, the resolver, NoLocalFiles and a progress callback there.
+	Probe func(*probe.Options)
 }
 
 // ExitError ends a command with Code. An empty Msg prints nothing: the

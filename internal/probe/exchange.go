@@ -76,7 +76,7 @@ func (r *runner) dial(ctx context.Context, network, addr, pin string, st *connSt
 	if err != nil {
 		return nil, err
 	}
-	d := &net.Dialer{Timeout: r.cfg.connectTO, KeepAlive: 30 * time.Second}
+	d := &net.Dialer{Timeout: r.cfg.connectTO, KeepAlive: 30 * time.Second, Control: r.cfg.o.Control, Resolver: r.cfg.o.Resolver}
 	var ips []string
 	key := net.JoinHostPort(strings.ToLower(host), port)
 	switch {

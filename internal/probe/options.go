@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/why401/why401/internal/challenge"
@@ -91,6 +92,19 @@ type Options struct {
 
 	Now      func() time.Time // clock; nil means time.Now
 	Progress func(string)     // optional: called with one line per step, never concurrently
+
+	// Control, when set, is every connection's net.Dialer Control
+	// function: it sees the numeric address about to be connected to
+	// (after DNS, on every redirect hop, through a proxy too) and refuses
+	// the connection by returning an error. why401 serve uses it to keep
+	// probes off private networks (internal/netguard).
+	Control func(network, address string, c syscall.RawConn) error
+	// Resolver, when set, replaces net.DefaultResolver for every lookup.
+	Resolver *net.Resolver
+	// NoLocalFiles refuses the options that read a file of this machine
+	// (a cookie file, --cacert, --cert, --key, a --jwks file): why401 serve
+	// sets it, since its users must not make it read, and send, its files.
+	NoLocalFiles bool
 }
 
 // Defaults.
@@ -196,6 +210,11 @@ func (o *Options) compile() (*config, error) {
 	for _, field := range []struct{ flag, v string }{{"--oauth2-bearer", o.Bearer}, {"-A", o.UserAgent}, {"-e", o.Referer}, {"-u", c.user}} {
 		if !validFieldValue(field.v) {
 			return nil, fmt.Errorf("%s: invalid characters (control characters or newline)", field.flag)
+		}
+	}
+	if o.NoLocalFiles {
+		if err := o.refuseLocalFiles(); err != nil {
+			return nil, err
 		}
 	}
 	for _, b := range o.Cookie {
@@ -450,4 +469,25 @@ func validFieldValue(s string) bool {
 		}
 	}
 	return true
+}
+
+// refuseLocalFiles names the first option that would read a local file.
+func (o *Options) refuseLocalFiles() error {
+	const why = "reading files of the machine that runs why401 is not allowed here"
+	for _, b := range o.Cookie {
+		if !strings.Contains(b, "=") {
+			return fmt.Errorf("-b %s: a cookie file: %s; pass the cookies as name=value", b, why)
+		}
+	}
+	switch {
+	case o.CACert != "":
+		return fmt.Errorf("--cacert %s: %s", o.CACert, why)
+	case o.Cert != "":
+		return fmt.Errorf("--cert %s: %s", o.Cert, why)
+	case o.Key != "":
+		return fmt.Errorf("--key %s: %s", o.Key, why)
+	case o.JWKS != "" && !isHTTPURL(o.JWKS):
+		return fmt.Errorf("--jwks %s: %s; give the JWKS as an http(s) URL", o.JWKS, why)
+	}
+	return nil
 }

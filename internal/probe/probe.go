@@ -207,7 +207,11 @@ func (p *run) resolve(ctx context.Context) {
 	lctx, cancel := context.WithTimeout(ctx, cfg.connectTO)
 	defer cancel()
 	start := time.Now()
-	ips, err := net.DefaultResolver.LookupIPAddr(lctx, host)
+	res := net.DefaultResolver
+	if cfg.o.Resolver != nil {
+		res = cfg.o.Resolver
+	}
+	ips, err := res.LookupIPAddr(lctx, host)
 	p.dnsTook = time.Since(start)
 	p.dnsHost = host
 	d := &evidence.DNS{Host: host}

@@ -19,6 +19,7 @@ import (
 	"github.com/why401/why401/internal/audit"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cli"
+	"github.com/why401/why401/internal/htmlreport"
 	"github.com/why401/why401/internal/report"
 	"github.com/why401/why401/internal/sarif"
 )
@@ -36,6 +37,9 @@ type Options struct {
 	FailOn     string
 	BaseDir    string
 	Verbose    bool
+	// HTML is --html: also write the findings as a page to this file
+	// ("-": standard output, instead of the text).
+	HTML string
 }
 
 // NewCmdAudit builds the command; runF, when set, replaces the run for
@@ -93,12 +97,16 @@ configuration that does not parse.`,
 	fl.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding is at least this `SEVERITY`: info, warning, error or never")
 	fl.StringVar(&o.BaseDir, "base", "", "make SARIF paths relative to this `DIR` (default: the current directory)")
 	fl.BoolVarP(&o.Verbose, "verbose", "v", false, "show the fixes for each cause")
+	fl.StringVar(&o.HTML, "html", "", "also write the findings as a self-contained HTML page to `FILE` (- for standard output, instead of the text)")
 	return cmd
 }
 
 func (o *Options) validate() error {
 	if o.JSON && o.SARIF == "-" {
 		return cli.FlagErrorf("--json and --sarif - both want standard output")
+	}
+	if o.HTML == "-" && (o.JSON || o.SARIF == "-") {
+		return cli.FlagErrorf("--html - and --json or --sarif - both write to standard output; give --html a file name")
 	}
 	switch o.FailOn {
 	case "info", "warning", "error", "never":
@@ -197,6 +205,11 @@ func Run(o *Options) error {
 			failing = failing || audit.SeverityRank(f.Severity) >= limit
 		}
 	}
+	if o.HTML != "" {
+		if err := htmlreport.Write(o.HTML, o.IO.Out, func(w io.Writer) error { return WriteJSON(w, ev, findings, failing) }); err != nil {
+			return &cli.UsageError{Err: err}
+		}
+	}
 	if o.SARIF != "" {
 		base := o.BaseDir
 		if abs, err := filepath.Abs(base); err == nil { // "" is the working directory
@@ -210,10 +223,10 @@ func Run(o *Options) error {
 		}
 	}
 	switch {
-	case o.SARIF == "-":
-		// The SARIF took standard output.
+	case o.SARIF == "-", o.HTML == "-":
+		// The SARIF or the HTML took standard output.
 	case o.JSON:
-		err = writeJSON(o.IO.Out, ev, findings, failing)
+		err = WriteJSON(o.IO.Out, ev, findings, failing)
 	default:
 		err = writeText(o.IO.Out, ev, findings, o.Verbose, o.IO.Color)
 	}
@@ -250,7 +263,8 @@ type jsonReport struct {
 	Counts map[string]int `json:"counts"`
 }
 
-func writeJSON(w io.Writer, ev *audit.Evidence, findings []audit.Finding, failing bool) error {
+// WriteJSON writes the audit's --json document.
+func WriteJSON(w io.Writer, ev *audit.Evidence, findings []audit.Finding, failing bool) error {
 	counts := map[string]int{"error": 0, "warning": 0, "info": 0}
 	for _, f := range findings {
 		counts[string(f.Severity)]++

@@ -17,6 +17,7 @@ import (
 	"github.com/why401/why401/internal/checklist"
 	"github.com/why401/why401/internal/cli"
 	"github.com/why401/why401/internal/diagnose"
+	"github.com/why401/why401/internal/htmlreport"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
 	"github.com/why401/why401/internal/shell"
@@ -40,6 +41,11 @@ type Options struct {
 	Metrics    string
 	Schema     bool
 	Force      bool
+	// HTML is --html: also write the results as a page to this file
+	// ("-": standard output, instead of the text).
+	HTML string
+	// Adjust is the factory's Probe hook, for the diagnosis of failures.
+	Adjust func(*probe.Options)
 
 	// Explain replaces the probe's diagnosis (tests).
 	Explain checklist.ExplainFunc
@@ -54,7 +60,7 @@ const minEvery = 10 * time.Second
 // NewCmdCheck builds the command; runF, when set, replaces the run for
 // tests of flag parsing.
 func NewCmdCheck(f *cli.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{IO: f.IO, Now: f.Now, Version: f.Version, Getenv: os.Getenv}
+	o := &Options{IO: f.IO, Now: f.Now, Version: f.Version, Getenv: os.Getenv, Adjust: f.Probe}
 	cmd := &cobra.Command{
 		Use:   "check FILE",
 		Short: "Check a site's auth contract (a checklist file) before or after a deploy",
@@ -114,6 +120,7 @@ or a bad checklist (file:line:column).`,
 	cli.DurationVar(fl, &o.Every, "every", 0, "run again every `DURATION` until interrupted (at least 10s)")
 	fl.StringVar(&o.Metrics, "metrics", "", "with --every: serve Prometheus metrics on `HOST:PORT` at /metrics")
 	fl.BoolVar(&o.Schema, "schema", false, "print the checklist's JSON Schema")
+	fl.StringVar(&o.HTML, "html", "", "also write the results as a self-contained HTML page to `FILE` (- for standard output, instead of the text)")
 	return cmd
 }
 
@@ -140,6 +147,12 @@ func (o *Options) validate() error {
 	}
 	if o.Force && o.Init == "" {
 		return cli.FlagErrorf("--force only applies to --init")
+	}
+	if o.HTML != "" && (o.Init != "" || o.Schema || o.Every != 0) {
+		return cli.FlagErrorf("--html writes the results of one run; it does not combine with --init, --schema or --every")
+	}
+	if o.HTML == "-" && o.JSON {
+		return cli.FlagErrorf("--html - and --json both write to standard output; give --html a file name")
 	}
 	return nil
 }
@@ -169,6 +182,9 @@ func Run(ctx context.Context, o *Options) error {
 		ro.Explain = nil
 	case ro.Explain == nil:
 		ro.Explain = func(ctx context.Context, po probe.Options) (*report.Report, error) {
+			if o.Adjust != nil {
+				o.Adjust(&po)
+			}
 			return diagnose.Probe(ctx, po, diagnose.Options{})
 		}
 	}
@@ -191,9 +207,14 @@ func Run(ctx context.Context, o *Options) error {
 // write prints one outcome and writes the JUnit file.
 func (o *Options) write(out *checklist.Outcome) error {
 	var err error
+	if o.HTML != "" {
+		if err := htmlreport.Write(o.HTML, o.IO.Out, func(w io.Writer) error { return checklist.WriteJSON(w, out) }); err != nil {
+			return &cli.UsageError{Err: err}
+		}
+	}
 	switch {
-	case o.JUnit == "-":
-		// The JUnit XML takes standard output.
+	case o.JUnit == "-", o.HTML == "-":
+		// The JUnit XML or the HTML takes standard output.
 	case o.JSON:
 		err = checklist.WriteJSON(o.IO.Out, out)
 	default:

@@ -12,9 +12,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/why401/why401/internal/cli"
+	probecmd "github.com/why401/why401/internal/cmd/probe"
 	"github.com/why401/why401/internal/curlcmd"
 	"github.com/why401/why401/internal/diagnose"
-	"github.com/why401/why401/internal/report"
+	"github.com/why401/why401/internal/htmlreport"
+	"github.com/why401/why401/internal/probe"
 )
 
 // Options are the command's flags and dependencies.
@@ -28,8 +30,13 @@ type Options struct {
 	JSON        bool
 	ShowSecrets bool
 	Verbose     bool
+	// HTML and HTMLSecrets are --html and --html-secrets (see probe).
+	HTML        string
+	HTMLSecrets bool
 	// Command is the parsed command, filled before run.
 	Command *curlcmd.Command
+	// Adjust is the factory's Probe hook.
+	Adjust func(*probe.Options)
 }
 
 // maxStdin bounds a command read from standard input.
@@ -38,7 +45,7 @@ const maxStdin = curlcmd.MaxLen
 // NewCmdCurl builds the command; runF, when set, replaces the run for
 // tests of argument handling.
 func NewCmdCurl(f *cli.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{IO: f.IO, Now: f.Now, Version: f.Version}
+	o := &Options{IO: f.IO, Now: f.Now, Version: f.Version, Adjust: f.Probe}
 	cmd := &cobra.Command{
 		Use:   "curl ['<curl command>' | -]",
 		Short: "Diagnose a request pasted from a browser's Copy as cURL",
@@ -64,6 +71,9 @@ are dropped, and the output says so.`,
 			if len(args) == 1 {
 				o.Text = args[0]
 			}
+			if err := htmlreport.CheckFlags(o.HTML, o.ShowSecrets, o.HTMLSecrets, o.JSON); err != nil {
+				return cli.FlagErrorf("%v", err)
+			}
 			if err := o.parse(); err != nil {
 				return err
 			}
@@ -76,6 +86,7 @@ are dropped, and the output says so.`,
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&o.ShowSecrets, "show-secrets", false, "do not redact passwords, tokens and cookies in the output")
 	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "show every exchange and every fix")
+	probecmd.AddHTMLFlags(cmd.Flags(), &o.HTML, &o.HTMLSecrets)
 	return cmd
 }
 
@@ -111,6 +122,9 @@ func (o *Options) parse() error {
 	if o.Now != nil {
 		po.Now = o.Now
 	}
+	if o.Adjust != nil {
+		o.Adjust(po)
+	}
 	o.Command = c
 	return nil
 }
@@ -134,12 +148,7 @@ func Run(ctx context.Context, o *Options) error {
 	for _, n := range o.Command.Notes {
 		r.Notes = append(r.Notes, "pasted command: "+n)
 	}
-	if o.JSON {
-		err = report.WriteJSON(o.IO.Out, r)
-	} else {
-		err = report.WriteText(o.IO.Out, r, report.Style{Color: o.IO.Color, Verbose: o.Verbose})
-	}
-	if err != nil {
+	if err := probecmd.Write(o.IO, r, o.JSON, o.HTML, o.Verbose); err != nil {
 		return err
 	}
 	return cli.Exit(diagnose.ExitCode(r.Verdict))

@@ -15,9 +15,11 @@ import (
 
 	"github.com/why401/why401/internal/checks"
 	"github.com/why401/why401/internal/cli"
+	probecmd "github.com/why401/why401/internal/cmd/probe"
 	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/evidence"
 	harfile "github.com/why401/why401/internal/har"
+	"github.com/why401/why401/internal/htmlreport"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
 )
@@ -36,12 +38,17 @@ type Options struct {
 	Replay bool
 	// All lists every entry in the timeline, static assets included.
 	All bool
+	// HTML and HTMLSecrets are --html and --html-secrets (see probe).
+	HTML        string
+	HTMLSecrets bool
+	// Adjust is the factory's Probe hook, for --replay.
+	Adjust func(*probe.Options)
 }
 
 // NewCmdHar builds the command; runF, when set, replaces the run for
 // tests of flag parsing.
 func NewCmdHar(f *cli.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{IO: f.IO, Now: f.Now, Version: f.Version}
+	o := &Options{IO: f.IO, Now: f.Now, Version: f.Version, Adjust: f.Probe}
 	cmd := &cobra.Command{
 		Use:   "har FILE",
 		Short: "Find where a browser's login or API flow broke, from a HAR file",
@@ -71,6 +78,9 @@ unless --show-secrets.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.File = args[0]
+			if err := htmlreport.CheckFlags(o.HTML, o.ShowSecrets, o.HTMLSecrets, o.JSON); err != nil {
+				return cli.FlagErrorf("%v", err)
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -82,6 +92,7 @@ unless --show-secrets.`,
 	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "show every fix and every note")
 	cmd.Flags().BoolVar(&o.Replay, "replay", false, "re-send the breaking request through the probe (goes over the network)")
 	cmd.Flags().BoolVar(&o.All, "all", false, "list every entry in the timeline, static assets included")
+	probecmd.AddHTMLFlags(cmd.Flags(), &o.HTML, &o.HTMLSecrets)
 	return cmd
 }
 
@@ -153,6 +164,9 @@ func Run(ctx context.Context, o *Options) error {
 				r.Notes = append(r.Notes, "--replay: "+err.Error())
 			} else {
 				po.Now = o.Now
+				if o.Adjust != nil {
+					o.Adjust(&po)
+				}
 				rr, err := diagnose.Probe(ctx, po, diagnose.Options{ShowSecrets: o.ShowSecrets})
 				if err != nil {
 					return fmt.Errorf("replaying #%d: %w", r.BreakingPoint, err)
@@ -161,9 +175,16 @@ func Run(ctx context.Context, o *Options) error {
 			}
 		}
 	}
-	if o.JSON {
-		err = writeJSON(o.IO.Out, r)
-	} else {
+	if o.HTML != "" {
+		if err := htmlreport.Write(o.HTML, o.IO.Out, func(w io.Writer) error { return WriteJSON(w, r) }); err != nil {
+			return &cli.UsageError{Err: err}
+		}
+	}
+	switch {
+	case o.HTML == "-":
+	case o.JSON:
+		err = WriteJSON(o.IO.Out, r)
+	default:
 		err = writeText(o.IO.Out, r, report.Style{Color: o.IO.Color, Verbose: o.Verbose})
 	}
 	if err != nil {

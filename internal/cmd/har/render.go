@@ -240,8 +240,8 @@ func shortURL(u string, show bool) string {
 	return u
 }
 
-// writeJSON renders r as indented JSON.
-func writeJSON(w io.Writer, r *Report) error {
+// WriteJSON renders r as indented JSON, the command's --json document.
+func WriteJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/why401/why401/internal/cli"
 	"github.com/why401/why401/internal/diagnose"
+	"github.com/why401/why401/internal/htmlreport"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
 )
@@ -31,6 +32,13 @@ type Options struct {
 	JSON        bool
 	ShowSecrets bool
 	Verbose     bool
+	// HTML is --html: also write the report as a page to this file ("-":
+	// standard output, instead of the text); HTMLSecrets lets it carry
+	// what --show-secrets shows.
+	HTML        string
+	HTMLSecrets bool
+	// Adjust is the factory's Probe hook.
+	Adjust func(*probe.Options)
 
 	headers               []string
 	maxTime, connectTimeo time.Duration
@@ -43,7 +51,7 @@ type Options struct {
 // NewCmdProbe builds the command; runF, when set, replaces the run for
 // tests of flag parsing.
 func NewCmdProbe(f *cli.Factory, runF func(*Options) error) *cobra.Command {
-	o := &Options{IO: f.IO, Now: f.Now, Version: f.Version}
+	o := &Options{IO: f.IO, Now: f.Now, Version: f.Version, Adjust: f.Probe}
 	cmd := &cobra.Command{
 		Use:   "probe URL [curl flags]",
 		Short: "Find out why a request gets 401, with curl's flags",
@@ -65,6 +73,12 @@ variant, and says how many it made.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := htmlreport.CheckFlags(o.HTML, o.ShowSecrets, o.HTMLSecrets, o.JSON); err != nil {
+				return cli.FlagErrorf("%v", err)
+			}
+			if o.Adjust != nil {
+				o.Adjust(&o.Probe)
+			}
 			if err := o.finish(args[0]); err != nil {
 				return err
 			}
@@ -78,7 +92,15 @@ variant, and says how many it made.`,
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&o.ShowSecrets, "show-secrets", false, "do not redact passwords, tokens and cookies in the output")
 	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "show every exchange and every fix")
+	AddHTMLFlags(cmd.Flags(), &o.HTML, &o.HTMLSecrets)
 	return cmd
+}
+
+// AddHTMLFlags defines --html and --html-secrets, as every command with a
+// page report has them.
+func AddHTMLFlags(fs *pflag.FlagSet, html *string, secrets *bool) {
+	fs.StringVar(html, "html", "", "also write the report as a self-contained HTML page to `FILE` (- for standard output, instead of the text)")
+	fs.BoolVar(secrets, "html-secrets", false, "let --show-secrets put passwords and tokens in the --html page too")
 }
 
 // AddFlags defines curl's request flags and the probe's expectations on fs.
@@ -135,6 +157,9 @@ func (o *Options) finish(url string) error {
 		parts := make([]string, len(o.data))
 		for i, d := range o.data {
 			if name, ok := strings.CutPrefix(d, "@"); ok {
+				if p.NoLocalFiles {
+					return &cli.UsageError{Err: fmt.Errorf("-d @%s: reading files of the machine that runs why401 is not allowed here; give the body itself", name)}
+				}
 				b, err := o.readData(name)
 				if err != nil {
 					return &cli.UsageError{Err: fmt.Errorf("-d @%s: %w", name, err)}
@@ -228,13 +253,26 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	if o.JSON {
-		err = report.WriteJSON(o.IO.Out, r)
-	} else {
-		err = report.WriteText(o.IO.Out, r, report.Style{Color: o.IO.Color, Verbose: o.Verbose})
-	}
-	if err != nil {
+	if err := Write(o.IO, r, o.JSON, o.HTML, o.Verbose); err != nil {
 		return err
 	}
 	return cli.Exit(diagnose.ExitCode(r.Verdict))
+}
+
+// Write prints a probe's report: as JSON or text on standard output, and
+// as a page to html when given (rendered from the JSON document, so it
+// holds the same data; "-" puts the page on standard output instead).
+func Write(st *cli.IOStreams, r *report.Report, asJSON bool, html string, verbose bool) error {
+	if html != "" {
+		if err := htmlreport.Write(html, st.Out, func(w io.Writer) error { return report.WriteJSON(w, r) }); err != nil {
+			return &cli.UsageError{Err: err}
+		}
+		if html == "-" {
+			return nil
+		}
+	}
+	if asJSON {
+		return report.WriteJSON(st.Out, r)
+	}
+	return report.WriteText(st.Out, r, report.Style{Color: st.Color, Verbose: verbose})
 }

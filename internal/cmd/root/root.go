@@ -3,9 +3,11 @@
 package root
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"slices"
@@ -28,6 +30,8 @@ import (
 	labcmd "github.com/why401/why401/internal/cmd/lab"
 	logscmd "github.com/why401/why401/internal/cmd/logs"
 	probecmd "github.com/why401/why401/internal/cmd/probe"
+	servecmd "github.com/why401/why401/internal/cmd/serve"
+	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
 )
 
@@ -71,8 +75,25 @@ input; 3 the target could not be reached at all.`,
 		checkcmd.NewCmdCheck(f, nil),
 		auditcmd.NewCmdAudit(f, nil),
 		htpasswdcmd.NewCmdHtpasswd(f, nil),
+		servecmd.NewCmdServe(f, Exec, nil),
 	)
 	return cmd
+}
+
+// Exec runs one command line in-process, as why401 serve does for each
+// request: stdin as standard input, what the command prints on standard
+// output returned, adjust applied to every probe it runs. It returns the
+// exit code and the error message ("" when none).
+func Exec(ctx context.Context, args []string, stdin io.Reader, adjust func(*probe.Options)) ([]byte, int, string) {
+	var out, errOut bytes.Buffer
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	f := &cli.Factory{IO: &cli.IOStreams{In: stdin, Out: &out, ErrOut: &errOut}, Now: time.Now, Version: Version, Probe: adjust}
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	code, msg := cli.Code(cmd.ExecuteContext(ctx))
+	return out.Bytes(), code, msg
 }
 
 // Main runs why401 with args on the process's streams and returns the
