@@ -85,17 +85,17 @@ It shuts down gracefully on SIGINT or SIGTERM: running diagnoses finish.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Addr, "addr", serve.DefaultAddr, "listen `address`")
+	fl.StringVar(&o.Addr, "addr", serve.DefaultAddr, "listen on `HOST:PORT`")
 	fl.BoolVar(&o.Public, "public", false, "defend as an exposed server even on a loopback address (behind a reverse proxy)")
 	fl.BoolVar(&o.AllowPrivate, "allow-private", false, "let probes reach private and loopback addresses even when exposed")
-	fl.StringSliceVar(&o.Allow, "allow", nil, "`networks` (CIDR) or address:port pairs probes may reach despite being private (repeatable)")
-	fl.StringSliceVar(&o.Hosts, "host", nil, "host `names` the server answers to besides its address (a reverse proxy's name)")
-	fl.StringVar(&o.TokenFile, "token-file", "", "require the shared token in this `file` from every client")
-	fl.StringVar(&o.Resolver, "resolver", "", "resolve probe targets with the DNS server at `host:port` instead of the system's")
-	fl.IntVar(&o.RatePerMinute, "rate", 20, "diagnoses a minute per client address")
-	fl.IntVar(&o.MaxConcurrent, "max-concurrent", 4, "diagnoses running at once, all clients together")
-	fl.Int64Var(&o.MaxUploadMiB, "max-upload", 32, "largest request body, in `MiB`")
-	fl.DurationVar(&o.Timeout, "timeout", 90*time.Second, "longest one diagnosis may take")
+	fl.StringSliceVar(&o.Allow, "allow", nil, "`CIDR|ADDR:PORT` networks or address:port pairs probes may reach despite being private (repeatable)")
+	fl.StringSliceVar(&o.Hosts, "host", nil, "`NAME` of a host the server answers to besides its address, such as a reverse proxy's (repeatable)")
+	fl.StringVar(&o.TokenFile, "token-file", "", "require the shared token in `FILE` from every client")
+	fl.StringVar(&o.Resolver, "resolver", "", "resolve probe targets with the DNS server at `HOST:PORT` instead of the system's")
+	fl.IntVar(&o.RatePerMinute, "rate", 20, "`N` diagnoses a minute per client address")
+	fl.IntVar(&o.MaxConcurrent, "max-concurrent", 4, "`N` diagnoses running at once, all clients together")
+	fl.Int64Var(&o.MaxUploadMiB, "max-upload", 32, "largest request body, in `MIB`")
+	cli.DurationVar(fl, &o.Timeout, "timeout", 90*time.Second, "longest one diagnosis may take")
 	fl.BoolVarP(&o.Quiet, "quiet", "q", false, "do not log requests")
 	return cmd
 }

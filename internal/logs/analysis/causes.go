@@ -20,4 +20,6 @@ var Causes = []catalog.ID{
 	catalog.ServerACL,
 	catalog.StatusNotAuth,
 	catalog.IPDenied,
+	catalog.RedirectScheme,
+	catalog.TLSClientCertificate,
 }

@@ -162,7 +162,7 @@ func TestJSONHasTheCommonHead(t *testing.T) {
 	}
 	f := doc.Findings[0]
 	if f.Cause != "attack.brute-force" || f.Check != "logs.attacks" || f.Title == "" || f.Detail != "1 source(s) tried passwords" ||
-		!strings.HasPrefix(f.Doc, "docs/causes.md#") || len(f.Fixes["owner"]) == 0 || len(f.Evidence) != 2 || !strings.Contains(f.Evidence[1], "source 203.0.113.10") {
+		!strings.HasSuffix(f.Doc, "docs/causes.md#attack.brute-force") || len(f.Fixes["owner"]) == 0 || len(f.Evidence) != 2 || !strings.Contains(f.Evidence[1], "source 203.0.113.10") {
 		t.Errorf("finding %+v", f)
 	}
 	r := sample()
