@@ -188,16 +188,6 @@ func (srv *nserver) authTargets() map[*ndir]bool {
 	return out
 }
 
-// location returns the innermost location block of the scope, or nil.
-func (s nscope) location() *ndir {
-	for i := len(s.chain) - 1; i >= 0; i-- {
-		if s.chain[i].Name == "location" {
-			return s.chain[i]
-		}
-	}
-	return nil
-}
-
 // topLocation returns the outermost location block of the scope, or nil.
 func (s nscope) topLocation() *ndir {
 	for _, d := range s.chain {

@@ -35,27 +35,6 @@ func reportScope(p *Pass, server Kind, sev catalog.Severity, file string, line i
 	p.Report(Finding{Cause: catalog.ServerAuthScope, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: loc(file, line), Server: server})
 }
 
-// nginxLocationMatches reports whether a location's arguments would take
-// path (prefix and exact locations; regex locations when they mention the
-// path's distinctive part).
-func nginxLocationMatches(args []string, path, distinctive string) bool {
-	if len(args) == 0 {
-		return false
-	}
-	pat := args[len(args)-1]
-	mod := ""
-	if len(args) > 1 {
-		mod = args[0]
-	}
-	switch mod {
-	case "", "^~":
-		return strings.HasPrefix(path, pat)
-	case "=":
-		return pat == path
-	}
-	return strings.Contains(pat, distinctive)
-}
-
 func scopeNginx(p *Pass, n *Nginx) {
 	scopes, servers := n.index()
 	for _, srv := range servers {

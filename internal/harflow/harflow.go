@@ -20,8 +20,8 @@ import (
 
 	"github.com/why401/why401/internal/cookie"
 	"github.com/why401/why401/internal/evidence"
-	"github.com/why401/why401/internal/redirect"
 	"github.com/why401/why401/internal/redact"
+	"github.com/why401/why401/internal/redirect"
 )
 
 // Step is one entry of the session with what the simulation concluded.

@@ -531,7 +531,7 @@ func (a *analyzer) closeRoundTrip(s *clientSlot, ev *event) bool {
 		// A success may be logged before the 401 it answers, but not by
 		// more than a second; lines out of time order never pair across
 		// more than the window.
-		if d := ev.t - p.ev.t; p == nil || p.done || d > a.window || d < -1000 {
+		if p == nil || p.done || ev.t-p.ev.t > a.window || ev.t-p.ev.t < -1000 {
 			s.pending[i] = 0 // resolved or too old: forget it
 			continue
 		}
