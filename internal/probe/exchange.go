@@ -346,6 +346,11 @@ func buildHTTPRequest(ctx context.Context, hr hopRequest) (*http.Request, error)
 	if err != nil {
 		return nil, err
 	}
+	if rp := hr.URL.RawPath; rp != "" && hr.URL.Opaque == "" && strings.HasPrefix(rp, "/") && !strings.HasPrefix(rp, "//") && printableASCII(rp) {
+		// Send the path as written (curl sends " | ^ ` and the like
+		// unescaped), not as Go would re-escape it.
+		req.URL.Opaque = rp
+	}
 	req.Header = http.Header{}
 	for k, v := range hr.Header {
 		if strings.EqualFold(k, "Host") {
@@ -449,4 +454,14 @@ func oneLine(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", " ")
 	s = strings.ReplaceAll(s, "\n", " ")
 	return strings.TrimSpace(s)
+}
+
+// printableASCII reports whether s holds only visible ASCII characters.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }

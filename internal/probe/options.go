@@ -26,13 +26,22 @@ type Options struct {
 	// Header holds -H headers. A header whose values are all empty
 	// ("Name:") removes a default header (User-Agent, Accept) as curl does,
 	// and is not sent. A Host header sets the request's Host.
-	Header  http.Header
-	Data    []byte // -d/--data
-	HasData bool   // -d was given (a non-empty Data implies it)
+	Header http.Header
+	// EmptyHeader names headers sent with an empty value (curl's
+	// -H 'Name;'); each replaces a default header of that name.
+	EmptyHeader []string
+	Data        []byte // -d/--data
+	HasData     bool   // -d was given (a non-empty Data implies it)
 	// User is -u user:pass; without a colon the password is empty (the
 	// probe never prompts). Userinfo in URL counts as -u when User is "".
 	User   string
 	Bearer string // --oauth2-bearer
+	// HTTPAuth is how User is sent: "" or "basic" sends Basic at once (curl's
+	// default and --basic); "digest" (--digest) and "anyauth" (--anyauth,
+	// or several schemes) send no credentials until a 401 challenges, then
+	// answer it once on the same URL, Digest or (anyauth only) Basic, as
+	// curl does.
+	HTTPAuth string
 	// Cookie holds -b arguments. An argument containing '=' is a literal
 	// cookie string ("a=1; b=2"); one without is a Netscape cookie-jar file
 	// whose cookies are sent where they match.
@@ -160,6 +169,16 @@ func (o *Options) compile() (*config, error) {
 	}
 	if !challenge.IsToken(c.method) {
 		return nil, fmt.Errorf("%q: -X: invalid method", c.method)
+	}
+	switch o.HTTPAuth {
+	case "", "basic", "digest", "anyauth":
+	default:
+		return nil, fmt.Errorf("%q: unknown authentication scheme (want basic, digest or anyauth)", o.HTTPAuth)
+	}
+	for _, name := range o.EmptyHeader {
+		if !challenge.IsToken(name) {
+			return nil, fmt.Errorf("%q: -H: invalid header name", name)
+		}
 	}
 	for name, vals := range o.Header {
 		if !challenge.IsToken(name) {

@@ -363,8 +363,13 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 	}
 	p.progress("%s: %s %s", plan.variant, method, where)
 	droppedBody := false
+	answer, answered := "", false
 	for hop := 0; ; hop++ {
 		h, credentialed := p.hopHeader(plan, cur, hop, jar, droppedBody)
+		if answer != "" {
+			h.Set("Authorization", answer)
+			credentialed, answer = true, ""
+		}
 		if hop == 0 {
 			t.Credentialed = credentialed
 		} else if r := t.Hops[hop-1].Redirect; r != nil {
@@ -379,6 +384,15 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		}
 		t.Hops = append(t.Hops, ex)
 		last := &t.Hops[len(t.Hops)-1]
+		if !answered && plan.creds && b.challengeUser && ex.Response != nil && ex.Response.Status == http.StatusUnauthorized && p.forwardOK(cur) {
+			// curl --digest / --anyauth: the same request again, answering
+			// the challenge.
+			answered = true
+			if a, ok := p.answer(ex, method, cur, body); ok {
+				answer = a
+				continue
+			}
+		}
 		if ex.Response == nil || !isRedirect(ex.Response.Status) || ex.ErrKind != "" {
 			break
 		}
@@ -520,6 +534,31 @@ func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, jar http.CookieJar,
 		h.Set("Cookie", strings.Join(parts, "; "))
 	}
 	return h, credentialed
+}
+
+// answer is the Authorization curl's --digest (or --anyauth) sends after
+// the 401 of ex, and false when it sends none: Digest when the server
+// offers an algorithm the probe can answer, else Basic for --anyauth when
+// offered.
+func (p *run) answer(ex evidence.Exchange, method string, u *url.URL, body []byte) (string, bool) {
+	cs, _ := parseChallenges(ex.Response.Header.Values("Www-Authenticate"))
+	if dc, ok := pickDigest(cs); ok {
+		a, err := digestAuthorization(dc, p.cfg.user, method, requestTarget(u), body, "")
+		if err != nil {
+			p.note("digest answer not sent: %v", err)
+			return "", false
+		}
+		return a, true
+	}
+	if p.cfg.o.HTTPAuth == "anyauth" {
+		for _, c := range cs {
+			if c.is("Basic") {
+				return basicAuthorization(p.cfg.user), true
+			}
+		}
+	}
+	p.note("the 401 offers no scheme %s answers, so the credentials were not sent", map[bool]string{true: "--anyauth", false: "--digest"}[p.cfg.o.HTTPAuth == "anyauth"])
+	return "", false
 }
 
 // basicAuthorization is the Authorization value that sends userPass

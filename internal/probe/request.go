@@ -22,6 +22,9 @@ type base struct {
 	body    []byte
 	hasBody bool
 	userJar *cookiejar.Jar // -b cookie files, nil when none
+	// challengeUser: the user's -u credentials wait for a challenge
+	// (--digest, --anyauth).
+	challengeUser bool
 }
 
 // isSecretHeader reports whether a request header carries a credential:
@@ -35,11 +38,12 @@ func isSecretHeader(name string) bool {
 // buildBase turns the configuration into the request as given.
 func buildBase(c *config) *base {
 	b := &base{
-		method:  c.method,
-		url:     cloneURL(c.target),
-		header:  http.Header{},
-		secret:  http.Header{},
-		hasBody: c.hasData,
+		method:        c.method,
+		url:           cloneURL(c.target),
+		header:        http.Header{},
+		secret:        http.Header{},
+		hasBody:       c.hasData,
+		challengeUser: c.hasUser && c.challengeFirst() && c.o.Bearer == "",
 	}
 	if c.hasData {
 		b.body = append([]byte{}, c.o.Data...)
@@ -82,10 +86,15 @@ func buildBase(c *config) *base {
 			b.header[ck] = kept
 		}
 	}
+	for _, k := range c.o.EmptyHeader {
+		b.header[http.CanonicalHeaderKey(k)] = []string{""}
+	}
 	if b.secret.Get("Authorization") == "" {
 		switch {
 		case c.o.Bearer != "":
 			b.secret.Set("Authorization", "Bearer "+c.o.Bearer)
+		case c.hasUser && c.challengeFirst():
+			// Sent once a challenge asks for it (see run.answer).
 		case c.hasUser:
 			b.secret.Set("Authorization", basicAuthorization(c.user))
 		}
@@ -147,6 +156,9 @@ func (b *base) credentialKinds() []string {
 		if k != "Authorization" {
 			add("other-header")
 		}
+	}
+	if b.challengeUser {
+		add("digest")
 	}
 	if b.hasCookies() {
 		add("cookie")
@@ -259,4 +271,10 @@ func hostOnly(u *url.URL) string {
 // requestTarget is the request-target of an origin-form request to u.
 func requestTarget(u *url.URL) string {
 	return u.RequestURI()
+}
+
+// challengeFirst reports whether -u waits for a challenge, as curl's
+// --digest and --anyauth do.
+func (c *config) challengeFirst() bool {
+	return c.o.HTTPAuth == "digest" || c.o.HTTPAuth == "anyauth"
 }
