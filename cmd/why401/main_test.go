@@ -2,10 +2,14 @@ package main
 
 import (
 	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/why401/why401/internal/cmd/root"
 	"github.com/why401/why401/internal/lab"
@@ -25,6 +29,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		UpdateScripts:       os.Getenv("UPDATE_SCRIPTS") == "1",
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"schema": cmdSchema},
 		Setup: func(env *testscript.Env) error {
 			l, err := lab.New(lab.Options{Addr: "127.0.0.1:0"})
 			if err != nil {
@@ -45,4 +50,47 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// reportSchema is the one output contract, compiled once.
+var reportSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	f, err := os.Open(filepath.Join("..", "..", "docs", "report.schema.json"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("report.schema.json", doc); err != nil {
+		return nil, err
+	}
+	return c.Compile("report.schema.json")
+})
+
+// cmdSchema is the script command "schema FILE...": each file must be a
+// JSON document valid against docs/report.schema.json.
+func cmdSchema(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: schema FILE...")
+	}
+	sch, err := reportSchema()
+	if err != nil {
+		ts.Fatalf("report schema: %v", err)
+	}
+	for _, name := range args {
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(ts.ReadFile(name)))
+		if err != nil {
+			ts.Fatalf("%s: not JSON: %v", name, err)
+		}
+		err = sch.Validate(doc)
+		switch {
+		case err != nil && !neg:
+			ts.Fatalf("%s does not follow docs/report.schema.json: %v", name, err)
+		case err == nil && neg:
+			ts.Fatalf("%s follows docs/report.schema.json, which it should not", name)
+		}
+	}
 }

@@ -15,144 +15,34 @@
 package audit
 
 import (
-	"errors"
-	"fmt"
 	"regexp"
-	"sort"
-	"strings"
+	"time"
 
 	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/finding"
 )
 
-// Check is one audit check.
-type Check struct {
-	Name   string       // lowercase identifier, unique in a suite
-	Doc    string       // one line: what it reports
-	Causes []catalog.ID // every cause Run may report
-	Run    func(*Pass) error
-}
+// Check, Pass, Finding and Location are the finding package's, over
+// audit evidence: a finding names a place in a file, its Detail says what
+// is wrong there and why, and Related are other places involved (a
+// password file's line, the block that sets a value).
+type (
+	Check    = finding.Check[*Evidence]
+	Pass     = finding.Pass[*Evidence]
+	Finding  = finding.Finding
+	Location = finding.Location
+)
 
-// Location is a place in a file; Line and Column are 1-based, 0 when
-// unknown.
-type Location struct {
-	File   string `json:"file"`
-	Line   int    `json:"line,omitempty"`
-	Column int    `json:"column,omitempty"`
-}
-
-// String returns "file:line:column", leaving out what is unknown.
-func (l Location) String() string {
-	switch {
-	case l.Line == 0:
-		return l.File
-	case l.Column == 0:
-		return fmt.Sprintf("%s:%d", l.File, l.Line)
-	}
-	return fmt.Sprintf("%s:%d:%d", l.File, l.Line, l.Column)
-}
-
-// Finding is one problem at one place.
-type Finding struct {
-	Cause    catalog.ID       `json:"cause"`
-	Severity catalog.Severity `json:"severity"`
-	// Title is the catalog's title of the cause.
-	Title string `json:"title"`
-	// Message says what is wrong at this place and why.
-	Message  string   `json:"message"`
-	Location Location `json:"location"`
-	// Related are other places involved (a password file's line, the
-	// block that sets a value).
-	Related []Location `json:"related,omitempty"`
-	Server  Kind       `json:"server"`
-	Check   string     `json:"check"`
-}
-
-// Pass is one check's view of the evidence.
-type Pass struct {
-	Check    *Check
-	Evidence *Evidence
-	findings *[]Finding
-}
-
-// Report records f. A cause the check did not declare is a programming
-// error and panics. An empty Severity takes the catalog's.
-func (p *Pass) Report(f Finding) {
-	ok := false
-	for _, id := range p.Check.Causes {
-		ok = ok || id == f.Cause
-	}
-	if !ok {
-		panic(fmt.Sprintf("audit check %s reported undeclared cause %s", p.Check.Name, f.Cause))
-	}
-	c := catalog.MustLookup(f.Cause)
-	if f.Severity == "" {
-		f.Severity = c.Severity
-	}
-	f.Title = c.Title
-	f.Check = p.Check.Name
-	*p.findings = append(*p.findings, f)
-}
-
-var nameRE = regexp.MustCompile(`^[a-z][a-z0-9]*$`)
-
-// Validate reports a suite that is not well formed: unnamed, undocumented
-// or duplicate checks, checks without Run, and unknown causes.
-func Validate(checks []*Check) error {
-	var errs []error
-	seen := map[string]bool{}
-	for i, c := range checks {
-		if c == nil {
-			errs = append(errs, fmt.Errorf("check %d is nil", i))
-			continue
-		}
-		if !nameRE.MatchString(c.Name) || seen[c.Name] {
-			errs = append(errs, fmt.Errorf("check %d: bad or duplicate name %q", i, c.Name))
-		}
-		seen[c.Name] = true
-		if strings.TrimSpace(c.Doc) == "" || c.Run == nil || len(c.Causes) == 0 {
-			errs = append(errs, fmt.Errorf("check %s: needs Doc, Run and Causes", c.Name))
-		}
-		for _, id := range c.Causes {
-			if _, ok := catalog.Lookup(id); !ok {
-				errs = append(errs, fmt.Errorf("check %s: unknown cause %q", c.Name, id))
-			}
-		}
-	}
-	return errors.Join(errs...)
-}
+// Validate reports a suite that is not well formed (finding.Validate).
+func Validate(checks []*Check) error { return finding.Validate(checks) }
 
 // Run runs every check over ev and returns the findings sorted by file,
-// line and cause, without exact duplicates. Errors of single checks are
-// joined and returned beside the others' findings.
+// line and cause, without exact duplicates, each with the catalog's words
+// and the fixes for its server. Errors of single checks are joined and
+// returned beside the others' findings.
 func Run(checks []*Check, ev *Evidence) ([]Finding, error) {
-	var all []Finding
-	var errs []error
-	for _, c := range checks {
-		p := &Pass{Check: c, Evidence: ev, findings: &all}
-		if err := c.Run(p); err != nil {
-			errs = append(errs, fmt.Errorf("check %s: %w", c.Name, err))
-		}
-	}
-	sort.SliceStable(all, func(i, j int) bool {
-		a, b := all[i], all[j]
-		if a.Location.File != b.Location.File {
-			return a.Location.File < b.Location.File
-		}
-		if a.Location.Line != b.Location.Line {
-			return a.Location.Line < b.Location.Line
-		}
-		return a.Cause < b.Cause
-	})
-	out := all[:0]
-	seen := map[string]bool{}
-	for _, f := range all {
-		k := f.Location.String() + "\x00" + string(f.Cause) + "\x00" + f.Message
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, f)
-		}
-	}
-	return out, errors.Join(errs...)
+	all, err := finding.Run(checks, ev, time.Time{})
+	return finding.Sort(all, finding.Context{}), err
 }
 
 // All is the default suite.

@@ -59,7 +59,7 @@ http {
 	fs := audit(t, Input{Path: conf, Kind: KindNginx})
 	got := map[int]string{}
 	for _, f := range fs {
-		got[f.Location.Line] = f.Message
+		got[f.Location.Line] = f.Detail
 	}
 	if m := got[7]; !strings.Contains(m, "not readable by nginx's user nobody") || !strings.Contains(m, "the file blocks it (mode 0600") {
 		t.Errorf("line 7: %q", m)
@@ -158,7 +158,7 @@ Group ${APACHE_RUN_GROUP}
 		t.Fatalf("account = %+v", a)
 	}
 	fs, _ := Run(All, ev)
-	if len(fs) != 1 || fs[0].Location.Line != 9 || !strings.Contains(fs[0].Message, "not readable by Apache's user nobody (group nogroup)") {
+	if len(fs) != 1 || fs[0].Location.Line != 9 || !strings.Contains(fs[0].Detail, "not readable by Apache's user nobody (group nogroup)") {
 		t.Errorf("findings = %+v", fs)
 	}
 }
@@ -175,7 +175,7 @@ func TestRelativePasswordFileResolvedElsewhere(t *testing.T) {
 	conf := write(t, filepath.Join(dir, "apache2.conf"), "DocumentRoot www\n<Directory www>\n\tAllowOverride AuthConfig\n</Directory>\n", 0o644)
 	fs := audit(t, Input{Path: conf, Kind: KindApache})
 	if len(fs) != 1 || fs[0].Location.File != ht || fs[0].Location.Line != 3 || fs[0].Severity != "warning" ||
-		!strings.Contains(fs[0].Message, "Apache reads "+filepath.Join(dir, ".htpasswd")) {
+		!strings.Contains(fs[0].Detail, "Apache reads "+filepath.Join(dir, ".htpasswd")) {
 		t.Errorf("findings = %+v", fs)
 	}
 }

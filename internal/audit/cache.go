@@ -54,7 +54,7 @@ func cacheNginx(p *Pass, s nscope, prefix string) {
 		}
 	}
 	rep := func(id catalog.ID, d *ndir, format string, args ...any) {
-		p.Report(Finding{Cause: id, Severity: catalog.Error, Message: fmt.Sprintf(format, args...), Location: loc(d.File, d.Line), Server: KindNginx})
+		p.Report(Finding{Cause: id, Severity: catalog.Error, Detail: fmt.Sprintf(format, args...), Location: loc(d.File, d.Line), Server: KindNginx})
 	}
 	bypass := mentionsCredentials(s.level(prefix+"_cache_bypass")) && mentionsCredentials(s.level(prefix+"_no_cache"))
 	keyed := false
@@ -121,7 +121,7 @@ func cacheApache(p *Pass, a *Apache) {
 			sensitive := sensitivePath.MatchString(url) || s.requiresUser() != nil
 			for name, o := range overrides {
 				if sensitive || url == "/" {
-					p.Report(Finding{Cause: catalog.CacheAuthCacheable, Severity: catalog.Error, Message: fmt.Sprintf("CacheEnable %s %s with %s On (line %d): answers marked private, no-store or that depend on the user are stored and served to others", d.Arg(0), url, name, o.Line), Location: loc(d.File, d.Line), Related: []Location{loc(o.File, o.Line)}, Server: KindApache})
+					p.Report(Finding{Cause: catalog.CacheAuthCacheable, Severity: catalog.Error, Detail: fmt.Sprintf("CacheEnable %s %s with %s On (line %d): answers marked private, no-store or that depend on the user are stored and served to others", d.Arg(0), url, name, o.Line), Location: loc(d.File, d.Line), Related: []Location{loc(o.File, o.Line)}, Server: KindApache})
 				}
 			}
 		}

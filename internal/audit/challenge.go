@@ -21,7 +21,7 @@ func runChallenge(p *Pass) error {
 			for _, e := range s.own("error_page") {
 				target := e.Arg(len(e.Args) - 1)
 				if containsFold(e.Args[:max(len(e.Args)-1, 0)], "401") && (strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://")) {
-					p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Message: fmt.Sprintf("error_page 401 %s: nginx answers 302 instead of the 401, so the WWW-Authenticate challenge is lost and API clients get a redirect to a page", target), Location: loc(e.File, e.Line), Server: KindNginx})
+					p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Detail: fmt.Sprintf("error_page 401 %s: nginx answers 302 instead of the 401, so the WWW-Authenticate challenge is lost and API clients get a redirect to a page", target), Location: loc(e.File, e.Line), Server: KindNginx})
 				}
 			}
 			for _, r := range s.own("return") {
@@ -45,7 +45,7 @@ func runChallenge(p *Pass) error {
 				if notAlways != nil {
 					msg = fmt.Sprintf("return 401, but add_header WWW-Authenticate (line %d) lacks \"always\", so nginx does not add it to error answers", notAlways.Line)
 				}
-				p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Message: msg, Location: loc(r.File, r.Line), Server: KindNginx})
+				p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Detail: msg, Location: loc(r.File, r.Line), Server: KindNginx})
 			}
 		}
 	}
@@ -53,9 +53,9 @@ func runChallenge(p *Pass) error {
 		a.every(func(d *adir, _ []*adir) {
 			switch {
 			case d.Is("ErrorDocument") && d.Arg(0) == "401" && (strings.HasPrefix(d.Arg(1), "http://") || strings.HasPrefix(d.Arg(1), "https://")):
-				p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Message: fmt.Sprintf("ErrorDocument 401 %s is a full URL: Apache answers with a redirect instead of the 401, so browsers never see the challenge and never ask for a password; use a local path", d.Arg(1)), Location: loc(d.File, d.Line), Server: KindApache})
+				p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Detail: fmt.Sprintf("ErrorDocument 401 %s is a full URL: Apache answers with a redirect instead of the 401, so browsers never see the challenge and never ask for a password; use a local path", d.Arg(1)), Location: loc(d.File, d.Line), Server: KindApache})
 			case d.Is("RewriteRule") && len(d.Args) >= 3 && strings.Contains(strings.ToUpper(d.Args[len(d.Args)-1]), "R=401"):
-				p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Message: "RewriteRule [R=401] answers 401 without a WWW-Authenticate challenge", Location: loc(d.File, d.Line), Server: KindApache})
+				p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Detail: "RewriteRule [R=401] answers 401 without a WWW-Authenticate challenge", Location: loc(d.File, d.Line), Server: KindApache})
 			}
 		})
 	}

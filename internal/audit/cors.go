@@ -12,7 +12,7 @@ import (
 var CORS = &Check{
 	Name:   "cors",
 	Doc:    "report locations that answer cross-origin requests (Access-Control-Allow-* headers) behind authentication that also applies to the OPTIONS preflight",
-	Causes: []catalog.ID{catalog.CorsPreflightAuth},
+	Causes: []catalog.ID{catalog.CORSPreflightAuth},
 	Run:    runCORS,
 }
 
@@ -32,7 +32,7 @@ func runCORS(p *Pass) error {
 			if acao == nil || optionsHandled(s) {
 				continue
 			}
-			p.Report(Finding{Cause: catalog.CorsPreflightAuth, Severity: catalog.Warning, Message: fmt.Sprintf("location %s sends %s but %s (line %d) also challenges the CORS preflight, which browsers send without credentials: answer OPTIONS first, e.g. if ($request_method = OPTIONS) { return 204; }", s.path(), acao.Arg(0), s.auth().Name, s.auth().Line), Location: loc(acao.File, acao.Line), Server: KindNginx})
+			p.Report(Finding{Cause: catalog.CORSPreflightAuth, Severity: catalog.Warning, Detail: fmt.Sprintf("location %s sends %s but %s (line %d) also challenges the CORS preflight, which browsers send without credentials: answer OPTIONS first, e.g. if ($request_method = OPTIONS) { return 204; }", s.path(), acao.Arg(0), s.auth().Name, s.auth().Line), Location: loc(acao.File, acao.Line), Server: KindNginx})
 		}
 	}
 	for _, a := range p.Evidence.Apache {
@@ -55,7 +55,7 @@ func runCORS(p *Pass) error {
 			if hdr == nil || apacheOptionsExempt(s) {
 				continue
 			}
-			p.Report(Finding{Cause: catalog.CorsPreflightAuth, Severity: catalog.Warning, Message: fmt.Sprintf("CORS headers are sent here but Require %s (line %d) also applies to OPTIONS preflights, which browsers send without credentials: wrap it in <LimitExcept OPTIONS>", req.Arg(0), req.Line), Location: loc(hdr.File, hdr.Line), Server: KindApache})
+			p.Report(Finding{Cause: catalog.CORSPreflightAuth, Severity: catalog.Warning, Detail: fmt.Sprintf("CORS headers are sent here but Require %s (line %d) also applies to OPTIONS preflights, which browsers send without credentials: wrap it in <LimitExcept OPTIONS>", req.Arg(0), req.Line), Location: loc(hdr.File, hdr.Line), Server: KindApache})
 		}
 	}
 	return nil

@@ -140,7 +140,7 @@ func TestFixtures(t *testing.T) {
 				}
 				for k, f := range gotSet {
 					if !wantSet[k] {
-						problems = append(problems, "unexpected: "+k+": "+f.Message)
+						problems = append(problems, "unexpected: "+k+": "+f.Detail)
 					}
 				}
 				sort.Strings(problems)

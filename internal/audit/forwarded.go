@@ -43,7 +43,7 @@ func runForwarded(p *Pass) error {
 				if inherited := s.inheritedButDropped("proxy_set_header"); inherited != nil {
 					msg += fmt.Sprintf("; the proxy_set_header lines at %s:%d are not inherited because this block sets its own", inherited.File, inherited.Line)
 				}
-				p.Report(Finding{Cause: catalog.ProxyForwardedHeaders, Severity: catalog.Warning, Message: msg, Location: loc(pp.File, pp.Line), Server: KindNginx})
+				p.Report(Finding{Cause: catalog.ProxyForwardedHeaders, Severity: catalog.Warning, Detail: msg, Location: loc(pp.File, pp.Line), Server: KindNginx})
 			}
 		}
 	}
@@ -51,7 +51,7 @@ func runForwarded(p *Pass) error {
 		for _, s := range apacheScopes(a) {
 			for _, d := range s.named("ProxyAddHeaders") {
 				if strings.EqualFold(d.Arg(0), "Off") {
-					p.Report(Finding{Cause: catalog.ProxyForwardedHeaders, Severity: catalog.Warning, Message: "ProxyAddHeaders Off: the backend gets no X-Forwarded-For/Host/Server", Location: loc(d.File, d.Line), Server: KindApache})
+					p.Report(Finding{Cause: catalog.ProxyForwardedHeaders, Severity: catalog.Warning, Detail: "ProxyAddHeaders Off: the backend gets no X-Forwarded-For/Host/Server", Location: loc(d.File, d.Line), Server: KindApache})
 				}
 			}
 			for _, d := range append(s.named("ProxyPass"), s.named("ProxyPassMatch")...) {
@@ -69,7 +69,7 @@ func runForwarded(p *Pass) error {
 					}
 				}
 				if !proto {
-					p.Report(Finding{Cause: catalog.ProxyForwardedHeaders, Severity: catalog.Warning, Message: fmt.Sprintf("%s to %s without RequestHeader set X-Forwarded-Proto: Apache adds X-Forwarded-Host but not the scheme, so the application behind it assumes http", d.Name, target), Location: loc(d.File, d.Line), Server: KindApache})
+					p.Report(Finding{Cause: catalog.ProxyForwardedHeaders, Severity: catalog.Warning, Detail: fmt.Sprintf("%s to %s without RequestHeader set X-Forwarded-Proto: Apache adds X-Forwarded-Host but not the scheme, so the application behind it assumes http", d.Name, target), Location: loc(d.File, d.Line), Server: KindApache})
 				}
 			}
 		}

@@ -20,7 +20,7 @@ import (
 )
 
 // Kind is the server a configuration belongs to.
-type Kind string
+type Kind = string
 
 // The kinds Load reads.
 const (

@@ -57,7 +57,7 @@ func runPasswordFile(p *Pass) error {
 			continue
 		}
 		report := func(sev catalog.Severity, related []Location, format string, args ...any) {
-			p.Report(Finding{Cause: catalog.ServerHtpasswdFile, Severity: sev, Message: fmt.Sprintf(format, args...), Location: uf.d, Related: related, Server: uf.server})
+			p.Report(Finding{Cause: catalog.ServerHtpasswdFile, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: related, Server: uf.server})
 		}
 		relative := !filepath.IsAbs(uf.arg)
 		alt := p.Evidence.beside[[2]string{uf.d.File, uf.arg}]
@@ -141,7 +141,7 @@ func runPasswordHash(p *Pass) error {
 			server = htpasswd.Nginx
 		}
 		report := func(sev catalog.Severity, line int, format string, args ...any) {
-			p.Report(Finding{Cause: catalog.ServerHtpasswdHash, Severity: sev, Message: fmt.Sprintf(format, args...), Location: uf.d, Related: []Location{loc(uf.path, line)}, Server: uf.server})
+			p.Report(Finding{Cause: catalog.ServerHtpasswdHash, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: []Location{loc(uf.path, line)}, Server: uf.server})
 		}
 		for _, e := range f.Password.Entries() {
 			if e.Hash == "" {

@@ -11,7 +11,7 @@ import (
 var RateLimit = &Check{
 	Name:   "ratelimit",
 	Doc:    "report limit_req on login, token and protected paths: retries and the browser's challenge round trip hit the limit",
-	Causes: []catalog.ID{catalog.RatelimitLockout},
+	Causes: []catalog.ID{catalog.RateLimitLockout},
 	Run:    runRateLimit,
 }
 
@@ -44,7 +44,7 @@ func runRateLimit(p *Pass) error {
 					sev = catalog.Error
 					msg += "; limit_req_status 401 disguises the limit as an authentication failure"
 				}
-				p.Report(Finding{Cause: catalog.RatelimitLockout, Severity: sev, Message: msg, Location: loc(d.File, d.Line), Server: KindNginx})
+				p.Report(Finding{Cause: catalog.RateLimitLockout, Severity: sev, Detail: msg, Location: loc(d.File, d.Line), Server: KindNginx})
 			}
 		}
 	}

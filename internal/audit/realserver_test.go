@@ -16,6 +16,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cli"
 	probecmd "github.com/why401/why401/internal/cmd/probe"
+	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/htpasswd"
 	"github.com/why401/why401/internal/servertest"
 )
@@ -89,7 +90,7 @@ func probe(t *testing.T, args ...string) (int, catalog.ID) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r, err := probecmd.Diagnose(ctx, o.Probe, false)
+	r, err := diagnose.Probe(ctx, o.Probe, diagnose.Options{})
 	if err != nil {
 		t.Fatalf("probe: %v", err)
 	}
@@ -460,7 +461,7 @@ func TestRealRequireAllGrantedApache(t *testing.T) {
 	fs := auditServer(t, s)
 	n := 0
 	for _, f := range fs {
-		if f.Cause == catalog.ServerAuthScope && strings.Contains(f.Message, "Require all granted beside Require valid-user") {
+		if f.Cause == catalog.ServerAuthScope && strings.Contains(f.Detail, "Require all granted beside Require valid-user") {
 			n++
 		}
 	}
@@ -505,17 +506,17 @@ server {
 			return 204;
 		}`), page)
 	line := lineOf(t, broken.ConfigPath, "add_header Access-Control-Allow-Origin")
-	if fs := auditServer(t, broken); !has(fs, catalog.CorsPreflightAuth, broken.ConfigPath, line) {
+	if fs := auditServer(t, broken); !has(fs, catalog.CORSPreflightAuth, broken.ConfigPath, line) {
 		t.Errorf("audit did not report cors.preflight-auth at line %d: %v", line, fs)
 	}
-	if fs := auditServer(t, fixed); hasCause(fs, catalog.CorsPreflightAuth) {
+	if fs := auditServer(t, fixed); hasCause(fs, catalog.CORSPreflightAuth) {
 		t.Errorf("control: audit reported cors.preflight-auth: %v", fs)
 	}
 	args := []string{"-u", "alice:secret", "-H", "Origin: https://app.example.com"}
-	if _, cause := probe(t, append([]string{broken.URL() + "/api/me.json"}, args...)...); cause != catalog.CorsPreflightAuth {
+	if _, cause := probe(t, append([]string{broken.URL() + "/api/me.json"}, args...)...); cause != catalog.CORSPreflightAuth {
 		t.Errorf("probe: top cause %s, want cors.preflight-auth", cause)
 	}
-	if _, cause := probe(t, append([]string{fixed.URL() + "/api/me.json"}, args...)...); cause == catalog.CorsPreflightAuth {
+	if _, cause := probe(t, append([]string{fixed.URL() + "/api/me.json"}, args...)...); cause == catalog.CORSPreflightAuth {
 		t.Errorf("control: probe still names cors.preflight-auth")
 	}
 }
@@ -621,11 +622,11 @@ server {
 	fixed := servertest.Nginx(t, fmt.Sprintf(conf, " burst=5 nodelay"), page)
 	line := lineOf(t, broken.ConfigPath, "limit_req zone=login")
 	fs := auditServer(t, broken)
-	if !has(fs, catalog.RatelimitLockout, broken.ConfigPath, line) {
+	if !has(fs, catalog.RateLimitLockout, broken.ConfigPath, line) {
 		t.Errorf("audit did not report ratelimit.lockout at line %d: %v", line, fs)
 	}
 	for _, f := range fs {
-		if f.Cause == catalog.RatelimitLockout && f.Severity != catalog.Warning {
+		if f.Cause == catalog.RateLimitLockout && f.Severity != catalog.Warning {
 			t.Errorf("no burst: severity %s, want warning", f.Severity)
 		}
 	}

@@ -31,7 +31,7 @@ func runScope(p *Pass) error {
 
 // reportScope reports a server.auth-scope finding at file:line.
 func reportScope(p *Pass, server Kind, sev catalog.Severity, file string, line int, format string, args ...any) {
-	p.Report(Finding{Cause: catalog.ServerAuthScope, Severity: sev, Message: fmt.Sprintf(format, args...), Location: loc(file, line), Server: server})
+	p.Report(Finding{Cause: catalog.ServerAuthScope, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: loc(file, line), Server: server})
 }
 
 // nginxLocationMatches reports whether a location's arguments would take

@@ -19,7 +19,7 @@ var Stripped = &Check{
 
 func runStripped(p *Pass) error {
 	rep := func(server Kind, sev catalog.Severity, file string, line int, format string, args ...any) {
-		p.Report(Finding{Cause: catalog.ProxyHeaderStripped, Severity: sev, Message: fmt.Sprintf(format, args...), Location: loc(file, line), Server: server})
+		p.Report(Finding{Cause: catalog.ProxyHeaderStripped, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: loc(file, line), Server: server})
 	}
 	for _, n := range p.Evidence.Nginx {
 		for _, s := range nginxScopes(n) {

@@ -37,6 +37,11 @@ const (
 type Fix struct {
 	Text    string `json:"text"`
 	Command string `json:"command,omitempty"`
+	// For names what the fix is written for (software such as "nginx" or
+	// "cloudflare", a credential scheme such as "bearer"); nil derives it
+	// from the fix's words (Tags), an empty non-nil list means it applies
+	// everywhere. FixesFor leaves out fixes for something else.
+	For []string `json:"-"`
 }
 
 // Cause is the catalog entry of one ID.

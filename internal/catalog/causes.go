@@ -323,7 +323,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TokenJwksUnavailable,
+		ID:    TokenJWKSUnavailable,
 		Title: "The server cannot load its signing keys",
 		Explanation: "To verify tokens the server downloads the issuer's public keys (the JWKS) and caches them. " +
 			"If the download fails, because of DNS, a firewall on outgoing traffic, a TLS problem or an outage at the identity provider, the server has nothing to check signatures with and refuses every token. " +
@@ -456,7 +456,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CookieSamesite,
+		ID:    CookieSameSite,
 		Title: "A cross-site flow loses the cookie",
 		Explanation: "Browsers restrict cookies on requests that start from another site. " +
 			"Chromium-based browsers treat a cookie without SameSite as Lax, so it is not sent with a cross-site POST (such as a SAML response posted back to the site), inside an iframe or with a fetch from another site, and Strict is stricter still. " +
@@ -480,7 +480,7 @@ var causes = []Cause{
 
 	// Where the request goes.
 	{
-		ID:    UrlWrong,
+		ID:    URLWrong,
 		Title: "The URL points at a protected or outdated address",
 		Explanation: "Sometimes nothing is wrong with the credentials and the address itself is off. " +
 			"A typo, an old bookmark, a login page that moved or an API path that no longer exists can land in an area that demands a password. " +
@@ -583,7 +583,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CorsPreflightAuth,
+		ID:    CORSPreflightAuth,
 		Title: "The browser's CORS preflight is refused with 401",
 		Explanation: "Before a cross-origin request that carries an Authorization header, a browser first sends an OPTIONS preflight to ask whether that is allowed, and the preflight never carries credentials, by design. " +
 			"If the server protects OPTIONS like any other method, it answers 401, the browser treats the failed preflight as a network error, and the real request is never sent. " +
@@ -605,7 +605,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TlsClientCertificate,
+		ID:    TLSClientCertificate,
 		Title: "The server wants a client certificate",
 		Explanation: "With mutual TLS the server asks the client to prove who it is with a certificate during the TLS handshake, before any HTTP is exchanged. " +
 			"If the client has none, sends one that has expired, or one from an authority the server does not trust, the server refuses: some close the connection, others answer 401 or 403 (Kubernetes answers 401; IIS uses 403.7, 403.16 and 403.17). " +
@@ -629,7 +629,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TlsCertificate,
+		ID:    TLSCertificate,
 		Title: "The server's TLS certificate is not valid for this request",
 		Explanation: "Before a client sends credentials it checks the server's certificate: the certificate must be within its validity dates, name the host being called and chain to a trusted authority. " +
 			"If the check fails, browsers show a warning and scripts stop; clients told to ignore the error (curl -k) may reach a different server than intended, such as a default site that does not know the user. " +
@@ -652,7 +652,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    DnsMismatch,
+		ID:    DNSMismatch,
 		Title: "The host name leads to servers that are not the same site",
 		Explanation: "A name can resolve to several addresses, and a cached or forgotten record can keep pointing at an old server. " +
 			"If one of those addresses belongs to a previous host, a test machine or another site, requests that land there meet a different configuration, user list or certificate. " +
@@ -772,7 +772,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    ServerAcl,
+		ID:    ServerACL,
 		Title: "The server's file permissions refuse the logged-in user",
 		Explanation: "Authentication worked, but the account the request runs as may not read the file or folder. " +
 			"On IIS this is sub-status 401.3: the NTFS permissions grant no read access to the authenticated user, or to the anonymous account (IUSR) or application pool identity. " +
@@ -930,7 +930,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    WafBlock,
+		ID:    WAFBlock,
 		Title: "A firewall or security service blocked the request",
 		Explanation: "A CDN, web application firewall or security plugin judged the request suspicious and refused it before the application saw it. " +
 			"Triggers include the client's IP reputation or country, unusual headers or user agents, request bodies that look like attacks, and too many failed logins. " +
@@ -951,7 +951,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    WafChallenge,
+		ID:    WAFChallenge,
 		Title: "A bot challenge stops clients that are not browsers",
 		Explanation: "Some CDNs and firewalls answer traffic they distrust with a challenge page that runs JavaScript or asks for a CAPTCHA, then set a cookie that lets the browser through. " +
 			"A browser passes it, often without the person noticing; curl, mobile apps, scripts and API clients cannot. " +
@@ -971,7 +971,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    RatelimitLockout,
+		ID:    RateLimitLockout,
 		Title: "Too many attempts: rate limited or locked out",
 		Explanation: "After repeated failed logins or too many requests in a short time, the server, a security plugin or a firewall refuses further attempts for a while, even with the right password. " +
 			"Waiting usually lifts it; some answer 429 with Retry-After, others keep answering 401 or 403 so that it looks like wrong credentials. " +
@@ -993,7 +993,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    IpDenied,
+		ID:    IPDenied,
 		Title: "The client's address is not allowed",
 		Explanation: "The server or a firewall decides by network address: addresses on a deny list, or outside an allow list, are refused whatever the credentials. " +
 			"This often catches people working from home, on mobile data or through a VPN, and servers behind a proxy that see the proxy's address instead of the client's. " +
@@ -1016,7 +1016,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    WordpressRestAuth,
+		ID:    WordPressRESTAuth,
 		Title: "WordPress REST API authentication is not set up right",
 		Explanation: "WordPress lets clients into its REST API with application passwords (sent with Basic auth), with the login cookie plus a nonce from a logged-in page, or through a plugin. " +
 			"Application passwords work only over https unless the site is marked as a local environment, stop working once deleted, and need the Authorization header to reach PHP; cookie requests without the X-WP-Nonce header are treated as logged out. " +

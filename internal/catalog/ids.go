@@ -20,28 +20,28 @@ const (
 	TokenSignature           ID = "token.signature"
 	TokenMalformed           ID = "token.malformed"
 	TokenWrongType           ID = "token.wrong-type"
-	TokenJwksUnavailable     ID = "token.jwks-unavailable"
+	TokenJWKSUnavailable     ID = "token.jwks-unavailable"
 	ClockSkew                ID = "clock.skew"
 	SessionExpired           ID = "session.expired"
 	CookieStale              ID = "cookie.stale"
 	CookieRejected           ID = "cookie.rejected"
 	CookieNotSent            ID = "cookie.not-sent"
-	CookieSamesite           ID = "cookie.samesite"
-	UrlWrong                 ID = "url.wrong"
+	CookieSameSite           ID = "cookie.samesite"
+	URLWrong                 ID = "url.wrong"
 	RedirectAuthDropped      ID = "redirect.auth-dropped"
 	RedirectScheme           ID = "redirect.scheme"
 	RedirectToLogin          ID = "redirect.to-login"
 	RedirectLoginLoop        ID = "redirect.login-loop"
-	CorsPreflightAuth        ID = "cors.preflight-auth"
-	TlsClientCertificate     ID = "tls.client-certificate"
-	TlsCertificate           ID = "tls.certificate"
-	DnsMismatch              ID = "dns.mismatch"
+	CORSPreflightAuth        ID = "cors.preflight-auth"
+	TLSClientCertificate     ID = "tls.client-certificate"
+	TLSCertificate           ID = "tls.certificate"
+	DNSMismatch              ID = "dns.mismatch"
 	BackendInconsistent      ID = "backend.inconsistent"
 	ServerBasicAuth          ID = "server.basic-auth"
 	ServerHtpasswdFile       ID = "server.htpasswd-file"
 	ServerHtpasswdHash       ID = "server.htpasswd-hash"
 	ServerAuthScope          ID = "server.auth-scope"
-	ServerAcl                ID = "server.acl"
+	ServerACL                ID = "server.acl"
 	ChallengeMissing         ID = "challenge.missing"
 	ChallengeUnsupported     ID = "challenge.unsupported"
 	ProxyHeaderStripped      ID = "proxy.header-stripped"
@@ -49,11 +49,11 @@ const (
 	ProxyAuthRequired        ID = "proxy.auth-required"
 	CacheCached401           ID = "cache.cached-401"
 	CacheAuthCacheable       ID = "cache.auth-cacheable"
-	WafBlock                 ID = "waf.block"
-	WafChallenge             ID = "waf.challenge"
-	RatelimitLockout         ID = "ratelimit.lockout"
-	IpDenied                 ID = "ip.denied"
-	WordpressRestAuth        ID = "wordpress.rest-auth"
+	WAFBlock                 ID = "waf.block"
+	WAFChallenge             ID = "waf.challenge"
+	RateLimitLockout         ID = "ratelimit.lockout"
+	IPDenied                 ID = "ip.denied"
+	WordPressRESTAuth        ID = "wordpress.rest-auth"
 	RequestContentType       ID = "request.content-type"
 	StatusForbidden          ID = "status.forbidden"
 	StatusNotAuth            ID = "status.not-auth"
@@ -81,28 +81,28 @@ var IDs = []ID{
 	TokenSignature,
 	TokenMalformed,
 	TokenWrongType,
-	TokenJwksUnavailable,
+	TokenJWKSUnavailable,
 	ClockSkew,
 	SessionExpired,
 	CookieStale,
 	CookieRejected,
 	CookieNotSent,
-	CookieSamesite,
-	UrlWrong,
+	CookieSameSite,
+	URLWrong,
 	RedirectAuthDropped,
 	RedirectScheme,
 	RedirectToLogin,
 	RedirectLoginLoop,
-	CorsPreflightAuth,
-	TlsClientCertificate,
-	TlsCertificate,
-	DnsMismatch,
+	CORSPreflightAuth,
+	TLSClientCertificate,
+	TLSCertificate,
+	DNSMismatch,
 	BackendInconsistent,
 	ServerBasicAuth,
 	ServerHtpasswdFile,
 	ServerHtpasswdHash,
 	ServerAuthScope,
-	ServerAcl,
+	ServerACL,
 	ChallengeMissing,
 	ChallengeUnsupported,
 	ProxyHeaderStripped,
@@ -110,11 +110,11 @@ var IDs = []ID{
 	ProxyAuthRequired,
 	CacheCached401,
 	CacheAuthCacheable,
-	WafBlock,
-	WafChallenge,
-	RatelimitLockout,
-	IpDenied,
-	WordpressRestAuth,
+	WAFBlock,
+	WAFChallenge,
+	RateLimitLockout,
+	IPDenied,
+	WordPressRESTAuth,
 	RequestContentType,
 	StatusForbidden,
 	StatusNotAuth,

@@ -45,10 +45,11 @@ type evaluation struct {
 }
 
 type explained struct {
-	cause    catalog.ID
-	title    string
-	fix      string
-	evidence []string
+	cause      catalog.ID
+	confidence float64
+	title      string
+	fix        string
+	evidence   []string
 }
 
 func (ev *evaluation) credTrace(ctx context.Context) *trace {
@@ -375,7 +376,7 @@ func (ev *evaluation) cookie(ctx context.Context, rule *CookieRule, res *Result)
 		}
 		problems = append(problems, fmt.Sprintf("SameSite is %s, want %s", got, rule.SameSite))
 		if rule.SameSite == "None" {
-			set(catalog.CookieSamesite) // a cross-site flow will lose it
+			set(catalog.CookieSameSite) // a cross-site flow will lose it
 		}
 	}
 	if rule.HostOnly != nil && (found.Domain == "") != *rule.HostOnly {
@@ -540,14 +541,14 @@ func (ev *evaluation) tlsCheck(ctx context.Context, x *Expectation, res *Result)
 	res.Duration = time.Since(start)
 	if err != nil {
 		res.Message = "no TLS connection: " + err.Error()
-		res.Cause = catalog.TlsCertificate
+		res.Cause = catalog.TLSCertificate
 		return nil
 	}
 	state := conn.(*tls.Conn).ConnectionState()
 	conn.Close()
 	if len(state.PeerCertificates) == 0 {
 		res.Message = "the server sent no certificate"
-		res.Cause = catalog.TlsCertificate
+		res.Cause = catalog.TLSCertificate
 		return nil
 	}
 	leaf := state.PeerCertificates[0]
@@ -562,13 +563,13 @@ func (ev *evaluation) tlsCheck(ctx context.Context, x *Expectation, res *Result)
 	switch {
 	case days <= 0:
 		res.Message = fmt.Sprintf("the certificate expired %s (%.1f days ago)", leaf.NotAfter.UTC().Format(time.RFC3339), -days)
-		res.Cause = catalog.TlsCertificate
+		res.Cause = catalog.TLSCertificate
 	case verr != nil && !ev.r.f.Insecure:
 		res.Message = "the certificate does not verify: " + verr.Error()
-		res.Cause = catalog.TlsCertificate
+		res.Cause = catalog.TLSCertificate
 	case days < float64(x.MinDays):
 		res.Message = fmt.Sprintf("the certificate expires %s (in %.1f days), want at least %d", leaf.NotAfter.UTC().Format(time.RFC3339), days, x.MinDays)
-		res.Cause = catalog.TlsCertificate
+		res.Cause = catalog.TLSCertificate
 	default:
 		res.Status = Pass
 		res.Message = fmt.Sprintf("the certificate is valid until %s (%.0f days)", leaf.NotAfter.UTC().Format("2006-01-02"), days)
@@ -602,9 +603,9 @@ func (ev *evaluation) cors(ctx context.Context, x *Expectation, res *Result) {
 		// The preflight's 401 is the cause by itself; the diagnosis of the
 		// credentialed request from that origin adds its evidence when it
 		// agrees.
-		ev.explainInto(ctx, res, false, catalog.CorsPreflightAuth, "Origin", x.Origin)
-		if res.Cause != catalog.CorsPreflightAuth {
-			res.Cause, res.Title, res.Fix, res.Evidence = catalog.CorsPreflightAuth, "", "", nil
+		ev.explainInto(ctx, res, false, catalog.CORSPreflightAuth, "Origin", x.Origin)
+		if res.Cause != catalog.CORSPreflightAuth {
+			res.Cause, res.Title, res.Fix, res.Evidence = catalog.CORSPreflightAuth, "", "", nil
 		}
 		return
 	}
@@ -770,7 +771,7 @@ func localCause(h *hop) catalog.ID {
 	if h.err != nil {
 		s := h.err.Error()
 		if strings.Contains(s, "certificate") || strings.Contains(s, "x509") {
-			return catalog.TlsCertificate
+			return catalog.TLSCertificate
 		}
 		return ""
 	}
@@ -786,7 +787,7 @@ func localCause(h *hop) catalog.ID {
 	case h.status == http.StatusProxyAuthRequired:
 		return catalog.ProxyAuthRequired
 	case h.status == http.StatusTooManyRequests:
-		return catalog.RatelimitLockout
+		return catalog.RateLimitLockout
 	case h.status >= 300 && h.status < 400:
 		return catalog.RedirectToLogin
 	}
@@ -811,7 +812,7 @@ func (ev *evaluation) explainInto(ctx context.Context, res *Result, anonymous bo
 		ev.mu.Unlock()
 	}
 	if got != nil && got.cause != "" {
-		res.Cause, res.Title, res.Fix, res.Evidence = got.cause, got.title, got.fix, got.evidence
+		res.Cause, res.Title, res.Fix, res.Evidence, res.Confidence = got.cause, got.title, got.fix, got.evidence, got.confidence
 		return
 	}
 	res.Cause = local
@@ -880,7 +881,7 @@ func (ev *evaluation) explain(ctx context.Context, anonymous bool, extra []strin
 		return nil
 	}
 	f := rep.Findings[0]
-	out := &explained{cause: f.Cause, title: f.Title, evidence: f.Evidence, fix: pickFix(f.Fixes, ev.server())}
+	out := &explained{cause: f.Cause, confidence: f.Confidence, title: f.Text(), evidence: f.Evidence, fix: pickFix(f.Fixes, ev.server())}
 	if out.fix == "" {
 		if c, ok := catalog.Lookup(f.Cause); ok {
 			out.fix = pickFix(c.Fixes, ev.server())

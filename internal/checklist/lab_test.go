@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/why401/why401/internal/checklist"
-	probecmd "github.com/why401/why401/internal/cmd/probe"
+	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/lab"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
@@ -48,9 +48,9 @@ func labFile(t testing.TB, l *lab.Lab, name string) *checklist.File {
 	return f
 }
 
-func diagnose(ctx context.Context, po probe.Options) (*report.Report, error) {
+func explain(ctx context.Context, po probe.Options) (*report.Report, error) {
 	po.NoDiscovery = true
-	return probecmd.Diagnose(ctx, po, false)
+	return diagnose.Probe(ctx, po, diagnose.Options{})
 }
 
 var labEnv = map[string]string{"LAB_PASSWORD": lab.Password, "LAB_CLIENT_SECRET": lab.ClientSecret}
@@ -99,7 +99,7 @@ func TestLabChecklist(t *testing.T) {
 	f := labFile(t, l, "lab.yaml")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := checklist.Run(ctx, f, checklist.Options{Getenv: getenv, Explain: diagnose, Version: "test"})
+	out, err := checklist.Run(ctx, f, checklist.Options{Getenv: getenv, Explain: explain, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,9 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/why401/why401/internal/finding"
+	"github.com/why401/why401/internal/report"
 )
 
 // WriteText prints the outcome for a terminal or a CI log: one line per
@@ -56,7 +59,54 @@ func WriteText(w io.Writer, o *Outcome, verbose bool) error {
 func WriteJSON(w io.Writer, o *Outcome) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(o)
+	return enc.Encode(Document(o))
+}
+
+// document is the checklist's JSON document: the common head, then the
+// outcome.
+type document struct {
+	report.Head
+	*Outcome
+}
+
+// Document returns the JSON document of an outcome: verdict "ok" when
+// every expectation held and "fail" otherwise, and one finding per failed
+// result that names a cause, placed at the expectation's line of the
+// checklist.
+func Document(o *Outcome) any {
+	var fs []finding.Finding
+	for _, r := range o.Results {
+		if r.Status != Fail || r.Cause == "" {
+			continue
+		}
+		conf := r.Confidence
+		if conf == 0 {
+			conf = finding.Strong // observed by the expectation itself
+		}
+		detail := r.Step + " " + r.Expectation
+		if len(o.Clients) > 1 {
+			detail += " [" + r.Client + "]"
+		}
+		fs = append(fs, finding.Finding{
+			Cause: r.Cause, Confidence: conf, Detail: detail + ": " + r.Message,
+			Evidence: r.Evidence, Location: finding.Location{File: o.File, Line: r.Line}, Check: "checklist",
+		})
+	}
+	for i := range fs {
+		finding.Attach(&fs[i], finding.Context{})
+	}
+	verdict, summary := report.OK, fmt.Sprintf("all %d expectation%s held", o.Passed, plural(o.Passed))
+	if o.Failed > 0 {
+		verdict, summary = report.Fail, fmt.Sprintf("%d of %d expectation%s failed", o.Failed, o.Passed+o.Failed, plural(o.Passed+o.Failed))
+	}
+	return document{Head: report.NewHead("check", verdict, summary, fs), Outcome: o}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // JUnit XML, in the shape CI systems (GitLab, Jenkins, GitHub reporters)

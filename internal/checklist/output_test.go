@@ -31,7 +31,7 @@ func runLab(t *testing.T, text string, clients ...string) *checklist.Outcome {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := checklist.Run(ctx, f, checklist.Options{Clients: clients, Getenv: getenv, Explain: diagnose})
+	out, err := checklist.Run(ctx, f, checklist.Options{Clients: clients, Getenv: getenv, Explain: explain})
 	if err != nil {
 		t.Fatal(err)
 	}

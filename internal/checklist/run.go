@@ -40,6 +40,9 @@ type Result struct {
 	Cause catalog.ID `json:"cause,omitempty"`
 	Title string     `json:"title,omitempty"`
 	Fix   string     `json:"fix,omitempty"`
+	// Confidence is the diagnosis's confidence in Cause; 0 when the
+	// expectation itself named the cause from what it observed.
+	Confidence float64 `json:"confidence,omitempty"`
 	// Evidence are the diagnosis's lines behind the cause.
 	Evidence []string `json:"evidence,omitempty"`
 	Line     int      `json:"line"`

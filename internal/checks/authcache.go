@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // AuthCache reports authenticated answers that a shared cache may store
@@ -97,16 +98,16 @@ func runAuthCache(p *diagnosis.Pass) error {
 	switch {
 	case success(r.Status) && setsCookie && (shared || fresh > 0):
 		ev = append(ev, "the answer sets a session cookie and may be stored by shared caches")
-		p.Reportf(catalog.CacheAuthCacheable, 0.9, ev, "A response that sets a session cookie is cacheable: a cache may hand one user's session to another")
+		p.Reportf(catalog.CacheAuthCacheable, finding.Strong, ev, "A response that sets a session cookie is cacheable: a cache may hand one user's session to another")
 	case success(r.Status) && auth && (shared || cc.has("must-revalidate") && fresh > 0) && !varies(r.Header, "Authorization"):
 		ev = append(ev, "the request carried Authorization and the answer allows shared caching (RFC 9111 §3.5)")
-		p.Reportf(catalog.CacheAuthCacheable, 0.88, ev, "An authenticated answer is marked cacheable for shared caches: one user's data can reach another")
+		p.Reportf(catalog.CacheAuthCacheable, finding.Strong-0.02, ev, "An authenticated answer is marked cacheable for shared caches: one user's data can reach another")
 	case success(r.Status) && cookie && !auth && fresh > 0 && !varies(r.Header, "Cookie"):
 		ev = append(ev, "the request was authenticated by cookie; a shared cache keys on the URL alone unless Vary: Cookie or private says otherwise")
-		p.Reportf(catalog.CacheAuthCacheable, 0.8, ev, "A cookie-authenticated answer is cacheable without Vary: Cookie: one user's page can reach another")
+		p.Reportf(catalog.CacheAuthCacheable, finding.Likely+0.1, ev, "A cookie-authenticated answer is cacheable without Vary: Cookie: one user's page can reach another")
 	case r.Status == http.StatusUnauthorized && (shared || fresh > 0):
 		ev = append(ev, "a cache may keep serving this 401 after the credentials are fixed (401 is not cacheable by default, only with explicit freshness)")
-		p.Reportf(catalog.CacheAuthCacheable, 0.7, ev, "The 401 is marked cacheable: caches may keep refusing after the login works")
+		p.Reportf(catalog.CacheAuthCacheable, finding.Likely, ev, "The 401 is marked cacheable: caches may keep refusing after the login works")
 	}
 	return nil
 }

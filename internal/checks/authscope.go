@@ -9,6 +9,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // AuthScope reports server-level password protection that covers what it
@@ -58,7 +59,7 @@ func runAuthScope(p *diagnosis.Pass) error {
 		return nil // credentials were sent and refused: another problem
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	if !offers(cs, "Basic") && !offers(cs, "Digest") {
 		return nil
 	}
@@ -84,6 +85,6 @@ func runAuthScope(p *diagnosis.Pass) error {
 	if s := stockPage(r.Body); s != "" {
 		ev = append(ev, "the body is "+s+"'s built-in 401 page: the protection is the web server's, covering this path too")
 	}
-	p.Reportf(catalog.ServerAuthScope, 0.93, ev, "The password protection also covers %s, which must stay public", u.Path)
+	p.Reportf(catalog.ServerAuthScope, finding.Strong+0.03, ev, "The password protection also covers %s, which must stay public", u.Path)
 	return nil
 }

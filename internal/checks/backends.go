@@ -6,6 +6,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Backends reports addresses of one name that answer the same request
@@ -18,7 +19,7 @@ var Backends = &diagnosis.Check{
 }
 
 func runBackends(p *diagnosis.Pass) error {
-	ts := p.Facts.Trials(evidence.Address)
+	ts := p.Evidence.Facts.Trials(evidence.Address)
 	if len(ts) < 2 {
 		return nil
 	}
@@ -48,9 +49,9 @@ func runBackends(p *diagnosis.Pass) error {
 	if len(statuses) < 2 || !anyFailed {
 		return nil
 	}
-	conf := 0.95
+	conf := finding.Certain - 0.02
 	if !anyOK {
-		conf = 0.7
+		conf = finding.Likely
 	}
 	p.Reportf(catalog.BackendInconsistent, conf, ev, "The servers behind this name disagree: some accept the request, some refuse it")
 	return nil

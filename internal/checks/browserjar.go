@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/cookie"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/harflow"
 	"github.com/why401/why401/internal/redact"
 )
@@ -22,7 +23,7 @@ import (
 var BrowserJar = &diagnosis.Check{
 	Name:   "browserjar",
 	Doc:    "report cookies of the probe's redirect chain that a browser would refuse or not send, and login loops",
-	Causes: []catalog.ID{catalog.CookieRejected, catalog.CookieNotSent, catalog.CookieSamesite, catalog.RedirectLoginLoop},
+	Causes: []catalog.ID{catalog.CookieRejected, catalog.CookieNotSent, catalog.CookieSameSite, catalog.RedirectLoginLoop},
 	Run:    runBrowserJar,
 }
 
@@ -30,13 +31,13 @@ var BrowserJar = &diagnosis.Check{
 // navigation the user started, or, with an Origin header, a fetch from
 // that origin.
 func chainSession(p *diagnosis.Pass, t *evidence.Trial) *evidence.Session {
-	s := &evidence.Session{Source: p.Probe.Target, Browser: "chromium"}
+	s := &evidence.Session{Source: p.Evidence.Probe.Target, Browser: "chromium"}
 	typ := "document"
 	if t.Hops[0].Request.Header.Get("Origin") != "" {
 		typ = "fetch"
 	}
 	for i, h := range t.Hops {
-		at := p.Probe.Started
+		at := p.Evidence.Probe.Started
 		if h.Response != nil && !h.Response.Received.IsZero() {
 			at = h.Response.Received
 		}
@@ -46,10 +47,10 @@ func chainSession(p *diagnosis.Pass, t *evidence.Trial) *evidence.Session {
 }
 
 func runBrowserJar(p *diagnosis.Pass) error {
-	if p.Probe.Session != nil {
+	if p.Evidence.Probe.Session != nil {
 		return nil // a recorded session: the session checks read it
 	}
-	t := p.Facts.Trial(evidence.AsGiven)
+	t := p.Evidence.Facts.Trial(evidence.AsGiven)
 	if t == nil || len(t.Hops) < 2 {
 		return nil
 	}
@@ -67,10 +68,10 @@ func runBrowserJar(p *diagnosis.Pass) error {
 			if id == "" {
 				continue
 			}
-			conf := 0.95
+			conf := finding.Certain - 0.02
 			if finalOK {
 				ev = append(ev, fmt.Sprintf("why401 (like curl) kept the cookie and the chain ended %d; in %s it goes on without the cookie", last.Status(), titleCase(f.Browser.Name)))
-				conf = 0.7
+				conf = finding.Likely
 			} else {
 				ev = append(ev, "final: "+stepLine(last))
 			}
@@ -93,7 +94,7 @@ func runBrowserJar(p *diagnosis.Pass) error {
 					path = append(path, fmt.Sprintf("%s %d", u.Path, f.Steps[k].Status()))
 				}
 			}
-			p.Reportf(catalog.RedirectLoginLoop, 0.96, []string{
+			p.Reportf(catalog.RedirectLoginLoop, finding.Certain-0.01, []string{
 				fmt.Sprintf("the redirect chain returns to %s (hops %d and %d)", redact.URL(st.URL.String()), j, i),
 				"chain: " + strings.Join(path, " → "),
 			}, "The redirects loop back to the login page %s", st.URL.Path)
@@ -107,7 +108,7 @@ func runBrowserJar(p *diagnosis.Pass) error {
 // fromUser reports whether a cookie came from the user (-b), not from a
 // hop's Set-Cookie: the browser model only knows the latter.
 func fromUser(p *diagnosis.Pass, name string) bool {
-	for _, c := range requestCookies(p.Probe.Request.Header) {
+	for _, c := range requestCookies(p.Evidence.Probe.Request.Header) {
 		if c.Name == name {
 			return true
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Cache reports a 401 that a cache served from storage.
@@ -55,9 +56,9 @@ func runCache(p *diagnosis.Pass) error {
 				ev = append(ev, l)
 			}
 		}
-		conf := 0.95
+		conf := finding.Certain - 0.02
 		if v != evidence.AsGiven || !diagnosis.SentCredentials(e.Request) {
-			conf = 0.8
+			conf = finding.Likely + 0.1
 		}
 		p.Reportf(catalog.CacheCached401, conf, ev, "A cache served a stored %d; the server did not check these credentials", e.Response.Status)
 		return nil

@@ -7,6 +7,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Challenge reports 401 answers without a challenge, and challenges a
@@ -29,7 +30,7 @@ func runChallenge(p *diagnosis.Pass) error {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	ev := []string{line(e)}
 	if len(cs) == 0 {
 		if len(r.Header.Values("WWW-Authenticate")) > 0 {
@@ -40,11 +41,11 @@ func runChallenge(p *diagnosis.Pass) error {
 		if b := snippet(r.Body, 120); b != "" {
 			ev = append(ev, "body: "+b)
 		}
-		conf := 0.9
-		if prod := p.Facts.Producers(e); len(prod.Meanings()) > 0 {
+		conf := finding.Strong
+		if prod := p.Evidence.Facts.Producers(e); len(prod.Meanings()) > 0 {
 			// A recognised producer (WordPress, Envoy, Laravel, ...) says
 			// in its own codes why; the missing header is a side note.
-			conf = 0.45
+			conf = finding.Suspicion + 0.05
 			ev = append(ev, "answered by "+prod.Summary()+", which names the reason in its own codes")
 		}
 		p.Reportf(catalog.ChallengeMissing, conf, ev, "The 401 does not say how to authenticate")
@@ -53,9 +54,9 @@ func runChallenge(p *diagnosis.Pass) error {
 	ev = append(ev, challengeLine(r, cs))
 	if !answerable(cs) {
 		names := strings.Join(schemes(cs), ", ")
-		conf := 0.85
-		if p.Facts.Sent().Scheme != "" {
-			conf = 0.9
+		conf := finding.Strong - 0.05
+		if p.Evidence.Facts.Sent().Scheme != "" {
+			conf = finding.Strong
 		}
 		if offers(cs, "Negotiate") || offers(cs, "NTLM") {
 			ev = append(ev, "Negotiate and NTLM need a Windows domain login or a Kerberos ticket (curl --negotiate -u : or --ntlm)")
@@ -70,7 +71,7 @@ func runChallenge(p *diagnosis.Pass) error {
 		}
 		alg := strings.ToUpper(c.Info().Algorithm)
 		if alg != "" && !digestAlgorithms[alg] && !offers(cs, "Basic") && !offers(cs, "Bearer") {
-			p.Reportf(catalog.ChallengeUnsupported, 0.7, append(ev, "Digest algorithm "+alg+" is not one of RFC 7616's"), "The server's Digest algorithm %s is not supported by clients", alg)
+			p.Reportf(catalog.ChallengeUnsupported, finding.Likely, append(ev, "Digest algorithm "+alg+" is not one of RFC 7616's"), "The server's Digest algorithm %s is not supported by clients", alg)
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/jwt"
 )
 
@@ -20,7 +21,7 @@ import (
 var ClientCert = &diagnosis.Check{
 	Name:   "clientcert",
 	Doc:    "report missing, refused or expired client certificates (mutual TLS)",
-	Causes: []catalog.ID{catalog.TlsClientCertificate},
+	Causes: []catalog.ID{catalog.TLSClientCertificate},
 	Run:    runClientCert,
 }
 
@@ -33,7 +34,7 @@ func runClientCert(p *diagnosis.Pass) error {
 	if e == nil {
 		return nil
 	}
-	cc := p.Probe.ClientCert
+	cc := p.Evidence.Probe.ClientCert
 	var ev []string
 	certLine := "no client certificate was given (--cert)"
 	if cc != nil {
@@ -44,7 +45,7 @@ func runClientCert(p *diagnosis.Pass) error {
 	switch {
 	case e.Response == nil && e.Err != "" && certAlert.MatchString(e.Err):
 		ev = append(ev, line(e), certLine)
-		conf := 0.95
+		conf := finding.Certain - 0.02
 		what := "The server refused the TLS connection over the client certificate"
 		if cc == nil {
 			what = "The server requires a client certificate and none was sent"
@@ -53,12 +54,12 @@ func runClientCert(p *diagnosis.Pass) error {
 			what = "The client certificate has expired"
 			ev = append(ev, "it expired "+jwt.Human(p.Now.Sub(cc.NotAfter))+" ago")
 		}
-		p.Reportf(catalog.TlsClientCertificate, conf, ev, "%s", what)
+		p.Reportf(catalog.TLSClientCertificate, conf, ev, "%s", what)
 		return nil
 	case e.Response == nil:
 		if e.Err != "" && (e.ErrKind == "tls" || e.ErrKind == "other") && e.TLS != nil && e.TLS.ClientCertRequested && !e.TLS.ClientCertSent {
 			ev = append(ev, line(e), "the server asked for a client certificate during the handshake and none was sent", certLine)
-			p.Reportf(catalog.TlsClientCertificate, 0.85, ev, "The server requires a client certificate and none was sent")
+			p.Reportf(catalog.TLSClientCertificate, finding.Strong-0.05, ev, "The server requires a client certificate and none was sent")
 		}
 		return nil
 	}
@@ -66,33 +67,33 @@ func runClientCert(p *diagnosis.Pass) error {
 	switch {
 	case r.Status == http.StatusBadRequest && bytes.Contains(r.Body, []byte("No required SSL certificate was sent")):
 		ev = append(ev, line(e), "nginx (ssl_verify_client on) says: No required SSL certificate was sent", certLine)
-		p.Reportf(catalog.TlsClientCertificate, 0.96, ev, "The server requires a client certificate and none was sent")
+		p.Reportf(catalog.TLSClientCertificate, finding.Certain-0.01, ev, "The server requires a client certificate and none was sent")
 	case r.Status == http.StatusBadRequest && bytes.Contains(r.Body, []byte("The SSL certificate error")):
 		ev = append(ev, line(e), "nginx (ssl_verify_client) says: The SSL certificate error", certLine)
 		what := "The server does not accept the client certificate (untrusted issuer, expired or revoked)"
 		if expired {
 			what = "The client certificate has expired"
 		}
-		p.Reportf(catalog.TlsClientCertificate, 0.95, ev, "%s", what)
+		p.Reportf(catalog.TLSClientCertificate, finding.Certain-0.02, ev, "%s", what)
 	case r.Status == http.StatusBadRequest && bytes.Contains(r.Body, []byte("certificate has expired")):
 		ev = append(ev, line(e), "body: "+snippet(r.Body, 160), certLine)
-		p.Reportf(catalog.TlsClientCertificate, 0.9, ev, "The client certificate has expired")
+		p.Reportf(catalog.TLSClientCertificate, finding.Strong, ev, "The client certificate has expired")
 	case failed(r.Status) && (expired || early):
 		ev = append(ev, line(e), certLine)
 		if expired {
 			ev = append(ev, "it expired "+jwt.Human(p.Now.Sub(cc.NotAfter))+" ago")
-			p.Reportf(catalog.TlsClientCertificate, 0.93, ev, "The client certificate has expired")
+			p.Reportf(catalog.TLSClientCertificate, finding.Strong+0.03, ev, "The client certificate has expired")
 		} else {
 			ev = append(ev, "it becomes valid in "+jwt.Human(cc.NotBefore.Sub(p.Now)))
-			p.Reportf(catalog.TlsClientCertificate, 0.85, ev, "The client certificate is not valid yet")
+			p.Reportf(catalog.TLSClientCertificate, finding.Strong-0.05, ev, "The client certificate is not valid yet")
 		}
 	case failed(r.Status) && e.TLS != nil && e.TLS.ClientCertRequested && !e.TLS.ClientCertSent:
 		ev = append(ev, line(e), "the server asked for a client certificate during the handshake and none was sent", certLine)
-		conf := 0.6
-		if len(p.Facts.Challenges(r)) == 0 {
-			conf = 0.8
+		conf := finding.Likely - 0.1
+		if len(p.Evidence.Facts.Challenges(r)) == 0 {
+			conf = finding.Likely + 0.1
 		}
-		p.Reportf(catalog.TlsClientCertificate, conf, ev, "The server asked for a client certificate that was not sent")
+		p.Reportf(catalog.TLSClientCertificate, conf, ev, "The server asked for a client certificate that was not sent")
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/jwt"
 )
 
@@ -49,22 +50,22 @@ func runClock(p *diagnosis.Pass) error {
 		fmt.Sprintf("server Date: %s; local clock when it arrived: %s", r.Header.Get("Date"), r.Received.UTC().Format(time.RFC1123)),
 		fmt.Sprintf("the server's clock is %s %s this machine's", abs, dir),
 	}
-	conf := 0.5
-	if tok, _ := p.Facts.Token(); tok != nil {
+	conf := finding.Suspicion + 0.1
+	if tok, _ := p.Evidence.Facts.Token(); tok != nil {
 		local, remote := byBothClocks(tok, p.Now, skew)
 		timeKinds := []jwt.ProblemKind{jwt.Expired, jwt.NotYetValid, jwt.IssuedInFuture}
 		for _, k := range timeKinds {
 			if local[k] != remote[k] {
-				conf = 0.95
+				conf = finding.Certain - 0.02
 				ev = append(ev, "the token's validity differs between the two clocks ("+string(k)+" by one, not by the other)")
 				break
 			}
 		}
-		if conf < 0.95 && (tok.ExpiresAt != nil || tok.NotBefore != nil) && abs > 5*time.Minute {
-			conf = 0.7
+		if conf < finding.Certain-0.02 && (tok.ExpiresAt != nil || tok.NotBefore != nil) && abs > 5*time.Minute {
+			conf = finding.Likely
 		}
-	} else if abs > 5*time.Minute && p.Facts.Sent().Present {
-		conf = 0.6
+	} else if abs > 5*time.Minute && p.Evidence.Facts.Sent().Present {
+		conf = finding.Likely - 0.1
 	}
 	p.Reportf(catalog.ClockSkew, conf, ev, "The server's clock is %s %s this machine's", abs, dir)
 	return nil

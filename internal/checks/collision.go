@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Collision reports two layers that both want the Authorization header: a
@@ -27,12 +28,12 @@ func runCollision(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil || e.Response.Status != http.StatusUnauthorized {
 		return nil
 	}
-	sent := p.Facts.Sent()
+	sent := p.Evidence.Facts.Sent()
 	if !tokenScheme(sent.Scheme) {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	if !offers(cs, "Basic") && !offers(cs, "Digest") {
 		return nil
 	}
@@ -41,24 +42,24 @@ func runCollision(p *diagnosis.Pass) error {
 	}
 	ev := []string{line(e), "sent: Authorization: " + sent.Scheme + " …", challengeLine(r, cs)}
 	var clues []string
-	for _, d := range p.Probe.Discovery {
+	for _, d := range p.Evidence.Probe.Discovery {
 		if d.Kind == "resource-metadata" && success(d.Status) {
 			clues = append(clues, "the site publishes OAuth protected-resource metadata ("+d.URL+"): the application takes bearer tokens")
 		}
 	}
-	for i := range p.Probe.Trials {
-		t := &p.Probe.Trials[i]
+	for i := range p.Evidence.Probe.Trials {
+		t := &p.Evidence.Probe.Trials[i]
 		for j := range t.Hops {
 			h := &t.Hops[j]
 			if h == e || h.Response == nil {
 				continue
 			}
-			if _, ok := bearerChallenge(p.Facts.Challenges(h.Response)); ok {
+			if _, ok := bearerChallenge(p.Evidence.Facts.Challenges(h.Response)); ok {
 				clues = append(clues, "another answer of the site challenges for Bearer: "+line(h)+" ("+string(t.Variant)+")")
 			}
 		}
 	}
-	if tok, _ := p.Facts.Token(); tok != nil {
+	if tok, _ := p.Evidence.Facts.Token(); tok != nil {
 		if u, err := url.Parse(e.Request.URL); err == nil {
 			for _, a := range tok.Audience {
 				if au, err := url.Parse(a); err == nil && au.Host != "" && strings.EqualFold(au.Hostname(), u.Hostname()) {
@@ -75,11 +76,11 @@ func runCollision(p *diagnosis.Pass) error {
 	switch {
 	case len(clues) > 0:
 		ev = append(ev, clues...)
-		p.Reportf(catalog.AuthHeaderCollision, 0.95, ev, "Server-level Basic auth sits in front of an application that wants Bearer tokens: both need the Authorization header")
+		p.Reportf(catalog.AuthHeaderCollision, finding.Certain-0.02, ev, "Server-level Basic auth sits in front of an application that wants Bearer tokens: both need the Authorization header")
 	case stock != "":
-		if tok, _ := p.Facts.Token(); tok != nil {
+		if tok, _ := p.Evidence.Facts.Token(); tok != nil {
 			ev = append(ev, "a JWT was sent: it was made for an application, not for the web server's password file")
-			p.Reportf(catalog.AuthHeaderCollision, 0.91, ev, "The web server's Basic auth answers before the application that takes this token")
+			p.Reportf(catalog.AuthHeaderCollision, finding.Strong+0.01, ev, "The web server's Basic auth answers before the application that takes this token")
 		}
 	}
 	return nil

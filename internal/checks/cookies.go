@@ -6,6 +6,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/redact"
 )
 
@@ -19,7 +20,7 @@ var Cookies = &diagnosis.Check{
 }
 
 func runCookies(p *diagnosis.Pass) error {
-	if p.Probe.Request.Header.Get("Cookie") == "" {
+	if p.Evidence.Probe.Request.Header.Get("Cookie") == "" {
 		return nil
 	}
 	e := final(p, evidence.AsGiven)
@@ -36,7 +37,7 @@ func runCookies(p *diagnosis.Pass) error {
 		return nil
 	}
 	ev := []string{
-		"with cookies (" + redact.Cookie(p.Probe.Request.Header.Get("Cookie")) + "): " + line(e),
+		"with cookies (" + redact.Cookie(p.Evidence.Probe.Request.Header.Get("Cookie")) + "): " + line(e),
 		"without cookies, as a private window would: " + line(without),
 	}
 	for _, sc := range e.Response.Header.Values("Set-Cookie") {
@@ -44,6 +45,6 @@ func runCookies(p *diagnosis.Pass) error {
 			ev = append(ev, "the server deletes the cookie in its answer: Set-Cookie: "+redact.SetCookie(sc))
 		}
 	}
-	p.Reportf(catalog.CookieStale, 0.9, ev, "An old cookie makes the request fail; without cookies it gets further")
+	p.Reportf(catalog.CookieStale, finding.Strong, ev, "An old cookie makes the request fail; without cookies it gets further")
 	return nil
 }

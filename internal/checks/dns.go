@@ -9,6 +9,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // DNS reports a name whose addresses do not all serve the same site: the
@@ -19,7 +20,7 @@ import (
 var DNS = &diagnosis.Check{
 	Name:   "dns",
 	Doc:    "report names whose IPv4 and IPv6 addresses (or some address) serve different sites",
-	Causes: []catalog.ID{catalog.DnsMismatch},
+	Causes: []catalog.ID{catalog.DNSMismatch},
 	Run:    runDNS,
 }
 
@@ -35,7 +36,7 @@ func identityOf(p *diagnosis.Pass, e *evidence.Exchange) identity {
 	}
 	r := e.Response
 	var realms []string
-	for _, c := range p.Facts.Challenges(r) {
+	for _, c := range p.Evidence.Facts.Challenges(r) {
 		realms = append(realms, c.Info().Scheme+" "+c.Info().Realm)
 	}
 	id := identity{server: r.Header.Get("Server"), realm: strings.Join(realms, ", ")}
@@ -63,7 +64,7 @@ func (a identity) differs(b identity) []string {
 }
 
 func runDNS(p *diagnosis.Pass) error {
-	ts := p.Facts.Trials(evidence.Address)
+	ts := p.Evidence.Facts.Trials(evidence.Address)
 	if len(ts) < 2 {
 		return nil
 	}
@@ -103,7 +104,7 @@ func runDNS(p *diagnosis.Pass) error {
 		}
 		ev = append(ev, fam+" "+t.Address+": "+desc)
 	}
-	if d := p.Probe.DNS; d != nil && d.Override != "" {
+	if d := p.Evidence.Probe.DNS; d != nil && d.Override != "" {
 		ev = append(ev, "addresses pinned with --resolve "+d.Override)
 	}
 	if asGiven := final(p, evidence.AsGiven); asGiven != nil && asGiven.Remote != "" {
@@ -137,19 +138,19 @@ func runDNS(p *diagnosis.Pass) error {
 	switch {
 	case len(diffs) > 0:
 		ev = append(ev, "IPv4 versus IPv6: "+strings.Join(diffs, "; "))
-		p.Reportf(catalog.DnsMismatch, 0.96, ev, "The IPv4 and IPv6 addresses of %s serve different sites: one record (often the AAAA) still points at another host", dnsHost(p))
+		p.Reportf(catalog.DNSMismatch, finding.Certain-0.01, ev, "The IPv4 and IPv6 addresses of %s serve different sites: one record (often the AAAA) still points at another host", dnsHost(p))
 	case len(pairDiff) > 0:
 		ev = append(ev, pairDiff...)
-		p.Reportf(catalog.DnsMismatch, 0.96, ev, "The addresses of %s serve different sites: a DNS record still points at another host", dnsHost(p))
+		p.Reportf(catalog.DNSMismatch, finding.Certain-0.01, ev, "The addresses of %s serve different sites: a DNS record still points at another host", dnsHost(p))
 	case len(silent) > 0 && len(silent) < len(ts):
-		p.Reportf(catalog.DnsMismatch, 0.8, ev, "Some addresses of %s do not answer (%s): a stale DNS record", dnsHost(p), strings.Join(silent, ", "))
+		p.Reportf(catalog.DNSMismatch, finding.Likely+0.1, ev, "Some addresses of %s do not answer (%s): a stale DNS record", dnsHost(p), strings.Join(silent, ", "))
 	}
 	return nil
 }
 
 func dnsHost(p *diagnosis.Pass) string {
-	if p.Probe.DNS != nil && p.Probe.DNS.Host != "" {
-		return p.Probe.DNS.Host
+	if p.Evidence.Probe.DNS != nil && p.Evidence.Probe.DNS.Host != "" {
+		return p.Evidence.Probe.DNS.Host
 	}
 	return "the name"
 }

@@ -3,12 +3,13 @@
 // suite lists them in All; diagnosis.Validate(All) must pass.
 //
 // A check reads the probe's evidence and the shared facts of its Pass and
-// reports findings with a confidence between 0 and 1. Confidences are
-// calibrated against each other so that the cause that best explains the
-// observation ranks first: a direct, specific observation (a 407, a JWT
-// whose exp is past, a redirect that dropped the header) scores 0.9 and
-// above; a cause inferred from a difference between variants 0.8 to 0.9;
-// a plausible alternative 0.2 to 0.5.
+// reports findings with a confidence picked from the named bands of
+// package finding (Certain, Strong, Likely, Suspicion), with any
+// adjustment stated beside the band: a direct, specific observation (a
+// 407, a JWT whose exp is past, a redirect that dropped the header) is
+// Strong or Certain; a cause inferred from a difference between variants
+// Strong less a little; a plausible alternative a Suspicion. Ranking
+// (finding.Rank) orders them and settles near-ties by its written rules.
 package checks
 
 import "github.com/why401/why401/internal/diagnosis"

@@ -10,6 +10,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Encoding reports Basic credentials with non-ASCII or percent-escaped
@@ -29,13 +30,13 @@ func runEncoding(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil || e.Response.Status != http.StatusUnauthorized {
 		return nil
 	}
-	sent := p.Facts.Sent()
+	sent := p.Evidence.Facts.Sent()
 	basic := strings.EqualFold(sent.Scheme, "Basic") || sent.Where == "url-userinfo"
 	if !basic || !(sent.NonASCII || sent.PercentEncoded) {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	if !offers(cs, "Basic") {
 		return nil // another scheme: Scheme explains it
 	}
@@ -54,12 +55,12 @@ func runEncoding(p *diagnosis.Pass) error {
 		sentAs = "UTF-8 bytes"
 	}
 	ev = append(ev, "the user name or password holds non-ASCII or escaped characters, sent as "+sentAs)
-	if sent.Where == "url-userinfo" || slices.Contains(sent.Places, "url-userinfo") || targetHasUserinfo(p.Probe.Target) {
+	if sent.Where == "url-userinfo" || slices.Contains(sent.Places, "url-userinfo") || targetHasUserinfo(p.Evidence.Probe.Target) {
 		ev = append(ev, "the credentials came from the URL (user:pass@host): curl, Go and Python requests percent-decode them into Basic credentials; browsers refuse URLs with credentials in fetch() and for subresources")
 	}
 
 	// --try-encodings: the same credentials in other encodings.
-	tried := p.Facts.Trials(evidence.Encoding)
+	tried := p.Evidence.Facts.Trials(evidence.Encoding)
 	var worked, refused []string
 	for _, t := range tried {
 		f := t.Final()
@@ -74,26 +75,26 @@ func runEncoding(p *diagnosis.Pass) error {
 		if len(refused) > 0 {
 			ev = append(ev, "also tried: "+strings.Join(refused, ", "))
 		}
-		p.Reportf(catalog.CredentialsEncoding, 0.97, ev, "The credentials are right but encoded differently: the server accepts them as %s", worked[0])
+		p.Reportf(catalog.CredentialsEncoding, finding.Certain, ev, "The credentials are right but encoded differently: the server accepts them as %s", worked[0])
 		return nil
 	}
 	if len(tried) > 0 {
 		ev = append(ev, "--try-encodings: the other encodings were refused too ("+strings.Join(refused, ", ")+"): the encoding is probably not the problem")
-		p.Reportf(catalog.CredentialsEncoding, 0.3, ev, "Non-ASCII credentials were refused in every encoding tried")
+		p.Reportf(catalog.CredentialsEncoding, finding.Suspicion-0.1, ev, "Non-ASCII credentials were refused in every encoding tried")
 		return nil
 	}
-	conf := 0.65
+	conf := finding.Likely - 0.05
 	title := "Non-ASCII characters in the user name or password may be encoded differently by the server"
 	switch {
 	case strings.EqualFold(charset, "UTF-8") && sent.Latin1:
-		conf = 0.88
+		conf = finding.Strong - 0.02
 		title = "The server asks for UTF-8 (charset=\"UTF-8\") but the credentials were sent as Latin-1"
 		ev = append(ev, `the challenge announces charset="UTF-8"`)
 	case strings.EqualFold(charset, "UTF-8"):
-		conf = 0.45 // UTF-8 both ways: a plain wrong password is likelier
+		conf = finding.Suspicion + 0.05 // UTF-8 both ways: a plain wrong password is likelier
 		ev = append(ev, `the challenge announces charset="UTF-8" and UTF-8 was sent`)
 	case sent.PercentEncoded && !sent.NonASCII:
-		conf = 0.7
+		conf = finding.Likely
 		title = "The user name or password holds %XX escapes: URL-encoded text was sent as the literal credential"
 	default:
 		ev = append(ev, "the challenge does not announce a charset, so the server may read the bytes as ISO-8859-1 (RFC 7617 §2.1)")

@@ -74,7 +74,7 @@ func TestFixtures(t *testing.T) {
 		{"cache quiet on CloudFront error", checks.Cache, probeOf(basicAlice,
 			trial(evidence.AsGiven, hop("GET", "https://api.test/x", 401, basicAlice, []string{"X-Cache", "Error from cloudfront"}))), ""},
 		{"ratelimit fires on Retry-After 401", checks.RateLimit, probeOf(basicAlice,
-			trial(evidence.AsGiven, hop("GET", "https://api.test/x", 401, basicAlice, []string{"Retry-After", "120"}))), catalog.RatelimitLockout},
+			trial(evidence.AsGiven, hop("GET", "https://api.test/x", 401, basicAlice, []string{"Retry-After", "120"}))), catalog.RateLimitLockout},
 		{"ratelimit quiet on plain 401", checks.RateLimit, probeOf(basicAlice,
 			trial(evidence.AsGiven, hop("GET", "https://api.test/x", 401, basicAlice, []string{"WWW-Authenticate", `Basic realm="x"`}))), ""},
 		{"proxyauth quiet on 401", checks.ProxyAuth, probeOf(basicAlice,

@@ -6,6 +6,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Forbidden reports a 403 that is about permission, not authentication.
@@ -22,7 +23,7 @@ func runForbidden(p *diagnosis.Pass) error {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	if info, ok := bearerChallenge(cs); ok && info.Error == "insufficient_scope" {
 		return nil // Token reports the scope
 	}
@@ -30,9 +31,9 @@ func runForbidden(p *diagnosis.Pass) error {
 	if b := snippet(r.Body, 160); b != "" {
 		ev = append(ev, "body: "+b)
 	}
-	conf := 0.85
+	conf := finding.Strong - 0.05
 	if !diagnosis.SentCredentials(e.Request) {
-		conf = 0.6
+		conf = finding.Likely - 0.1
 		ev = append(ev, "no credentials were sent; some servers answer that with 403 instead of 401")
 	} else {
 		ev = append(ev, "credentials were sent and the server answered 403, not 401: it knows who you are and refuses")

@@ -16,7 +16,7 @@ import (
 
 // final returns the last exchange of the first trial of variant v.
 func final(p *diagnosis.Pass, v evidence.Variant) *evidence.Exchange {
-	t := p.Facts.Trial(v)
+	t := p.Evidence.Facts.Trial(v)
 	if t == nil {
 		return nil
 	}

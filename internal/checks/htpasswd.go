@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Htpasswd reports a password file the web server cannot use, as a client
@@ -39,15 +40,15 @@ func runHtpasswd(p *diagnosis.Pass) error {
 	if forbidden && stockForbidden(e.Response.Body) == "" {
 		return nil // an application's 403: a permission, not the password file
 	}
-	if !strings.EqualFold(p.Facts.Sent().Scheme, "Basic") || p.Facts.Sent().Malformed() {
+	if !strings.EqualFold(p.Evidence.Facts.Sent().Scheme, "Basic") || p.Evidence.Facts.Sent().Malformed() {
 		return nil
 	}
 	anon := final(p, evidence.NoCredentials)
-	if anon == nil || anon.Response == nil || anon.Response.Status != http.StatusUnauthorized || !offers(p.Facts.Challenges(anon.Response), "Basic") {
+	if anon == nil || anon.Response == nil || anon.Response.Status != http.StatusUnauthorized || !offers(p.Evidence.Facts.Challenges(anon.Response), "Basic") {
 		return nil
 	}
 	r := e.Response
-	ev := []string{"without credentials: " + line(anon) + ", " + challengeLine(anon.Response, p.Facts.Challenges(anon.Response)),
+	ev := []string{"without credentials: " + line(anon) + ", " + challengeLine(anon.Response, p.Evidence.Facts.Challenges(anon.Response)),
 		"with the Basic credentials: " + line(e)}
 	if s := stockServerError(r.Body); s != "" {
 		ev = append(ev, "the body is "+s+"'s built-in error page: the web server itself failed while checking the password")
@@ -60,23 +61,23 @@ func runHtpasswd(p *diagnosis.Pass) error {
 		switch {
 		case bogus != nil && bogus.Response != nil && bogus.Response.Status == http.StatusForbidden && sameAnswer(r, bogus.Response):
 			ev = append(ev, "a made-up user gets the same 403: "+line(bogus)+", so the server refuses before it can compare any password: it cannot open its password file")
-			p.Reportf(catalog.ServerHtpasswdFile, 0.93, ev, "The server cannot open its password file (missing, or not readable by the server's user)")
+			p.Reportf(catalog.ServerHtpasswdFile, finding.Strong+0.03, ev, "The server cannot open its password file (missing, or not readable by the server's user)")
 		case bogus == nil:
-			p.Reportf(catalog.ServerHtpasswdFile, 0.55, ev, "The server may not be able to open its password file")
+			p.Reportf(catalog.ServerHtpasswdFile, finding.Likely-0.15, ev, "The server may not be able to open its password file")
 		}
 		return nil
 	}
 	switch {
 	case bogus != nil && bogus.Response != nil && bogus.Response.Status == http.StatusUnauthorized:
 		ev = append(ev, "a made-up user gets a plain 401: "+line(bogus)+", so the file is readable and this user's entry is the problem")
-		p.Reportf(catalog.ServerHtpasswdHash, 0.9, ev, "The server cannot check the password hash of this user's entry in its password file")
-		p.Reportf(catalog.ServerHtpasswdFile, 0.4, ev, "The password file has a line the server cannot use")
+		p.Reportf(catalog.ServerHtpasswdHash, finding.Strong, ev, "The server cannot check the password hash of this user's entry in its password file")
+		p.Reportf(catalog.ServerHtpasswdFile, finding.Suspicion, ev, "The password file has a line the server cannot use")
 	case bogus != nil && bogus.Response != nil && bogus.Response.Status >= 500:
 		ev = append(ev, "a made-up user fails the same way: "+line(bogus)+", so the server cannot read the password file at all")
-		p.Reportf(catalog.ServerHtpasswdFile, 0.92, ev, "The server cannot open or read its password file")
+		p.Reportf(catalog.ServerHtpasswdFile, finding.Strong+0.02, ev, "The server cannot open or read its password file")
 	default:
-		p.Reportf(catalog.ServerHtpasswdFile, 0.8, ev, "The server fails while checking the password: its password file is missing or unreadable")
-		p.Reportf(catalog.ServerHtpasswdHash, 0.5, ev, "The server may not understand the hash in its password file")
+		p.Reportf(catalog.ServerHtpasswdFile, finding.Likely+0.1, ev, "The server fails while checking the password: its password file is missing or unreadable")
+		p.Reportf(catalog.ServerHtpasswdHash, finding.Suspicion+0.1, ev, "The server may not understand the hash in its password file")
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // IPACL reports refusals by address or by access control list rather than
@@ -19,7 +20,7 @@ import (
 var IPACL = &diagnosis.Check{
 	Name:   "ipacl",
 	Doc:    "report IP allow/deny rules, IIS sub-statuses 401.3 and 401.501-504, and web-server deny pages",
-	Causes: []catalog.ID{catalog.IpDenied, catalog.ServerAcl, catalog.RatelimitLockout},
+	Causes: []catalog.ID{catalog.IPDenied, catalog.ServerACL, catalog.RateLimitLockout},
 	Run:    runIPACL,
 }
 
@@ -44,23 +45,23 @@ func runIPACL(p *diagnosis.Pass) error {
 		ev = append(ev, "the IIS error page says HTTP Error "+sub)
 		switch sub {
 		case "401.3", "403.3":
-			p.Reportf(catalog.ServerAcl, 0.93, ev, "IIS refuses the authenticated user by the file system ACL (%s)", sub)
+			p.Reportf(catalog.ServerACL, finding.Strong+0.03, ev, "IIS refuses the authenticated user by the file system ACL (%s)", sub)
 		case "401.501", "401.502", "403.501", "403.502":
-			p.Reportf(catalog.RatelimitLockout, 0.92, ev, "IIS Dynamic IP Restrictions: too many requests from this address (%s); waiting fixes it", sub)
+			p.Reportf(catalog.RateLimitLockout, finding.Strong+0.02, ev, "IIS Dynamic IP Restrictions: too many requests from this address (%s); waiting fixes it", sub)
 		case "401.503", "403.503", "403.6":
-			p.Reportf(catalog.IpDenied, 0.95, ev, "IIS refuses this client's IP address (%s, IP deny list)", sub)
+			p.Reportf(catalog.IPDenied, finding.Certain-0.02, ev, "IIS refuses this client's IP address (%s, IP deny list)", sub)
 		case "401.504", "403.504":
-			p.Reportf(catalog.IpDenied, 0.95, ev, "IIS refuses this client's host name (%s, domain deny list)", sub)
+			p.Reportf(catalog.IPDenied, finding.Certain-0.02, ev, "IIS refuses this client's host name (%s, domain deny list)", sub)
 		}
 		return nil
 	}
 	if loc := ipWordsRE.Find(r.Body); loc != nil {
 		ev = append(ev, "body: "+snippet(r.Body, 200))
 		withForward(p, &ev)
-		p.Reportf(catalog.IpDenied, 0.88, ev, "The server refuses the client's IP address or network")
+		p.Reportf(catalog.IPDenied, finding.Strong-0.02, ev, "The server refuses the client's IP address or network")
 		return nil
 	}
-	if code != http.StatusForbidden || len(p.Facts.Challenges(r)) > 0 {
+	if code != http.StatusForbidden || len(p.Evidence.Facts.Challenges(r)) > 0 {
 		return nil
 	}
 	server := stockForbidden(r.Body)
@@ -68,17 +69,17 @@ func runIPACL(p *diagnosis.Pass) error {
 		return nil
 	}
 	ev = append(ev, "the body is "+server+"'s built-in 403 page: the web server itself refused, before any application or password check")
-	conf := 0.7
+	conf := finding.Likely
 	if noCred := final(p, evidence.NoCredentials); noCred != nil && noCred.Response != nil {
 		if noCred.Response.Status == http.StatusUnauthorized {
 			return nil // anonymous gets a challenge: no address rule, Htpasswd or Forbidden explain the 403
 		}
 		if noCred.Response.Status == http.StatusForbidden {
 			ev = append(ev, "without credentials: "+line(noCred)+", so no password would help")
-			conf = 0.9
+			conf = finding.Strong
 		}
 	} else if !diagnosis.SentCredentials(e.Request) {
-		conf = 0.88
+		conf = finding.Strong - 0.02
 		ev = append(ev, "a request without credentials was refused outright, not challenged")
 	}
 	if u, err := url.Parse(e.Request.URL); err == nil && strings.HasSuffix(u.Path, "/") {
@@ -86,7 +87,7 @@ func runIPACL(p *diagnosis.Pass) error {
 		conf -= 0.25
 	}
 	withForward(p, &ev)
-	p.Reportf(catalog.IpDenied, conf, ev, "A %s allow/deny rule refuses this client's address", server)
+	p.Reportf(catalog.IPDenied, conf, ev, "A %s allow/deny rule refuses this client's address", server)
 	return nil
 }
 
@@ -94,7 +95,7 @@ func runIPACL(p *diagnosis.Pass) error {
 // that a server or proxy may (or must not) trust.
 func withForward(p *diagnosis.Pass, ev *[]string) {
 	for _, h := range forwardHeaders {
-		if v := p.Probe.Request.Header.Get(h); v != "" {
+		if v := p.Evidence.Probe.Request.Header.Get(h); v != "" {
 			*ev = append(*ev, "the request sent "+h+": "+v+": a server behind a proxy judges by the address its proxy passes on, and one that is not behind a trusted proxy ignores it")
 		}
 	}

@@ -111,7 +111,7 @@ func TestChecksOnLab(t *testing.T) {
 				}
 				if r.scen.Cause == "" {
 					if len(fs) > 0 {
-						t.Errorf("%s (works): reported %s %.2f %q", r.scen.Path, fs[0].Cause, fs[0].Confidence, fs[0].Title)
+						t.Errorf("%s (works): reported %s %.2f %q", r.scen.Path, fs[0].Cause, fs[0].Confidence, fs[0].Text())
 					}
 					continue
 				}

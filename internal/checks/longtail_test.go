@@ -98,7 +98,7 @@ func ltCheck(t *testing.T, c *diagnosis.Check, cases []ltCase) {
 			fs := ltRun(t, c, tc.f.probe())
 			if tc.want == "" {
 				if len(fs) != 0 {
-					t.Fatalf("near miss reported %s (%.2f): %s %q", fs[0].Cause, fs[0].Confidence, fs[0].Title, fs[0].Evidence)
+					t.Fatalf("near miss reported %s (%.2f): %s %q", fs[0].Cause, fs[0].Confidence, fs[0].Text(), fs[0].Evidence)
 				}
 				return
 			}
@@ -108,8 +108,8 @@ func ltCheck(t *testing.T, c *diagnosis.Check, cases []ltCase) {
 			if fs[0].Confidence < tc.minConf {
 				t.Errorf("confidence %.2f < %.2f", fs[0].Confidence, tc.minConf)
 			}
-			if tc.title != "" && !strings.Contains(fs[0].Title, tc.title) {
-				t.Errorf("title %q lacks %q", fs[0].Title, tc.title)
+			if tc.title != "" && !strings.Contains(fs[0].Text(), tc.title) {
+				t.Errorf("title %q lacks %q", fs[0].Text(), tc.title)
 			}
 			for _, line := range fs[0].Evidence {
 				if strings.Contains(line, "s3cr3t") || strings.Contains(line, "grüße") {
@@ -172,7 +172,7 @@ func TestSignedURL(t *testing.T) {
 		{name: "expired 3 days ago", f: ltFixture{url: s3, status: 403, rbody: expired}, want: catalog.TokenExpired, minConf: 0.9, title: "expired 3 days ago", first: true},
 		{name: "azure sas expired", f: ltFixture{url: "https://a.blob.core.windows.net/c/b?sv=2022-11-02&se=2026-03-01T00:00:00Z&sig=x", status: 403}, want: catalog.TokenExpired, minConf: 0.9, title: "9 days ago"},
 		{name: "expired by the server clock only", f: ltFixture{url: "https://cdn.example/f?expires=" + itoa(ltNow.Add(time.Hour).Unix()) + "&signature=x", status: 403, resp: serverAhead}, want: catalog.TokenExpired, minConf: 0.7, title: "server's clock"},
-		{name: "signature mismatch", f: ltFixture{url: fresh, status: 403, rbody: "<Error><Code>SignatureDoesNotMatch</Code></Error>"}, want: catalog.UrlWrong, minConf: 0.7},
+		{name: "signature mismatch", f: ltFixture{url: fresh, status: 403, rbody: "<Error><Code>SignatureDoesNotMatch</Code></Error>"}, want: catalog.URLWrong, minConf: 0.7},
 		{name: "access_token jwt expired", f: ltFixture{url: "https://api.example/v1?access_token=" + ltToken(t, map[string]any{"exp": ltNow.Add(-2 * time.Hour).Unix()}), status: 401}, want: catalog.TokenExpired, title: "token in the URL expired 2 hours ago"},
 		{name: "signed in the future", f: ltFixture{url: "https://b.s3.amazonaws.com/r?X-Amz-Date=" + ltNow.Add(3*time.Hour).Format("20060102T150405Z") + "&X-Amz-Expires=3600&X-Amz-Signature=abc", status: 403}, want: catalog.TokenNotYetValid, minConf: 0.65},
 		// Near misses.
@@ -191,23 +191,23 @@ func TestWrongURL(t *testing.T) {
 		{name: "public without prefix", f: ltFixture{url: base, status: 401, resp: basicCh, extra: []evidence.Trial{
 			ltTrial(evidence.Nearby, "without-prefix", "https://site.example/docs/guide", 200, nil, "guide"),
 			ltTrial(evidence.Nearby, "parent", "https://site.example/members/docs/", 401, nil, ""),
-		}}, want: catalog.UrlWrong, minConf: 0.9, first: true},
-		{name: "api gateway no route", f: ltFixture{url: "https://x.execute-api.eu-west-1.amazonaws.com/prod/itemz", status: 403, rbody: `{"message":"Missing Authentication Token"}`}, want: catalog.UrlWrong, minConf: 0.9, first: true},
+		}}, want: catalog.URLWrong, minConf: 0.9, first: true},
+		{name: "api gateway no route", f: ltFixture{url: "https://x.execute-api.eu-west-1.amazonaws.com/prod/itemz", status: 403, rbody: `{"message":"Missing Authentication Token"}`}, want: catalog.URLWrong, minConf: 0.9, first: true},
 		{name: "other scheme public", f: ltFixture{url: "http://site.example/app/x", status: 401, resp: basicCh, extra: []evidence.Trial{
-			ltTrial(evidence.OtherScheme, "", "https://site.example/app/x", 200, nil, "ok")}}, want: catalog.UrlWrong, minConf: 0.5},
+			ltTrial(evidence.OtherScheme, "", "https://site.example/app/x", 200, nil, "ok")}}, want: catalog.URLWrong, minConf: 0.5},
 		{name: "only the parent is public", f: ltFixture{url: base, status: 401, resp: basicCh, extra: []evidence.Trial{
 			ltTrial(evidence.Nearby, "without-prefix", "https://site.example/docs/guide", 404, nil, ""),
 			ltTrial(evidence.Nearby, "parent", "https://site.example/members/docs/", 200, nil, "index"),
-		}}, want: catalog.UrlWrong},
+		}}, want: catalog.URLWrong},
 		{name: "twin checked against a catch-all", f: ltFixture{url: base, status: 401, resp: basicCh, extra: []evidence.Trial{
 			ltTrial(evidence.Nearby, "without-prefix", "https://site.example/docs/guide", 200, nil, "guide"),
 			ltTrial(evidence.Nearby, "nonexistent", "https://site.example/docs/guide-why401-1a2b", 404, nil, "not found"),
-		}}, want: catalog.UrlWrong, minConf: 0.9},
+		}}, want: catalog.URLWrong, minConf: 0.9},
 		// Near misses.
 		{name: "single-page app answers every path", f: ltFixture{url: base, status: 401, resp: basicCh, extra: []evidence.Trial{
 			ltTrial(evidence.Nearby, "without-prefix", "https://site.example/docs/guide", 200, nil, "<div id=app></div>"),
 			ltTrial(evidence.Nearby, "nonexistent", "https://site.example/docs/guide-why401-1a2b", 200, nil, "<div id=app></div>"),
-		}}, want: catalog.UrlWrong, minConf: 0, title: "Nearby URLs are public"},
+		}}, want: catalog.URLWrong, minConf: 0, title: "Nearby URLs are public"},
 		{name: "neighbours protected too", f: ltFixture{url: base, status: 401, resp: basicCh, extra: []evidence.Trial{
 			ltTrial(evidence.Nearby, "without-prefix", "https://site.example/docs/guide", 401, nil, ""),
 			ltTrial(evidence.Nearby, "parent", "https://site.example/members/docs/", 401, nil, "")}}},
@@ -234,8 +234,8 @@ func TestMovedLogin(t *testing.T) {
 		}}
 	}
 	ltCheck(t, WrongURL, []ltCase{
-		{name: "login moved, POST became GET", f: moved("https://h/api/login", "https://h/api/v2/login", 405, "GET"), want: catalog.UrlWrong, minConf: 0.85, title: "/api/v2/login"},
-		{name: "login moved, 401", f: moved("https://h/wp-login.php", "https://h/account/login", 401, "GET"), want: catalog.UrlWrong},
+		{name: "login moved, POST became GET", f: moved("https://h/api/login", "https://h/api/v2/login", 405, "GET"), want: catalog.URLWrong, minConf: 0.85, title: "/api/v2/login"},
+		{name: "login moved, 401", f: moved("https://h/wp-login.php", "https://h/account/login", 401, "GET"), want: catalog.URLWrong},
 		// Near misses.
 		{name: "sso hand-off to another host", f: moved("https://h/login", "https://idp.example/login", 401, "GET")},
 		{name: "not a login path", f: moved("https://h/api/items", "https://h/api/v2/items", 401, "GET")},
@@ -250,15 +250,15 @@ func TestDNS(t *testing.T) {
 		{name: "AAAA to the old host", f: ltFixture{url: "http://www.example/", status: 200, resp: newSite, extra: []evidence.Trial{
 			ltTrial(evidence.Address, "192.0.2.10", "http://www.example/", 200, newSite, "<title>New</title>"),
 			ltTrial(evidence.Address, "2001:db8::10", "http://www.example/", 401, old, "<title>401 Authorization Required</title>"),
-		}}, want: catalog.DnsMismatch, minConf: 0.95, title: "IPv4 and IPv6", first: true},
+		}}, want: catalog.DNSMismatch, minConf: 0.95, title: "IPv4 and IPv6", first: true},
 		{name: "two A records, one the old host", f: ltFixture{url: "http://www.example/", status: 200, resp: newSite, extra: []evidence.Trial{
 			ltTrial(evidence.Address, "192.0.2.10", "http://www.example/", 200, newSite, "<title>New</title>"),
 			ltTrial(evidence.Address, "198.51.100.7", "http://www.example/", 401, old, "<title>401 Authorization Required</title>"),
-		}}, want: catalog.DnsMismatch, minConf: 0.95, title: "different sites", first: true},
+		}}, want: catalog.DNSMismatch, minConf: 0.95, title: "different sites", first: true},
 		{name: "an address that does not answer", f: ltFixture{url: "http://www.example/", status: 200, extra: []evidence.Trial{
 			ltTrial(evidence.Address, "192.0.2.10", "http://www.example/", 200, nil, ""),
 			{Variant: evidence.Address, Address: "192.0.2.99", Hops: []evidence.Exchange{{Request: evidence.Request{Method: "GET", URL: "http://www.example/"}, Err: "dial tcp 192.0.2.99:80: connect: connection refused", ErrKind: "connect"}}},
-		}}, want: catalog.DnsMismatch, minConf: 0.75},
+		}}, want: catalog.DNSMismatch, minConf: 0.75},
 		// Near misses: one site whose nodes disagree (Backends), and agreement.
 		{name: "no IPv6 route here", f: ltFixture{url: "http://www.example/", status: 200, extra: []evidence.Trial{
 			ltTrial(evidence.Address, "192.0.2.10", "http://www.example/", 200, nil, ""),
@@ -338,14 +338,14 @@ func TestIPACL(t *testing.T) {
 	apache403 := "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>403 Forbidden</title>\n</head><body>\n<h1>Forbidden</h1>\n<p>You don't have permission to access this resource.</p>\n<hr>\n<address>Apache/2.4.62 (Debian) Server at 127.0.0.1 Port 8080</address>\n</body></html>\n"
 	alice := hdr("Authorization", basicAuth("alice", "s3cr3t"))
 	ltCheck(t, IPACL, []ltCase{
-		{name: "iis 401.503", f: ltFixture{url: "http://h/", req: alice, status: 401, rbody: iis("401.503")}, want: catalog.IpDenied, minConf: 0.9, first: true},
-		{name: "iis 401.504", f: ltFixture{url: "http://h/", status: 401, rbody: iis("401.504")}, want: catalog.IpDenied, title: "host name"},
-		{name: "iis 401.3", f: ltFixture{url: "http://h/", req: alice, status: 401, resp: hdr("WWW-Authenticate", `Basic realm="i"`), rbody: iis("401.3")}, want: catalog.ServerAcl, minConf: 0.9, first: true},
-		{name: "iis 401.502", f: ltFixture{url: "http://h/", status: 401, rbody: iis("401.502")}, want: catalog.RatelimitLockout, minConf: 0.9},
+		{name: "iis 401.503", f: ltFixture{url: "http://h/", req: alice, status: 401, rbody: iis("401.503")}, want: catalog.IPDenied, minConf: 0.9, first: true},
+		{name: "iis 401.504", f: ltFixture{url: "http://h/", status: 401, rbody: iis("401.504")}, want: catalog.IPDenied, title: "host name"},
+		{name: "iis 401.3", f: ltFixture{url: "http://h/", req: alice, status: 401, resp: hdr("WWW-Authenticate", `Basic realm="i"`), rbody: iis("401.3")}, want: catalog.ServerACL, minConf: 0.9, first: true},
+		{name: "iis 401.502", f: ltFixture{url: "http://h/", status: 401, rbody: iis("401.502")}, want: catalog.RateLimitLockout, minConf: 0.9},
 		{name: "nginx deny", f: ltFixture{url: "http://h/admin", req: alice, status: 403, rbody: nginx403, extra: []evidence.Trial{
-			ltTrial(evidence.NoCredentials, "", "http://h/admin", 403, nil, nginx403)}}, want: catalog.IpDenied, minConf: 0.85, first: true},
-		{name: "apache deny anonymous", f: ltFixture{url: "http://h/admin", status: 403, rbody: apache403}, want: catalog.IpDenied, minConf: 0.85, first: true},
-		{name: "ip named in body", f: ltFixture{url: "http://h/api", status: 403, req: hdr("X-Forwarded-For", "10.0.0.1"), rbody: `{"error":"Your IP address 198.51.100.7 is not allowed"}`}, want: catalog.IpDenied, minConf: 0.85},
+			ltTrial(evidence.NoCredentials, "", "http://h/admin", 403, nil, nginx403)}}, want: catalog.IPDenied, minConf: 0.85, first: true},
+		{name: "apache deny anonymous", f: ltFixture{url: "http://h/admin", status: 403, rbody: apache403}, want: catalog.IPDenied, minConf: 0.85, first: true},
+		{name: "ip named in body", f: ltFixture{url: "http://h/api", status: 403, req: hdr("X-Forwarded-For", "10.0.0.1"), rbody: `{"error":"Your IP address 198.51.100.7 is not allowed"}`}, want: catalog.IPDenied, minConf: 0.85},
 		// Near misses.
 		{name: "app 403", f: ltFixture{url: "http://h/api", req: alice, status: 403, rbody: `{"error":"forbidden","message":"admin role required"}`}},
 		{name: "nginx 401 page", f: ltFixture{url: "http://h/", status: 401, resp: hdr("WWW-Authenticate", `Basic realm="x"`), rbody: "<title>401 Authorization Required</title><center>nginx</center>"}},
@@ -366,11 +366,11 @@ func TestClientCert(t *testing.T) {
 		p.ClientCert = &evidence.Cert{Subject: "CN=client", Issuer: "CN=ca", NotBefore: ltNow.Add(-400 * 24 * time.Hour), NotAfter: ltNow.Add(-48 * time.Hour)}
 	}
 	ltCheck(t, ClientCert, []ltCase{
-		{name: "nginx no cert", f: ltFixture{url: "https://h/", status: 400, rbody: nginx400}, want: catalog.TlsClientCertificate, minConf: 0.95, first: true},
-		{name: "tls 1.3 certificate_required", f: ltFixture{url: "https://h/", err: "Get \"https://h/\": remote error: tls: certificate required", errKind: "tls"}, want: catalog.TlsClientCertificate, minConf: 0.95, first: true, title: "none was sent"},
-		{name: "bad certificate, expired cert", f: ltFixture{url: "https://h/", err: "remote error: tls: bad certificate", errKind: "tls", edit: expiredCert}, want: catalog.TlsClientCertificate, title: "expired"},
-		{name: "expired --cert and a 401", f: ltFixture{url: "https://h/", status: 401, edit: expiredCert}, want: catalog.TlsClientCertificate, minConf: 0.85, title: "expired", first: true},
-		{name: "asked in handshake, 403", f: ltFixture{url: "https://h/", status: 403, tls: &evidence.TLS{Version: "TLS 1.3", ClientCertRequested: true}}, want: catalog.TlsClientCertificate, minConf: 0.8},
+		{name: "nginx no cert", f: ltFixture{url: "https://h/", status: 400, rbody: nginx400}, want: catalog.TLSClientCertificate, minConf: 0.95, first: true},
+		{name: "tls 1.3 certificate_required", f: ltFixture{url: "https://h/", err: "Get \"https://h/\": remote error: tls: certificate required", errKind: "tls"}, want: catalog.TLSClientCertificate, minConf: 0.95, first: true, title: "none was sent"},
+		{name: "bad certificate, expired cert", f: ltFixture{url: "https://h/", err: "remote error: tls: bad certificate", errKind: "tls", edit: expiredCert}, want: catalog.TLSClientCertificate, title: "expired"},
+		{name: "expired --cert and a 401", f: ltFixture{url: "https://h/", status: 401, edit: expiredCert}, want: catalog.TLSClientCertificate, minConf: 0.85, title: "expired", first: true},
+		{name: "asked in handshake, 403", f: ltFixture{url: "https://h/", status: 403, tls: &evidence.TLS{Version: "TLS 1.3", ClientCertRequested: true}}, want: catalog.TLSClientCertificate, minConf: 0.8},
 		// Near misses.
 		{name: "server cert problem", f: ltFixture{url: "https://h/", err: "tls: failed to verify certificate: x509: certificate signed by unknown authority", errKind: "tls-verify"}},
 		{name: "valid cert, 401", f: ltFixture{url: "https://h/", status: 401, edit: func(p *evidence.Probe) {
@@ -543,7 +543,7 @@ func TestSignedURLEvidenceRedacted(t *testing.T) {
 			t.Fatalf("%s: no finding", u)
 		}
 		for _, f := range fs {
-			if strings.Contains(strings.Join(f.Evidence, "\n")+f.Title, "SIGSECRET") {
+			if strings.Contains(strings.Join(f.Evidence, "\n")+f.Text(), "SIGSECRET") {
 				t.Errorf("%s: signature in output: %q", u, f.Evidence)
 			}
 		}

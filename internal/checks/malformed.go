@@ -6,6 +6,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Malformed reports an Authorization header whose shape is broken.
@@ -17,7 +18,7 @@ var Malformed = &diagnosis.Check{
 }
 
 func runMalformed(p *diagnosis.Pass) error {
-	sent := p.Facts.Sent()
+	sent := p.Evidence.Facts.Sent()
 	if !sent.Malformed() {
 		return nil
 	}
@@ -30,7 +31,7 @@ func runMalformed(p *diagnosis.Pass) error {
 	if e != nil {
 		ev = append(ev, line(e))
 	}
-	conf := 0.9
+	conf := finding.Strong
 	onlyTruncatedJWT := true
 	for _, pr := range sent.Problems {
 		if pr.Kind == "scheme-case" {
@@ -42,7 +43,7 @@ func runMalformed(p *diagnosis.Pass) error {
 		}
 	}
 	if onlyTruncatedJWT && strings.HasPrefix(sent.Token, "eyJ") {
-		conf = 0.5 // the token check names the token's own shape
+		conf = finding.Suspicion + 0.1 // the token check names the token's own shape
 	}
 	p.Reportf(catalog.CredentialsMalformed, conf, ev, "The Authorization header is malformed")
 	return nil

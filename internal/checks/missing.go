@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/challenge"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Missing reports a request that carried no credentials to a resource that
@@ -28,8 +29,8 @@ func runMissing(p *diagnosis.Pass) error {
 	if r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
 		return nil
 	}
-	cs := p.Facts.Challenges(r)
-	sent := len(p.Probe.Credentials) > 0
+	cs := p.Evidence.Facts.Challenges(r)
+	sent := len(p.Evidence.Probe.Credentials) > 0
 	stock := stockPage(r.Body)
 	basic := offers(cs, "Basic") || offers(cs, "Digest")
 	ev := []string{line(e), challengeLine(r, cs)}
@@ -40,26 +41,26 @@ func runMissing(p *diagnosis.Pass) error {
 		// Credentials were sent and refused by the web server itself:
 		// mention the server-level protection as context.
 		if basic && stock != "" && r.Status == http.StatusUnauthorized && diagnosis.SentAuthorization(e.Request) {
-			p.Reportf(catalog.ServerBasicAuth, 0.5, ev, "Server-level password protection (realm %q) guards this URL", passwordRealm(cs))
+			p.Reportf(catalog.ServerBasicAuth, finding.Suspicion+0.1, ev, "Server-level password protection (realm %q) guards this URL", passwordRealm(cs))
 		}
 		return nil
 	}
 	if r.Status == http.StatusForbidden {
 		// Some producers answer a missing credential with 403.
-		p.Reportf(catalog.CredentialsMissing, 0.5, ev, "No credentials were sent; this server may answer that with 403")
+		p.Reportf(catalog.CredentialsMissing, finding.Suspicion+0.1, ev, "No credentials were sent; this server may answer that with 403")
 		return nil
 	}
 	if basic && (stock != "" || isSiteLevel(e)) {
 		ev = append(ev, "the web server asks for a user name and password before the site itself runs")
-		p.Reportf(catalog.ServerBasicAuth, 0.9, ev, "The site is behind server-level password protection (realm %q)", passwordRealm(cs))
-		p.Reportf(catalog.CredentialsMissing, 0.75, ev[:2], "The request carried no credentials")
+		p.Reportf(catalog.ServerBasicAuth, finding.Strong, ev, "The site is behind server-level password protection (realm %q)", passwordRealm(cs))
+		p.Reportf(catalog.CredentialsMissing, finding.Likely+0.05, ev[:2], "The request carried no credentials")
 		return nil
 	}
 	what := "credentials"
 	if names := schemes(cs); len(names) > 0 {
 		what = strings.Join(names, " or ") + " credentials"
 	}
-	p.Reportf(catalog.CredentialsMissing, 0.9, ev, "The request carried no credentials; the server wants %s", what)
+	p.Reportf(catalog.CredentialsMissing, finding.Strong, ev, "The request carried no credentials; the server wants %s", what)
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/redact"
 )
 
@@ -50,27 +51,27 @@ func runNotAuth(p *diagnosis.Pass) error {
 		return nil
 	}
 	sessionEnded(p, e)
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	text := string(r.Body)
 	if maintenanceRE.MatchString(text) {
 		ev := []string{line(e), "body: " + snippet(r.Body, 160)}
 		if ra := r.Header.Get("Retry-After"); ra != "" {
 			ev = append(ev, "Retry-After: "+ra)
 		}
-		conf := 0.93
+		conf := finding.Strong + 0.03
 		if len(cs) > 0 {
 			ev = append(ev, challengeLine(r, cs))
-			conf = 0.8 // a Basic-protected maintenance window is still a login
+			conf = finding.Likely + 0.1 // a Basic-protected maintenance window is still a login
 		}
 		p.Reportf(catalog.StatusNotAuth, conf, ev, "The site is in maintenance: this %d is not about your credentials", code)
 		return nil
 	}
 	if code == http.StatusUnauthorized && validationRE.MatchString(text) && !authWordsRE.MatchString(text) && isJSONish(r) {
 		ev := []string{line(e), "body: " + snippet(r.Body, 160), "the body reads like a validation error about the request's fields, not a login failure"}
-		conf := 0.6
+		conf := finding.Likely - 0.1
 		if noCred := final(p, evidence.NoCredentials); noCred != nil && noCred.Response != nil && !sameAnswer(r, noCred.Response) && !validationRE.MatchString(string(noCred.Response.Body)) {
 			ev = append(ev, "without credentials the server answers differently ("+line(noCred)+"): the credentials themselves got through")
-			conf = 0.88
+			conf = finding.Strong - 0.02
 		}
 		p.Reportf(catalog.StatusNotAuth, conf, ev, "The server uses 401 for a validation error: check the request's fields, not the credentials")
 	}
@@ -105,11 +106,11 @@ func contentType(p *diagnosis.Pass, e *evidence.Exchange) {
 		ev = append(ev, "Accept-Post: "+accept)
 	}
 	// --try-content-type: the same body in the other encoding.
-	if t := p.Facts.Trial(evidence.ContentType); t != nil {
+	if t := p.Evidence.Facts.Trial(evidence.ContentType); t != nil {
 		f := t.Final()
 		if f != nil && f.Response != nil && success(f.Response.Status) {
 			ev = append(ev, "--try-content-type: the same body sent as "+t.Label+" succeeded: "+line(f))
-			p.Reportf(catalog.RequestContentType, 0.97, ev, "The endpoint reads only %s bodies: the same request sent as %s works", t.Label, t.Label)
+			p.Reportf(catalog.RequestContentType, finding.Certain, ev, "The endpoint reads only %s bodies: the same request sent as %s works", t.Label, t.Label)
 			return
 		}
 		if f != nil && f.Response != nil {
@@ -120,7 +121,7 @@ func contentType(p *diagnosis.Pass, e *evidence.Exchange) {
 		}
 	}
 	if r.Status == http.StatusUnsupportedMediaType {
-		p.Reportf(catalog.RequestContentType, 0.92, ev, "The endpoint does not take a %s body", cmp.Or(mt, "typeless"))
+		p.Reportf(catalog.RequestContentType, finding.Strong+0.02, ev, "The endpoint does not take a %s body", cmp.Or(mt, "typeless"))
 		return
 	}
 	if !contentTypeRE.MatchString(string(r.Body)) {
@@ -131,12 +132,12 @@ func contentType(p *diagnosis.Pass, e *evidence.Exchange) {
 	if !formLike && mt != "text/plain" && mt != "" && !strings.Contains(mt, "json") {
 		return
 	}
-	conf := 0.8
+	conf := finding.Likely + 0.1
 	switch {
 	case strings.Contains(mt, "json"):
-		conf = 0.6 // JSON was sent; the server may want a form
+		conf = finding.Likely - 0.1 // JSON was sent; the server may want a form
 	case jsonWantedRE.MatchString(string(r.Body)):
-		conf = 0.93 // a form was sent and the server names JSON
+		conf = finding.Strong + 0.03 // a form was sent and the server names JSON
 		ev = append(ev, "the server asks for JSON and a form was sent")
 	}
 	p.Reportf(catalog.RequestContentType, conf, ev, "The endpoint cannot read a %s body and treats the request as carrying no credentials", cmp.Or(mt, "typeless"))
@@ -174,14 +175,14 @@ func sessionEnded(p *diagnosis.Pass, e *evidence.Exchange) {
 	for _, sc := range r.Header.Values("Set-Cookie") {
 		ev = append(ev, "Set-Cookie: "+redact.SetCookie(sc))
 	}
-	conf := 0.85
+	conf := finding.Strong - 0.05
 	for _, n := range deleted {
 		if sessionNameRE.MatchString(n) {
-			conf = 0.93 // the deleted cookie is named like a session
+			conf = finding.Strong + 0.03 // the deleted cookie is named like a session
 		}
 	}
 	if without := final(p, evidence.NoCookies); without != nil && without.Response != nil && ok(without.Response.Status) {
-		conf = 0.7 // a cookie that does harm: Cookies reports cookie.stale
+		conf = finding.Likely // a cookie that does harm: Cookies reports cookie.stale
 	}
 	p.Reportf(catalog.SessionExpired, conf, ev, "The session has ended: the server deleted cookie %s in its 401; log in again", strings.Join(deleted, ", "))
 }

@@ -8,13 +8,14 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // RateLimit reports rate limits and login lockouts.
 var RateLimit = &diagnosis.Check{
 	Name:   "ratelimit",
 	Doc:    "report rate limits and lockouts (429, Retry-After, RateLimit headers, lockout messages)",
-	Causes: []catalog.ID{catalog.RatelimitLockout},
+	Causes: []catalog.ID{catalog.RateLimitLockout},
 	Run:    runRateLimit,
 }
 
@@ -39,11 +40,11 @@ func runRateLimit(p *diagnosis.Pass) error {
 	exhausted := strings.TrimSpace(r.Header.Get("RateLimit-Remaining")) == "0" || strings.TrimSpace(r.Header.Get("X-RateLimit-Remaining")) == "0"
 	switch {
 	case r.Status == http.StatusTooManyRequests:
-		p.Reportf(catalog.RatelimitLockout, 0.95, ev, "Too many attempts: the server is rate limiting or has locked the login%s", retry(r))
+		p.Reportf(catalog.RateLimitLockout, finding.Certain-0.02, ev, "Too many attempts: the server is rate limiting or has locked the login%s", retry(r))
 	case failed(r.Status) && (exhausted || r.Header.Get("Retry-After") != ""):
-		p.Reportf(catalog.RatelimitLockout, 0.8, ev, "The server signals a rate limit or lockout%s", retry(r))
+		p.Reportf(catalog.RateLimitLockout, finding.Likely+0.1, ev, "The server signals a rate limit or lockout%s", retry(r))
 	case failed(r.Status) && text != "":
-		p.Reportf(catalog.RatelimitLockout, 0.75, ev, "The server says the login is locked or rate limited")
+		p.Reportf(catalog.RateLimitLockout, finding.Likely+0.05, ev, "The server says the login is locked or rate limited")
 	}
 	return nil
 }

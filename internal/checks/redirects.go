@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/redact"
 )
 
@@ -20,7 +21,7 @@ var Redirects = &diagnosis.Check{
 }
 
 func runRedirects(p *diagnosis.Pass) error {
-	t := p.Facts.Trial(evidence.AsGiven)
+	t := p.Evidence.Facts.Trial(evidence.AsGiven)
 	if t == nil || len(t.Hops) < 2 {
 		return nil
 	}
@@ -43,9 +44,9 @@ func runRedirects(p *diagnosis.Pass) error {
 		case hadAuth && !rd.Forwarded && endFailed:
 			ev = append(ev, "the next hop went without credentials: "+line(fin))
 			if rd.CrossHost || rd.SchemeFrom == rd.SchemeTo {
-				p.Reportf(catalog.RedirectAuthDropped, 0.95, ev, "A redirect to %s dropped the credentials", hostOf(rd.To))
+				p.Reportf(catalog.RedirectAuthDropped, finding.Certain-0.02, ev, "A redirect to %s dropped the credentials", hostOf(rd.To))
 			} else {
-				p.Reportf(catalog.RedirectScheme, 0.95, ev, "The redirect from %s to %s dropped the credentials", rd.SchemeFrom, rd.SchemeTo)
+				p.Reportf(catalog.RedirectScheme, finding.Certain-0.02, ev, "The redirect from %s to %s dropped the credentials", rd.SchemeFrom, rd.SchemeTo)
 			}
 			return nil
 		case hadAuth && rd.Forwarded && len(drops) > 0:
@@ -54,10 +55,10 @@ func runRedirects(p *diagnosis.Pass) error {
 			if !rd.CrossHost && rd.SchemeFrom != rd.SchemeTo {
 				cause = catalog.RedirectScheme
 			}
-			p.Reportf(cause, 0.4, ev, "Some clients drop the credentials at the redirect to %s", hostOf(rd.To))
+			p.Reportf(cause, finding.Suspicion, ev, "Some clients drop the credentials at the redirect to %s", hostOf(rd.To))
 		case hadCookie && rd.SchemeFrom == "https" && rd.SchemeTo == "http":
 			ev = append(ev, "Secure cookies are not sent over http")
-			p.Reportf(catalog.RedirectScheme, 0.8, ev, "A redirect downgrades https to http, where Secure cookies are not sent")
+			p.Reportf(catalog.RedirectScheme, finding.Likely+0.1, ev, "A redirect downgrades https to http, where Secure cookies are not sent")
 		}
 	}
 	return nil

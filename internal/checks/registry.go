@@ -10,6 +10,7 @@ import (
 	"github.com/why401/why401/internal/challenge"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Registry checks a Docker registry's token challenge: the realm a client
@@ -29,7 +30,7 @@ func runRegistry(p *diagnosis.Pass) error {
 	if !strings.HasPrefix(e.Response.Header.Get("Docker-Distribution-Api-Version"), "registry/2") {
 		return nil
 	}
-	c, ok := challenge.Find(p.Facts.Challenges(e.Response), "Bearer")
+	c, ok := challenge.Find(p.Evidence.Facts.Challenges(e.Response), "Bearer")
 	if !ok {
 		return nil
 	}
@@ -40,21 +41,21 @@ func runRegistry(p *diagnosis.Pass) error {
 		return nil
 	}
 	ev := []string{line(e), `the registry sends clients for a token to realm "` + realm + `"`}
-	conf := 0.0
+	conf := finding.Suspicion - 0.4
 	switch {
 	case tu.Scheme == "https" && ru.Scheme == "http":
 		ev = append(ev, "the registry is reached over https but its realm says http: the registry or its token service builds URLs from a request that reached it as http (X-Forwarded-Proto not passed); docker fails there whatever the credentials")
-		conf = 0.92
+		conf = finding.Strong + 0.02
 	case internalHost(ru.Hostname()) && !internalHost(tu.Hostname()):
 		ev = append(ev, "the realm's host "+ru.Hostname()+" is internal: the token service builds its URL from the backend's own address (X-Forwarded-Host not passed)")
-		conf = 0.85
+		conf = finding.Strong - 0.05
 	}
 	if tok := final(p, evidence.RegistryToken); tok != nil {
 		switch {
 		case tok.Response == nil && tok.Err != "":
 			ev = append(ev, "fetching a token from the realm failed: "+tok.Err)
 			if conf == 0 {
-				conf = 0.7
+				conf = finding.Likely
 			} else {
 				conf += 0.05
 			}

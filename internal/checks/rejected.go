@@ -7,6 +7,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Rejected reports well-formed credentials of a scheme the server asked
@@ -26,26 +27,26 @@ func runRejected(p *diagnosis.Pass) error {
 	if !diagnosis.SentAuthorization(e.Request) {
 		return nil // the final hop carried none: another check explains why
 	}
-	sent := p.Facts.Sent()
+	sent := p.Evidence.Facts.Sent()
 	if sent.Malformed() {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	scheme := sent.Scheme
 	ev := []string{line(e), "sent: Authorization: " + scheme + " …", challengeLine(r, cs)}
 	matches := accepts(cs, scheme)
-	anyTrial := p.Facts.Trial(evidence.AnyAuth)
+	anyTrial := p.Evidence.Facts.Trial(evidence.AnyAuth)
 	anyFinal := final(p, evidence.AnyAuth)
 	switch {
 	case anyTrial != nil && status(anyFinal) == http.StatusUnauthorized:
 		ev = append(ev, "answering the server's own challenge with the same user name and password failed too: "+line(anyFinal))
-		p.Reportf(catalog.CredentialsRejected, 0.92, ev, "The user name or password is wrong")
+		p.Reportf(catalog.CredentialsRejected, finding.Strong+0.02, ev, "The user name or password is wrong")
 		return nil
 	case !matches:
 		return nil // a scheme mismatch: Scheme explains it
 	}
-	conf := 0.85
+	conf := finding.Strong - 0.05
 	title := "The server refused the credentials"
 	if strings.EqualFold(scheme, "Basic") {
 		title = "The server refused the user name and password"
@@ -58,22 +59,22 @@ func runRejected(p *diagnosis.Pass) error {
 		if info.Error != "" {
 			ev = append(ev, "the server says error="+info.Error+descr(info.ErrorDescription))
 		}
-		tok, _ := p.Facts.Token()
+		tok, _ := p.Evidence.Facts.Token()
 		if tok != nil && len(tok.Check(tokenExpect(p), p.Now)) > 0 {
-			conf = 0.3 // the token's own problems explain it better
+			conf = finding.Suspicion - 0.1 // the token's own problems explain it better
 		}
 		if info.Error == "" {
-			conf = 0.4 // no error code for a presented token: maybe it never arrived
+			conf = finding.Suspicion // no error code for a presented token: maybe it never arrived
 		}
 	}
 	if noCred := final(p, evidence.NoCredentials); noCred != nil && sameAnswer(r, noCred.Response) {
 		ev = append(ev, "the answer is the same as without any credentials")
-		if conf > 0.4 && !strings.EqualFold(scheme, "Basic") && !strings.EqualFold(scheme, "Digest") {
-			conf = 0.4
+		if conf > finding.Suspicion && !strings.EqualFold(scheme, "Basic") && !strings.EqualFold(scheme, "Digest") {
+			conf = finding.Suspicion
 		}
 	}
 	if cachedHit(r) != "" {
-		conf = 0.5
+		conf = finding.Suspicion + 0.1
 	}
 	p.Reportf(catalog.CredentialsRejected, conf, ev, "%s", title)
 	return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Scheme reports credentials of a scheme the server did not ask for.
@@ -24,8 +25,8 @@ func runScheme(p *diagnosis.Pass) error {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
-	sent := p.Facts.Sent()
+	cs := p.Evidence.Facts.Challenges(r)
+	sent := p.Evidence.Facts.Sent()
 	if len(cs) == 0 {
 		return nil
 	}
@@ -39,25 +40,25 @@ func runScheme(p *diagnosis.Pass) error {
 			scheme = used[0]
 		}
 		ev = append(ev, "answering the "+scheme+" challenge with the same credentials succeeded: "+line(af))
-		p.Reportf(catalog.CredentialsWrongScheme, 0.97, ev, "The credentials are right but were sent as %s; the server wants %s", cmp.Or(sent.Scheme, "nothing"), scheme)
+		p.Reportf(catalog.CredentialsWrongScheme, finding.Certain, ev, "The credentials are right but were sent as %s; the server wants %s", cmp.Or(sent.Scheme, "nothing"), scheme)
 		return nil
 	}
 	if sent.Scheme == "" {
 		if strings.HasPrefix(sent.Where, "query:") && offers(cs, "Bearer") {
 			ev = append(ev, "the token travels in the URL ("+sent.Where+"), the server asks for an Authorization: Bearer header")
-			p.Reportf(catalog.CredentialsWrongScheme, 0.7, ev, "The token is in the query string; the server wants it in the Authorization header")
+			p.Reportf(catalog.CredentialsWrongScheme, finding.Likely, ev, "The token is in the query string; the server wants it in the Authorization header")
 		} else if strings.HasPrefix(sent.Where, "header:") && answerable(cs) {
 			ev = append(ev, "the credential travels in "+strings.TrimPrefix(sent.Where, "header:")+", the server challenges for "+strings.Join(schemes(cs), ", "))
-			p.Reportf(catalog.CredentialsWrongScheme, 0.6, ev, "The credential is in a custom header; the server asks for %s", strings.Join(schemes(cs), " or "))
+			p.Reportf(catalog.CredentialsWrongScheme, finding.Likely-0.1, ev, "The credential is in a custom header; the server asks for %s", strings.Join(schemes(cs), " or "))
 		}
 		return nil
 	}
 	if accepts(cs, sent.Scheme) {
 		return nil
 	}
-	conf := 0.9
+	conf := finding.Strong
 	if !answerable(cs) {
-		conf = 0.4 // Challenge reports the unsupported scheme
+		conf = finding.Suspicion // Challenge reports the unsupported scheme
 	}
 	ev = append(ev, "sent: Authorization: "+sent.Scheme+" …")
 	p.Reportf(catalog.CredentialsWrongScheme, conf, ev, "%s credentials were sent; the server asks for %s", sent.Scheme, strings.Join(schemes(cs), " or "))

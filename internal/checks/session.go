@@ -25,10 +25,10 @@ var Session = []*diagnosis.Check{
 // is none. The session checks share nothing else: each replays the
 // session itself, which is cheap next to reading the file.
 func flowOf(p *diagnosis.Pass) *harflow.Flow {
-	if p.Probe.Session == nil || len(p.Probe.Session.Entries) == 0 {
+	if p.Evidence.Probe.Session == nil || len(p.Evidence.Probe.Session.Entries) == 0 {
 		return nil
 	}
-	return harflow.Replay(p.Probe.Session)
+	return harflow.Replay(p.Evidence.Probe.Session)
 }
 
 // stepLine describes a session step in one evidence line:

@@ -80,7 +80,7 @@ func TestSessionChecks(t *testing.T) {
 			step{typ: "document", method: "POST", url: "https://api.test/login", status: 200, resp: []string{"Set-Cookie", "sid=1; Path=/; Secure"}},
 			step{at: time.Minute, typ: "document", url: "https://app.test/", status: 200},
 			step{at: time.Minute + time.Second, typ: "fetch", url: "https://api.test/me", req: []string{"Origin", "https://app.test", "Referer", "https://app.test/"}, status: 401},
-		), catalog.CookieSamesite},
+		), catalog.CookieSameSite},
 		{"session cookie expired", checks.SessionCookies, session(login("sid=1; Path=/; Max-Age=60"), step{at: 2 * time.Minute, typ: "document", url: "http://app.test/app", status: 401}), catalog.SessionExpired},
 		{"session cookie fresh (fp)", checks.SessionCookies, session(login("sid=1; Path=/; Max-Age=600"), step{at: 2 * time.Minute, typ: "document", url: "http://app.test/app", req: []string{"Cookie", "sid=1"}, status: 200}), ""},
 		{"redirect drops authorization", checks.SessionRedirects, session(
@@ -113,7 +113,7 @@ func TestSessionChecks(t *testing.T) {
 		{"preflight refused", checks.SessionCORS, session(
 			step{typ: "preflight", method: "OPTIONS", url: "http://api.test/data", req: []string{"Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization"}, status: 401, resp: []string{"WWW-Authenticate", `Basic realm="api"`}},
 			step{typ: "fetch", url: "http://api.test/data"},
-		), catalog.CorsPreflightAuth},
+		), catalog.CORSPreflightAuth},
 		{"preflight ok (fp)", checks.SessionCORS, session(
 			step{typ: "preflight", method: "OPTIONS", url: "http://api.test/data", req: []string{"Access-Control-Request-Method", "GET"}, status: 204},
 			step{typ: "fetch", url: "http://api.test/data", status: 200},
@@ -283,7 +283,7 @@ func TestSessionHostlessURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fs) == 0 || fs[0].Cause != catalog.CorsPreflightAuth {
-		t.Fatalf("findings %v, want %s first", fs, catalog.CorsPreflightAuth)
+	if len(fs) == 0 || fs[0].Cause != catalog.CORSPreflightAuth {
+		t.Fatalf("findings %v, want %s first", fs, catalog.CORSPreflightAuth)
 	}
 }

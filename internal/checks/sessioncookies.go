@@ -7,6 +7,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cookie"
 	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/harflow"
 	"github.com/why401/why401/internal/redact"
 )
@@ -20,7 +21,7 @@ import (
 var SessionCookies = &diagnosis.Check{
 	Name:   "sessioncookies",
 	Doc:    "report browser-session cookies that were refused, not sent, lost to SameSite, or expired before a refused request",
-	Causes: []catalog.ID{catalog.CookieRejected, catalog.CookieNotSent, catalog.CookieSamesite, catalog.SessionExpired},
+	Causes: []catalog.ID{catalog.CookieRejected, catalog.CookieNotSent, catalog.CookieSameSite, catalog.SessionExpired},
 	Run:    runSessionCookies,
 }
 
@@ -28,7 +29,7 @@ var SessionCookies = &diagnosis.Check{
 func storeCause(r cookie.Reason) catalog.ID {
 	switch r {
 	case cookie.StrictCrossSite, cookie.LaxCrossSite, cookie.UnspecifiedAsLax, cookie.ThirdPartyBlocked:
-		return catalog.CookieSamesite
+		return catalog.CookieSameSite
 	}
 	return catalog.CookieRejected
 }
@@ -37,7 +38,7 @@ func storeCause(r cookie.Reason) catalog.ID {
 func sendCause(r cookie.Reason) catalog.ID {
 	switch r {
 	case cookie.StrictCrossSite, cookie.LaxCrossSite, cookie.UnspecifiedAsLax, cookie.ThirdPartyBlocked, cookie.PartitionMismatch:
-		return catalog.CookieSamesite
+		return catalog.CookieSameSite
 	case cookie.Expired:
 		return catalog.SessionExpired
 	}
@@ -49,7 +50,7 @@ func runSessionCookies(p *diagnosis.Pass) error {
 	if f == nil {
 		return nil
 	}
-	sanitized := p.Probe.Session.Sanitized
+	sanitized := p.Evidence.Probe.Session.Sanitized
 	browser := f.Browser.Name
 	reported := map[string]bool{}
 	report := func(id catalog.ID, name string, conf float64, ev []string, format string, args ...any) {
@@ -89,7 +90,7 @@ func runSessionCookies(p *diagnosis.Pass) error {
 				id := storeCause(st.Reason)
 				conf := confidenceFor(f, j, name)
 				switch id {
-				case catalog.CookieSamesite:
+				case catalog.CookieSameSite:
 					report(id, name, conf, ev, "The %s cookie was set in a cross-site context and refused (%s)", name, st.Reason)
 				default:
 					report(id, name, conf, ev, "The browser refused to store the %s cookie (%s)", name, st.Reason)
@@ -115,7 +116,7 @@ func runSessionCookies(p *diagnosis.Pass) error {
 			case catalog.SessionExpired:
 				ev = append(ev, fmt.Sprintf("the cookie expired at %s; the request started at %s", sessionStamp(c.Expires), sessionStamp(fs.Entry.Started)))
 				report(id, c.Name, conf, ev, "The %s session cookie had expired when the request was made", c.Name)
-			case catalog.CookieSamesite:
+			case catalog.CookieSameSite:
 				report(id, c.Name, conf, ev, "The %s cookie stays out of this cross-site request (%s)", c.Name, v.Reason)
 			default:
 				report(id, c.Name, conf, ev, "The browser does not send the %s cookie to %s (%s)", c.Name, fs.URL.Host, v.Reason)
@@ -143,13 +144,13 @@ func runSessionCookies(p *diagnosis.Pass) error {
 				continue
 			}
 			ev := []string{fmt.Sprintf("%s: refused although the request carried the %s cookie", stepLine(fs), name)}
-			conf := 0.75
+			conf := finding.Likely + 0.05
 			if worked >= 0 {
 				ev = append(ev, fmt.Sprintf("%s: the same cookie was accepted earlier", stepLine(&f.Steps[worked])))
 			}
 			if deletes {
 				ev = append(ev, "the server deletes the cookie in its answer: the session is over on its side")
-				conf = 0.85
+				conf = finding.Strong - 0.05
 			}
 			report(catalog.SessionExpired, name, conf, ev, "The server no longer accepts the %s session", name)
 		}
@@ -197,9 +198,9 @@ func setterOf(f *harflow.Flow, i int, c *cookie.Cookie) int {
 // like the session (its name, or set by a login), lower otherwise.
 func confidenceFor(f *harflow.Flow, setter int, name string) float64 {
 	if harflow.SessionName(name) || setter >= 0 && f.Steps[setter].IsLogin() {
-		return 0.95
+		return finding.Certain - 0.02
 	}
-	return 0.6
+	return finding.Likely - 0.1
 }
 
 // browserSays quotes the browser's own verdict on the cookie, when the

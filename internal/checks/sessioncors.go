@@ -5,6 +5,7 @@ import (
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/redact"
 )
 
@@ -14,7 +15,7 @@ import (
 var SessionCORS = &diagnosis.Check{
 	Name:   "sessioncors",
 	Doc:    "report browser-session CORS preflights answered with 401 or 403",
-	Causes: []catalog.ID{catalog.CorsPreflightAuth},
+	Causes: []catalog.ID{catalog.CORSPreflightAuth},
 	Run:    runSessionCORS,
 }
 
@@ -49,7 +50,7 @@ func runSessionCORS(p *diagnosis.Pass) error {
 		if s.URL != nil {
 			to = s.URL.Host
 		}
-		p.Reportf(catalog.CorsPreflightAuth, 0.95, ev, "The CORS preflight to %s is refused with %d", to, r.Status)
+		p.Reportf(catalog.CORSPreflightAuth, finding.Certain-0.02, ev, "The CORS preflight to %s is refused with %d", to, r.Status)
 		return nil
 	}
 	return nil

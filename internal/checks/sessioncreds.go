@@ -5,6 +5,7 @@ import (
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/redact"
 )
 
@@ -21,7 +22,7 @@ var SessionCredentials = &diagnosis.Check{
 
 func runSessionCredentials(p *diagnosis.Pass) error {
 	f := flowOf(p)
-	if f == nil || p.Probe.Session.Sanitized {
+	if f == nil || p.Evidence.Probe.Session.Sanitized {
 		return nil // a sanitized export hides exactly what this needs
 	}
 	for i := range f.Steps {
@@ -47,7 +48,7 @@ func runSessionCredentials(p *diagnosis.Pass) error {
 		if h := headerLine(fs.Entry.Exchange.Response.Header, "WWW-Authenticate"); h != "" {
 			ev = append(ev, h)
 		}
-		p.Reportf(catalog.CredentialsMissing, 0.6, ev, "The request carried no credentials, and the session had none to send")
+		p.Reportf(catalog.CredentialsMissing, finding.Likely-0.1, ev, "The request carried no credentials, and the session had none to send")
 		return nil
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/harflow"
 	"github.com/why401/why401/internal/redact"
 )
@@ -30,7 +31,7 @@ func runSessionRedirects(p *diagnosis.Pass) error {
 	if f == nil {
 		return nil
 	}
-	sanitized := p.Probe.Session.Sanitized
+	sanitized := p.Evidence.Probe.Session.Sanitized
 	dropped, toLogin := false, false
 	for i := range f.Steps {
 		s := &f.Steps[i]
@@ -53,7 +54,7 @@ func runSessionRedirects(p *diagnosis.Pass) error {
 					case s.URL.Hostname() == loc.Hostname():
 						why = "another port"
 					}
-					p.Reportf(catalog.RedirectAuthDropped, 0.95, []string{
+					p.Reportf(catalog.RedirectAuthDropped, finding.Certain-0.02, []string{
 						fmt.Sprintf("%s: the request carried Authorization: %s", stepLine(s), redact.Authorization(s.Auth)),
 						fmt.Sprintf("the redirect leads to %s (%s), so the browser removes the Authorization header, as the Fetch standard requires", redact.URL(loc.String()), why),
 						fmt.Sprintf("%s: sent without Authorization", stepLine(n)),
@@ -65,7 +66,7 @@ func runSessionRedirects(p *diagnosis.Pass) error {
 		}
 		// API call (not a navigation) redirected to a login page.
 		if !toLogin && !harflow.IsNavigation(s.Entry) && s.Entry.ResourceType != "" && s.URL != nil && !harflow.LoginPath(s.URL.Path) && harflow.LoginPath(loc.Path) {
-			p.Reportf(catalog.RedirectToLogin, 0.85, []string{
+			p.Reportf(catalog.RedirectToLogin, finding.Strong-0.05, []string{
 				fmt.Sprintf("%s (a %s request, not a page load)", stepLine(s), s.Entry.ResourceType),
 				"the script gets the login page's HTML (or a CORS error) instead of a 401 it could handle",
 			}, "An API call was answered with a redirect to the login page")
@@ -107,9 +108,9 @@ func runSessionRedirects(p *diagnosis.Pass) error {
 				path = append(path, fmt.Sprintf("%s %s %d", s.Entry.Exchange.Request.Method, s.URL.Path, s.Status()))
 			}
 		}
-		conf := 0.9
+		conf := finding.Strong
 		if logins == 0 {
-			conf = 0.7
+			conf = finding.Likely
 		}
 		ev := []string{
 			fmt.Sprintf("the flow was sent back to %s %d times (entries %s)", key, len(idx), joinIdx(idx)),

@@ -6,6 +6,7 @@ import (
 
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/jwt"
 	"github.com/why401/why401/internal/redact"
 )
@@ -60,7 +61,7 @@ func runSessionTokens(p *diagnosis.Pass) error {
 					if h := fs.Entry.Exchange.Response.Header.Get("WWW-Authenticate"); h != "" {
 						ev = append(ev, "WWW-Authenticate: "+h)
 					}
-					p.Reportf(catalog.TokenExpired, 0.95, ev, "The bearer token had expired when the browser sent it")
+					p.Reportf(catalog.TokenExpired, finding.Certain-0.02, ev, "The bearer token had expired when the browser sent it")
 					expiredDone = true
 				}
 			}
@@ -82,7 +83,7 @@ func runSessionTokens(p *diagnosis.Pass) error {
 				ev = append(ev, "the token endpoint answered "+code)
 			}
 			ev = append(ev, fmt.Sprintf("%s: the app went on with the old credentials", stepLine(fs)))
-			p.Reportf(catalog.SessionExpired, 0.97, ev, "The token refresh failed, so the session is over: log in again")
+			p.Reportf(catalog.SessionExpired, finding.Certain, ev, "The token refresh failed, so the session is over: log in again")
 			refreshDone = true
 			break
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/jwt"
 	"github.com/why401/why401/internal/signedurl"
 )
@@ -22,7 +23,7 @@ import (
 var SignedURL = &diagnosis.Check{
 	Name:   "signedurl",
 	Doc:    "report signed links and query tokens that expired (by either clock) or were altered",
-	Causes: []catalog.ID{catalog.TokenExpired, catalog.UrlWrong, catalog.TokenNotYetValid},
+	Causes: []catalog.ID{catalog.TokenExpired, catalog.URLWrong, catalog.TokenNotYetValid},
 	Run:    runSignedURL,
 }
 
@@ -42,7 +43,7 @@ func runSignedURL(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil || !(failed(code) || code == http.StatusBadRequest || code == http.StatusGone) {
 		return nil
 	}
-	u, err := url.Parse(p.Probe.Request.URL)
+	u, err := url.Parse(p.Evidence.Probe.Request.URL)
 	if err != nil {
 		return nil
 	}
@@ -64,9 +65,9 @@ func runSignedURL(p *diagnosis.Pass) error {
 		}
 		if !s.HasExpiry() {
 			if s.Kind != signedurl.AccessToken && signedExpired.MatchString(body) {
-				p.Reportf(catalog.TokenExpired, 0.85, append(ev, bodyLine), "The server says this signed link has expired")
+				p.Reportf(catalog.TokenExpired, finding.Strong-0.05, append(ev, bodyLine), "The server says this signed link has expired")
 			} else if s.Kind != signedurl.AccessToken && signedRefusal.MatchString(body) {
-				p.Reportf(catalog.UrlWrong, 0.7, append(ev, bodyLine), "The signature of this link does not match: it was altered or copied incompletely")
+				p.Reportf(catalog.URLWrong, finding.Likely, append(ev, bodyLine), "The signature of this link does not match: it was altered or copied incompletely")
 			}
 			continue
 		}
@@ -83,20 +84,20 @@ func runSignedURL(p *diagnosis.Pass) error {
 		switch {
 		case localExpired && (serverExpired || !hasDate):
 			ago := signedurl.Ago(s.Expires, p.Now)
-			p.Reportf(catalog.TokenExpired, 0.95, ev, "%s expired %s", what, ago)
+			p.Reportf(catalog.TokenExpired, finding.Certain-0.02, ev, "%s expired %s", what, ago)
 			if p.Now.Sub(s.Expires) > staleBookmark && s.Kind != signedurl.AccessToken {
-				p.Reportf(catalog.UrlWrong, 0.55, ev, "A stale bookmark: this signed link expired %s; ask for a fresh link", ago)
+				p.Reportf(catalog.URLWrong, finding.Likely-0.15, ev, "A stale bookmark: this signed link expired %s; ask for a fresh link", ago)
 			}
 		case serverExpired:
-			p.Reportf(catalog.TokenExpired, 0.75, ev, "%s has expired by the server's clock (not yet by this machine's)", what)
+			p.Reportf(catalog.TokenExpired, finding.Likely+0.05, ev, "%s has expired by the server's clock (not yet by this machine's)", what)
 		case localExpired:
-			p.Reportf(catalog.TokenExpired, 0.5, ev, "%s has expired by this machine's clock, not yet by the server's", what)
+			p.Reportf(catalog.TokenExpired, finding.Suspicion+0.1, ev, "%s has expired by this machine's clock, not yet by the server's", what)
 		case !s.SignedAt.IsZero() && (p.Now.Before(s.SignedAt.Add(-time.Minute)) || hasDate && serverNow.Before(s.SignedAt.Add(-time.Minute))):
-			p.Reportf(catalog.TokenNotYetValid, 0.7, ev, "%s was signed %s, in the future of at least one clock", what, signedurl.Ago(s.SignedAt, p.Now))
+			p.Reportf(catalog.TokenNotYetValid, finding.Likely, ev, "%s was signed %s, in the future of at least one clock", what, signedurl.Ago(s.SignedAt, p.Now))
 		case s.Kind != signedurl.AccessToken && signedRefusal.MatchString(body):
-			p.Reportf(catalog.UrlWrong, 0.7, append(ev, bodyLine), "The signature of this link does not match: it was altered or copied incompletely")
+			p.Reportf(catalog.URLWrong, finding.Likely, append(ev, bodyLine), "The signature of this link does not match: it was altered or copied incompletely")
 		case s.Kind != signedurl.AccessToken && signedExpired.MatchString(body):
-			p.Reportf(catalog.TokenExpired, 0.7, append(ev, bodyLine), "The server says this signed link has expired")
+			p.Reportf(catalog.TokenExpired, finding.Likely, append(ev, bodyLine), "The server says this signed link has expired")
 		}
 	}
 	return nil

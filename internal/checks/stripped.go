@@ -7,6 +7,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Stripped reports credentials that were sent but, judging by the answer,
@@ -23,10 +24,10 @@ func runStripped(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil || e.Response.Status != http.StatusUnauthorized {
 		return nil
 	}
-	sent := p.Facts.Sent()
+	sent := p.Evidence.Facts.Sent()
 	if sent.Underscore {
 		ev := []string{line(e), "the credential header " + strings.TrimPrefix(sent.Where, "header:") + " has an underscore in its name; nginx drops such headers unless underscores_in_headers is on"}
-		p.Reportf(catalog.ProxyHeaderStripped, 0.7, ev, "A header with an underscore in its name is dropped on the way")
+		p.Reportf(catalog.ProxyHeaderStripped, finding.Likely, ev, "A header with an underscore in its name is dropped on the way")
 	}
 	if !diagnosis.SentAuthorization(e.Request) || sent.Malformed() {
 		return nil
@@ -36,17 +37,17 @@ func runStripped(p *diagnosis.Pass) error {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	ev := []string{"with credentials: " + line(e), "without credentials: " + line(none), challengeLine(r, cs)}
 	info, bearer := bearerChallenge(cs)
 	sentToken := tokenScheme(sent.Scheme)
 	switch {
 	case bearer && sentToken && info.Error == "" && sameAnswer(r, none.Response):
 		ev = append(ev, "a server that receives a token names what is wrong with it (RFC 6750 error=\"invalid_token\"); this answer is the one for no token at all")
-		p.Reportf(catalog.ProxyHeaderStripped, 0.85, ev, "The Authorization header does not reach the application")
+		p.Reportf(catalog.ProxyHeaderStripped, finding.Strong-0.05, ev, "The Authorization header does not reach the application")
 	case sameAnswer(r, none.Response) && offers(cs, sent.Scheme):
 		ev = append(ev, "the answer is identical with and without credentials; a wrong password looks the same, so this is only a suspicion")
-		p.Reportf(catalog.ProxyHeaderStripped, 0.2, ev, "The Authorization header may not reach the application")
+		p.Reportf(catalog.ProxyHeaderStripped, finding.Suspicion-0.2, ev, "The Authorization header may not reach the application")
 	}
 	return nil
 }

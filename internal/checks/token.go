@@ -12,6 +12,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/jwt"
 )
 
@@ -32,9 +33,9 @@ const tokenLeeway = 30 * time.Second
 
 func tokenExpect(p *diagnosis.Pass) jwt.Expect {
 	return jwt.Expect{
-		Audience: p.Probe.Expect.Audience,
-		Issuer:   p.Probe.Expect.Issuer,
-		Scope:    p.Probe.Expect.Scope,
+		Audience: p.Evidence.Probe.Expect.Audience,
+		Issuer:   p.Evidence.Probe.Expect.Issuer,
+		Scope:    p.Evidence.Probe.Expect.Scope,
 		Leeway:   tokenLeeway,
 	}
 }
@@ -59,9 +60,9 @@ func runToken(p *diagnosis.Pass) error {
 		return nil
 	}
 	r := e.Response
-	cs := p.Facts.Challenges(r)
+	cs := p.Evidence.Facts.Challenges(r)
 	info, hasBearer := bearerChallenge(cs)
-	sentBearer := p.Facts.Sent().Token != ""
+	sentBearer := p.Evidence.Facts.Sent().Token != ""
 
 	// The server's own words: RFC 6750 error codes and descriptions.
 	if hasBearer && sentBearer {
@@ -70,25 +71,25 @@ func runToken(p *diagnosis.Pass) error {
 			if len(info.Scope) > 0 {
 				ev = append(ev, "required scope: "+strings.Join(info.Scope, " "))
 			}
-			if tok, _ := p.Facts.Token(); tok != nil {
+			if tok, _ := p.Evidence.Facts.Token(); tok != nil {
 				ev = append(ev, "the token's scopes: "+cmp.Or(strings.Join(tok.Scopes, " "), "(none)"))
 			}
-			p.Reportf(catalog.TokenScope, 0.95, ev, "The token lacks the scope this endpoint needs")
+			p.Reportf(catalog.TokenScope, finding.Certain-0.02, ev, "The token lacks the scope this endpoint needs")
 		}
 		if info.ErrorDescription != "" {
 			for _, s := range serverSays {
 				if s.re.MatchString(info.ErrorDescription) {
-					p.Reportf(s.cause, 0.8, []string{line(e), challengeLine(r, cs)}, "The server says: %s", info.ErrorDescription)
+					p.Reportf(s.cause, finding.Likely+0.1, []string{line(e), challengeLine(r, cs)}, "The server says: %s", info.ErrorDescription)
 					break
 				}
 			}
 		}
 	}
 
-	tok, err := p.Facts.Token()
+	tok, err := p.Evidence.Facts.Token()
 	if err != nil {
 		ev := []string{line(e), "the bearer token looks like a JWT but does not decode: " + err.Error()}
-		p.Reportf(catalog.TokenMalformed, 0.9, ev, "The token is not a well-formed JWT")
+		p.Reportf(catalog.TokenMalformed, finding.Strong, ev, "The token is not a well-formed JWT")
 		return nil
 	}
 	if tok == nil {
@@ -97,39 +98,29 @@ func runToken(p *diagnosis.Pass) error {
 	now := p.Now
 	for _, pr := range tok.Check(tokenExpect(p), now) {
 		ev := []string{line(e), pr.Detail}
-		switch pr.Kind {
-		case jwt.Expired:
-			p.Reportf(catalog.TokenExpired, 0.95, ev, "The token has expired")
-		case jwt.NotYetValid, jwt.IssuedInFuture:
-			p.Reportf(catalog.TokenNotYetValid, 0.9, ev, "The token is not valid yet")
-		case jwt.Audience:
-			p.Reportf(catalog.TokenAudience, 0.9, withSource(ev, p), "The token was issued for another audience")
-		case jwt.Issuer:
-			p.Reportf(catalog.TokenIssuer, 0.9, withSource(ev, p), "The token comes from an issuer this server does not trust")
-		case jwt.Scope:
-			p.Reportf(catalog.TokenScope, 0.8, ev, "The token lacks an expected scope")
-		case jwt.AlgNone:
-			p.Reportf(catalog.TokenSignature, 0.95, ev, "The token is unsigned (alg none)")
-		case jwt.WrongType:
-			p.Reportf(catalog.TokenWrongType, 0.85, ev, "The token is not an access token")
-		case jwt.BadClaim:
-			p.Reportf(catalog.TokenMalformed, 0.6, ev, "A claim of the token has the wrong form")
+		id, conf, text, ok := problemCause(pr.Kind)
+		if !ok {
+			continue
 		}
+		if id == catalog.TokenAudience || id == catalog.TokenIssuer {
+			ev = withSource(ev, p)
+		}
+		p.Reportf(id, conf, ev, "%s", text)
 	}
-	if len(p.Probe.Expect.JWKS) > 0 {
-		if err := jwt.Verify(tok, p.Probe.Expect.JWKS); err != nil {
-			src := p.Probe.Expect.JWKSSource
+	if len(p.Evidence.Probe.Expect.JWKS) > 0 {
+		if err := jwt.Verify(tok, p.Evidence.Probe.Expect.JWKS); err != nil {
+			src := p.Evidence.Probe.Expect.JWKSSource
 			ev := []string{line(e), fmt.Sprintf("verifying against the JWKS from %s: %v", src, err)}
-			conf := 0.9
+			conf := finding.Strong
 			title := "The token's signature does not verify"
 			switch {
 			case errors.Is(err, jwt.ErrKidNotFound):
 				title = fmt.Sprintf("The token's signing key (kid %q) is not in the server's key set", tok.Kid)
 			case errors.Is(err, jwt.ErrBadJWKS):
-				conf = 0.3
+				conf = finding.Suspicion - 0.1
 				title = "The key set to verify the token could not be read"
 			case errors.Is(err, jwt.ErrUnsupportedAlg), errors.Is(err, jwt.ErrNoKey):
-				conf = 0.7
+				conf = finding.Likely
 			}
 			p.Reportf(catalog.TokenSignature, conf, ev, "%s", title)
 		}
@@ -141,14 +132,40 @@ func runToken(p *diagnosis.Pass) error {
 		if skew > time.Minute || skew < -time.Minute {
 			local, remote := byBothClocks(tok, now, skew)
 			if remote[jwt.Expired] && !local[jwt.Expired] {
-				p.Reportf(catalog.TokenExpired, 0.6, []string{line(e), "by the server's clock (Date: " + r.Header.Get("Date") + ") the token has expired"}, "The token has expired by the server's clock")
+				p.Reportf(catalog.TokenExpired, finding.Likely-0.1, []string{line(e), "by the server's clock (Date: " + r.Header.Get("Date") + ") the token has expired"}, "The token has expired by the server's clock")
 			}
 			if (remote[jwt.NotYetValid] || remote[jwt.IssuedInFuture]) && !(local[jwt.NotYetValid] || local[jwt.IssuedInFuture]) {
-				p.Reportf(catalog.TokenNotYetValid, 0.6, []string{line(e), "by the server's clock (Date: " + r.Header.Get("Date") + ") the token is not valid yet"}, "The token is not valid yet by the server's clock")
+				p.Reportf(catalog.TokenNotYetValid, finding.Likely-0.1, []string{line(e), "by the server's clock (Date: " + r.Header.Get("Date") + ") the token is not valid yet"}, "The token is not valid yet by the server's clock")
 			}
 		}
 	}
 	return nil
+}
+
+// problemCause maps a problem that jwt.Check found in a token to the
+// cause it explains, the confidence a token alone earns for it and the
+// finding's detail; ok is false for problems that explain no 401 (no exp,
+// an encrypted token).
+func problemCause(k jwt.ProblemKind) (id catalog.ID, confidence float64, text string, ok bool) {
+	switch k {
+	case jwt.Expired:
+		return catalog.TokenExpired, finding.Certain - 0.02, "The token has expired", true
+	case jwt.NotYetValid, jwt.IssuedInFuture:
+		return catalog.TokenNotYetValid, finding.Strong, "The token is not valid yet", true
+	case jwt.Audience:
+		return catalog.TokenAudience, finding.Strong, "The token was issued for another audience", true
+	case jwt.Issuer:
+		return catalog.TokenIssuer, finding.Strong, "The token comes from an issuer this server does not trust", true
+	case jwt.Scope:
+		return catalog.TokenScope, finding.Likely + 0.1, "The token lacks an expected scope", true
+	case jwt.AlgNone:
+		return catalog.TokenSignature, finding.Certain - 0.02, "The token is unsigned (alg none)", true
+	case jwt.WrongType:
+		return catalog.TokenWrongType, finding.Strong - 0.05, "The token is not an access token", true
+	case jwt.BadClaim, jwt.Unreadable:
+		return catalog.TokenMalformed, finding.Likely - 0.1, "A claim of the token has the wrong form", true
+	}
+	return "", 0, "", false
 }
 
 // byBothClocks judges tok's times alone (no expectations) at now and at
@@ -169,7 +186,7 @@ func kinds(ps []jwt.Problem) map[jwt.ProblemKind]bool {
 }
 
 func withSource(ev []string, p *diagnosis.Pass) []string {
-	if s := p.Probe.Expect.Source; s != "" {
+	if s := p.Evidence.Probe.Expect.Source; s != "" {
 		ev = append(ev, "expected values from "+s)
 	}
 	return ev

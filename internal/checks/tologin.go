@@ -8,6 +8,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/producer"
 )
 
@@ -21,7 +22,7 @@ var ToLogin = &diagnosis.Check{
 }
 
 func runToLogin(p *diagnosis.Pass) error {
-	t := p.Facts.Trial(evidence.AsGiven)
+	t := p.Evidence.Facts.Trial(evidence.AsGiven)
 	if t == nil || len(t.Hops) == 0 {
 		return nil
 	}
@@ -55,19 +56,19 @@ func runToLogin(p *diagnosis.Pass) error {
 	if !hit {
 		return nil
 	}
-	conf := 0.88
+	conf := finding.Strong - 0.02
 	if aj := final(p, evidence.AcceptJSON); aj != nil && aj.Response != nil {
 		r := aj.Response
 		switch {
 		case r.Status == http.StatusUnauthorized:
 			ev = append(ev, "asked as an API client (Accept: application/json) it answers "+line(aj)+": the SSO layer tells API calls apart by Accept")
-			conf = 0.9
+			conf = finding.Strong
 		case isRedirect(r.Status) || isHTMLType(r.Header.Get("Content-Type")):
 			ev = append(ev, "even with Accept: application/json: "+line(aj))
-			conf = 0.93
+			conf = finding.Strong + 0.03
 		}
 	}
-	if prod := p.Facts.Producers(t.Final()); len(prod.Producers) > 0 {
+	if prod := p.Evidence.Facts.Producers(t.Final()); len(prod.Producers) > 0 {
 		ev = append(ev, "answered by "+prod.Summary())
 	}
 	p.Reportf(catalog.RedirectToLogin, conf, ev, "The call is sent to a login page instead of being answered with 401")

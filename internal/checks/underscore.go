@@ -6,6 +6,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Underscore settles a credential header with an underscore in its name
@@ -40,7 +41,7 @@ func runUnderscore(p *diagnosis.Pass) error {
 	if b := snippet(hy.Response.Body, 120); b != "" {
 		ev = append(ev, "hyphenated answer: "+b)
 	}
-	p.Reportf(catalog.ProxyHeaderStripped, 0.93, ev, "A proxy drops the credential header because of the underscore in its name")
+	p.Reportf(catalog.ProxyHeaderStripped, finding.Strong+0.03, ev, "A proxy drops the credential header because of the underscore in its name")
 	return nil
 }
 

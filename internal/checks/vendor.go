@@ -30,7 +30,7 @@ func runVendor(p *diagnosis.Pass) error {
 	if ok(e.Response.Status) && !isRedirect(e.Response.Status) && !strings.HasPrefix(e.Response.Header.Get("Content-Type"), "text/html") {
 		return nil // a working API answer: nothing to explain
 	}
-	res := p.Facts.Producers(e)
+	res := p.Evidence.Facts.Producers(e)
 	declared := map[catalog.ID]bool{}
 	for _, id := range p.Check.Causes {
 		declared[id] = true

@@ -10,6 +10,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 // WPHeader settles what a WordPress REST 401 means with the site's REST
@@ -18,7 +19,7 @@ import (
 var WPHeader = &diagnosis.Check{
 	Name:   "wpheader",
 	Doc:    "report a WordPress REST API that never sees the Authorization header, or that refuses application passwords over http",
-	Causes: []catalog.ID{catalog.ProxyHeaderStripped, catalog.WordpressRestAuth, catalog.CredentialsRejected},
+	Causes: []catalog.ID{catalog.ProxyHeaderStripped, catalog.WordPressRESTAuth, catalog.CredentialsRejected},
 	Run:    runWPHeader,
 }
 
@@ -41,18 +42,18 @@ func runWPHeader(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil || e.Response.Status != http.StatusUnauthorized {
 		return nil
 	}
-	prod := p.Facts.Producers(e)
+	prod := p.Evidence.Facts.Producers(e)
 	if !prod.Has("wordpress") {
 		return nil
 	}
 	code := wpCode(e.Response)
-	sent := p.Facts.Sent()
+	sent := p.Evidence.Facts.Sent()
 	ev := []string{line(e), "answered by " + prod.Summary(), `WordPress code "` + code + `"`}
 	switch code {
 	case "application_passwords_disabled":
 		if u, err := url.Parse(e.Request.URL); err == nil && u.Scheme == "http" {
 			ev = append(ev, "the site is served over http: WordPress offers application passwords only over HTTPS, unless the site's environment type is local")
-			p.Reportf(catalog.WordpressRestAuth, 0.96, ev, "WordPress refuses application passwords over plain http")
+			p.Reportf(catalog.WordPressRESTAuth, finding.Certain-0.01, ev, "WordPress refuses application passwords over plain http")
 		}
 	case "rest_not_logged_in":
 		if !diagnosis.SentAuthorization(e.Request) {
@@ -65,10 +66,10 @@ func runWPHeader(p *diagnosis.Pass) error {
 				ev = append(ev, "the site's REST index ("+line(idx)+") does not offer application passwords, so WordPress ignores Basic credentials")
 				if u, err := url.Parse(e.Request.URL); err == nil && u.Scheme == "http" {
 					ev = append(ev, "the site is served over http: WordPress offers application passwords only over HTTPS, unless the site's environment type is local")
-					p.Reportf(catalog.WordpressRestAuth, 0.95, ev, "Application passwords are not offered over plain http (WordPress)")
+					p.Reportf(catalog.WordPressRESTAuth, finding.Certain-0.02, ev, "Application passwords are not offered over plain http (WordPress)")
 				} else {
 					ev = append(ev, "over HTTPS this means a plugin or the wp_is_application_passwords_available filter turned them off")
-					p.Reportf(catalog.WordpressRestAuth, 0.9, ev, "Application passwords are turned off on this WordPress site")
+					p.Reportf(catalog.WordPressRESTAuth, finding.Strong, ev, "Application passwords are turned off on this WordPress site")
 				}
 				return nil
 			case known:
@@ -77,7 +78,7 @@ func runWPHeader(p *diagnosis.Pass) error {
 		}
 		if !strings.EqualFold(sent.Scheme, "Basic") {
 			ev = append(ev, "WordPress itself takes application passwords over Basic; a "+sent.Scheme+" token needs a plugin that reads it")
-			p.Reportf(catalog.WordpressRestAuth, 0.85, ev, "This site reads no %s credentials without a plugin (WordPress)", sent.Scheme)
+			p.Reportf(catalog.WordPressRESTAuth, finding.Strong-0.05, ev, "This site reads no %s credentials without a plugin (WordPress)", sent.Scheme)
 			return nil
 		}
 		bogus := final(p, evidence.WPBogus)
@@ -87,10 +88,10 @@ func runWPHeader(p *diagnosis.Pass) error {
 		ev = append(ev, "a made-up user with Basic credentials gets the same answer ("+line(bogus)+`, code "rest_not_logged_in"), not invalid_username: WordPress reported no wrong user or password`)
 		stripped := append(append([]string(nil), ev...),
 			"if the application password is right, the Authorization header does not reach PHP: Apache hands it to PHP-FPM and CGI only with CGIPassAuth On")
-		p.Reportf(catalog.ProxyHeaderStripped, 0.62, stripped, "The Authorization header may not reach WordPress (PHP)")
+		p.Reportf(catalog.ProxyHeaderStripped, finding.Likely-0.08, stripped, "The Authorization header may not reach WordPress (PHP)")
 		rejected := append(append([]string(nil), ev...),
 			"WordPress core answers a wrong or deleted application password the same way unless a plugin looks the user up before the REST server checks authentication")
-		p.Reportf(catalog.CredentialsRejected, 0.55, rejected, "Or the application password is wrong or was deleted")
+		p.Reportf(catalog.CredentialsRejected, finding.Likely-0.15, rejected, "Or the application password is wrong or was deleted")
 	}
 	return nil
 }

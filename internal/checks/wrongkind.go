@@ -10,6 +10,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/jwt"
 )
 
@@ -30,8 +31,8 @@ func runWrongKind(p *diagnosis.Pass) error {
 	if e == nil || e.Response == nil || !(code == http.StatusUnauthorized || code == http.StatusForbidden) {
 		return nil
 	}
-	sent := p.Facts.Sent()
-	if tok, err := p.Facts.Token(); err == nil && tok != nil {
+	sent := p.Evidence.Facts.Sent()
+	if tok, err := p.Evidence.Facts.Token(); err == nil && tok != nil {
 		idTokenClaims(p, e, tok)
 		otherEnvironment(p, e, tok)
 	}
@@ -70,12 +71,12 @@ func idTokenClaims(p *diagnosis.Pass, e *evidence.Exchange, tok *jwt.Token) {
 		return // access tokens with scopes sometimes carry auth_time or nonce (Keycloak); at_hash and c_hash only ID tokens do
 	}
 	ev := []string{line(e)}
-	conf := 0.6
+	conf := finding.Likely - 0.1
 	switch {
 	case len(why) >= 2:
-		conf = 0.85
+		conf = finding.Strong - 0.05
 	case len(why) == 1:
-		conf = 0.75
+		conf = finding.Likely + 0.05
 	}
 	if len(why) > 0 {
 		ev = append(ev, "the token carries "+strings.Join(why, ", ")+": claims of an OpenID ID token")
@@ -87,7 +88,7 @@ func idTokenClaims(p *diagnosis.Pass, e *evidence.Exchange, tok *jwt.Token) {
 	if len(tok.Scopes) == 0 {
 		ev = append(ev, "the token has no scope or scp claim")
 	}
-	if info, ok := bearerChallenge(p.Facts.Challenges(e.Response)); ok && notAccessRE.MatchString(info.ErrorDescription) {
+	if info, ok := bearerChallenge(p.Evidence.Facts.Challenges(e.Response)); ok && notAccessRE.MatchString(info.ErrorDescription) {
 		ev = append(ev, "the server says: "+info.ErrorDescription)
 		conf += 0.05
 	}
@@ -139,7 +140,7 @@ func otherEnvironment(p *diagnosis.Pass, e *evidence.Exchange, tok *jwt.Token) {
 		return
 	}
 	ev := []string{line(e), "the token's issuer " + tok.Issuer + " looks like " + ie, "the API " + tu.Hostname() + " looks like " + te}
-	p.Reportf(catalog.CredentialsWrongKind, 0.8, ev, "The token comes from the %s environment; this is %s", ie, te)
+	p.Reportf(catalog.CredentialsWrongKind, finding.Likely+0.1, ev, "The token comes from the %s environment; this is %s", ie, te)
 }
 
 // siteOf returns the last two labels of a host name, a rough registrable
@@ -196,7 +197,7 @@ func otherProduct(p *diagnosis.Pass, e *evidence.Exchange, token string) {
 		ev := []string{line(e), "the token starts with " + tp.prefix + ": a " + tp.product + " token"}
 		if tp.prefix == "glc_" && msg.MessageID == "api-key.invalid" {
 			ev = append(ev, `the server says messageId "api-key.invalid"`)
-			p.Reportf(catalog.CredentialsWrongKind, 0.85, ev, "A Grafana Cloud access policy token was sent to a Grafana API that wants a service account token (glsa_)")
+			p.Reportf(catalog.CredentialsWrongKind, finding.Strong-0.05, ev, "A Grafana Cloud access policy token was sent to a Grafana API that wants a service account token (glsa_)")
 			return
 		}
 		for _, w := range tp.hosts {
@@ -208,7 +209,7 @@ func otherProduct(p *diagnosis.Pass, e *evidence.Exchange, token string) {
 			for _, w := range other.hosts {
 				if other.product != tp.product && strings.Contains(host, w) {
 					ev = append(ev, "the API "+host+" belongs to "+other.product)
-					p.Reportf(catalog.CredentialsWrongKind, 0.85, ev, "A %s token was sent to %s", tp.product, other.product)
+					p.Reportf(catalog.CredentialsWrongKind, finding.Strong-0.05, ev, "A %s token was sent to %s", tp.product, other.product)
 					return
 				}
 			}
@@ -236,5 +237,5 @@ func loginPassword(p *diagnosis.Pass, e *evidence.Exchange, password string) {
 	}
 	ev := []string{line(e), `WordPress says code "incorrect_password" (an invalid application password)`,
 		"the password sent is not shaped like an application password (24 letters and digits, shown in groups of four)"}
-	p.Reportf(catalog.CredentialsWrongKind, 0.93, ev, "A WordPress login password was sent where the REST API wants an application password")
+	p.Reportf(catalog.CredentialsWrongKind, finding.Strong+0.03, ev, "A WordPress login password was sent where the REST API wants an application password")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/redact"
 )
 
@@ -21,7 +22,7 @@ import (
 var WrongURL = &diagnosis.Check{
 	Name:   "wrongurl",
 	Doc:    "report URLs under a protected prefix whose public twin exists, public over the other scheme, or unknown to the gateway",
-	Causes: []catalog.ID{catalog.UrlWrong},
+	Causes: []catalog.ID{catalog.URLWrong},
 	Run:    runWrongURL,
 }
 
@@ -35,7 +36,7 @@ func runWrongURL(p *diagnosis.Pass) error {
 	ev := []string{line(e)}
 	if bytes.Contains(r.Body, []byte("Missing Authentication Token")) || r.Header.Get("X-Amzn-Errortype") == "MissingAuthenticationTokenException" {
 		ev = append(ev, "body: "+snippet(r.Body, 120), "API Gateway answers this for a path or method it has no route for, whatever the credentials")
-		p.Reportf(catalog.UrlWrong, 0.9, ev, "The gateway has no route for this URL: check the path, stage and method")
+		p.Reportf(catalog.URLWrong, finding.Strong, ev, "The gateway has no route for this URL: check the path, stage and method")
 		return nil
 	}
 	if movedLogin(p, e) {
@@ -44,7 +45,7 @@ func runWrongURL(p *diagnosis.Pass) error {
 	var public []string
 	strong := false
 	twin := ""
-	for _, t := range p.Facts.Trials(evidence.Nearby) {
+	for _, t := range p.Evidence.Facts.Trials(evidence.Nearby) {
 		f := t.Final()
 		if f == nil || f.Response == nil {
 			continue
@@ -69,14 +70,14 @@ func runWrongURL(p *diagnosis.Pass) error {
 	switch {
 	case strong:
 		ev = append(ev, public...)
-		p.Reportf(catalog.UrlWrong, 0.92, ev, "The same page is public at %s: this URL leads into a protected area (or is an old path)", twin)
+		p.Reportf(catalog.URLWrong, finding.Strong+0.02, ev, "The same page is public at %s: this URL leads into a protected area (or is an old path)", twin)
 	case otherPublic:
 		ev = append(ev, "over the other scheme: "+line(other)+" without credentials")
-		p.Reportf(catalog.UrlWrong, 0.6, ev, "The other scheme serves this URL without credentials: http and https lead to different sites or areas")
+		p.Reportf(catalog.URLWrong, finding.Likely-0.1, ev, "The other scheme serves this URL without credentials: http and https lead to different sites or areas")
 	case len(public) > 0 && failed(code):
 		ev = append(ev, public...)
 		ev = append(ev, "only this area asks for credentials; if you expected a public page, the URL may be wrong")
-		p.Reportf(catalog.UrlWrong, 0.25, ev, "Nearby URLs are public; only this area is protected")
+		p.Reportf(catalog.URLWrong, finding.Suspicion-0.15, ev, "Nearby URLs are public; only this area is protected")
 	}
 	return nil
 }
@@ -88,7 +89,7 @@ var loginPath = regexp.MustCompile(`(?i)(^|/)(log-?in|sign-?in|auth(enticate)?|s
 // which the request fails: the client follows the move but loses its POST
 // body or credentials on the way (301/302 turn POST into GET).
 func movedLogin(p *diagnosis.Pass, e *evidence.Exchange) bool {
-	t := p.Facts.Trial(evidence.AsGiven)
+	t := p.Evidence.Facts.Trial(evidence.AsGiven)
 	if t == nil || len(t.Hops) < 2 {
 		return false
 	}
@@ -111,7 +112,7 @@ func movedLogin(p *diagnosis.Pass, e *evidence.Exchange) bool {
 	}
 	// The request itself went to a login endpoint, so this is more specific
 	// than an API call sent to a login page (redirect.to-login).
-	p.Reportf(catalog.UrlWrong, 0.95, ev, "The login URL has moved to %s: send the request there directly", to.Path)
+	p.Reportf(catalog.URLWrong, finding.Certain-0.02, ev, "The login URL has moved to %s: send the request there directly", to.Path)
 	return true
 }
 
@@ -119,7 +120,7 @@ func movedLogin(p *diagnosis.Pass, e *evidence.Exchange) bool {
 // the public twin: the site answers every path alike.
 func catchAll(p *diagnosis.Pass) bool {
 	var twin, none *evidence.Response
-	for _, t := range p.Facts.Trials(evidence.Nearby) {
+	for _, t := range p.Evidence.Facts.Trials(evidence.Nearby) {
 		f := t.Final()
 		if f == nil || f.Response == nil {
 			continue

@@ -391,7 +391,7 @@ func scenarioChecks(l *Lab) map[string]func(t *testing.T, s Scenario) {
 				t.Fatalf("body %q", r.body)
 			}
 		},
-		string(catalog.CorsPreflightAuth): func(t *testing.T, s Scenario) {
+		string(catalog.CORSPreflightAuth): func(t *testing.T, s Scenario) {
 			r := one(t, "GET", s.Args)
 			wantStatus(t, r, 200)
 			if got := r.header.Get("Access-Control-Allow-Origin"); got != "http://app.lab.test" {
@@ -430,7 +430,7 @@ func scenarioChecks(l *Lab) map[string]func(t *testing.T, s Scenario) {
 				}
 			}
 		},
-		string(catalog.RatelimitLockout): func(t *testing.T, s Scenario) {
+		string(catalog.RateLimitLockout): func(t *testing.T, s Scenario) {
 			r := one(t, "GET", s.Args)
 			wantStatus(t, r, 429)
 			for k, v := range map[string]string{"Retry-After": "900", "RateLimit-Limit": "5", "RateLimit-Remaining": "0", "RateLimit-Reset": "900"} {
@@ -440,7 +440,7 @@ func scenarioChecks(l *Lab) map[string]func(t *testing.T, s Scenario) {
 			}
 			wantJSON(t, r, "error", "too many failed attempts, try again in 15 minutes")
 		},
-		string(catalog.TlsCertificate): func(t *testing.T, s Scenario) {
+		string(catalog.TLSCertificate): func(t *testing.T, s Scenario) {
 			rs := run(t, "GET", s.Args)
 			var cerr x509.CertificateInvalidError
 			if len(rs) != 1 || !errors.As(rs[0].err, &cerr) || cerr.Reason != x509.Expired {

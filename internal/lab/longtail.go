@@ -60,12 +60,12 @@ func (l *Lab) longtailScenarios(u string, ipv6 bool) []Scenario {
 	idToken := l.Token(map[string]any{"aud": ClientID, "azp": ClientID, "nonce": "n-0S6_WzA2Mj", "at_hash": "77QmUPtjPfzWtF2AnpK9RQ", "scope": nil})
 	list := []Scenario{
 		{"/signed/report.pdf", catalog.TokenExpired, "a presigned S3 link bookmarked three days ago, valid for one hour", []string{signed}},
-		{"/members/docs/guide", catalog.UrlWrong, "a page under the members-only prefix that is public at /docs/guide", []string{u + "/members/docs/guide"}},
+		{"/members/docs/guide", catalog.URLWrong, "a page under the members-only prefix that is public at /docs/guide", []string{u + "/members/docs/guide"}},
 		{"/basic/latin1", catalog.CredentialsEncoding, "a server reading Basic credentials as ISO-8859-1; the client sends UTF-8 (--try-encodings proves it)", []string{u + "/basic/latin1", "-u", LatinUser + ":" + LatinPassword, "--try-encodings"}},
 		{"/staging-api/items", catalog.AuthHeaderCollision, "staging Basic auth in front of a Bearer API: the token can never reach the app", []string{u + "/staging-api/items", "-H", "Authorization: Bearer " + l.Token(nil)}},
-		{"/iis/restricted", catalog.IpDenied, "IIS refusing the client address (HTTP Error 401.503, IP deny list)", []string{u + "/iis/restricted", "-u", User + ":" + Password}},
-		{"/iis/acl", catalog.ServerAcl, "IIS refusing an authenticated user by the file ACL (HTTP Error 401.3)", []string{u + "/iis/acl", "-u", User + ":" + Password}},
-		{"/mtls/api", catalog.TlsClientCertificate, "nginx with ssl_verify_client on: no client certificate was sent", []string{u + "/mtls/api", "-H", "Authorization: Bearer " + l.Token(nil)}},
+		{"/iis/restricted", catalog.IPDenied, "IIS refusing the client address (HTTP Error 401.503, IP deny list)", []string{u + "/iis/restricted", "-u", User + ":" + Password}},
+		{"/iis/acl", catalog.ServerACL, "IIS refusing an authenticated user by the file ACL (HTTP Error 401.3)", []string{u + "/iis/acl", "-u", User + ":" + Password}},
+		{"/mtls/api", catalog.TLSClientCertificate, "nginx with ssl_verify_client on: no client certificate was sent", []string{u + "/mtls/api", "-H", "Authorization: Bearer " + l.Token(nil)}},
 		{"/blog/wp-json/wp/v2/users/me", catalog.CredentialsWrongKind, "a WordPress login password sent where the REST API wants an application password", []string{u + "/blog/wp-json/wp/v2/users/me", "-u", "admin:correct horse battery"}},
 		{"/userinfo-api", catalog.TokenWrongType, "an OpenID ID token (nonce, at_hash, aud = client) sent as an access token", []string{u + "/userinfo-api", "-H", "Authorization: Bearer " + idToken}},
 		{"/maintenance/api", catalog.StatusNotAuth, "a maintenance page served with status 401", []string{u + "/maintenance/api", "-u", User + ":" + Password}},
@@ -74,13 +74,13 @@ func (l *Lab) longtailScenarios(u string, ipv6 bool) []Scenario {
 		{"/pwhash/", catalog.ServerHtpasswdHash, "a password file whose entry for alice has a hash the server cannot check", []string{u + "/pwhash/", "-u", User + ":" + Password}},
 		{"/.well-known/acme-challenge/lab-token", catalog.ServerAuthScope, "site-wide Basic auth also covers the ACME challenge path, so certificate renewal fails", []string{u + "/.well-known/acme-challenge/lab-token"}},
 		{"/cache/profile", catalog.CacheAuthCacheable, "a profile answered to a bearer token with Cache-Control: public", []string{u + "/cache/profile", "-H", "Authorization: Bearer " + l.Token(nil)}},
-		{"/api/login", catalog.UrlWrong, "a login endpoint that moved: its 301 turns the POST into a GET the new one refuses", []string{u + "/api/login", "-d", "username=" + User + "&password=" + Password, "-L"}},
+		{"/api/login", catalog.URLWrong, "a login endpoint that moved: its 301 turns the POST into a GET the new one refuses", []string{u + "/api/login", "-d", "username=" + User + "&password=" + Password, "-L"}},
 		{"/oauth2/json-token", catalog.RequestContentType, "a token endpoint that reads only JSON gets a form and sees no client credentials", []string{u + "/oauth2/json-token", "-d", "grant_type=client_credentials&client_id=" + ClientID + "&client_secret=" + ClientSecret, "--try-content-type"}},
 	}
 	if ipv6 {
 		if pu, err := url.Parse(u); err == nil {
 			port := pu.Port()
-			list = append(list, Scenario{"/dns/site", catalog.DnsMismatch, "the AAAA record still points at the old host, which wants a password", []string{"http://www.lab.test:" + port + "/dns/site", "--resolve", "www.lab.test:" + port + ":127.0.0.1,[::1]"}})
+			list = append(list, Scenario{"/dns/site", catalog.DNSMismatch, "the AAAA record still points at the old host, which wants a password", []string{"http://www.lab.test:" + port + "/dns/site", "--resolve", "www.lab.test:" + port + ":127.0.0.1,[::1]"}})
 		}
 	}
 	return list

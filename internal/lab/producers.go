@@ -41,10 +41,10 @@ func (l *Lab) producerScenarios(u string) []Scenario {
 	bearer := []string{"-H", "Authorization: Bearer " + l.Token(nil)}
 	list := []Scenario{
 		{"/sso/api/items", catalog.RedirectToLogin, "an SSO proxy (oauth2-proxy style) answers an API call with a 302 to its sign-in flow", append([]string{u + "/sso/api/items"}, bearer...)},
-		{"/cdn/challenge", catalog.WafChallenge, "Cloudflare answers a script with its JavaScript challenge page (cf-mitigated: challenge)", append([]string{u + "/cdn/challenge"}, bearer...)},
-		{"/cdn/blocked", catalog.WafBlock, "a Cloudflare WAF rule blocks the request (error 1020 page)", append([]string{u + "/cdn/blocked"}, bearer...)},
-		{"/mesh/api", catalog.TokenJwksUnavailable, "the Envoy jwt_authn filter cannot fetch its JWKS and refuses a valid token", append([]string{u + "/mesh/api"}, bearer...)},
-		{"/wp-http/wp-json/wp/v2/users/me", catalog.WordpressRestAuth, "a WordPress site on plain http ignores a valid application password (its REST index offers none)", []string{u + "/wp-http/wp-json/wp/v2/users/me", "-u", "admin:" + wpAppPassword}},
+		{"/cdn/challenge", catalog.WAFChallenge, "Cloudflare answers a script with its JavaScript challenge page (cf-mitigated: challenge)", append([]string{u + "/cdn/challenge"}, bearer...)},
+		{"/cdn/blocked", catalog.WAFBlock, "a Cloudflare WAF rule blocks the request (error 1020 page)", append([]string{u + "/cdn/blocked"}, bearer...)},
+		{"/mesh/api", catalog.TokenJWKSUnavailable, "the Envoy jwt_authn filter cannot fetch its JWKS and refuses a valid token", append([]string{u + "/mesh/api"}, bearer...)},
+		{"/wp-http/wp-json/wp/v2/users/me", catalog.WordPressRESTAuth, "a WordPress site on plain http ignores a valid application password (its REST index offers none)", []string{u + "/wp-http/wp-json/wp/v2/users/me", "-u", "admin:" + wpAppPassword}},
 		{"/wp-fpm/wp-json/wp/v2/users/me", catalog.ProxyHeaderStripped, "Apache with PHP-FPM and no CGIPassAuth: WordPress never sees the Authorization header (a bogus user proves it)", []string{u + "/wp-fpm/wp-json/wp/v2/users/me", "-u", "admin:" + wpAppPassword}},
 		{"/gw/items", catalog.ProxyHeaderStripped, "a gateway drops the x_api_key header for its underscore; the hyphenated name gets through", []string{u + "/gw/items", "-H", "x_api_key: " + GatewayKey}},
 	}

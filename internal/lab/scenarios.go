@@ -96,14 +96,14 @@ func (l *Lab) Scenarios() []Scenario {
 	}
 	list = append(list,
 		Scenario{"/cookie/dashboard", catalog.CookieStale, "a stale session cookie gets a 401 where no cookie gets the guest page", with(u+"/cookie/dashboard", []string{"-b", "sid=3f9a-stale-session"})},
-		Scenario{"/cors/api", catalog.CorsPreflightAuth, "the CORS preflight is challenged because auth runs before CORS", with(u+"/cors/api", bearer(valid), []string{"-H", "Origin: http://app.lab.test"})},
+		Scenario{"/cors/api", catalog.CORSPreflightAuth, "the CORS preflight is challenged because auth runs before CORS", with(u+"/cors/api", bearer(valid), []string{"-H", "Origin: http://app.lab.test"})},
 		Scenario{"/proxied/items", catalog.ProxyHeaderStripped, "a proxy layer drops the Authorization header before the app", with(u+"/proxied/items", bearer(valid))},
 		Scenario{"/proxy-gate", catalog.ProxyAuthRequired, "a forward proxy wants its own credentials (407)", with(u+"/proxy-gate", alice)},
 		Scenario{"/cached/report", catalog.CacheCached401, "a shared cache replays a stored 401", with(u+"/cached/report", alice)},
-		Scenario{"/login/locked", catalog.RatelimitLockout, "a login locked after too many failed attempts (429)", with(u+"/login/locked", alice)},
+		Scenario{"/login/locked", catalog.RateLimitLockout, "a login locked after too many failed attempts (429)", with(u+"/login/locked", alice)},
 	)
 	if st.expiredBase != "" {
-		list = append(list, Scenario{"/basic/ok", catalog.TlsCertificate, "the Basic API behind an expired server certificate", with(st.expiredBase+"/basic/ok", alice, []string{"--cacert", st.caFile})})
+		list = append(list, Scenario{"/basic/ok", catalog.TLSCertificate, "the Basic API behind an expired server certificate", with(st.expiredBase+"/basic/ok", alice, []string{"--cacert", st.caFile})})
 	}
 	if st.ipv6 {
 		if pu, err := url.Parse(u); err == nil {

@@ -240,7 +240,7 @@ func TestCertificateRequiredAlert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fs) == 0 || fs[0].Cause != catalog.TlsClientCertificate {
+	if len(fs) == 0 || fs[0].Cause != catalog.TLSClientCertificate {
 		t.Fatalf("findings %+v", fs)
 	}
 }

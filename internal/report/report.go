@@ -18,25 +18,16 @@ import (
 	"github.com/why401/why401/internal/redact"
 )
 
-// Verdicts.
-const (
-	OK          = "ok"          // authenticated fine, nothing wrong
-	Fail        = "fail"        // findings
-	Unreachable = "unreachable" // no answer at all (DNS, connect, TLS handshake)
-)
-
 // Report is what a diagnosis prints.
 type Report struct {
-	Target  string `json:"target"`
-	Verdict string `json:"verdict"`
-	Summary string `json:"summary"`
+	Head
+	Target string `json:"target"`
 	// Status is the final HTTP status of the request as given (0 when
 	// there was no answer).
-	Status               int                 `json:"status,omitempty"`
-	Findings             []diagnosis.Finding `json:"findings"`
-	Requests             int                 `json:"requests"`
-	CredentialedAttempts int                 `json:"credentialed_attempts"`
-	Notes                []string            `json:"notes,omitempty"`
+	Status               int      `json:"status,omitempty"`
+	Requests             int      `json:"requests"`
+	CredentialedAttempts int      `json:"credentialed_attempts"`
+	Notes                []string `json:"notes,omitempty"`
 	// Replay is a curl command that sends the request as given, redacted
 	// unless secrets were asked for.
 	Replay    string     `json:"replay"`
@@ -79,15 +70,12 @@ type Options struct {
 // Build assembles the report of a probe and its ranked findings.
 func Build(p *evidence.Probe, findings []diagnosis.Finding, o Options) *Report {
 	r := &Report{
+		Head:                 NewHead("probe", "", "", findings),
 		Target:               p.Target,
-		Findings:             findings,
 		CredentialedAttempts: p.CredentialedAttempts,
 		Notes:                p.Notes,
 		Replay:               Replay(p.Request, o.ShowSecrets),
 		Duration:             o.Duration,
-	}
-	if r.Findings == nil {
-		r.Findings = []diagnosis.Finding{}
 	}
 	if !o.ShowSecrets {
 		r.Target = redact.URL(r.Target)
@@ -116,7 +104,7 @@ func Build(p *evidence.Probe, findings []diagnosis.Finding, o Options) *Report {
 	case len(findings) > 0:
 		r.Verdict = Fail
 		top := findings[0]
-		r.Summary = fmt.Sprintf("%s: most likely %s (%s, %.0f%%)", statusText(r.Status, fin), lowerFirst(top.Title), top.Cause, top.Confidence*100)
+		r.Summary = statusText(r.Status, fin) + ": " + MostLikely(top)
 	case fin == nil || fin.Response == nil:
 		r.Verdict = Unreachable
 		msg := "no answer"
@@ -146,17 +134,6 @@ func statusText(code int, e *evidence.Exchange) string {
 		return "no answer"
 	}
 	return fmt.Sprintf("%d %s", code, http.StatusText(code))
-}
-
-func lowerFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	// Keep acronyms and quoted names as they are.
-	if len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
 }
 
 func exchange(t *evidence.Trial, hop int, h evidence.Exchange, show bool) Exchange {

@@ -11,6 +11,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/finding"
 )
 
 const (
@@ -42,7 +43,7 @@ var secrets = []string{password, token, "c2lnbmF0dXJlLXNlY3JldA", "cookie-secret
 
 func TestNoSecretInAnyFormat(t *testing.T) {
 	p := secretProbe()
-	fs := diagnosis.Rank([]diagnosis.Finding{{Cause: catalog.CredentialsRejected, Confidence: 0.9, Evidence: []string{"GET https://api.test/x → 401"}}})
+	fs := finding.Rank([]diagnosis.Finding{{Cause: catalog.CredentialsRejected, Confidence: 0.9, Evidence: []string{"GET https://api.test/x → 401"}}}, finding.Context{})
 	r := Build(p, fs, Options{})
 	var text, js bytes.Buffer
 	if err := WriteText(&text, r, Style{Verbose: true}); err != nil {
@@ -78,7 +79,7 @@ func TestVerdicts(t *testing.T) {
 	if r := Build(down, nil, Options{}); r.Verdict != Unreachable {
 		t.Errorf("no answer: %s", r.Verdict)
 	}
-	fs := diagnosis.Rank([]diagnosis.Finding{{Cause: catalog.TlsCertificate, Confidence: 0.95}})
+	fs := finding.Rank([]diagnosis.Finding{{Cause: catalog.TLSCertificate, Confidence: 0.95}}, finding.Context{})
 	if r := Build(down, fs, Options{}); r.Verdict != Fail {
 		t.Errorf("a certificate finding must be a failure, not unreachable: %s", r.Verdict)
 	}

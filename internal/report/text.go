@@ -9,6 +9,7 @@ import (
 
 	"github.com/why401/why401/internal/ansi"
 	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/finding"
 )
 
 // Style says how text output looks.
@@ -39,31 +40,7 @@ func WriteText(w io.Writer, r *Report, st Style) error {
 		fmt.Fprintf(&b, "  %s\n", p.Dim("answered by "+r.AnsweredBy))
 	}
 
-	var strong, weak = r.Findings, r.Findings[:0:0]
-	if !st.Verbose {
-		strong = nil
-		for _, f := range r.Findings {
-			if f.Confidence >= lowConfidence || len(strong) == 0 {
-				strong = append(strong, f)
-			} else {
-				weak = append(weak, f)
-			}
-		}
-	}
-	for i, f := range strong {
-		b.WriteString("\n")
-		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, p.Bold(f.Title), p.Dim(fmt.Sprintf("[%s, %.0f%%]", f.Cause, f.Confidence*100)))
-		for _, e := range f.Evidence {
-			fmt.Fprintf(&b, "   %s %s\n", p.Dim("·"), e)
-		}
-		writeFixes(&b, p, f.Fixes, i == 0 || st.Verbose)
-	}
-	if len(weak) > 0 {
-		b.WriteString("\nAlso possible:\n")
-		for _, f := range weak {
-			fmt.Fprintf(&b, "   %s %s  %s\n", p.Dim("·"), f.Title, p.Dim(fmt.Sprintf("[%s, %.0f%%]", f.Cause, f.Confidence*100)))
-		}
-	}
+	writeFindings(&b, p, r.Findings, st)
 	if st.Verbose && len(r.Exchanges) > 0 {
 		b.WriteString("\nExchanges:\n")
 		for _, x := range r.Exchanges {
@@ -90,6 +67,48 @@ func WriteText(w io.Writer, r *Report, st Style) error {
 	fmt.Fprintf(&b, "%s\n", p.Dim(fmt.Sprintf("%d requests, %d with your credentials, %s", r.Requests, r.CredentialedAttempts, r.Duration.Round(time.Millisecond))))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// WriteFindings renders ranked findings as every command's text shows
+// them: numbered, most likely first, each with its evidence and, for the
+// first (all with Verbose), its fixes; findings below lowConfidence are
+// listed at the end as "also possible" unless Verbose.
+func WriteFindings(w io.Writer, findings []finding.Finding, st Style) error {
+	var b strings.Builder
+	writeFindings(&b, ansi.Painter(st.Color), findings, st)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeFindings(b *strings.Builder, p ansi.Painter, findings []finding.Finding, st Style) {
+	var strong, weak = findings, findings[:0:0]
+	if !st.Verbose {
+		strong = nil
+		for _, f := range findings {
+			if f.Confidence >= lowConfidence || len(strong) == 0 {
+				strong = append(strong, f)
+			} else {
+				weak = append(weak, f)
+			}
+		}
+	}
+	for i, f := range strong {
+		b.WriteString("\n")
+		fmt.Fprintf(b, "%d. %s  %s\n", i+1, p.Bold(f.Text()), p.Dim(fmt.Sprintf("[%s, %.0f%%]", f.Cause, f.Confidence*100)))
+		if f.Detail != "" && f.Detail != f.Title {
+			fmt.Fprintf(b, "   %s\n", p.Dim(f.Title))
+		}
+		for _, e := range f.Evidence {
+			fmt.Fprintf(b, "   %s %s\n", p.Dim("·"), e)
+		}
+		writeFixes(b, p, f.Fixes, i == 0 || st.Verbose)
+	}
+	if len(weak) > 0 {
+		b.WriteString("\nAlso possible:\n")
+		for _, f := range weak {
+			fmt.Fprintf(b, "   %s %s  %s\n", p.Dim("·"), f.Text(), p.Dim(fmt.Sprintf("[%s, %.0f%%]", f.Cause, f.Confidence*100)))
+		}
+	}
 }
 
 func writeFixes(b *strings.Builder, p ansi.Painter, fixes map[catalog.Audience][]catalog.Fix, all bool) {

@@ -168,7 +168,7 @@ func Build(findings []audit.Finding, o Options) *Log {
 			RuleID:     string(f.Cause),
 			RuleIndex:  index[f.Cause],
 			Level:      Level(f.Severity),
-			Message:    Message{Text: f.Message},
+			Message:    Message{Text: f.Detail},
 			Locations:  []Location{location(f.Location, base)},
 			Properties: map[string]string{"check": f.Check, "server": string(f.Server)},
 		}

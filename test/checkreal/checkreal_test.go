@@ -29,7 +29,7 @@ import (
 	"github.com/why401/why401/internal/checklist"
 	"github.com/why401/why401/internal/cli"
 	checkcmd "github.com/why401/why401/internal/cmd/check"
-	probecmd "github.com/why401/why401/internal/cmd/probe"
+	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/lab"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
@@ -73,7 +73,7 @@ func runExample(t *testing.T, name, site string, env map[string]string, clients 
 		Clients: clients,
 		Getenv:  func(k string) string { return env[k] },
 		Explain: func(ctx context.Context, po probe.Options) (*report.Report, error) {
-			return probecmd.Diagnose(ctx, po, false)
+			return diagnose.Probe(ctx, po, diagnose.Options{})
 		},
 		Version: "test",
 	})
@@ -496,7 +496,7 @@ endpoints:
 		Clients: []string{"curl", "browser"},
 		Getenv:  func(string) string { return "secret" },
 		Explain: func(ctx context.Context, po probe.Options) (*report.Report, error) {
-			return probecmd.Diagnose(ctx, po, false)
+			return diagnose.Probe(ctx, po, diagnose.Options{})
 		},
 	})
 	if err != nil {

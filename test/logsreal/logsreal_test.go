@@ -170,7 +170,7 @@ func check(t *testing.T, logPath string, format *logs.Format, w want, lockout bo
 	if nc := byCause[catalog.NoiseChallenge]; nc.Count != 10 || res.Challenges != 10 {
 		t.Errorf("%s: %d challenge round trips, want 10", logPath, res.Challenges)
 	}
-	if _, ok := byCause[catalog.RatelimitLockout]; lockout && !ok {
+	if _, ok := byCause[catalog.RateLimitLockout]; lockout && !ok {
 		t.Errorf("%s: no lockout wave among %+v", logPath, res.Findings)
 	}
 	if res.Failures[401] != 35 {

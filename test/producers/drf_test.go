@@ -28,7 +28,7 @@ urlpatterns = [path('api/me', Me.as_view())]
 `)
 	url := s.URL() + "/api/me"
 	sanity(t, "anonymous", get(t, url), 403)
-	expect(t, diagnose(t, probe.Options{URL: url}), "Django REST Framework", catalog.CredentialsMissing)
-	r := diagnose(t, probe.Options{URL: url, Header: map[string][]string{"Authorization": {"Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}}})
+	expect(t, run(t, probe.Options{URL: url}), "Django REST Framework", catalog.CredentialsMissing)
+	r := run(t, probe.Options{URL: url, Header: map[string][]string{"Authorization": {"Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}}})
 	expect(t, r, "Django REST Framework", catalog.CredentialsRejected)
 }

@@ -22,14 +22,14 @@ import (
 	"time"
 
 	"github.com/why401/why401/internal/catalog"
-	probecmd "github.com/why401/why401/internal/cmd/probe"
+	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
 	"github.com/why401/why401/internal/servertest"
 )
 
-// diagnose runs the probe as the CLI does, without discovery.
-func diagnose(t *testing.T, o probe.Options) *report.Report {
+// run runs the probe as the CLI does, without discovery.
+func run(t *testing.T, o probe.Options) *report.Report {
 	t.Helper()
 	o.NoDiscovery = true
 	if o.MaxTime == 0 {
@@ -37,7 +37,7 @@ func diagnose(t *testing.T, o probe.Options) *report.Report {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r, err := probecmd.Diagnose(ctx, o, false)
+	r, err := diagnose.Probe(ctx, o, diagnose.Options{})
 	if err != nil {
 		t.Fatalf("probe %s: %v", o.URL, err)
 	}
@@ -102,7 +102,7 @@ server {
 	}
 }`)
 	sanity(t, "anonymous", get(t, s.URL()+"/"), 401)
-	expect(t, diagnose(t, probe.Options{URL: s.URL() + "/"}), "nginx", catalog.ServerBasicAuth)
+	expect(t, run(t, probe.Options{URL: s.URL() + "/"}), "nginx", catalog.ServerBasicAuth)
 }
 
 func TestApache(t *testing.T) {
@@ -118,8 +118,8 @@ func TestApache(t *testing.T) {
 	Require valid-user
 </Directory>`, servertest.File("htdocs/index.html", "members\n"))
 	sanity(t, "anonymous", get(t, s.URL()+"/"), 401)
-	expect(t, diagnose(t, probe.Options{URL: s.URL() + "/"}), "Apache httpd", catalog.ServerBasicAuth)
-	expect(t, diagnose(t, probe.Options{URL: s.URL() + "/", User: "alice:wrong"}), "Apache httpd", catalog.CredentialsRejected)
+	expect(t, run(t, probe.Options{URL: s.URL() + "/"}), "Apache httpd", catalog.ServerBasicAuth)
+	expect(t, run(t, probe.Options{URL: s.URL() + "/", User: "alice:wrong"}), "Apache httpd", catalog.CredentialsRejected)
 }
 
 func TestHAProxy(t *testing.T) {
@@ -136,8 +136,8 @@ frontend web
 	req := get(t, s.URL()+"/")
 	req.SetBasicAuth("alice", "secret")
 	sanity(t, "alice", req, 200)
-	expect(t, diagnose(t, probe.Options{URL: s.URL() + "/"}), "HAProxy", catalog.ServerBasicAuth)
-	expect(t, diagnose(t, probe.Options{URL: s.URL() + "/", User: "alice:wrong"}), "HAProxy", catalog.CredentialsRejected)
+	expect(t, run(t, probe.Options{URL: s.URL() + "/"}), "HAProxy", catalog.ServerBasicAuth)
+	expect(t, run(t, probe.Options{URL: s.URL() + "/", User: "alice:wrong"}), "HAProxy", catalog.CredentialsRejected)
 }
 
 func TestSquid(t *testing.T) {
@@ -165,7 +165,7 @@ http_access deny all
 	if res.StatusCode != http.StatusProxyAuthRequired {
 		t.Fatalf("setup: status %d, want 407", res.StatusCode)
 	}
-	r := diagnose(t, probe.Options{URL: target, Proxy: s.URL()})
+	r := run(t, probe.Options{URL: target, Proxy: s.URL()})
 	expect(t, r, "Squid", catalog.ProxyAuthRequired)
 	if m := r.Producers[0]; !containsAny(m.Markers, "X-Squid-Error: ERR_CACHE_ACCESS_DENIED") {
 		t.Errorf("markers %q", m.Markers)
@@ -187,9 +187,9 @@ func TestRegistry(t *testing.T) {
 	req := get(t, s.URL()+"/v2/")
 	req.SetBasicAuth("alice", "secret")
 	sanity(t, "alice", req, 200)
-	expect(t, diagnose(t, probe.Options{URL: s.URL() + "/v2/"}), "Docker registry", catalog.CredentialsMissing)
-	expect(t, diagnose(t, probe.Options{URL: s.URL() + "/v2/", User: "alice:wrong"}), "Docker registry", catalog.CredentialsRejected)
-	ok := diagnose(t, probe.Options{URL: s.URL() + "/v2/", User: "alice:secret"})
+	expect(t, run(t, probe.Options{URL: s.URL() + "/v2/"}), "Docker registry", catalog.CredentialsMissing)
+	expect(t, run(t, probe.Options{URL: s.URL() + "/v2/", User: "alice:wrong"}), "Docker registry", catalog.CredentialsRejected)
+	ok := run(t, probe.Options{URL: s.URL() + "/v2/", User: "alice:secret"})
 	expect(t, ok, "Docker registry", "")
 	if ok.Verdict != report.OK || len(ok.Findings) != 0 {
 		t.Errorf("right password: verdict %s, findings %v", ok.Verdict, ok.Findings)

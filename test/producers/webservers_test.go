@@ -23,8 +23,8 @@ auth.require = ( "/" => ( "method" => "basic", "realm" => "Private", "require" =
 	if !strings.HasPrefix(res.Header.Get("Server"), "lighttpd") {
 		t.Fatalf("setup: Server %q", res.Header.Get("Server"))
 	}
-	expect(t, diagnose(t, probe.Options{URL: s.URL() + "/"}), "lighttpd", "")
-	expect(t, diagnose(t, probe.Options{URL: s.URL() + "/", User: "alice:wrong"}), "lighttpd", catalog.CredentialsRejected)
+	expect(t, run(t, probe.Options{URL: s.URL() + "/"}), "lighttpd", "")
+	expect(t, run(t, probe.Options{URL: s.URL() + "/", User: "alice:wrong"}), "lighttpd", catalog.CredentialsRejected)
 }
 
 func TestCaddy(t *testing.T) {
@@ -39,6 +39,6 @@ respond "private" 200
 	if res.Header.Get("Server") != "Caddy" {
 		t.Fatalf("setup: Server %q", res.Header.Get("Server"))
 	}
-	expect(t, diagnose(t, probe.Options{URL: s.URL() + "/"}), "Caddy", "")
-	expect(t, diagnose(t, probe.Options{URL: s.URL() + "/", User: "alice:wrong"}), "Caddy", catalog.CredentialsRejected)
+	expect(t, run(t, probe.Options{URL: s.URL() + "/"}), "Caddy", "")
+	expect(t, run(t, probe.Options{URL: s.URL() + "/", User: "alice:wrong"}), "Caddy", catalog.CredentialsRejected)
 }

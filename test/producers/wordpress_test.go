@@ -104,36 +104,36 @@ func TestWordPress(t *testing.T) {
 		}
 	})
 	t.Run("a-header-stripped", func(t *testing.T) {
-		r := diagnose(t, probe.Options{URL: me(0), User: user + ":" + wp.AppPassword})
+		r := run(t, probe.Options{URL: me(0), User: user + ":" + wp.AppPassword})
 		expect(t, r, answeredBy, catalog.ProxyHeaderStripped)
 	})
 	t.Run("a-header-stripped-core", func(t *testing.T) {
-		r := diagnose(t, probe.Options{URL: me(4), User: user + ":" + wp.AppPassword})
+		r := run(t, probe.Options{URL: me(4), User: user + ":" + wp.AppPassword})
 		expect(t, r, answeredBy, catalog.ProxyHeaderStripped)
 	})
 	t.Run("b-http-production", func(t *testing.T) {
-		r := diagnose(t, probe.Options{URL: me(1), User: user + ":" + wp.AppPassword})
-		expect(t, r, answeredBy, catalog.WordpressRestAuth)
+		r := run(t, probe.Options{URL: me(1), User: user + ":" + wp.AppPassword})
+		expect(t, r, answeredBy, catalog.WordPressRESTAuth)
 	})
 	t.Run("c-deleted-app-password", func(t *testing.T) {
-		r := diagnose(t, probe.Options{URL: me(2), User: user + ":" + wp.DeletedAppPassword})
+		r := run(t, probe.Options{URL: me(2), User: user + ":" + wp.DeletedAppPassword})
 		expect(t, r, answeredBy, catalog.CredentialsRejected)
 	})
 	t.Run("c-deleted-app-password-core", func(t *testing.T) {
 		// Core alone answers a deleted password as it answers a lost
 		// header: both causes are named, the header first.
-		r := diagnose(t, probe.Options{URL: me(3), User: user + ":" + wp.DeletedAppPassword})
+		r := run(t, probe.Options{URL: me(3), User: user + ":" + wp.DeletedAppPassword})
 		expect(t, r, answeredBy, catalog.ProxyHeaderStripped)
 		if len(r.Findings) < 2 || r.Findings[1].Cause != catalog.CredentialsRejected {
 			t.Errorf("second cause: %v, want credentials.rejected", r.Findings)
 		}
 	})
 	t.Run("login-password", func(t *testing.T) {
-		r := diagnose(t, probe.Options{URL: me(2), User: user + ":" + wp.LoginPassword})
+		r := run(t, probe.Options{URL: me(2), User: user + ":" + wp.LoginPassword})
 		expect(t, r, answeredBy, catalog.CredentialsWrongKind)
 	})
 	t.Run("works", func(t *testing.T) {
-		r := diagnose(t, probe.Options{URL: me(2), User: user + ":" + wp.AppPassword})
+		r := run(t, probe.Options{URL: me(2), User: user + ":" + wp.AppPassword})
 		expect(t, r, answeredBy, "")
 		if r.Verdict != "ok" {
 			t.Errorf("verdict %s: %s", r.Verdict, r.Summary)

@@ -109,15 +109,15 @@ server {
 	t.Run("no certificate", func(t *testing.T) {
 		r := probe(t, url, "--cacert", k.ca)
 		expect(t, r, 1, "tls.client-certificate")
-		if r.report.Findings[0].Title != "The server requires a client certificate and none was sent" {
-			t.Errorf("title %q", r.report.Findings[0].Title)
+		if r.report.Findings[0].Text() != "The server requires a client certificate and none was sent" {
+			t.Errorf("title %q", r.report.Findings[0].Text())
 		}
 	})
 	t.Run("expired certificate", func(t *testing.T) {
 		r := probe(t, url, "--cacert", k.ca, "--cert", k.expiredClient)
 		expect(t, r, 1, "tls.client-certificate")
-		if len(r.report.Findings) > 0 && !strings.Contains(r.report.Findings[0].Title, "expired") {
-			t.Errorf("title %q", r.report.Findings[0].Title)
+		if len(r.report.Findings) > 0 && !strings.Contains(r.report.Findings[0].Text(), "expired") {
+			t.Errorf("title %q", r.report.Findings[0].Text())
 		}
 	})
 	t.Run("valid certificate", func(t *testing.T) {
@@ -474,8 +474,8 @@ server {
 
 	r := probe(t, stale)
 	expect(t, r, 1, "token.expired")
-	if len(r.report.Findings) > 0 && !strings.Contains(r.report.Findings[0].Title, "expired 3 days ago") {
-		t.Errorf("title %q", r.report.Findings[0].Title)
+	if len(r.report.Findings) > 0 && !strings.Contains(r.report.Findings[0].Text(), "expired 3 days ago") {
+		t.Errorf("title %q", r.report.Findings[0].Text())
 	}
 	if strings.Contains(r.stdout, "md5="+strings.Split(strings.Split(stale, "md5=")[1], "&")[0]) {
 		t.Error("the link's signature appears in the output")

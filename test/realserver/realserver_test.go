@@ -99,7 +99,16 @@ type finding struct {
 	Cause      string   `json:"cause"`
 	Confidence float64  `json:"confidence"`
 	Title      string   `json:"title"`
+	Detail     string   `json:"detail"`
 	Evidence   []string `json:"evidence"`
+}
+
+// Text is the finding's statement: its detail, else its title.
+func (f finding) Text() string {
+	if f.Detail != "" {
+		return f.Detail
+	}
+	return f.Title
 }
 
 // result is one probe run.

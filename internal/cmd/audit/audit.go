@@ -4,7 +4,6 @@
 package audit
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"github.com/why401/why401/internal/audit"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cli"
+	"github.com/why401/why401/internal/report"
 	"github.com/why401/why401/internal/sarif"
 )
 
@@ -171,6 +171,13 @@ func Run(o *Options) error {
 	if err != nil {
 		return err
 	}
+	failing := false
+	if o.FailOn != "never" {
+		limit := audit.SeverityRank(catalog.Severity(o.FailOn))
+		for _, f := range findings {
+			failing = failing || audit.SeverityRank(f.Severity) >= limit
+		}
+	}
 	switch {
 	case o.SARIF:
 		base := o.BaseDir
@@ -179,20 +186,15 @@ func Run(o *Options) error {
 		}
 		err = sarif.Write(o.IO.Out, findings, sarif.Options{ToolVersion: o.Version, BaseDir: base})
 	case o.JSON:
-		err = writeJSON(o.IO.Out, ev, findings)
+		err = writeJSON(o.IO.Out, ev, findings, failing)
 	default:
 		err = writeText(o.IO.Out, ev, findings, o.Verbose, o.IO.Color)
 	}
 	if err != nil {
 		return err
 	}
-	if o.FailOn != "never" {
-		limit := audit.SeverityRank(catalog.Severity(o.FailOn))
-		for _, f := range findings {
-			if audit.SeverityRank(f.Severity) >= limit {
-				return cli.Exit(cli.ExitFindings)
-			}
-		}
+	if failing {
+		return cli.Exit(cli.ExitFindings)
 	}
 	return nil
 }
@@ -212,39 +214,49 @@ func files(ev *audit.Evidence) []string {
 	return out
 }
 
+// jsonReport is the audit's JSON document: the common head (verdict
+// "fail" when a finding is at or above --fail-on), the files read and the
+// count of findings by severity.
 type jsonReport struct {
-	Files    []string       `json:"files"`
-	Findings []jsonFinding  `json:"findings"`
-	Counts   map[string]int `json:"counts"`
+	report.Head
+	Files  []string       `json:"files"`
+	Counts map[string]int `json:"counts"`
 }
 
-type jsonFinding struct {
-	audit.Finding
-	Fixes []catalog.Fix `json:"fixes,omitempty"`
-}
-
-func writeJSON(w io.Writer, ev *audit.Evidence, findings []audit.Finding) error {
-	r := jsonReport{Files: files(ev), Findings: []jsonFinding{}, Counts: map[string]int{"error": 0, "warning": 0, "info": 0}}
+func writeJSON(w io.Writer, ev *audit.Evidence, findings []audit.Finding, failing bool) error {
+	counts := map[string]int{"error": 0, "warning": 0, "info": 0}
 	for _, f := range findings {
-		jf := jsonFinding{Finding: f}
-		if c, ok := catalog.Lookup(f.Cause); ok {
-			jf.Fixes = fixesFor(f.Server, c.Fixes[catalog.SiteOwner])
-		}
-		r.Findings = append(r.Findings, jf)
-		r.Counts[string(f.Severity)]++
+		counts[string(f.Severity)]++
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	verdict := report.OK
+	if failing {
+		verdict = report.Fail
+	}
+	r := jsonReport{Head: report.NewHead("audit", verdict, summary(ev, findings), findings), Files: files(ev), Counts: counts}
+	return cli.WriteJSON(w, r)
+}
+
+// summary says in one line how many findings of each severity the files
+// read hold.
+func summary(ev *audit.Evidence, findings []audit.Finding) string {
+	counts := map[catalog.Severity]int{}
+	for _, f := range findings {
+		counts[f.Severity]++
+	}
+	n := len(files(ev))
+	if len(findings) == 0 {
+		return fmt.Sprintf("no findings in %d configuration file%s", n, plural(n))
+	}
+	return fmt.Sprintf("%d finding%s (%d error%s, %d warning%s, %d info) in %d configuration file%s",
+		len(findings), plural(len(findings)), counts[catalog.Error], plural(counts[catalog.Error]),
+		counts[catalog.Warning], plural(counts[catalog.Warning]), counts[catalog.Info], n, plural(n))
 }
 
 func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbose, color bool) error {
 	paint := ansi.Painter(color)
 	var b strings.Builder
 	shown := map[catalog.ID]bool{}
-	counts := map[catalog.Severity]int{}
 	for _, f := range findings {
-		counts[f.Severity]++
 		sev := string(f.Severity)
 		switch f.Severity {
 		case catalog.Error:
@@ -254,12 +266,12 @@ func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbos
 		default:
 			sev = paint.Dim(sev)
 		}
-		fmt.Fprintf(&b, "%s: %s %s: %s\n", f.Location, sev, paint.Bold(string(f.Cause)), f.Message)
+		fmt.Fprintf(&b, "%s: %s %s: %s\n", f.Location, sev, paint.Bold(string(f.Cause)), f.Detail)
 		for _, r := range f.Related {
 			fmt.Fprintf(&b, "    see %s\n", r)
 		}
-		if c, ok := catalog.Lookup(f.Cause); ok && (verbose || !shown[f.Cause+catalog.ID(f.Server)]) {
-			fixes := relevantFirst(fixesFor(f.Server, c.Fixes[catalog.SiteOwner]), f.Message)
+		if verbose || !shown[f.Cause+catalog.ID(f.Server)] {
+			fixes := relevantFirst(f.Fixes[catalog.SiteOwner], f.Detail)
 			if !verbose && len(fixes) > 1 {
 				fixes = fixes[:1]
 			}
@@ -272,14 +284,7 @@ func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbos
 		}
 		shown[f.Cause+catalog.ID(f.Server)] = true
 	}
-	n := len(files(ev))
-	if len(findings) == 0 {
-		fmt.Fprintf(&b, "no findings in %d configuration file%s\n", n, plural(n))
-	} else {
-		fmt.Fprintf(&b, "%d finding%s (%d error%s, %d warning%s, %d info) in %d configuration file%s\n",
-			len(findings), plural(len(findings)), counts[catalog.Error], plural(counts[catalog.Error]),
-			counts[catalog.Warning], plural(counts[catalog.Warning]), counts[catalog.Info], n, plural(n))
-	}
+	fmt.Fprintln(&b, summary(ev, findings))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -310,27 +315,6 @@ func relevantFirst(fixes []catalog.Fix, message string) []catalog.Fix {
 		if !strings.Contains(strings.ToLower(fx.Command), directive) {
 			out = append(out, fx)
 		}
-	}
-	return out
-}
-
-// fixesFor returns the site owner's fixes that apply to server: those
-// that name it, or name neither nginx nor Apache. When none remain it
-// returns all of them.
-func fixesFor(server audit.Kind, fixes []catalog.Fix) []catalog.Fix {
-	var out []catalog.Fix
-	for _, fx := range fixes {
-		t := strings.ToLower(fx.Text + " " + fx.Command)
-		nginx := strings.Contains(t, "nginx") || strings.Contains(t, "auth_basic") || strings.Contains(t, "proxy_")
-		apache := strings.Contains(t, "apache") || strings.Contains(t, "htaccess") || strings.Contains(t, "require ")
-		switch {
-		case server == audit.KindNginx && apache && !nginx, server == audit.KindApache && nginx && !apache:
-			continue
-		}
-		out = append(out, fx)
-	}
-	if len(out) == 0 {
-		return fixes
 	}
 	return out
 }

@@ -68,6 +68,9 @@ func TestFailOn(t *testing.T) {
 func TestJSONAndSARIF(t *testing.T) {
 	r := run(t, fixture("apache/passwdfile.conf"), "--server", "apache", "--server-root", filepath.Dir(fixture("apache/passwdfile.conf")), "--json")
 	var rep struct {
+		Command  string
+		Verdict  string
+		Summary  string
 		Files    []string
 		Findings []struct {
 			Cause    string
@@ -76,18 +79,19 @@ func TestJSONAndSARIF(t *testing.T) {
 				File string
 				Line int
 			}
-			Fixes []struct{ Text string }
+			Fixes map[string][]struct{ Text string }
 		}
 		Counts map[string]int
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatalf("json: %v\n%s", err, r.stdout)
 	}
-	if r.code != 1 || len(rep.Findings) != 4 || rep.Counts["error"] != 4 || len(rep.Files) != 2 {
+	if r.code != 1 || len(rep.Findings) != 4 || rep.Counts["error"] != 4 || len(rep.Files) != 2 ||
+		rep.Command != "audit" || rep.Verdict != "fail" || !strings.HasPrefix(rep.Summary, "4 findings (4 errors") {
 		t.Fatalf("json report: exit %d %+v", r.code, rep)
 	}
 	f := rep.Findings[3]
-	if f.Cause != "server.htpasswd-file" || !strings.HasSuffix(f.Location.File, ".htaccess") || f.Location.Line != 4 || len(f.Fixes) == 0 {
+	if f.Cause != "server.htpasswd-file" || !strings.HasSuffix(f.Location.File, ".htaccess") || f.Location.Line != 4 || len(f.Fixes["owner"]) == 0 {
 		t.Errorf(".htaccess finding: %+v", f)
 	}
 	base := filepath.Dir(fixture("x"))

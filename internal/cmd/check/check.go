@@ -17,7 +17,7 @@ import (
 
 	"github.com/why401/why401/internal/checklist"
 	"github.com/why401/why401/internal/cli"
-	probecmd "github.com/why401/why401/internal/cmd/probe"
+	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
 )
@@ -166,7 +166,7 @@ func Run(ctx context.Context, o *Options) error {
 		ro.Explain = nil
 	case ro.Explain == nil:
 		ro.Explain = func(ctx context.Context, po probe.Options) (*report.Report, error) {
-			return probecmd.Diagnose(ctx, po, false)
+			return diagnose.Probe(ctx, po, diagnose.Options{})
 		}
 	}
 	if o.Every == 0 {

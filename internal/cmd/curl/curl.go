@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/why401/why401/internal/cli"
-	probecmd "github.com/why401/why401/internal/cmd/probe"
 	"github.com/why401/why401/internal/curlcmd"
+	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/report"
 )
 
@@ -124,7 +124,7 @@ func Run(ctx context.Context, o *Options) error {
 	if o.IO.ErrTTY && !o.JSON {
 		po.Progress = func(s string) { fmt.Fprintf(o.IO.ErrOut, "\r\x1b[K%s", s) }
 	}
-	r, err := probecmd.Diagnose(ctx, po, o.ShowSecrets)
+	r, err := diagnose.Probe(ctx, po, diagnose.Options{Command: "curl", ShowSecrets: o.ShowSecrets})
 	if po.Progress != nil {
 		fmt.Fprint(o.IO.ErrOut, "\r\x1b[K")
 	}
@@ -142,5 +142,5 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	return cli.Exit(probecmd.ExitCode(r))
+	return cli.Exit(diagnose.ExitCode(r.Verdict))
 }

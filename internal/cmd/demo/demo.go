@@ -11,12 +11,14 @@ import (
 	"sync"
 	"time"
 
+	probecmd "github.com/why401/why401/internal/cmd/probe"
+
 	"github.com/spf13/cobra"
 
 	"github.com/why401/why401/internal/ansi"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cli"
-	probecmd "github.com/why401/why401/internal/cmd/probe"
+	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/lab"
 	"github.com/why401/why401/internal/redact"
 )
@@ -135,7 +137,7 @@ func one(ctx context.Context, o *Options, s lab.Scenario) (Result, string) {
 		r.Error = err.Error()
 		return r, ""
 	}
-	rep, err := probecmd.Diagnose(ctx, opts.Probe, false)
+	rep, err := diagnose.Probe(ctx, opts.Probe, diagnose.Options{})
 	r.Duration = time.Since(start).Round(time.Millisecond).String()
 	if err != nil {
 		r.Error = err.Error()

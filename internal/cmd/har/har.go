@@ -15,7 +15,7 @@ import (
 
 	"github.com/why401/why401/internal/checks"
 	"github.com/why401/why401/internal/cli"
-	probecmd "github.com/why401/why401/internal/cmd/probe"
+	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 	harfile "github.com/why401/why401/internal/har"
@@ -153,7 +153,7 @@ func Run(ctx context.Context, o *Options) error {
 				r.Notes = append(r.Notes, "--replay: "+err.Error())
 			} else {
 				po.Now = o.Now
-				rr, err := probecmd.Diagnose(ctx, po, o.ShowSecrets)
+				rr, err := diagnose.Probe(ctx, po, diagnose.Options{ShowSecrets: o.ShowSecrets})
 				if err != nil {
 					return fmt.Errorf("replaying #%d: %w", r.BreakingPoint, err)
 				}

@@ -20,10 +20,9 @@ import (
 
 // Report is what `why401 har` prints.
 type Report struct {
+	report.Head
 	Source  string `json:"source"`
 	Browser string `json:"browser,omitempty"`
-	Verdict string `json:"verdict"` // report.OK or report.Fail
-	Summary string `json:"summary"`
 	Entries int    `json:"entries"`
 	// BreakingPoint is the 1-based number of the entry where the flow
 	// broke, 0 when none did.
@@ -31,8 +30,7 @@ type Report struct {
 	Timeline      []Step `json:"timeline"`
 	// Hidden counts entries left out of the timeline (static assets that
 	// loaded fine); --all lists them.
-	Hidden   int                 `json:"hidden,omitempty"`
-	Findings []diagnosis.Finding `json:"findings"`
+	Hidden int `json:"hidden,omitempty"`
 	// Sanitized is set for an export without cookies and Authorization;
 	// CannotConclude then lists what the diagnosis cannot see, and
 	// HowToExport how to get a full export.
@@ -69,10 +67,7 @@ const maxTimeline = 40
 // Build assembles the report of a replayed session and its findings.
 // With all, the timeline lists every entry.
 func Build(s *evidence.Session, f *harflow.Flow, findings []diagnosis.Finding, show, all bool) *Report {
-	r := &Report{Source: s.Source, Browser: s.Browser, Entries: len(s.Entries), Findings: findings, breakingIndex: -1}
-	if r.Findings == nil {
-		r.Findings = []diagnosis.Finding{}
-	}
+	r := &Report{Head: report.NewHead("har", "", "", findings), Source: s.Source, Browser: s.Browser, Entries: len(s.Entries), breakingIndex: -1}
 	if s.Sanitized {
 		r.Sanitized, r.SanitizedWhy = true, s.SanitizedWhy
 		r.CannotConclude = []string{
@@ -100,7 +95,7 @@ func Build(s *evidence.Session, f *harflow.Flow, findings []diagnosis.Finding, s
 				where += fmt.Sprintf(" → %d", code)
 			}
 		}
-		r.Summary = fmt.Sprintf("%s: most likely %s (%s, %.0f%%)", where, lowerFirst(top.Title), top.Cause, top.Confidence*100)
+		r.Summary = where + ": " + report.MostLikely(top)
 	case b >= 0:
 		r.Verdict = report.Fail
 		r.Summary = fmt.Sprintf("the flow broke at #%d, and no check could name the cause; see the timeline", r.BreakingPoint)
@@ -252,13 +247,6 @@ func shortURL(u string, show bool) string {
 	return u
 }
 
-func lowerFirst(s string) string {
-	if len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' || s == "" {
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
-}
-
 // writeJSON renders r as indented JSON.
 func writeJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
@@ -316,22 +304,13 @@ func writeText(w io.Writer, r *Report, st report.Style) error {
 		fmt.Fprintf(&b, "  (%d entries that loaded fine, such as images and scripts, are not shown; --all lists them)\n", r.Hidden)
 	}
 	if len(r.Findings) > 0 {
-		// The probe's renderer prints findings and fixes; reuse it on a
-		// report holding only them.
+		b.WriteString("\nCauses, most likely first:\n")
 		var fb strings.Builder
-		pr := &report.Report{Target: r.Source, Verdict: report.Fail, Summary: "Causes, most likely first:", Findings: r.Findings, Replay: "(offline: nothing was sent; --replay sends the breaking request again)"}
-		if err := report.WriteText(&fb, pr, st); err != nil {
+		if err := report.WriteFindings(&fb, r.Findings, st); err != nil {
 			return err
 		}
-		// Drop the renderer's header (summary and target lines) and
-		// its closing request counts, which mean nothing offline.
-		lines := strings.Split(strings.TrimRight(fb.String(), "\n"), "\n")
-		if len(lines) > 3 {
-			lines = lines[2 : len(lines)-1]
-		}
-		b.WriteString("\nCauses, most likely first:")
-		b.WriteString(strings.Join(lines, "\n"))
-		b.WriteString("\n")
+		b.WriteString(strings.TrimPrefix(fb.String(), "\n"))
+		b.WriteString("(offline: nothing was sent; --replay sends the breaking request again)\n")
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "\nnote: %s", n)

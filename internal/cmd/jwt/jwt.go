@@ -15,9 +15,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/why401/why401/internal/checks"
 	"github.com/why401/why401/internal/cli"
+	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/jwt"
 	"github.com/why401/why401/internal/redact"
+	"github.com/why401/why401/internal/report"
 )
 
 // Options are the command's flags.
@@ -85,6 +88,7 @@ func problems(ps []jwt.Problem) []problem {
 }
 
 type result struct {
+	report.Head
 	Header      map[string]any `json:"header"`
 	Claims      map[string]any `json:"claims"`
 	Description []string       `json:"description"`
@@ -136,11 +140,16 @@ func run(ctx context.Context, o *Options) error {
 			}
 		}
 	}
+	tev := &checks.TokenEvidence{Token: tok, Expect: o.Expect}
+	if res.ServerDate != "" {
+		tev.ServerDate, _ = http.ParseTime(res.ServerDate)
+	}
 	if o.JWKS != "" {
 		set, err := load(ctx, o.JWKS, o.Timeout)
 		if err != nil {
 			return &cli.UsageError{Err: fmt.Errorf("--jwks %s: %v", o.JWKS, err)}
 		}
+		tev.JWKS, tev.JWKSSource = set, o.JWKS
 		if err := jwt.Verify(tok, set); err != nil {
 			res.Signature = err.Error()
 			res.Problems = append(res.Problems, problem{Kind: "signature", Detail: err.Error()})
@@ -153,6 +162,19 @@ func run(ctx context.Context, o *Options) error {
 	}
 	if res.Problems == nil {
 		res.Problems = []problem{}
+	}
+	all, err := finding.Run(checks.TokenSuite, tev, now)
+	if err != nil {
+		return err
+	}
+	fs := finding.Rank(all, finding.Context{Scheme: "bearer"})
+	switch {
+	case len(fs) > 0:
+		res.Head = report.NewHead("jwt", report.Fail, report.MostLikely(fs[0]), fs)
+	case len(res.Problems) > 0:
+		res.Head = report.NewHead("jwt", report.Fail, fmt.Sprintf("%d problem%s with this token, none a cause of 401 by itself", len(res.Problems), map[bool]string{true: "", false: "s"}[len(res.Problems) == 1]), nil)
+	default:
+		res.Head = report.NewHead("jwt", report.OK, "nothing wrong with this token", nil)
 	}
 	if o.JSON {
 		if err := cli.WriteJSON(o.IO.Out, res); err != nil {

@@ -14,9 +14,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/why401/why401/internal/checks"
 	"github.com/why401/why401/internal/cli"
-	"github.com/why401/why401/internal/diagnosis"
+	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
 )
@@ -191,24 +190,6 @@ func ParseArgs(f *cli.Factory, args []string) (*Options, error) {
 	return got, nil
 }
 
-// Diagnose runs the probe and the checks and builds the report.
-func Diagnose(ctx context.Context, po probe.Options, showSecrets bool) (*report.Report, error) {
-	now := time.Now
-	if po.Now != nil {
-		now = po.Now
-	}
-	start := now()
-	ev, err := probe.Run(ctx, po)
-	if err != nil {
-		return nil, err
-	}
-	findings, err := diagnosis.Run(checks.All, ev, now())
-	if err != nil {
-		return nil, fmt.Errorf("diagnosis: %w", err)
-	}
-	return report.Build(ev, findings, report.Options{ShowSecrets: showSecrets, Duration: now().Sub(start)}), nil
-}
-
 // Run probes and prints.
 func Run(ctx context.Context, o *Options) error {
 	if ctx == nil {
@@ -217,7 +198,7 @@ func Run(ctx context.Context, o *Options) error {
 	if o.IO.ErrTTY && !o.JSON {
 		o.Probe.Progress = func(s string) { fmt.Fprintf(o.IO.ErrOut, "\r\x1b[K%s", s) }
 	}
-	r, err := Diagnose(ctx, o.Probe, o.ShowSecrets)
+	r, err := diagnose.Probe(ctx, o.Probe, diagnose.Options{ShowSecrets: o.ShowSecrets})
 	if o.Probe.Progress != nil {
 		fmt.Fprint(o.IO.ErrOut, "\r\x1b[K")
 	}
@@ -232,16 +213,5 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	return cli.Exit(ExitCode(r))
-}
-
-// ExitCode maps a report's verdict to the process exit code.
-func ExitCode(r *report.Report) int {
-	switch r.Verdict {
-	case report.OK:
-		return cli.ExitOK
-	case report.Unreachable:
-		return cli.ExitUnreachable
-	}
-	return cli.ExitFindings
+	return cli.Exit(diagnose.ExitCode(r.Verdict))
 }

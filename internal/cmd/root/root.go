@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,6 +28,7 @@ import (
 	labcmd "github.com/why401/why401/internal/cmd/lab"
 	logscmd "github.com/why401/why401/internal/cmd/logs"
 	probecmd "github.com/why401/why401/internal/cmd/probe"
+	"github.com/why401/why401/internal/report"
 )
 
 // Version is set at build time with -ldflags "-X ...root.Version=v1.2.3".
@@ -95,8 +98,27 @@ func MainIO(args []string, io *cli.IOStreams) int {
 	code, msg := cli.Code(err)
 	if msg != "" {
 		fmt.Fprintf(io.ErrOut, "why401: %s\n", msg)
+		if name, ok := jsonCommand(cmd, args); ok && !isExit(err) {
+			first, _, _ := strings.Cut(msg, "\n")
+			_ = cli.WriteJSON(io.Out, report.ErrorDocument(name, first))
+		}
 	}
 	return code
+}
+
+// diagnosing are the commands whose --json follows the report schema.
+var diagnosing = []string{"probe", "curl", "har", "audit", "logs", "check", "jwt"}
+
+// jsonCommand reports whether args ran a diagnosing command with --json,
+// and which: its failures then print an error document on standard output
+// as well, so a program reading the JSON always gets one.
+func jsonCommand(root *cobra.Command, args []string) (string, bool) {
+	c, _, err := root.Find(args)
+	if err != nil || c == root || !slices.Contains(diagnosing, c.Name()) {
+		return "", false
+	}
+	f := c.Flags().Lookup("json")
+	return c.Name(), f != nil && f.Changed && f.Value.String() == "true"
 }
 
 // isExit reports whether err carries a *cli.ExitError, as cli.Code finds

@@ -130,7 +130,7 @@ func TestSprayAndLockout(t *testing.T) {
 	if sp == nil || len(sp.Sources) != 60 || sp.Count != 120 {
 		t.Errorf("spray: %+v", sp)
 	}
-	lo := c[catalog.RatelimitLockout]
+	lo := c[catalog.RateLimitLockout]
 	if lo == nil || lo.Count != 200 || !lo.From.Equal(t0.Add(2000*time.Second).Truncate(time.Minute)) {
 		t.Errorf("lockout: %+v", lo)
 	}
@@ -212,7 +212,7 @@ func TestIISSubStatuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := causes(r)
-	for _, id := range []catalog.ID{catalog.CredentialsRejected, catalog.ServerAcl, catalog.IpDenied} {
+	for _, id := range []catalog.ID{catalog.CredentialsRejected, catalog.ServerACL, catalog.IPDenied} {
 		if c[id] == nil || c[id].Count != 1 {
 			t.Errorf("%s: %+v", id, c[id])
 		}

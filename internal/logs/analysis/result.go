@@ -543,7 +543,7 @@ func (a *analyzer) lockoutFinding() []Finding {
 	if len(waves) == 0 {
 		return nil
 	}
-	f := Finding{Cause: catalog.RatelimitLockout, Confidence: 0.75, Count: total, Key: "lockout",
+	f := Finding{Cause: catalog.RateLimitLockout, Confidence: 0.75, Count: total, Key: "lockout",
 		From: ms(waves[0].start * 60000), To: ms((waves[len(waves)-1].end+1)*60000 - 1),
 		Title:   fmt.Sprintf("%d lockout wave(s): %d rate-limit or lockout answers (429, IIS 401.501/502); waiting or a lower retry rate fixes them", len(waves), total),
 		Columns: []string{"wave start (UTC)", "end (UTC)", "lockouts"}}
@@ -567,9 +567,9 @@ func (a *analyzer) subStatusFindings() []Finding {
 	}{
 		{catalog.CredentialsRejected, []int{1}, "401.1 logon failed: the credentials were refused"},
 		{catalog.ChallengeUnsupported, []int{2}, "401.2 the client offered no scheme the server allows (server configuration)"},
-		{catalog.ServerAcl, []int{3}, "401.3 the file system ACL refused the authenticated user"},
+		{catalog.ServerACL, []int{3}, "401.3 the file system ACL refused the authenticated user"},
 		{catalog.StatusNotAuth, []int{4, 5}, "401.4/401.5 an authorization filter or ISAPI/CGI application refused the request"},
-		{catalog.IpDenied, []int{503, 504}, "401.503/401.504 the client's IP address or host name is denied"},
+		{catalog.IPDenied, []int{503, 504}, "401.503/401.504 the client's IP address or host name is denied"},
 	}
 	var out []Finding
 	for _, c := range causes {

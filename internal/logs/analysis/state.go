@@ -445,15 +445,15 @@ func (a *analyzer) lineCause(ev *event) catalog.ID {
 	f := ev.fail
 	switch {
 	case ev.status == 429 || ev.sub == 501 || ev.sub == 502:
-		return catalog.RatelimitLockout
+		return catalog.RateLimitLockout
 	case ev.sub == 1:
 		return catalog.CredentialsRejected
 	case ev.sub == 2:
 		return catalog.ChallengeUnsupported
 	case ev.sub == 3:
-		return catalog.ServerAcl
+		return catalog.ServerACL
 	case ev.sub == 503 || ev.sub == 504:
-		return catalog.IpDenied
+		return catalog.IPDenied
 	}
 	if c, ok := a.flagged[ev.ip]; ok {
 		return c
