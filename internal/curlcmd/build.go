@@ -64,6 +64,15 @@ func (c *Command) build(p *parsed, note func(string)) error {
 	case len(p.query) > 0:
 		u = appendQuery(u, strings.Join(p.query, "&"))
 	}
+	if p.get && p.hasData || len(p.query) > 0 {
+		how := " (after --url-query)"
+		if p.get && p.hasData {
+			how = " (after -G moved the data into it)"
+		}
+		if err := checkURLBytes(u.String(), how); err != nil {
+			return err
+		}
+	}
 	if p.requestTarget != "" {
 		if !strings.HasPrefix(p.requestTarget, "/") {
 			return fmt.Errorf("--request-target %s: only an origin-form target (starting with /) is sent by the probe", clip(p.requestTarget))
@@ -164,7 +173,7 @@ func (c *Command) build(p *parsed, note func(string)) error {
 		if v := o.Header.Get("Content-Type"); v != "" {
 			ct = v
 		}
-		body, boundary := buildMultipart(p.form)
+		body, boundary := buildMultipart(p.form, ct)
 		o.Header.Set("Content-Type", ct+"; boundary="+boundary)
 		o.Data, o.HasData = body, true
 	case p.hasData && !p.get:

@@ -267,7 +267,7 @@ func (c *Command) apply(p *parsed, long, name, v string, on bool, note func(stri
 		}
 		p.query = append(p.query, string(d))
 	case "form", "form-string":
-		part, err := c.formPart(name, v, long == "form-string")
+		part, err := c.formPart(name, v, long == "form-string", note)
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package curlcmd
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -73,7 +74,7 @@ func redirections(rs []*syntax.Redirect) (stdin []byte, has bool, notes []string
 		}
 		in := r.N == nil || r.N.Value == "0"
 		switch r.Op {
-		case syntax.RdrOut, syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.ClbOut:
+		case syntax.RdrOut, syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.RdrClob:
 			notes = append(notes, "output redirection ignored: why401 writes no files")
 			continue
 		case syntax.DplOut:
@@ -105,13 +106,22 @@ func redirections(rs []*syntax.Redirect) (stdin []byte, has bool, notes []string
 	return stdin, has, notes, nil
 }
 
-// word is w after the shell's quote removal (backslash escapes included).
+// word is w after the shell's quote removal (backslash escapes included)
+// and tilde expansion (~/ is the user's home, as in the user's shell).
+// An unquoted {a,b} or {1..3} would make several arguments of one word
+// (bash's brace expansion): refused, since the request would then depend
+// on which of them curl takes as what.
 func word(w *syntax.Word) (string, error) {
-	fs, err := expand.Fields(nil, w)
+	fs, err := expand.Fields(&expand.Config{Env: expand.ListEnviron("HOME=" + os.Getenv("HOME"))}, w)
 	if err != nil {
 		return "", fmt.Errorf("%s: %s", w.Pos(), oneLine(err.Error()))
 	}
-	return strings.Join(fs, " "), nil
+	if len(fs) != 1 {
+		var b strings.Builder
+		syntax.NewPrinter().Print(&b, w)
+		return "", fmt.Errorf("%s: %s would be expanded by the shell into %d arguments (brace expansion): quote it", w.Pos(), clip(b.String()), len(fs))
+	}
+	return fs[0], nil
 }
 
 // literalOnly refuses any part of w that the user's shell would expand.

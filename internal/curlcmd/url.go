@@ -180,10 +180,8 @@ func (u curlURL) String() string {
 // normalizeURL reads a URL as curl 7.88.1 does.
 func normalizeURL(raw, protoDefault string, pathAsIs bool) (curlURL, error) {
 	var u curlURL
-	for _, c := range []byte(raw) {
-		if c <= ' ' || c == 0x7f {
-			return u, fmt.Errorf("%q: curl refuses a URL holding a space or control character (URL using bad/illegal format)", clip(redact.URL(raw)))
-		}
+	if err := checkURLBytes(raw, ""); err != nil {
+		return u, err
 	}
 	rest := raw
 	if i := strings.Index(rest, "://"); i > 0 && isScheme(rest[:i]) {
@@ -214,6 +212,18 @@ func normalizeURL(raw, protoDefault string, pathAsIs bool) (curlURL, error) {
 	}
 	u.path = escapeNonASCII(path)
 	return u, nil
+}
+
+// checkURLBytes refuses a URL holding a space or control character, as
+// curl's URL parser does (also after -G or --url-query added to it: how
+// names the flag that did).
+func checkURLBytes(raw, how string) error {
+	for _, c := range []byte(raw) {
+		if c <= ' ' || c == 0x7f {
+			return fmt.Errorf("%q%s: curl refuses a URL holding a space or control character (URL using bad/illegal format)", clip(redact.URL(raw)), how)
+		}
+	}
+	return nil
 }
 
 func isScheme(s string) bool {
