@@ -56,6 +56,8 @@ func (c *Command) build(p *parsed, note func(string)) error {
 		o.Data, o.HasData = body, true
 		if p.upload != "-" {
 			u = withUploadName(u, p.upload)
+		} else {
+			o.Chunked = true // standard input has no known size: curl sends chunks
 		}
 	}
 	switch {
@@ -96,6 +98,10 @@ func (c *Command) build(p *parsed, note func(string)) error {
 		}
 		key := http.CanonicalHeaderKey(name)
 		custom[key] = true
+		if key == "Transfer-Encoding" && strings.EqualFold(strings.TrimSpace(h.value), "chunked") {
+			o.Chunked = true // curl then sends the body in chunks, and so does the probe
+			continue
+		}
 		if why, ok := hopHeaders[key]; ok {
 			note(fmt.Sprintf("dropped the %s header: %s", key, why))
 			continue
@@ -118,7 +124,20 @@ func (c *Command) build(p *parsed, note func(string)) error {
 	}
 	hasCustom := func(k string) bool { return custom[k] }
 
-	// Cookies: a Cookie header wins over -b, as in curl.
+	// Cookies: a Cookie header wins over -b, as in curl; the files'
+	// cookies come first, then -b's strings, in curl's order.
+	for _, f := range p.cookieFiles {
+		if f == "" {
+			continue // -b '' only turns curl's cookie engine on
+		}
+		if _, err := os.Stat(f); err != nil {
+			note(fmt.Sprintf("-b %s: no such cookie file, so no cookie is sent (curl only warns)", clip(f)))
+			continue
+		}
+		if !hasCustom("Cookie") {
+			o.Cookie = append(o.Cookie, f)
+		}
+	}
 	if len(p.cookies) > 0 {
 		if hasCustom("Cookie") {
 			note("-b ignored: the command also sets a Cookie header, and curl then sends that one only")
@@ -131,18 +150,6 @@ func (c *Command) build(p *parsed, note func(string)) error {
 			if joined != "" {
 				o.Cookie = append(o.Cookie, joined)
 			}
-		}
-	}
-	for _, f := range p.cookieFiles {
-		if f == "" {
-			continue // -b '' only turns curl's cookie engine on
-		}
-		if _, err := os.Stat(f); err != nil {
-			note(fmt.Sprintf("-b %s: no such cookie file, so no cookie is sent (curl only warns)", clip(f)))
-			continue
-		}
-		if !hasCustom("Cookie") {
-			o.Cookie = append(o.Cookie, f)
 		}
 	}
 
@@ -193,8 +200,15 @@ func (c *Command) build(p *parsed, note func(string)) error {
 			o.Header["Content-Type"] = []string{""} // -T sends no Content-Type
 		}
 	}
-	if p.json && p.get && !hasCustom("Accept") {
-		o.Header.Set("Accept", "application/json")
+	if p.json && p.get {
+		// --json sets its headers whether the data goes to the body or,
+		// with -G, to the query.
+		if !hasCustom("Accept") {
+			o.Header.Set("Accept", "application/json")
+		}
+		if !hasCustom("Content-Type") {
+			o.Header.Set("Content-Type", "application/json")
+		}
 	}
 
 	// The method: -X replaces the word only.

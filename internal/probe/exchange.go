@@ -25,6 +25,8 @@ type hopRequest struct {
 	URL    *url.URL
 	Header http.Header // as sent; a Host entry sets the Host line
 	Body   []byte
+	// Chunked sends Body with Transfer-Encoding: chunked.
+	Chunked bool
 	// Pin, when set, is the IP every connection to the target's
 	// host:port is dialed to (the Address variant).
 	Pin string
@@ -350,6 +352,9 @@ func buildHTTPRequest(ctx context.Context, hr hopRequest) (*http.Request, error)
 		// Send the path as written (curl sends " | ^ ` and the like
 		// unescaped), not as Go would re-escape it.
 		req.URL.Opaque = rp
+	}
+	if hr.Chunked && body != nil {
+		req.ContentLength, req.TransferEncoding = -1, []string{"chunked"}
 	}
 	req.Header = http.Header{}
 	for k, v := range hr.Header {

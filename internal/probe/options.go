@@ -32,6 +32,9 @@ type Options struct {
 	EmptyHeader []string
 	Data        []byte // -d/--data
 	HasData     bool   // -d was given (a non-empty Data implies it)
+	// Chunked sends Data with Transfer-Encoding: chunked, as curl -T -
+	// (standard input, of unknown size) does.
+	Chunked bool
 	// User is -u user:pass; without a colon the password is empty (the
 	// probe never prompts). Userinfo in URL counts as -u when User is "".
 	User   string

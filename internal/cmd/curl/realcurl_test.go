@@ -60,6 +60,8 @@ func startEcho(t *testing.T) *echoServer {
 
 func (s *echoServer) addr() string { return s.ln.Addr().String() }
 
+func (s *echoServer) port() string { return strconv.Itoa(s.ln.Addr().(*net.TCPAddr).Port) }
+
 func (s *echoServer) serve(c net.Conn) {
 	defer c.Close()
 	r := bufio.NewReader(c)
@@ -235,6 +237,24 @@ var realCurlCases = []struct{ name, cmd string }{
 	{"here-string to @-", `curl --data-binary @- http://HOST/ <<< 'a=1'`},
 	{"redirected output", `curl -s -o /dev/null -w '%{http_code}' http://HOST/ > /dev/null 2>&1`},
 	{"bundled short flags", `curl -sSLkXPOST -dx=1 http://HOST/`},
+	{"-d then --json", `curl -d a=1 --json '{"b":2}' http://HOST/`},
+	{"--json then -d", `curl --json '{"b":2}' -d a=1 http://HOST/`},
+	{"empty -A", `curl -A '' http://HOST/`},
+	{"-u and an Authorization header", `curl -u a:b -H 'Authorization: Bearer t' http://HOST/`},
+	{"--oauth2-bearer", `curl --oauth2-bearer tok.en http://HOST/`},
+	{"Netscape cookie file", `curl -b cookies.txt http://HOST/app/x`},
+	{"-H chunked", `curl -H 'Transfer-Encoding: chunked' -d abc http://HOST/`},
+	{"-b string and file", `curl -b 'z=9' -b cookies.txt http://HOST/app/`},
+	{"--url and --resolve", `curl --resolve api.test:PORT:127.0.0.1 --url http://api.test:PORT/r`},
+	{"-X GET with data", `curl -X GET -d a=1 http://HOST/`},
+	{"trailing spaces and no space after colon", `curl -H 'X-Trail: v  ' -H 'x-tight:value' -H 'X-Dup: 1' -H 'X-Dup: 2' http://HOST/`},
+	{"own Host header", `curl -H 'Host: other.test' http://HOST/`},
+	{"-T - from a here-string", `curl -T - http://HOST/up <<< 'streamed'`},
+	{"-d @- from a file", `curl -d @- http://HOST/ < body.txt`},
+	{"--data-urlencode from a file", `curl --data-urlencode @body.txt http://HOST/`},
+	{"-G with --data-urlencode and -I", `curl -G -I --data-urlencode 'q=x y' http://HOST/`},
+	{"--get with --json", `curl --get --json '{}' http://HOST/`},
+	{"-H from a file", `curl -H @hdrs.txt http://HOST/`},
 	{"line continuations", "curl \\\n  -H 'A: 1' \\\n  http://HOST/x"},
 }
 
@@ -258,6 +278,14 @@ func TestAgainstRealCurl(t *testing.T) {
 		"blob.bin":   "\x00\x01\x02 binary\n",
 		"sub/run.sh": "#!/bin/sh\necho hi\n",
 		"hdrs.txt":   "X-A: 1\n  continued\n# comment\nX-B: 2  \r\n",
+		"cookies.txt": "# Netscape HTTP Cookie File\n" +
+			"127.0.0.1\tFALSE\t/app\tFALSE\t0\tsid\tabc\n" +
+			"127.0.0.1\tFALSE\t/\tTRUE\t0\tsecure\tno\n" +
+			"127.0.0.1\tFALSE\t/\tFALSE\t1\texpired\tno\n" +
+			"#HttpOnly_127.0.0.1\tFALSE\t/\tFALSE\t0\tho\tyes\n" +
+			"other.test\tFALSE\t/\tFALSE\t0\telse\tno\n" +
+			".0.1\tTRUE\t/\tFALSE\t0\tdot\tmaybe\n" +
+			"127.0.0.1\tFALSE\t/other\tFALSE\t0\tpath\tno\n",
 	}
 	for n, c := range files {
 		os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755)
@@ -270,6 +298,7 @@ func TestAgainstRealCurl(t *testing.T) {
 	for _, c := range realCurlCases {
 		t.Run(c.name, func(t *testing.T) {
 			text := strings.ReplaceAll(c.cmd, "HOST", s.addr())
+			text = strings.ReplaceAll(text, "PORT", s.port())
 			s.take()
 			cmd := exec.Command(bash, "-c", text)
 			cmd.Dir, cmd.Env, cmd.Stdin = dir, env, strings.NewReader("")
