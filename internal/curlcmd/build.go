@@ -102,6 +102,10 @@ func (c *Command) build(p *parsed, note func(string)) error {
 			o.Chunked = true // curl then sends the body in chunks, and so does the probe
 			continue
 		}
+		if key == "Te" && strings.EqualFold(strings.TrimSpace(h.value), "trailers") {
+			o.Header[key] = append(o.Header[key], h.value) // Firefox copies it; harmless
+			continue
+		}
 		if why, ok := hopHeaders[key]; ok {
 			note(fmt.Sprintf("dropped the %s header: %s", key, why))
 			continue

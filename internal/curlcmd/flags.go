@@ -574,7 +574,7 @@ var hopHeaders = map[string]string{
 	"Keep-Alive":        "set by the probe's transport",
 	"Content-Length":    "computed from the body",
 	"Transfer-Encoding": "computed from the body",
-	"Te":                "set by the probe's transport",
+	"Te":                "asks for a transfer coding the probe's transport cannot read (TE: trailers is sent)",
 	"Upgrade":           "set by the probe's transport",
 	"Expect":            "set by the probe's transport",
 }

@@ -255,6 +255,13 @@ var realCurlCases = []struct{ name, cmd string }{
 	{"-G with --data-urlencode and -I", `curl -G -I --data-urlencode 'q=x y' http://HOST/`},
 	{"--get with --json", `curl --get --json '{}' http://HOST/`},
 	{"-H from a file", `curl -H @hdrs.txt http://HOST/`},
+	{"Postman style", `curl --location --request POST 'http://HOST/api' --header 'Content-Type: application/json' --header 'Authorization: Bearer x.y.z' --data-raw '{"a": "b"}'`},
+	{"Postman form with a quoted path", `curl --location 'http://HOST/up' --form 'file=@"sub/run.sh"' --form 'name="x"'`},
+	{"Insomnia style", `curl --request POST --url 'http://HOST/f?x=1' --header 'Content-Type: multipart/form-data' --form a=b --form 'c=@photo.jpg'`},
+	{"API docs style", "curl -X POST \\\n  -H \"Content-Type: application/json\" \\\n  -H \"X-API-Key: k123\" \\\n  -d \"{\\\"name\\\": \\\"n\\\", \\\"n\\\": 1}\" \\\n  \"http://HOST/v1/items\""},
+	{"Chrome 131 shape", `curl 'http://HOST/graphql' -H 'accept: */*' -H 'accept-language: en-US,en;q=0.9' -H 'content-type: application/json' -b '_ga=GA1.1.1; sid=s%3Aabc' -H 'origin: http://HOST' -H 'priority: u=1, i' -H 'sec-ch-ua: "Chromium";v="131", "Not_A Brand";v="24"' -H 'sec-fetch-mode: cors' --data-raw $'{"query":"{ me { id } }","v":"\u00e9"}'`},
+	{"Firefox shape", `curl 'http://HOST/api/me' --compressed -X POST -H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' -H 'Accept: application/json' -H 'Accept-Language: en-US,en;q=0.5' -H 'Accept-Encoding: gzip, deflate, br, zstd' -H 'Connection: keep-alive' -H 'Cookie: sid=1; t=2' -H 'Sec-Fetch-Dest: empty' -H 'Priority: u=0' -H 'TE: trailers' --data-raw 'a=1&b=%20'`},
+	{"URL escapes and non-ASCII", `curl 'http://HOST/p%20a/é?q=ü&x=a%2Fb|c^d'`},
 	{"line continuations", "curl \\\n  -H 'A: 1' \\\n  http://HOST/x"},
 }
 
@@ -294,7 +301,7 @@ func TestAgainstRealCurl(t *testing.T) {
 		}
 	}
 	t.Chdir(dir)
-	env := []string{"PATH=" + filepath.Dir(curl) + ":/usr/bin:/bin", "HOME=" + dir, "LC_ALL=C"}
+	env := []string{"PATH=" + filepath.Dir(curl) + ":/usr/bin:/bin", "HOME=" + dir, "LC_ALL=C.UTF-8"}
 	for _, c := range realCurlCases {
 		t.Run(c.name, func(t *testing.T) {
 			text := strings.ReplaceAll(c.cmd, "HOST", s.addr())
