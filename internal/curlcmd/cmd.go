@@ -26,12 +26,14 @@ func ParseCmd(text string) (*Command, error) {
 	return fromArgs(Cmd, words)
 }
 
-// uncaret applies cmd.exe's first pass: outside cmd's own quotes a caret
+// uncaret applies cmd.exe's first pass: carriage returns go; outside cmd's own quotes a caret
 // makes the next character literal (a caret before a line break removes
 // the break and makes the character after it literal); a bare line break
 // ends the command, and only white space may follow it; & | < > outside
 // quotes are refused.
 func uncaret(s string) (string, error) {
+	// cmd.exe drops every carriage return before it reads the line.
+	s = strings.ReplaceAll(s, "\r", "")
 	var b strings.Builder
 	inQuote := false
 	for i := 0; i < len(s); i++ {

@@ -43,7 +43,7 @@ var parseTests = []struct {
   -H 'Content-Type: application/json' \
   -H 'Origin: http://app.test' \
   --data-raw $'{"user":"alice","note":"it\'s\\n"}'`,
-		form: POSIX, url: "http://app.test/login", method: "",
+		form: POSIX, url: "http://app.test/login", method: "POST",
 		header: map[string]string{"Content-Type": "application/json", "Origin": "http://app.test"},
 		data:   `{"user":"alice","note":"it's\n"}`,
 	},
@@ -62,7 +62,7 @@ var parseTests = []struct {
 			"  -b ^\"sid=abc123; theme=dark^\" ^\r\n" +
 			"  -H ^\"User-Agent: Mozilla/5.0 ^(X11; Linux x86_64^)^\" ^\r\n" +
 			"  --data-raw ^\"^{^\\^\"a^\\^\":1,^\\^\"b^\\^\":^\\^\"c:^\\^\\d^\\^\"^}^\"\r\n",
-		form: Cmd, url: "http://app.test/api/me?q=a%20b&x=1",
+		form: Cmd, url: "http://app.test/api/me?q=a%20b&x=1", method: "POST",
 		header: map[string]string{"Accept": "*/*", "Authorization": "Bearer abc"},
 		cookie: []string{"sid=abc123; theme=dark"}, data: `{"a":1,"b":"c:\\d"}`, ua: "Mozilla/5.0 (X11; Linux x86_64)",
 	},
@@ -76,7 +76,19 @@ var parseTests = []struct {
 	{name: "-G moves data to the query", in: `curl -G --data-urlencode 'q=a b' 'http://x.test/s?x=1'`, form: POSIX, url: "http://x.test/s?x=1&q=a+b"},
 	{name: "-I", in: `curl -I http://x.test/`, form: POSIX, url: "http://x.test/", method: "HEAD"},
 	{name: "unknown flag", in: `curl --frobnicate http://x.test/`, err: "--frobnicate: unknown curl option"},
-	{name: "unknown short flag", in: `curl -Z http://x.test/`, err: "-Z: unknown curl option"},
+	{name: "unknown short flag", in: `curl -9 http://x.test/`, err: "-9: unknown curl option"},
+	{name: "ambiguous prefix", in: `curl --s http://x.test/`, err: "--s: ambiguous curl option"},
+	{name: "not a switch", in: `curl --no-url http://x.test/`, err: "not a switch"},
+	{name: "refused option", in: `curl --aws-sigv4 aws:amz http://x.test/`, err: "--aws-sigv4: signs the request"},
+	{name: "glob", in: `curl 'http://x.test/{a,b}'`, err: "makes 2 requests"},
+	{name: "bad glob", in: `curl 'http://x.test/?a=[2]'`, err: "bad range"},
+	{name: "space in URL", in: `curl 'http://x.test/a b'`, err: "space or control character"},
+	{name: "stdin", in: `curl -d @- http://x.test/`, err: "reads standard input"},
+	{name: "-d and -F", in: `curl -d a=1 -F b=2 http://x.test/`, err: "curl refuses to pick one"},
+	{name: "-F bad type", in: `curl -F 'a=1;type=text' http://x.test/`, err: ";type= wants type/subtype"},
+	{name: "-F several files", in: `curl -F 'a=@x.txt,y.txt' http://x.test/`, err: "several files in one part"},
+	{name: "-F nested multipart", in: `curl -F 'a=(;type=multipart/mixed' http://x.test/`, err: "nested multiparts"},
+	{name: "-F quoted-printable", in: `curl -F 'a=x;encoder=quoted-printable' http://x.test/`, err: "encoder=quoted-printable is not reproduced"},
 	{name: "expansion", in: `curl -H "Authorization: Bearer $TOKEN" http://x.test/`, err: "would be expanded by the shell"},
 	{name: "command substitution", in: `curl $(echo http://x.test/)`, err: "would be expanded"},
 	{name: "pipe", in: `curl http://x.test/ | jq .`, err: "not a simple command"},
@@ -85,9 +97,35 @@ var parseTests = []struct {
 	{name: "powershell", in: `Invoke-WebRequest -Uri "http://x.test/"`, err: "PowerShell is not supported"},
 	{name: "no url", in: `curl -H 'A: b'`, err: "no URL in the command"},
 	{name: "two urls", in: `curl http://x.test/ http://y.test/`, err: "more than one URL"},
-	{name: "data from file", in: `curl -d @body.json http://x.test/`, err: "reading the body from a file"},
+	{name: "prefix of a long option", in: `curl --sil --user-ag UA http://x.test/`, form: POSIX, url: "http://x.test/", ua: "UA"},
+	{name: "method keeps its case", in: `curl -X wHat http://x.test/`, form: POSIX, url: "http://x.test/", method: "wHat"},
+	{name: "chrome glob escapes", in: `curl 'http://x.test/a?f\[0\]=\{1\}'`, form: POSIX, url: "http://x.test/a?f[0]={1}"},
+	{name: "globoff", in: `curl -g 'http://x.test/a?f[0]={1}'`, form: POSIX, url: "http://x.test/a?f[0]={1}"},
+	{name: "single-element glob", in: `curl 'http://x.test/{a}[1-1]'`, form: POSIX, url: "http://x.test/a1"},
+	{name: "dot segments and fragment", in: `curl 'http://x.test/a/../b/./c#top'`, form: POSIX, url: "http://x.test/b/c"},
+	{name: "path-as-is", in: `curl --path-as-is 'http://x.test/a/../b'`, form: POSIX, url: "http://x.test/a/../b"},
+	{name: "unquoted backslash escapes", in: `curl -d {\"a\":1} http://x.test/`, form: POSIX, url: "http://x.test/", method: "POST", data: `{"a":1}`},
+	{name: "repeated --json", in: `curl --json '{"a":' --json '1}' http://x.test/`, form: POSIX, url: "http://x.test/", method: "POST", data: `{"a":1}`,
+		header: map[string]string{"Content-Type": "application/json", "Accept": "application/json"}},
+	{name: "--json with its own Content-Type", in: `curl --json '{}' -H 'Content-Type: text/x' http://x.test/`, form: POSIX, url: "http://x.test/", method: "POST", data: `{}`,
+		header: map[string]string{"Content-Type": "text/x", "Accept": "application/json"}},
+	{name: "-G with --url-query", in: `curl -G -d a=1 --url-query b=2 'http://x.test/?z'`, form: POSIX, url: "http://x.test/?z&a=1"},
+	{name: "--url-query", in: `curl --url-query 'b=2 3' --url-query '+c%20d' 'http://x.test/?z#f'`, form: POSIX, url: "http://x.test/?z&b=2+3&c%20d"},
+	{name: "--url-query raw space", in: `curl --url-query '+c d' 'http://x.test/'`, err: "(after --url-query): curl refuses a URL holding a space"},
+	{name: "-G raw space", in: `curl -G -d 'c d' 'http://x.test/'`, err: "(after -G moved the data into it)"},
+	{name: "brace expansion", in: `curl -d {"a":1,"b":2} 'http://x.test/'`, err: "into 2 arguments (brace expansion)"},
+	{name: "--range", in: `curl -r 100 http://x.test/`, form: POSIX, url: "http://x.test/", header: map[string]string{"Range": "bytes=100-"}},
+	{name: "-b joins with ;", in: `curl -b a=1 -b 'b=2; c=3' http://x.test/`, form: POSIX, url: "http://x.test/", cookie: []string{"a=1;b=2; c=3"}},
+	{name: "-H Cookie wins over -b", in: `curl -b a=1 -H 'Cookie: c=2' http://x.test/`, form: POSIX, url: "http://x.test/", cookie: []string{"c=2"}},
+	{name: "-e ;auto", in: `curl -e 'http://r.test/;auto' http://x.test/`, form: POSIX, url: "http://x.test/"},
+	{name: "header without colon", in: `curl -H 'NoColon' -H 'A: b' http://x.test/`, form: POSIX, url: "http://x.test/", header: map[string]string{"A": "b", "Nocolon": ""}},
+	{name: "missing cookie file", in: `curl -b no-such-cookies.txt http://x.test/`, form: POSIX, url: "http://x.test/"},
+	{name: "--capath and absent TLS files for http", in: `curl --cert /nonexistent/c --key /nonexistent/k --capath /nonexistent/ca http://x.test/`, form: POSIX, url: "http://x.test/"},
+	{name: "output redirection", in: `curl http://x.test/ > out.html 2>&1`, form: POSIX, url: "http://x.test/"},
+	{name: "here-string feeds @-", in: `curl --data-binary @- http://x.test/ <<< 'a=1'`, form: POSIX, url: "http://x.test/", method: "POST", data: "a=1\n"},
+	{name: "--digest", in: `curl --digest -u a:b http://x.test/`, form: POSIX, url: "http://x.test/"},
+	{name: "data from a missing file", in: `curl -d @no-such-body.json http://x.test/`, err: "-d @no-such-body.json: no such file"},
 	{name: "missing argument", in: `curl http://x.test/ -H`, err: "-H: needs an argument"},
-	{name: "bad header", in: `curl -H 'NoColon' http://x.test/`, err: `want "Name: value"`},
 	{name: "shell syntax", in: `curl 'http://x.test/`, err: "shell syntax:"},
 	{name: "cmd unterminated", in: `curl.exe "http://x.test/`, err: "unterminated quote"},
 	{name: "bad scheme", in: `curl ftp://x.test/`, err: `unsupported scheme "ftp"`},
@@ -129,6 +167,36 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestFormParts: -F values and parameters read as curl 7.88.1 reads them
+// (the real-curl comparison in internal/cmd/curl holds the whole body to
+// what curl sends; these name the rules one by one).
+func TestFormParts(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`a= spaced `, `Content-Disposition: form-data; name="a"|spaced`},
+		{`a="q\"x;y";type=a/b`, `Content-Disposition: form-data; name="a"|Content-Type: a/b|q"x;y`},
+		{`a=x;foo=bar`, `Content-Disposition: form-data; name="a"|x`},
+		{`a=x;type=text/a; charset=b ;filename=f`, `Content-Disposition: form-data; name="a"; filename="f"|Content-Type: text/a; charset=b|x`},
+		{`a=x;type=text/a;foo`, `Content-Disposition: form-data; name="a"|Content-Type: text/a;foo|x`},
+		{`a=x;filename=n.txt`, `Content-Disposition: form-data; name="a"; filename="n.txt"|Content-Type: text/plain|x`},
+		{`a=x;headers="X-A: 1";encoder=base64`, `Content-Disposition: form-data; name="a"|Content-Transfer-Encoding: base64|X-A: 1|eA==`},
+		{`a=x;headers=Content-Type: my/t`, `Content-Disposition: form-data; name="a"|Content-Type: my/t|x`},
+		{`=x`, `Content-Disposition: form-data|x`},
+	} {
+		c := &Command{}
+		p, err := c.formPart("-F", tt.in, false, func(string) {})
+		if err != nil {
+			t.Errorf("%s: %v", tt.in, err)
+			continue
+		}
+		body, boundary := buildMultipart([]formPart{p}, "multipart/form-data")
+		got := strings.TrimSuffix(strings.TrimPrefix(string(body), "--"+boundary+"\r\n"), "\r\n--"+boundary+"--\r\n")
+		got = strings.ReplaceAll(strings.Replace(got, "\r\n\r\n", "|", 1), "\r\n", "|")
+		if got != tt.want {
+			t.Errorf("-F '%s':\n got %s\nwant %s", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestNotes(t *testing.T) {
 	c, err := Parse(`curl 'http://x.test/' -H 'Accept-Encoding: gzip' -H 'Connection: keep-alive' -o out.html`)
 	if err != nil {
@@ -155,7 +223,7 @@ func TestSplitCRT(t *testing.T) {
 	}
 }
 
-// TestErrorsHideSecrets: an error quoting the pasted command does not
+// TestErrorsHideSecrets: an error or note quoting the pasted command does not
 // repeat a token, password or signed URL parameter from it.
 func TestErrorsHideSecrets(t *testing.T) {
 	const secret = "s3cr3t-t0ken-value-123"
@@ -166,13 +234,15 @@ func TestErrorsHideSecrets(t *testing.T) {
 		`curl http://x.test/ 'http://alice:` + secret + `@y.test/'`,
 		`curl -G -d a=b 'http://alice:` + secret + `@[::1/?x'`,
 	} {
-		_, err := Parse(in)
-		if err == nil {
-			t.Errorf("%s: no error", in)
-			continue
+		c, err := Parse(in)
+		var out string
+		if err != nil {
+			out = err.Error()
+		} else {
+			out = strings.Join(c.Notes, "\n")
 		}
-		if strings.Contains(err.Error(), secret[:8]) {
-			t.Errorf("%s: error shows the secret: %v", in, err)
+		if strings.Contains(out, secret[:8]) {
+			t.Errorf("%s: error or note shows the secret: %s", in, out)
 		}
 	}
 }

@@ -37,7 +37,15 @@ func Format(r Request, style Style) string {
 	case FirefoxBash:
 		sep = " "
 	}
-	parts := []string{"curl " + q(r.URL)}
+	u := q(r.URL)
+	if style != FirefoxBash {
+		// Chrome escapes curl's glob characters in the quoted URL.
+		u = strings.NewReplacer("[", `\[`, "]", `\]`, "{", `\{`, "}", `\}`).Replace(u)
+	}
+	parts := []string{"curl " + u}
+	if style == FirefoxBash && strings.ContainsAny(r.URL, "[]{}") {
+		parts = append(parts, "--globoff") // Firefox turns curl's URL globbing off instead
+	}
 	method := strings.ToUpper(r.Method)
 	switch {
 	case style == FirefoxBash && method != "" && method != "GET":

@@ -2,6 +2,8 @@ package curlcmd
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/why401/why401/internal/clip"
@@ -28,8 +30,12 @@ func ParsePOSIX(text string) (*Command, error) {
 		return nil, fmt.Errorf("%d commands: paste one curl command", len(f.Stmts))
 	}
 	st := f.Stmts[0]
-	if st.Negated || st.Background || st.Coprocess || len(st.Redirs) > 0 {
-		return nil, fmt.Errorf("%s: only a plain curl command is supported (no redirections, &, !)", st.Pos())
+	if st.Negated || st.Background || st.Coprocess {
+		return nil, fmt.Errorf("%s: only a plain curl command is supported (no &, !)", st.Pos())
+	}
+	stdin, hasStdin, notes, err := redirections(st.Redirs)
+	if err != nil {
+		return nil, err
 	}
 	call, ok := st.Cmd.(*syntax.CallExpr)
 	if !ok {
@@ -43,18 +49,85 @@ func ParsePOSIX(text string) (*Command, error) {
 		if err := literalOnly(w); err != nil {
 			return nil, err
 		}
-		s, err := expand.Literal(nil, w)
+		s, err := word(w)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s", w.Pos(), oneLine(err.Error()))
+			return nil, err
 		}
 		words = append(words, s)
 	}
-	return fromArgs(POSIX, words)
+	c, err := fromArgsStdin(POSIX, words, stdin, hasStdin)
+	if err != nil {
+		return nil, err
+	}
+	c.Notes = append(notes, c.Notes...)
+	return c, nil
+}
+
+// redirections reads the command's redirections: output ones (> file,
+// 2>&1) are ignored, since why401 writes nothing; < file and <<< 'word'
+// give what curl would read from standard input (for @- and -T -). A
+// here-document, or a redirection whose word the shell would expand, is
+// refused.
+func redirections(rs []*syntax.Redirect) (stdin []byte, has bool, notes []string, err error) {
+	for _, r := range rs {
+		if r.N != nil && r.N.Value != "0" && r.N.Value != "1" && r.N.Value != "2" {
+			return nil, false, nil, fmt.Errorf("%s: redirection of file descriptor %s is not supported", r.Pos(), r.N.Value)
+		}
+		in := r.N == nil || r.N.Value == "0"
+		switch r.Op {
+		case syntax.RdrOut, syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.RdrClob:
+			notes = append(notes, "output redirection ignored: why401 writes no files")
+			continue
+		case syntax.DplOut:
+			continue // 2>&1
+		case syntax.RdrIn, syntax.WordHdoc:
+			if !in {
+				return nil, false, nil, fmt.Errorf("%s: redirection not supported", r.Pos())
+			}
+		default:
+			return nil, false, nil, fmt.Errorf("%s: here-documents and other redirections are not supported: paste one curl command", r.Pos())
+		}
+		if err := literalOnly(r.Word); err != nil {
+			return nil, false, nil, err
+		}
+		w, err := word(r.Word)
+		if err != nil {
+			return nil, false, nil, err
+		}
+		if r.Op == syntax.WordHdoc {
+			stdin, has = []byte(w+"\n"), true
+			continue
+		}
+		b, err := (&Command{}).readFile("< ", w)
+		if err != nil {
+			return nil, false, nil, err
+		}
+		stdin, has = b, true
+	}
+	return stdin, has, notes, nil
+}
+
+// word is w after the shell's quote removal (backslash escapes included)
+// and tilde expansion (~/ is the user's home, as in the user's shell).
+// An unquoted {a,b} or {1..3} would make several arguments of one word
+// (bash's brace expansion): refused, since the request would then depend
+// on which of them curl takes as what.
+func word(w *syntax.Word) (string, error) {
+	fs, err := expand.Fields(&expand.Config{Env: expand.ListEnviron("HOME=" + os.Getenv("HOME"))}, w)
+	if err != nil {
+		return "", fmt.Errorf("%s: %s", w.Pos(), oneLine(err.Error()))
+	}
+	if len(fs) != 1 {
+		var b strings.Builder
+		syntax.NewPrinter().Print(&b, w)
+		return "", fmt.Errorf("%s: %s would be expanded by the shell into %d arguments (brace expansion): quote it", w.Pos(), clip.String(b.String(), 60), len(fs))
+	}
+	return fs[0], nil
 }
 
 // literalOnly refuses any part of w that the user's shell would expand.
 func literalOnly(w *syntax.Word) error {
-	var bad syntax.Node
+	var bad, glob syntax.Node
 	syntax.Walk(w, func(n syntax.Node) bool {
 		if bad != nil {
 			return false
@@ -65,13 +138,21 @@ func literalOnly(w *syntax.Word) error {
 			return false
 		case *syntax.Lit:
 			// Unquoted globs and a leading tilde would be expanded too.
-			if strings.ContainsAny(n.Value, "*?[") && !insideQuotes(w, n) {
-				bad = n
-				return false
+			if strings.ContainsAny(n.Value, "*?[") && !insideQuotes(w, n) && glob == nil {
+				glob = n
 			}
 		}
 		return true
 	})
+	if bad == nil && glob != nil {
+		// bash leaves a pattern that matches no file as it is.
+		if s, err := word(w); err == nil {
+			if m, err := filepath.Glob(s); err == nil && len(m) == 0 {
+				return nil
+			}
+		}
+		bad = glob
+	}
 	if bad != nil {
 		return fmt.Errorf("%s: %s would be expanded by the shell: paste the command as the browser copied it, or quote it", bad.Pos(), clip.String(printNode(bad), 60))
 	}

@@ -42,7 +42,8 @@ type Probe struct {
 	Request Request   `json:"request"` // the request as the user specified it
 
 	// Credentials says what the user's request carries, before any variant
-	// removes it: "basic", "bearer", "cookie", "other-header" or "".
+	// removes it: "basic", "bearer", "digest" (-u waiting for a challenge,
+	// as with curl's --digest or --anyauth), "cookie", "other-header" or "".
 	Credentials []string `json:"credentials,omitempty"`
 
 	Trials []Trial `json:"trials"`

@@ -25,6 +25,8 @@ type hopRequest struct {
 	URL    *url.URL
 	Header http.Header // as sent; a Host entry sets the Host line
 	Body   []byte
+	// Chunked sends Body with Transfer-Encoding: chunked.
+	Chunked bool
 	// Pin, when set, is the IP every connection to the target's
 	// host:port is dialed to (the Address variant).
 	Pin string
@@ -346,6 +348,14 @@ func buildHTTPRequest(ctx context.Context, hr hopRequest) (*http.Request, error)
 	if err != nil {
 		return nil, err
 	}
+	if rp := hr.URL.RawPath; rp != "" && hr.URL.Opaque == "" && strings.HasPrefix(rp, "/") && !strings.HasPrefix(rp, "//") && printableASCII(rp) {
+		// Send the path as written (curl sends " | ^ ` and the like
+		// unescaped), not as Go would re-escape it.
+		req.URL.Opaque = rp
+	}
+	if hr.Chunked && body != nil {
+		req.ContentLength, req.TransferEncoding = -1, []string{"chunked"}
+	}
 	req.Header = http.Header{}
 	for k, v := range hr.Header {
 		if strings.EqualFold(k, "Host") {
@@ -449,4 +459,14 @@ func oneLine(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", " ")
 	s = strings.ReplaceAll(s, "\n", " ")
 	return strings.TrimSpace(s)
+}
+
+// printableASCII reports whether s holds only visible ASCII characters.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }

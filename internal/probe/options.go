@@ -27,9 +27,15 @@ type Options struct {
 	// Header holds -H headers. A header whose values are all empty
 	// ("Name:") removes a default header (User-Agent, Accept) as curl does,
 	// and is not sent. A Host header sets the request's Host.
-	Header  http.Header
-	Data    []byte // -d/--data
-	HasData bool   // -d was given (a non-empty Data implies it)
+	Header http.Header
+	// EmptyHeader names headers sent with an empty value (curl's
+	// -H 'Name;'); each replaces a default header of that name.
+	EmptyHeader []string
+	Data        []byte // -d/--data
+	HasData     bool   // -d was given (a non-empty Data implies it)
+	// Chunked sends Data with Transfer-Encoding: chunked, as curl -T -
+	// (standard input, of unknown size) does.
+	Chunked bool
 	// User is -u user:pass; without a colon the password is empty (the
 	// probe never prompts). Userinfo in URL counts as -u when User is "".
 	User   string
@@ -196,6 +202,11 @@ func (o *Options) compile() (*config, error) {
 	case "", "basic", "digest", "anyauth":
 	default:
 		return nil, fmt.Errorf("%q: unknown authentication scheme (want basic, digest or anyauth)", o.HTTPAuth)
+	}
+	for _, name := range o.EmptyHeader {
+		if !challenge.IsToken(name) {
+			return nil, fmt.Errorf("%q: -H: invalid header name", name)
+		}
 	}
 	for name, vals := range o.Header {
 		if !challenge.IsToken(name) {

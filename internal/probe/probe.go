@@ -356,7 +356,8 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		cur = b.url
 	}
 	body := plan.body
-	if plan.body == nil && plan.method == "" {
+	usersBody := plan.body == nil && plan.method == ""
+	if usersBody {
 		body = b.body
 	}
 	if method == http.MethodOptions && plan.variant == evidence.Preflight {
@@ -392,7 +393,8 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		if credentialed {
 			p.attempts.Add(1)
 		}
-		ex := p.exchange(tctx, hopRequest{Method: method, URL: cur, Header: h, Body: body, Pin: plan.address})
+		chunked := cfg.o.Chunked && usersBody && body != nil
+		ex := p.exchange(tctx, hopRequest{Method: method, URL: cur, Header: h, Body: body, Chunked: chunked, Pin: plan.address})
 		if ex.Response != nil {
 			hc = jar.store(cur, method, ex.Response.Header.Values("Set-Cookie"), hop, hc)
 		}
@@ -527,7 +529,9 @@ func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, fromJar []cookie.Ve
 			}
 		}
 		if b.cookie != "" && forward {
-			parts = append([]string{b.cookie}, parts...)
+			// After the cookies of the jars, as curl sends -b's string
+			// after what its cookie engine holds.
+			parts = append(parts, b.cookie)
 			credentialed = true
 		}
 	}

@@ -86,6 +86,9 @@ func buildBase(c *config) *base {
 			b.header[ck] = kept
 		}
 	}
+	for _, k := range c.o.EmptyHeader {
+		b.header[http.CanonicalHeaderKey(k)] = []string{""}
+	}
 	if b.secret.Get("Authorization") == "" {
 		switch {
 		case c.o.Bearer != "":
