@@ -110,7 +110,7 @@ Transport flags (-k, --resolve, --cacert, -x, timeouts, --expect-*) apply;
 // AddFlags defines curl's request flags and the probe's expectations on fs.
 func AddFlags(fs *pflag.FlagSet, o *Options) {
 	p := &o.Probe
-	fs.StringVarP(&o.method, "request", "X", "", "request `method`")
+	fs.StringVarP(&o.method, "request", "X", "", "request `method` (with --from: the name of the request to run)")
 	fs.StringArrayVarP(&o.headers, "header", "H", nil, "extra header `\"Name: value\"` (repeatable; \"Name:\" removes one)")
 	fs.StringArrayVarP(&o.data, "data", "d", nil, "request body (implies POST); repeated values are joined with &")
 	fs.StringVarP(&p.User, "user", "u", "", "`user:password` for Basic (or Digest, when the server asks)")
