@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/why401/why401/internal/curlcmd"
 )
 
 // An HTTP file as the JetBrains HTTP Client and VS Code's REST Client
@@ -33,13 +35,14 @@ type httpBlock struct {
 	line  int // of the request line, 1-based
 	body  []string
 	notes []string
+	// curl holds a request written as a curl command (REST Client).
+	curl []string
 }
 
 // httpFile is a parsed HTTP file.
 type httpFile struct {
 	vars   map[string]string
 	blocks []httpBlock
-	notes  []string
 }
 
 // methods are the request methods recognised at the start of a request
@@ -59,6 +62,7 @@ func parseHTTPFile(data []byte) (*httpFile, error) {
 		before = iota // comments, variables, the request line
 		headers
 		body
+		curlLines
 	)
 	var (
 		state   = before
@@ -99,6 +103,14 @@ func parseHTTPFile(data []byte) (*httpFile, error) {
 					return nil, fmt.Errorf("line %d: %s: want @name = value", i+1, clip(trim))
 				}
 				f.vars[k] = strings.TrimSpace(v)
+				continue
+			}
+			if strings.HasPrefix(trim, "curl ") {
+				cur = &httpBlock{line: i + 1, curl: []string{line}, req: Request{Name: name}}
+				if cur.req.Name == "" {
+					cur.req.Name = sepName
+				}
+				sepName, state = "", curlLines
 				continue
 			}
 			b := &httpBlock{line: i + 1}
@@ -147,6 +159,8 @@ func parseHTTPFile(data []byte) (*httpFile, error) {
 				continue
 			}
 			cur.req.Header = append(cur.req.Header, Header{strings.TrimSpace(k), strings.TrimSpace(v)})
+		case curlLines:
+			cur.curl = append(cur.curl, line)
 		case body:
 			switch {
 			case handler:
@@ -213,32 +227,67 @@ func loadHTTPFile(file string, data []byte, o Options) (*Request, []string, erro
 		return nil, nil, err
 	}
 	hint := "define it with @name = value in the file"
-	var layers []map[string]string
-	layers = append(layers, f.vars)
+	var (
+		layers   []layer
+		notes    []string
+		fileVars = layer{"the file's @variables", f.vars}
+	)
 	switch {
 	case o.Env != "":
-		if len(envs.names) == 0 {
-			return nil, nil, fmt.Errorf("--env %s: no http-client.env.json or http-client.private.env.json beside the file", clip(o.Env))
+		src := envs.find(o.Env)
+		if src == nil {
+			if len(envs.sources) == 0 {
+				return nil, nil, fmt.Errorf("--env %s: no http-client.env.json, http-client.private.env.json or .vscode/settings.json with rest-client.environmentVariables beside the file", clip(o.Env))
+			}
+			return nil, nil, fmt.Errorf("--env %s: no such environment in %s (it has: %s)", clip(o.Env), envs.files(), strings.Join(envs.names(), ", "))
 		}
-		found := false
-		for _, n := range envs.names {
-			found = found || n == o.Env
+		if src.jetbrains {
+			// The JetBrains client: environment variables before in-place
+			// ones, the public file before the private one.
+			for _, js := range envs.sources {
+				if js.jetbrains {
+					layers = append(layers, layer{"environment " + o.Env + " of " + js.file, js.envs[o.Env]})
+				}
+			}
+			layers = append(layers, fileVars)
+			for _, js := range envs.sources {
+				if js.jetbrains {
+					layers = append(layers, layer{"$shared of " + js.file, js.envs["$shared"]})
+				}
+			}
+			notes = append(notes, fmt.Sprintf("environment %s of %s", o.Env, envs.files()))
+		} else {
+			// REST Client: file variables before the environment, then $shared.
+			layers = append(layers, fileVars, layer{"environment " + o.Env + " of " + src.file, src.envs[o.Env]}, layer{"$shared of " + src.file, src.envs["$shared"]})
+			notes = append(notes, fmt.Sprintf("environment %s of %s", o.Env, src.file))
 		}
-		if !found {
-			return nil, nil, fmt.Errorf("--env %s: no such environment in %s (it has: %s)", clip(o.Env), strings.Join(envs.files, ", "), strings.Join(envs.names, ", "))
+		hint += " or in the environment " + o.Env + " of " + envs.files()
+	case len(envs.sources) > 0:
+		layers = append(layers, fileVars)
+		for _, es := range envs.sources {
+			layers = append(layers, layer{"$shared of " + es.file, es.envs["$shared"]})
 		}
-		layers = append(layers, envs.private[o.Env], envs.public[o.Env])
-		hint += " or in the environment " + o.Env + " of " + strings.Join(envs.files, ", ")
-	case len(envs.names) > 0:
-		hint += fmt.Sprintf(", or pick an environment of %s with --env NAME (%s)", strings.Join(envs.files, ", "), strings.Join(envs.names, ", "))
+		hint += fmt.Sprintf(", or pick an environment of %s with --env NAME (%s)", envs.files(), strings.Join(envs.names(), ", "))
 	default:
+		layers = append(layers, fileVars)
 		hint += " or in http-client.env.json and pick its environment with --env NAME"
 	}
-	layers = append(layers, envs.private["$shared"], envs.public["$shared"])
 	s := newScope(o, hint, layers...)
 	r := b.req
 	r.Header = append([]Header(nil), b.req.Header...)
-	notes := append([]string(nil), b.notes...)
+	notes = append(notes, b.notes...)
+	if b.curl != nil {
+		text, err := s.expand(strings.Join(b.curl, "\n"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("request %q: %w", r.Path, err)
+		}
+		c, err := curlcmd.Parse(text)
+		if err != nil {
+			return nil, nil, fmt.Errorf("request %q (line %d): %w", r.Path, b.line, err)
+		}
+		r.curlArgs = c.Args
+		return &r, append(notes, s.notes...), nil
+	}
 	if err := s.resolve(&r); err != nil {
 		return nil, nil, err
 	}
@@ -260,7 +309,7 @@ func loadHTTPFile(file string, data []byte, o Options) (*Request, []string, erro
 		notes = append(notes, "the URL has no scheme: http:// assumed")
 	}
 	notes = append(notes, clearAuth(&r)...)
-	return &r, notes, nil
+	return &r, append(notes, s.notes...), nil
 }
 
 // httpBody joins body lines: trailing blank lines go, "< file" lines are
@@ -358,23 +407,59 @@ func isBase64(s string) bool {
 	return err == nil && s != ""
 }
 
-// httpEnvs are the environments beside an HTTP file.
-type httpEnvs struct {
-	public, private map[string]map[string]string
-	names           []string // sorted, without $shared
-	files           []string // the files found
+// envSource is one file of environments.
+type envSource struct {
+	file      string // as shown: http-client.env.json, .vscode/settings.json
+	envs      map[string]map[string]string
+	jetbrains bool
 }
 
-// readHTTPEnvs reads http-client.env.json and http-client.private.env.json
-// in dir, when they exist.
-func readHTTPEnvs(dir string) (*httpEnvs, error) {
-	e := &httpEnvs{public: map[string]map[string]string{}, private: map[string]map[string]string{}}
+// httpEnvs are the environments of an HTTP file: the JetBrains files
+// beside it (public, then private), then REST Client's environments in the
+// nearest .vscode/settings.json of its directory or a parent, up to the
+// repository's root.
+type httpEnvs struct{ sources []envSource }
+
+func (e *httpEnvs) find(name string) *envSource {
+	for i := range e.sources {
+		if _, ok := e.sources[i].envs[name]; ok && name != "$shared" {
+			return &e.sources[i]
+		}
+	}
+	return nil
+}
+
+func (e *httpEnvs) names() []string {
 	seen := map[string]bool{}
-	for _, f := range []struct {
-		name string
-		into map[string]map[string]string
-	}{{"http-client.env.json", e.public}, {"http-client.private.env.json", e.private}} {
-		p := filepath.Join(dir, f.name)
+	var out []string
+	for _, s := range e.sources {
+		for n := range s.envs {
+			if n != "$shared" && !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (e *httpEnvs) files() string {
+	var out []string
+	for _, s := range e.sources {
+		out = append(out, s.file)
+	}
+	return strings.Join(out, ", ")
+}
+
+// maxParents bounds the search for .vscode/settings.json.
+const maxParents = 8
+
+// readHTTPEnvs reads the environment files of an HTTP file in dir.
+func readHTTPEnvs(dir string) (*httpEnvs, error) {
+	e := &httpEnvs{}
+	for _, name := range []string{"http-client.env.json", "http-client.private.env.json"} {
+		p := filepath.Join(dir, name)
 		if _, err := os.Stat(p); err != nil {
 			continue
 		}
@@ -382,29 +467,115 @@ func readHTTPEnvs(dir string) (*httpEnvs, error) {
 		if err != nil {
 			return nil, err
 		}
-		var doc map[string]map[string]json.RawMessage
-		if err := json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &doc); err != nil {
-			return nil, fmt.Errorf("%s: want {\"env\": {\"name\": \"value\"}}: %s", p, jsonError(err))
+		envs, err := envObject(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s", p, err)
 		}
-		e.files = append(e.files, f.name)
-		for env, vars := range doc {
-			m := map[string]string{}
-			for k, raw := range vars {
-				var v jstr
-				if t := bytes.TrimSpace(raw); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
-					continue // settings such as Security, not variables
-				}
-				if json.Unmarshal(raw, &v) == nil {
-					m[k] = string(v)
-				}
+		e.sources = append(e.sources, envSource{file: name, envs: envs, jetbrains: true})
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return e, nil
+	}
+	start := abs
+	for i := 0; i < maxParents; i++ {
+		p := filepath.Join(abs, ".vscode", "settings.json")
+		if _, err := os.Stat(p); err == nil {
+			data, err := readFile(p)
+			if err != nil {
+				return nil, err
 			}
-			f.into[env] = m
-			if env != "$shared" && !seen[env] {
-				seen[env] = true
-				e.names = append(e.names, env)
+			var settings map[string]json.RawMessage
+			if err := json.Unmarshal(stripJSONC(data), &settings); err != nil {
+				return nil, fmt.Errorf("%s: %s", p, jsonError(err))
 			}
+			if raw, ok := settings["rest-client.environmentVariables"]; ok {
+				envs, err := envObject(raw)
+				if err != nil {
+					return nil, fmt.Errorf("%s: rest-client.environmentVariables: %s", p, err)
+				}
+				rel, err := filepath.Rel(start, p)
+				if err != nil {
+					rel = p
+				}
+				e.sources = append(e.sources, envSource{file: rel, envs: envs})
+			}
+			break
+		}
+		parent := filepath.Dir(abs)
+		if _, err := os.Stat(filepath.Join(abs, ".git")); err == nil || parent == abs {
+			break // the workspace's root, or the file system's
+		}
+		abs = parent
+	}
+	return e, nil
+}
+
+// envObject reads {"env": {"name": value}}; values that are objects or
+// lists (JetBrains' Security settings) are not variables and are left out.
+func envObject(data []byte) (map[string]map[string]string, error) {
+	var doc map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf(`want {"env": {"name": "value"}}: %s`, jsonError(err))
+	}
+	out := map[string]map[string]string{}
+	for env, vars := range doc {
+		m := map[string]string{}
+		for k, raw := range vars {
+			if t := bytes.TrimSpace(raw); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+				continue
+			}
+			var v jstr
+			if json.Unmarshal(raw, &v) == nil {
+				m[k] = string(v)
+			}
+		}
+		out[env] = m
+	}
+	return out, nil
+}
+
+// stripJSONC removes the comments and trailing commas VS Code allows in
+// settings.json, outside strings.
+func stripJSONC(data []byte) []byte {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	out := make([]byte, 0, len(data))
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case c == '"':
+			j := i + 1
+			for j < len(data) && data[j] != '"' {
+				if data[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(data) {
+				j = len(data) - 1
+			}
+			out = append(out, data[i:j+1]...)
+			i = j
+		case c == '/' && i+1 < len(data) && data[i+1] == '/':
+			for i < len(data) && data[i] != '\n' {
+				i++
+			}
+			out = append(out, '\n')
+		case c == '/' && i+1 < len(data) && data[i+1] == '*':
+			end := bytes.Index(data[i+2:], []byte("*/"))
+			if end < 0 {
+				return out
+			}
+			i += end + 3
+		case c == '}' || c == ']':
+			t := bytes.TrimRight(out, " \t\r\n")
+			if len(t) > 0 && t[len(t)-1] == ',' {
+				out = append(t[:len(t)-1], out[len(t):]...)
+			}
+			out = append(out, c)
+		default:
+			out = append(out, c)
 		}
 	}
-	sort.Strings(e.names)
-	return e, nil
+	return out
 }

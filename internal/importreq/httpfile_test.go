@@ -145,3 +145,60 @@ func TestHTTPFileRepairs(t *testing.T) {
 		t.Error("URL globbing is not off")
 	}
 }
+
+func TestHTTPFilePrecedence(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "api", "requests")
+	if err := os.MkdirAll(filepath.Join(root, ".vscode"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write := func(p, text string) {
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// REST Client: environments in the workspace's settings.json, with
+	// comments and trailing commas; file variables win over them.
+	write(filepath.Join(root, ".vscode", "settings.json"), `{
+  // REST Client
+  "editor.tabSize": 2,
+  "rest-client.environmentVariables": {
+    "$shared": {"version": "v1", "q": "a b&c"},
+    "local": {"host": "http://localhost:3000", "version": "v9",}, /* trailing comma */
+  },
+}`)
+	http := filepath.Join(dir, "me.http")
+	write(http, "@version = v2\nGET {{host}}/{{version}}/me?q={{%q}}\n")
+	l := load(t, http, "", "local")
+	if l.Options.URL != "http://localhost:3000/v2/me?q=a%20b%26c" {
+		t.Errorf("REST Client precedence and {{%%q}}: %q", l.Options.URL)
+	}
+	if !hasNote(l, "{{version}} has another value in environment local of ../../.vscode/settings.json: the one of the file's @variables is used") {
+		t.Errorf("shadowing not said: %q", l.Notes)
+	}
+	// JetBrains: environment variables win over in-place ones, the
+	// public file over the private one.
+	write(filepath.Join(dir, "http-client.env.json"), `{"dev": {"host": "http://dev.test", "version": "v3"}}`)
+	write(filepath.Join(dir, "http-client.private.env.json"), `{"dev": {"host": "http://private.test"}}`)
+	http = filepath.Join(dir, "jb.http")
+	write(http, "@version = v2\nGET {{host}}/{{version}}/me\n")
+	l = load(t, http, "", "dev")
+	if l.Options.URL != "http://dev.test/v3/me" {
+		t.Errorf("JetBrains precedence: %q", l.Options.URL)
+	}
+	msg := loadErr(t, http, "", "qa")
+	if !strings.Contains(msg, "(it has: dev, local)") {
+		t.Errorf("environments listed: %s", msg)
+	}
+}
+
+func TestRESTClientCurlRequest(t *testing.T) {
+	l := load(t, restFile, "curl", "")
+	o := l.Options
+	if o.Method != "POST" || o.URL != "https://api.example.test/items" || string(o.Data) != `{"name": "pen"}` || o.Header.Get("Accept") != "application/json" {
+		t.Errorf("curl request: %q %q %q %v", o.Method, o.URL, o.Data, o.Header)
+	}
+}

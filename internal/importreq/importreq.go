@@ -61,6 +61,8 @@ type Request struct {
 	// HasBody says a body was given (it may be empty).
 	HasBody bool
 	Auth    Auth
+	// curlArgs are the arguments of a request written as a curl command.
+	curlArgs []string
 }
 
 // Options select and resolve a request.
@@ -168,6 +170,9 @@ func Detect(name string, data []byte) Kind {
 // globbing off, each header (an empty value in curl's "Name;" form), the
 // credentials and the body, sent literally.
 func (r *Request) Args() []string {
+	if r.curlArgs != nil {
+		return r.curlArgs
+	}
 	args := []string{"-g"}
 	if r.Method != "" {
 		args = append(args, "-X", r.Method)

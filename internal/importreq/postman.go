@@ -348,7 +348,7 @@ func loadPostman(file string, data []byte, o Options) (*Request, []string, error
 		hint += "; a pre-request script may set it, and scripts are not run"
 		notes = append(notes, "pre-request scripts are not run: a value they would set is missing")
 	}
-	s := newScope(o, hint, env, pc.vars)
+	s := newScope(o, hint, layer{"the environment " + filepath.Base(o.Env), env}, layer{"the collection's variables", pc.vars})
 	r, more, err := buildPostman(entry, s, filepath.Dir(file))
 	if err != nil {
 		return nil, nil, fmt.Errorf("request %q: %w", entry.path, err)

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math/big"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -14,14 +15,23 @@ import (
 // first that defines a name wins; names starting with $ are the dynamic
 // variables the clients share ($guid, $timestamp, …).
 type scope struct {
-	layers []map[string]string
+	layers []layer
 	now    func() time.Time
 	getenv func(string) string
 	// hint says where a missing variable can be defined.
 	hint string
+	// notes say which of several definitions of a name was used.
+	notes []string
+	noted map[string]bool
 }
 
-func newScope(o Options, hint string, layers ...map[string]string) *scope {
+// layer is one source of variables, named for notes.
+type layer struct {
+	name string
+	vars map[string]string
+}
+
+func newScope(o Options, hint string, layers ...layer) *scope {
 	s := &scope{layers: layers, now: o.Now, getenv: o.Getenv, hint: hint}
 	if s.now == nil {
 		s.now = time.Now
@@ -74,8 +84,16 @@ func (s *scope) lookup(ref string, depth int) (string, error) {
 	if strings.HasPrefix(ref, "$") {
 		return s.dynamic(ref)
 	}
-	for _, l := range s.layers {
-		if v, ok := l[ref]; ok {
+	if name, ok := strings.CutPrefix(ref, "%"); ok && name != "" {
+		v, err := s.lookup(name, depth)
+		if err != nil {
+			return "", err
+		}
+		return strings.ReplaceAll(url.QueryEscape(v), "+", "%20"), nil // REST Client's {{%name}}
+	}
+	for i, l := range s.layers {
+		if v, ok := l.vars[ref]; ok {
+			s.shadowed(ref, v, l.name, s.layers[i+1:])
 			if depth >= maxDepth {
 				return "", fmt.Errorf("{{%s}}: variables refer to each other more than %d deep (a loop?)", clip(ref), maxDepth)
 			}
@@ -86,6 +104,21 @@ func (s *scope) lookup(ref string, depth int) (string, error) {
 		return "", fmt.Errorf("{{%s}} takes a value from the exchange of request %q, which is not run: set the value with a variable instead", clip(ref), clip(name))
 	}
 	return "", fmt.Errorf("{{%s}} is not defined (%s)", clip(ref), s.hint)
+}
+
+// shadowed notes once that a name used with value v from the source
+// named used has another value in a later source.
+func (s *scope) shadowed(name, v, used string, rest []layer) {
+	for _, l := range rest {
+		if w, ok := l.vars[name]; ok && w != v && !s.noted[name] {
+			if s.noted == nil {
+				s.noted = map[string]bool{}
+			}
+			s.noted[name] = true
+			s.notes = append(s.notes, fmt.Sprintf("{{%s}} has another value in %s: the one of %s is used", clip(name), l.name, used))
+			return
+		}
+	}
 }
 
 // dynamic resolves the dynamic variables of Postman, the JetBrains
