@@ -46,6 +46,10 @@ type Options struct {
 	method                string
 	basic, digest, any    bool
 	ntlm, negotiate       bool
+
+	// from, env and fromNotes: --from FILE and --env (from.go).
+	from, env string
+	fromNotes []string
 }
 
 // NewCmdProbe builds the command; runF, when set, replaces the run for
@@ -53,7 +57,7 @@ type Options struct {
 func NewCmdProbe(f *cli.Factory, runF func(*Options) error) *cobra.Command {
 	o := &Options{IO: f.IO, Now: f.Now, Version: f.Version, Adjust: f.Probe}
 	cmd := &cobra.Command{
-		Use:   "probe URL [curl flags]",
+		Use:   "probe (URL | --from FILE) [curl flags]",
 		Short: "Find out why a request gets 401, with curl's flags",
 		Long: `Probe sends the request as curl would and runs a small experiment around it:
 the request as given, without credentials, without cookies, over the other
@@ -61,12 +65,32 @@ scheme, once per resolved address, a CORS preflight when an Origin is given,
 and redirects followed hop by hop. It reads every clue (challenges, tokens,
 clocks, caches, certificates) and prints the causes ranked, with evidence and
 fixes. It never makes more than one attempt with your credentials per
-variant, and says how many it made.`,
+variant, and says how many it made.
+
+With --from FILE the request comes from a Postman collection (v2.0/v2.1:
+folders, auth basic, bearer, apikey, digest, oauth2 with a saved token, and
+its inheritance; collection variables) or a .http/.rest file (JetBrains HTTP
+Client, VS Code REST Client: ###, # @name, @var = value). --request NAME
+(or -X NAME) picks one of several, by name or Folder/Name; --env gives a
+Postman environment file, or the environment of http-client.env.json.
+Transport flags (-k, --resolve, --cacert, -x, timeouts, --expect-*) apply;
+-H adds headers.`,
 		Example: `  why401 probe https://api.example.com/me -H "Authorization: Bearer $TOKEN"
   why401 probe https://staging.example.com/ -u alice:secret
   why401 probe https://example.com/api -b 'sid=abc' -H 'Origin: https://app.example.com'
-  why401 probe https://example.com/ --resolve example.com:443:10.0.0.1,10.0.0.2 --json`,
+  why401 probe https://example.com/ --resolve example.com:443:10.0.0.1,10.0.0.2 --json
+  why401 probe --from api.postman_collection.json --request 'Users/Get me' --env staging.postman_environment.json
+  why401 probe --from requests.http --request me --env dev`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			if o.env != "" && o.from == "" {
+				return cli.FlagErrorf("--env needs --from FILE")
+			}
+			if o.from != "" {
+				if len(args) > 0 {
+					return cli.FlagErrorf("--from %s gives the URL: drop the URL argument", o.from)
+				}
+				return nil
+			}
 			if len(args) != 1 {
 				return cli.FlagErrorf("probe takes exactly one URL, got %d arguments", len(args))
 			}
@@ -79,7 +103,11 @@ variant, and says how many it made.`,
 			if o.Adjust != nil {
 				o.Adjust(&o.Probe)
 			}
-			if err := o.finish(args[0]); err != nil {
+			if o.from != "" {
+				if err := o.finishFrom(cmd.Flags()); err != nil {
+					return err
+				}
+			} else if err := o.finish(args[0]); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -89,6 +117,7 @@ variant, and says how many it made.`,
 		},
 	}
 	AddFlags(cmd.Flags(), o)
+	addFromFlags(cmd.Flags(), o)
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&o.ShowSecrets, "show-secrets", false, "do not redact passwords, tokens and cookies in the output")
 	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "show every exchange and every fix")
@@ -106,7 +135,7 @@ func AddHTMLFlags(fs *pflag.FlagSet, html *string, secrets *bool) {
 // AddFlags defines curl's request flags and the probe's expectations on fs.
 func AddFlags(fs *pflag.FlagSet, o *Options) {
 	p := &o.Probe
-	fs.StringVarP(&o.method, "request", "X", "", "request `METHOD`")
+	fs.StringVarP(&o.method, "request", "X", "", "request `METHOD` (with --from: the name of the request to run)")
 	fs.StringArrayVarP(&o.headers, "header", "H", nil, "extra header `\"NAME: VALUE\"` (repeatable; \"NAME:\" removes one)")
 	fs.StringArrayVarP(&o.data, "data", "d", nil, "request body `DATA` (implies POST; @FILE reads a file); repeated values are joined with &")
 	fs.StringVarP(&p.User, "user", "u", "", "`USER:PASS` for Basic (or Digest, when the server asks)")
@@ -253,6 +282,7 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	r.Notes = append(r.Notes, o.fromNotes...)
 	if err := Write(o.IO, r, o.JSON, o.HTML, o.Verbose); err != nil {
 		return err
 	}
