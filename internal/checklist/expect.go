@@ -18,6 +18,7 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/challenge"
 	"github.com/why401/why401/internal/checks"
+	"github.com/why401/why401/internal/credential"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/httpcache"
@@ -766,7 +767,7 @@ func (ev *evaluation) causeOf(t, anon *trace) catalog.ID {
 	p := &evidence.Probe{Started: now, Trials: []evidence.Trial{t.trial(evidence.AsGiven)}}
 	p.Request = p.Trials[0].Hops[0].Request
 	p.Target = p.Request.URL
-	p.Credentials = credentialKinds(p.Request.Header)
+	p.Credentials = credential.Kinds(p.Request.Header)
 	p.Trials[0].Credentialed = len(p.Credentials) > 0
 	if anon != nil && anon != t && len(anon.hops) > 0 {
 		p.Trials = append(p.Trials, anon.trial(evidence.NoCredentials))
@@ -776,19 +777,6 @@ func (ev *evaluation) causeOf(t, anon *trace) catalog.ID {
 		return ""
 	}
 	return fs[0].Cause
-}
-
-// credentialKinds names the credentials a request carries as the probe
-// records them: the Authorization scheme in lowercase, and "cookie".
-func credentialKinds(h http.Header) []string {
-	var out []string
-	if a := strings.Fields(h.Get("Authorization")); len(a) > 0 {
-		out = append(out, strings.ToLower(a[0]))
-	}
-	if h.Get("Cookie") != "" {
-		out = append(out, "cookie")
-	}
-	return out
 }
 
 // explainInto asks the diagnosis why the step's request (with or without

@@ -58,25 +58,11 @@ endpoints:
     expect: [authenticated]
 `
 
-// disagreeFile's login answers 303 to the dashboard.
-const disagreeFile = `site: "{{LAB}}"
-cacert: "{{CA}}"
-endpoints:
-  - name: login-redirect
-    request:
-      url: /cookie/login
-      basic: {user: alice, password: {env: LAB_PASSWORD}}
-      follow: false
-    expect: [authenticated]
-  - name: expired-tls
-    request: "{{EXPIRED}}/basic/ok"
-    expect: [{tls: {min_days: 1}}]
-  - name: no-password
-    request:
-      url: /basic/ok
-      basic: {user: alice, password: {env: NOT_SET_ANYWHERE}}
-    expect: [authenticated]
-`
+// disagreeFile is smallFile with a login that answers 303 to the
+// dashboard.
+var disagreeFile = strings.Replace(smallFile, `      url: /sso/api/items
+      bearer: {env: LAB_PASSWORD}`, `      url: /cookie/login
+      basic: {user: alice, password: {env: LAB_PASSWORD}}`, 1)
 
 // TestClientsDisagree: without -L curl stops at the login's 303 while a
 // browser follows it to the dashboard. The 303 goes to the dashboard, not

@@ -757,3 +757,16 @@ func ParseBasic(v string) (user, pass string, ok bool) {
 	}
 	return strings.Cut(string(dec), ":")
 }
+
+// Kinds names the credentials a request's headers carry as probe evidence
+// records them: the Authorization scheme in lowercase, then "cookie".
+func Kinds(h http.Header) []string {
+	var out []string
+	if a := strings.Fields(h.Get("Authorization")); len(a) > 0 {
+		out = append(out, strings.ToLower(a[0]))
+	}
+	if h.Get("Cookie") != "" {
+		out = append(out, "cookie")
+	}
+	return out
+}

@@ -49,6 +49,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/txtar"
 
+	"github.com/why401/why401/internal/credential"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/finding"
@@ -158,7 +159,7 @@ func Parse(ar *txtar.Archive) (*evidence.Probe, string, error) {
 				return nil, "", fmt.Errorf("two %s trials", evidence.AsGiven)
 			}
 			p.Target, p.Request = hops[0].Request.URL, hops[0].Request
-			p.Credentials = credentials(hops[0].Request.Header)
+			p.Credentials = credential.Kinds(hops[0].Request.Header)
 			tr.Credentialed = len(p.Credentials) > 0
 		}
 		p.Trials = append(p.Trials, tr)
@@ -167,19 +168,6 @@ func Parse(ar *txtar.Archive) (*evidence.Probe, string, error) {
 		return nil, "", fmt.Errorf("no %s trial", evidence.AsGiven)
 	}
 	return p, want, nil
-}
-
-// credentials names the kinds of credential a request carries, as the
-// probe records them.
-func credentials(h http.Header) []string {
-	var out []string
-	if a := strings.Fields(h.Get("Authorization")); len(a) > 0 {
-		out = append(out, strings.ToLower(a[0]))
-	}
-	if h.Get("Cookie") != "" {
-		out = append(out, "cookie")
-	}
-	return out
 }
 
 func parseHops(data []byte) ([]evidence.Exchange, error) {
