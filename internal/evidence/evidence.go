@@ -43,7 +43,8 @@ type Probe struct {
 
 	// Credentials says what the user's request carries, before any variant
 	// removes it: "basic", "bearer", "digest" (-u waiting for a challenge,
-	// as with curl's --digest or --anyauth), "cookie", "other-header" or "".
+	// as with curl's --digest or --anyauth), "ntlm" (--ntlm), "negotiate"
+	// (--negotiate: a Kerberos ticket), "cookie", "other-header" or "".
 	Credentials []string `json:"credentials,omitempty"`
 
 	Trials []Trial `json:"trials"`
@@ -62,6 +63,11 @@ type Probe struct {
 
 	// ClientCert is the certificate given with --cert, when one was.
 	ClientCert *Cert `json:"client_cert,omitempty"`
+
+	// Kerberos is what the probe's Kerberos client found for --negotiate;
+	// NTLM what became of the handshakes for --ntlm (clientauth.go).
+	Kerberos *Kerberos `json:"kerberos,omitempty"`
+	NTLM     *NTLM     `json:"ntlm,omitempty"`
 
 	// Options records switches that change what checks may conclude.
 	Insecure        bool `json:"insecure,omitempty"`         // -k: TLS verification was off
@@ -135,6 +141,9 @@ type Exchange struct {
 	Request  Request   `json:"request"`
 	Response *Response `json:"response,omitempty"`
 	Remote   string    `json:"remote,omitempty"` // ip:port actually dialed
+	// Reused is set when the request went on the connection of the
+	// exchange before it (an NTLM handshake's later legs), not a new one.
+	Reused bool `json:"reused_connection,omitempty"`
 	TLS      *TLS      `json:"tls,omitempty"`
 	Timing   Timing    `json:"timing"`
 	// Err is the transport error when no response came, with ErrKind one
@@ -201,7 +210,7 @@ type Request struct {
 	Proxy string `json:"proxy,omitempty"`
 	// Auth, on the request as given, is how the user's -u credentials
 	// wait for a challenge, as curl's --digest and --anyauth do: "digest"
-	// or "anyauth"; empty when they are sent at once (Basic) or not at
+	// or "anyauth"; "ntlm" or "negotiate" for those schemes; empty when they are sent at once (Basic) or not at
 	// all. AuthUser is the user name, AuthPassword the password (never
 	// written out).
 	Auth         string `json:"auth,omitempty"`

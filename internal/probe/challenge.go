@@ -18,6 +18,8 @@ type challengeState struct {
 	scheme  string // answer's scheme
 	answers int    // answers sent
 	digest  bool   // the last answer was Digest
+	// ntlmLeg1: the NTLM negotiate message was sent in this trial.
+	ntlmLeg1 bool
 }
 
 // challengeAnswer decides, for curl's --digest and --anyauth, whether the
@@ -29,6 +31,9 @@ type challengeState struct {
 // new nonce. It never answers more than maxChallengeAnswers times per
 // trial, and says in a note (for the request as given) why it did not.
 func (p *run) challengeAnswer(st *challengeState, plan trialPlan, ex evidence.Exchange, method string, u *url.URL, body []byte) bool {
+	if p.ntlm != nil {
+		return p.ntlmAnswer(st, plan, ex)
+	}
 	if ex.Response == nil || ex.Response.Status != http.StatusUnauthorized || st.answers >= maxChallengeAnswers {
 		return false
 	}

@@ -30,6 +30,50 @@ type hopRequest struct {
 	// Pin, when set, is the IP every connection to the target's
 	// host:port is dialed to (the Address variant).
 	Pin string
+	// Keep, when set, sends the request on the kept-alive connection of
+	// earlier requests with the same Keep, if it is still open (the legs
+	// of an NTLM handshake); otherwise each exchange has its own.
+	Keep *keptConn
+}
+
+// keptConn is one HTTP/1.1 connection kept alive across exchanges, for
+// schemes that authenticate the connection rather than the request
+// (NTLM). HTTP/2 is not offered: curl falls back to HTTP/1.1 for NTLM
+// too, since a multiplexed connection cannot carry a handshake.
+type keptConn struct {
+	mu sync.Mutex
+	tr *http.Transport
+	st *connState // the exchange under way
+}
+
+// transport returns the kept Transport, made on first use, with st as
+// the state its callbacks fill.
+func (k *keptConn) transport(r *runner, hr hopRequest, st *connState) *http.Transport {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.st = st
+	if k.tr == nil {
+		k.tr = r.transportFor(hr.URL.Hostname(), hr.Pin, func() *connState {
+			k.mu.Lock()
+			defer k.mu.Unlock()
+			return k.st
+		})
+		k.tr.DisableKeepAlives = false
+		k.tr.ForceAttemptHTTP2 = false
+		k.tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+		k.tr.MaxConnsPerHost = 1
+		k.tr.MaxIdleConnsPerHost = 1
+	}
+	return k.tr
+}
+
+// close closes the kept connection.
+func (k *keptConn) close() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.tr != nil {
+		k.tr.CloseIdleConnections()
+	}
 }
 
 // connState collects what the transport's callbacks observed for one
@@ -48,6 +92,7 @@ type connState struct {
 	firstByte           time.Time
 	firstByteClock      time.Time
 	dnsFromCache        time.Duration
+	reused              bool // the request went on a kept connection's earlier one
 }
 
 // errVerify marks a handshake the probe failed because the chain did not
@@ -129,10 +174,17 @@ func (st *connState) setRemote(c net.Conn) {
 // URL's host name, which the certificate must match), with callbacks
 // filling st. Connections are not reused.
 func (r *runner) transport(host, pin string, st *connState) *http.Transport {
+	return r.transportFor(host, pin, func() *connState { return st })
+}
+
+// transportFor builds the Transport of transport, its callbacks filling
+// the connState cur returns when they run: for a kept connection (see
+// keptConn) that is the state of the exchange under way.
+func (r *runner) transportFor(host, pin string, cur func() *connState) *http.Transport {
 	cfg := r.cfg
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			return r.dial(ctx, network, addr, pin, st)
+			return r.dial(ctx, network, addr, pin, cur())
 		},
 		TLSHandshakeTimeout:    cfg.connectTO,
 		DisableKeepAlives:      true,
@@ -144,7 +196,7 @@ func (r *runner) transport(host, pin string, st *connState) *http.Transport {
 	if cfg.proxy != nil {
 		tr.Proxy = http.ProxyURL(cfg.proxy)
 		tr.OnProxyConnectResponse = func(_ context.Context, _ *url.URL, _ *http.Request, res *http.Response) error {
-			if res.StatusCode != http.StatusOK {
+			if st := cur(); res.StatusCode != http.StatusOK {
 				st.mu.Lock()
 				st.proxyResp = res
 				st.mu.Unlock()
@@ -158,6 +210,7 @@ func (r *runner) transport(host, pin string, st *connState) *http.Transport {
 			// For an IP address the handshake records no server name,
 			// yet the certificate must still match it.
 			cs.ServerName = host
+			st := cur()
 			t := tlsEvidence(cs)
 			err := verifyChain(cs, cfg.roots, cfg.now())
 			if err != nil {
@@ -174,6 +227,7 @@ func (r *runner) transport(host, pin string, st *connState) *http.Transport {
 			return nil
 		},
 		GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			st := cur()
 			st.mu.Lock()
 			defer st.mu.Unlock()
 			st.clientCertRequested = true
@@ -260,9 +314,22 @@ func (r *runner) exchange(ctx context.Context, hr hopRequest) evidence.Exchange 
 		TLSHandshakeDone:     func(tls.ConnectionState, error) { st.mark(&st.tlsDone) },
 		GotFirstResponseByte: func() { st.mu.Lock(); st.firstByte = time.Now(); st.firstByteClock = cfg.now(); st.mu.Unlock() },
 	}
+	var tr *http.Transport
+	if k := hr.Keep; k != nil {
+		trace.GotConn = func(i httptrace.GotConnInfo) {
+			st.mu.Lock()
+			st.reused = i.Reused
+			if i.Reused && i.Conn != nil {
+				st.remote = i.Conn.RemoteAddr().String()
+			}
+			st.mu.Unlock()
+		}
+		tr = k.transport(r, hr, st)
+	} else {
+		tr = r.transport(hr.URL.Hostname(), hr.Pin, st)
+		defer tr.CloseIdleConnections()
+	}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
-	tr := r.transport(hr.URL.Hostname(), hr.Pin, st)
-	defer tr.CloseIdleConnections()
 	resp, err := tr.RoundTrip(req)
 	if err == nil {
 		ex.Response = readResponse(resp, cfg.now)
@@ -272,6 +339,7 @@ func (r *runner) exchange(ctx context.Context, hr hopRequest) evidence.Exchange 
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	ex.Remote = st.remote
+	ex.Reused = st.reused
 	ex.TLS = st.tls
 	if ex.TLS != nil {
 		ex.TLS.ClientCertRequested = ex.TLS.ClientCertRequested || st.clientCertRequested

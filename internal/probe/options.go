@@ -46,6 +46,16 @@ type Options struct {
 	// answer it once on the same URL, Digest or (anyauth only) Basic, as
 	// curl does; a Digest answer refused with stale=true is answered once
 	// more with the new nonce.
+	//
+	// "ntlm" (--ntlm) runs NTLMv2's three-message handshake with User
+	// ("DOMAIN\\user:password") on one kept-alive HTTP/1.1 connection: the
+	// negotiate message on the first request, as curl sends it, then the
+	// authenticate message answering the server's challenge. "negotiate"
+	// (--negotiate, RFC 4559) sends a fresh SPNEGO/Kerberos token for
+	// HTTP/host on every request that carries credentials, from the ticket
+	// cache (KRB5CCNAME, else /tmp/krb5cc_UID) and krb5.conf (KRB5_CONFIG,
+	// else /etc/krb5.conf); User is not used. Each type-3 message and each
+	// token is a credentialed attempt.
 	HTTPAuth string
 	// Cookie holds -b arguments. An argument containing '=' is a literal
 	// cookie string ("a=1; b=2"); one without is a Netscape cookie-jar file
@@ -199,9 +209,13 @@ func (o *Options) compile() (*config, error) {
 		return nil, fmt.Errorf("%q: -X: invalid method", c.method)
 	}
 	switch o.HTTPAuth {
-	case "", "basic", "digest", "anyauth":
+	case "", "basic", "digest", "anyauth", "negotiate":
+	case "ntlm":
+		if !c.hasUser || c.user == ":" {
+			return nil, errors.New(`--ntlm: needs -u 'DOMAIN\user:password' (NTLM has no anonymous login)`)
+		}
 	default:
-		return nil, fmt.Errorf("%q: unknown authentication scheme (want basic, digest or anyauth)", o.HTTPAuth)
+		return nil, fmt.Errorf("%q: unknown authentication scheme (want basic, digest, anyauth, ntlm or negotiate)", o.HTTPAuth)
 	}
 	for _, name := range o.EmptyHeader {
 		if !challenge.IsToken(name) {
@@ -497,6 +511,8 @@ func (o *Options) refuseLocalFiles() error {
 		return fmt.Errorf("--cert %s: %s", o.Cert, why)
 	case o.Key != "":
 		return fmt.Errorf("--key %s: %s", o.Key, why)
+	case o.HTTPAuth == "negotiate":
+		return fmt.Errorf("--negotiate: reads the Kerberos ticket cache of this machine; %s", why)
 	case o.JWKS != "" && !isHTTPURL(o.JWKS):
 		return fmt.Errorf("--jwks %s: %s; give the JWKS as an http(s) URL", o.JWKS, why)
 	}

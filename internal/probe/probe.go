@@ -56,6 +56,10 @@ type run struct {
 	base     *base
 	ev       *evidence.Probe
 	attempts atomic.Int64
+	// krb makes the tokens of --negotiate, ntlm keeps what --ntlm did;
+	// nil without those options.
+	krb      *kerberos
+	ntlm     *ntlmState
 	progMu   sync.Mutex
 	notesMu  sync.Mutex
 }
@@ -72,11 +76,27 @@ func newRun(cfg *config) *run {
 		LocationTrusted: cfg.o.LocationTrusted,
 		ClientCert:      clientCertEvidence(cfg.clientCert),
 	}
-	first := p.firstHeader(trialPlan{creds: true, cookies: true}, p.base.url)
+	switch cfg.o.HTTPAuth {
+	case "negotiate":
+		p.krb = newKerberos(cfg.target.Hostname(), cfg.now)
+		p.ev.Request.Auth = cfg.o.HTTPAuth
+	case "ntlm":
+		if p.base.challengeUser {
+			name, _, _ := strings.Cut(cfg.user, ":")
+			p.ntlm = &ntlmState{ev: evidence.NTLM{User: name}}
+		}
+	}
+	first := p.firstHeader(trialPlan{creds: true, cookies: true, record: true}, p.base.url)
 	p.ev.Request = recordRequest(hopRequest{Method: p.base.method, URL: p.base.url, Header: first, Body: p.base.body}, cfg.proxy)
 	if p.base.challengeUser {
 		p.ev.Request.Auth = cfg.o.HTTPAuth
 		p.ev.Request.AuthUser, p.ev.Request.AuthPassword, _ = strings.Cut(cfg.user, ":")
+	}
+	if p.krb != nil {
+		p.ev.Request.Auth = cfg.o.HTTPAuth
+		if name, _, _ := strings.Cut(cfg.user, ":"); name != "" {
+			p.note("--negotiate: -u %s is not used; the Kerberos ticket cache says who you are, as with curl", name)
+		}
 	}
 	return p
 }
@@ -113,6 +133,9 @@ type trialPlan struct {
 	header  http.Header
 	noHops  bool // first hop only
 	timeout time.Duration
+	// record: the header is built for the record of the request as
+	// given, not sent (no Negotiate token is made for it).
+	record bool
 }
 
 func (p *run) run(ctx context.Context) {
@@ -165,6 +188,9 @@ func (p *run) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
+		if p.krb != nil || p.ntlm != nil {
+			return // curl's --negotiate and --ntlm answer no other scheme
+		}
 		if plan, ok := p.anyAuthPlan(&trials[0]); ok {
 			t := p.trial(ctx, plan)
 			anyauth = &t
@@ -188,6 +214,14 @@ func (p *run) run(ctx context.Context) {
 	}
 	p.discover(ctx)
 	p.ev.CredentialedAttempts = int(p.attempts.Load())
+	if p.krb != nil {
+		p.krb.once.Do(p.krb.load)
+		p.ev.Kerberos = p.krb.snapshot()
+	}
+	if p.ntlm != nil {
+		p.ntlmOutcome(&trials[0])
+		p.ev.NTLM = p.ntlm.snapshot()
+	}
 }
 
 // resolve looks the target's host name up once, unless a proxy is used,
@@ -376,14 +410,31 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 	p.progress("%s: %s %s", plan.variant, method, where)
 	droppedBody := false
 	var ch challengeState
+	var keep *keptConn
+	if p.ntlm != nil && plan.creds {
+		keep = &keptConn{}
+		defer keep.close()
+	}
 	for hop := 0; ; hop++ {
 		fromJar, hc := jar.send(cur, method)
 		h, credentialed := p.hopHeader(plan, cur, hop, fromJar, droppedBody)
 		answers := ""
+		hopBody := body
 		if ch.answer != "" {
 			h.Set("Authorization", ch.answer)
 			credentialed, ch.answer, answers = true, "", ch.scheme
 			t.Credentialed = true
+		} else if keep != nil && !ch.ntlmLeg1 && p.forwardOK(cur) {
+			// NTLM's first leg: the negotiate message, no secret in it,
+			// and no body (curl sends Content-Length: 0 until the
+			// handshake is done).
+			if m, err := ntlmNegotiate(); err == nil {
+				h.Set("Authorization", m)
+				ch.ntlmLeg1 = true
+				if hopBody != nil {
+					hopBody = []byte{}
+				}
+			}
 		}
 		if hop == 0 {
 			t.Credentialed = credentialed
@@ -394,7 +445,7 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 			p.attempts.Add(1)
 		}
 		chunked := cfg.o.Chunked && usersBody && body != nil
-		ex := p.exchange(tctx, hopRequest{Method: method, URL: cur, Header: h, Body: body, Chunked: chunked, Pin: plan.address})
+		ex := p.exchange(tctx, hopRequest{Method: method, URL: cur, Header: h, Body: hopBody, Chunked: chunked, Pin: plan.address, Keep: keep})
 		if ex.Response != nil {
 			hc = jar.store(cur, method, ex.Response.Header.Values("Set-Cookie"), hop, hc)
 		}
@@ -493,6 +544,13 @@ func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, fromJar []cookie.Ve
 	forward := p.forwardOK(u)
 	if plan.creds && forward {
 		for k, v := range b.secret {
+			if k == "Authorization" && p.krb != nil && len(v) == 1 && v[0] == negotiatePending && !plan.record {
+				tok, ok := p.krb.token()
+				if !ok {
+					continue // as curl: no token, no Authorization
+				}
+				v = []string{tok}
+			}
 			h[k] = append([]string(nil), v...)
 			credentialed = true
 		}

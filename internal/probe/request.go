@@ -23,8 +23,9 @@ type base struct {
 	hasBody bool
 	userJar *cookiejar.Jar // -b cookie files, nil when none
 	// challengeUser: the user's -u credentials wait for a challenge
-	// (--digest, --anyauth).
+	// (--digest, --anyauth), or the NTLM handshake (--ntlm: ntlm).
 	challengeUser bool
+	ntlm          bool
 }
 
 // isSecretHeader reports whether a request header carries a credential:
@@ -44,6 +45,7 @@ func buildBase(c *config) *base {
 		secret:        http.Header{},
 		hasBody:       c.hasData,
 		challengeUser: c.hasUser && c.challengeFirst() && c.o.Bearer == "",
+		ntlm:          c.o.HTTPAuth == "ntlm",
 	}
 	if c.hasData {
 		b.body = append([]byte{}, c.o.Data...)
@@ -91,6 +93,9 @@ func buildBase(c *config) *base {
 	}
 	if b.secret.Get("Authorization") == "" {
 		switch {
+		case c.o.HTTPAuth == "negotiate":
+			// A fresh token per request (see negotiatePending).
+			b.secret.Set("Authorization", negotiatePending)
 		case c.o.Bearer != "":
 			b.secret.Set("Authorization", "Bearer "+c.o.Bearer)
 		case c.hasUser && c.challengeFirst():
@@ -151,6 +156,8 @@ func (b *base) credentialKinds() []string {
 			add("basic")
 		case "bearer":
 			add("bearer")
+		case "negotiate":
+			add("negotiate")
 		default:
 			add("other-header")
 		}
@@ -161,7 +168,11 @@ func (b *base) credentialKinds() []string {
 		}
 	}
 	if b.challengeUser {
-		add("digest")
+		if b.ntlm {
+			add("ntlm")
+		} else {
+			add("digest")
+		}
 	}
 	if b.hasCookies() {
 		add("cookie")
@@ -277,7 +288,7 @@ func requestTarget(u *url.URL) string {
 }
 
 // challengeFirst reports whether -u waits for a challenge, as curl's
-// --digest and --anyauth do.
+// --digest and --anyauth do, or goes into an NTLM handshake (--ntlm).
 func (c *config) challengeFirst() bool {
-	return c.o.HTTPAuth == "digest" || c.o.HTTPAuth == "anyauth"
+	return c.o.HTTPAuth == "digest" || c.o.HTTPAuth == "anyauth" || c.o.HTTPAuth == "ntlm"
 }

@@ -4,7 +4,6 @@ package probe
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -143,8 +142,8 @@ func AddFlags(fs *pflag.FlagSet, o *Options) {
 	fs.BoolVar(&o.basic, "basic", false, "send -u with Basic at once (the default)")
 	fs.BoolVar(&o.digest, "digest", false, "send -u only when a 401 challenges, answering with Digest (RFC 7616), as curl --digest")
 	fs.BoolVar(&o.any, "anyauth", false, "send -u only when a 401 challenges, answering with Digest or Basic, as curl --anyauth")
-	fs.BoolVar(&o.ntlm, "ntlm", false, "NTLM as curl --ntlm: not spoken by why401 (the probe says so and how to test instead)")
-	fs.BoolVar(&o.negotiate, "negotiate", false, "Negotiate (SPNEGO/Kerberos) as curl --negotiate: not spoken by why401 (the probe says so and how to test instead)")
+	fs.BoolVar(&o.ntlm, "ntlm", false, "NTLMv2 with -u 'DOMAIN\\USER:PASS', as curl --ntlm: the three-message handshake on one kept-alive connection")
+	fs.BoolVar(&o.negotiate, "negotiate", false, "Negotiate (SPNEGO/Kerberos, RFC 4559) as curl --negotiate -u : with the ticket of kinit (KRB5CCNAME, KRB5_CONFIG); says why when there is none")
 	fs.StringArrayVarP(&p.Cookie, "cookie", "b", nil, "cookies `\"NAME=VALUE; ...\"|FILE` (a Netscape cookie file)")
 	fs.StringVarP(&p.UserAgent, "user-agent", "A", "", "User-Agent header `VALUE`")
 	fs.StringVarP(&p.Referer, "referer", "e", "", "Referer `URL`")
@@ -176,12 +175,6 @@ func (o *Options) finish(url string) error {
 	p := &o.Probe
 	p.URL = url
 	p.Method = strings.ToUpper(o.method)
-	switch {
-	case o.negotiate:
-		return &cli.UsageError{Err: errors.New("--negotiate: why401 has no Kerberos/SPNEGO client, so it cannot send your ticket; test with curl --negotiate -u : URL after kinit USER@REALM (klist shows the ticket; the machine must reach the domain's KDC), or in a browser whose policy allows the site (AuthServerAllowlist, network.negotiate-auth.trusted-uris)")}
-	case o.ntlm:
-		return &cli.UsageError{Err: errors.New("--ntlm: why401 has no NTLM client; test with curl --ntlm -u 'DOMAIN\\USER:PASS' URL, or in a browser whose policy allows the site (AuthServerAllowlist, network.automatic-ntlm-auth.trusted-uris)")}
-	}
 	if len(o.data) > 0 {
 		parts := make([]string, len(o.data))
 		for i, d := range o.data {
@@ -202,6 +195,12 @@ func (o *Options) finish(url string) error {
 		p.HasData = true
 	}
 	switch {
+	case o.negotiate && o.ntlm:
+		return cli.FlagErrorf("--ntlm and --negotiate: pick one (curl would pick one for you after a challenge; the probe wants to know which you mean)")
+	case o.negotiate:
+		p.HTTPAuth = "negotiate"
+	case o.ntlm:
+		p.HTTPAuth = "ntlm"
 	case o.any || o.digest && o.basic:
 		p.HTTPAuth = "anyauth" // curl: more than one scheme is picking one
 	case o.digest:
