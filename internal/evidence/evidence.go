@@ -143,9 +143,9 @@ type Exchange struct {
 	Remote   string    `json:"remote,omitempty"` // ip:port actually dialed
 	// Reused is set when the request went on the connection of the
 	// exchange before it (an NTLM handshake's later legs), not a new one.
-	Reused bool `json:"reused_connection,omitempty"`
-	TLS      *TLS      `json:"tls,omitempty"`
-	Timing   Timing    `json:"timing"`
+	Reused bool   `json:"reused_connection,omitempty"`
+	TLS    *TLS   `json:"tls,omitempty"`
+	Timing Timing `json:"timing"`
 	// Err is the transport error when no response came, with ErrKind one
 	// of "dns", "connect", "tls", "tls-verify", "timeout", "proxy", "other".
 	Err     string `json:"error,omitempty"`

@@ -58,10 +58,10 @@ type run struct {
 	attempts atomic.Int64
 	// krb makes the tokens of --negotiate, ntlm keeps what --ntlm did;
 	// nil without those options.
-	krb      *kerberos
-	ntlm     *ntlmState
-	progMu   sync.Mutex
-	notesMu  sync.Mutex
+	krb     *kerberos
+	ntlm    *ntlmState
+	progMu  sync.Mutex
+	notesMu sync.Mutex
 }
 
 func newRun(cfg *config) *run {
