@@ -830,6 +830,48 @@ var causes = []Cause{
 		},
 	},
 	{
+		ID:    NegotiateNoTicket,
+		Title: "The client has no Kerberos ticket for this server",
+		Explanation: "Negotiate (RFC 4559, SPNEGO) sends a Kerberos service ticket for HTTP/host, the server's name as the client sees it in the URL. " +
+			"The client gets it from its realm's KDC with the ticket-granting ticket that kinit or the Windows login left in the ticket cache. " +
+			"Without a cache or with an expired ticket, without a krb5.conf naming the realm, outside the network where the KDC answers, or when the realm knows no principal HTTP/host (the site is reached by another name or a CNAME, or the principal was never created), no ticket can be had: curl and browsers then send nothing, and the 401 repeats.",
+		Recognition: "The server challenges with Negotiate; the client's Kerberos library says why it made no token: no ticket cache (klist: No credentials cache found), an expired ticket, no default_realm, no KDC reachable, or KDC_ERR_S_PRINCIPAL_UNKNOWN for HTTP/host. " +
+			"why401 probe --negotiate names the cache, krb5.conf, principal and service principal it used.",
+		Severity: Error,
+		Fixes: map[Audience][]Fix{
+			Visitor: {
+				{Text: "Sign in to the organisation's network (the Windows domain, or its VPN) and open the page in a browser the organisation allows to log you in automatically; outside that network ask IT staff for another way in."},
+				{Text: "If you run your own browser, allow the site for Kerberos: Firefox about:config network.negotiate-auth.trusted-uris, Chrome or Edge policy AuthServerAllowlist.", For: []string{}},
+			},
+			Developer: {
+				{Text: "Get a ticket for your realm, check it, then retry:", Command: `kinit USER@REALM && klist && curl -v --negotiate -u : URL`, For: []string{}},
+				{Text: "Outside a domain-joined machine, name the realm and its KDC in krb5.conf (or point KRB5_CONFIG at one), with default_realm set:", Command: "[libdefaults]\n  default_realm = REALM\n[realms]\n  REALM = { kdc = KDC_HOST }", For: []string{}},
+				{Text: "Use the host name the service principal was made for (HTTP/host): ask for the ticket to see whether the realm knows it:", Command: `kvno HTTP/HOST`, For: []string{}},
+			},
+			SiteOwner: {
+				{Text: "Create the service principal for every name the site is reached by and put its key in the server's keytab (MIT Kerberos; on Active Directory setspn -S HTTP/HOST ACCOUNT):", Command: `kadmin -q "addprinc -randkey HTTP/HOST" && kadmin -q "ktadd -k /etc/apache2/http.keytab HTTP/HOST"`, For: []string{}},
+				{Text: "Offer a second way in for visitors outside the domain, such as a form login or Basic over https next to Negotiate (mod_auth_gssapi: GssapiBasicAuth On)."},
+			},
+		},
+	},
+	{
+		ID:    NTLMConnection,
+		Title: "The NTLM handshake does not stay on one connection",
+		Explanation: "NTLM authenticates a TCP connection, not a request: the client's negotiate message, the server's challenge and the client's answer must travel on one kept-alive connection. " +
+			"When the server closes the connection after its challenge, or a proxy or load balancer in front hands the legs to different connections or servers, or the connection is HTTP/2 (which IIS refuses for NTLM), the answer arrives where no handshake is under way and the server starts over with a new 401: an endless loop of 401s although the password is right.",
+		Recognition: "The 401 that carries the NTLM challenge says Connection: close, or the answer went on a new connection and got a new bare NTLM challenge; in access logs, the same client gets 401, 401, 401 without a success; a proxy or balancer stands in front.",
+		Severity:    Error,
+		Fixes: map[Audience][]Fix{
+			Developer: {
+				{Text: "Check that the answer goes on the connection of the challenge (curl -v says Re-using existing connection) and over HTTP/1.1:", Command: `curl -v --http1.1 --ntlm -u 'DOMAIN\USER:PASS' URL`, For: []string{}},
+			},
+			SiteOwner: {
+				{Text: "Pin each client connection to one upstream connection: open-source nginx cannot (NGINX Plus has the ntlm directive in its upstream block), so proxy NTLM sites at the TCP level, or use a proxy that supports NTLM:", Command: "stream {\n  server { listen 443; proxy_pass BACKEND:443; }\n}"},
+				{Text: "Use Kerberos (Negotiate) instead, which authenticates each request and survives proxies; keep NTLM only where it must be."},
+			},
+		},
+	},
+	{
 		ID:    ProxyHeaderStripped,
 		Title: "A proxy or CGI layer removes the Authorization header",
 		Explanation: "Between the internet and the application, a reverse proxy or a CGI, FastCGI or PHP-FPM setup may not pass the Authorization header on: Apache hides it from CGI scripts by default, and PHP behind FastCGI sees it only when it is handed over as a variable. " +

@@ -9,6 +9,8 @@ package catalog
 var explains = map[ID][]ID{
 	ChallengeMissing:     {CredentialsMissing, CredentialsRejected},
 	ChallengeUnsupported: {CredentialsMissing, CredentialsRejected, CredentialsWrongScheme},
+	NegotiateNoTicket:    {CredentialsMissing, ChallengeUnsupported},
+	NTLMConnection:       {CredentialsRejected, ChallengeUnsupported},
 	ProxyHeaderStripped:  {CredentialsMissing, CredentialsRejected},
 	RedirectAuthDropped:  {CredentialsMissing},
 	RedirectScheme:       {CredentialsMissing},

@@ -44,6 +44,8 @@ const (
 	ServerACL                ID = "server.acl"
 	ChallengeMissing         ID = "challenge.missing"
 	ChallengeUnsupported     ID = "challenge.unsupported"
+	NegotiateNoTicket        ID = "negotiate.no-ticket"
+	NTLMConnection           ID = "ntlm.connection"
 	ProxyHeaderStripped      ID = "proxy.header-stripped"
 	ProxyForwardedHeaders    ID = "proxy.forwarded-headers"
 	ProxyAuthRequired        ID = "proxy.auth-required"

@@ -53,6 +53,11 @@ func runChallenge(p *diagnosis.Pass) error {
 	}
 	ev = append(ev, challengeLine(r, cs))
 	if !answerable(cs) {
+		for _, c := range cs {
+			if spoke(p.Evidence.Probe, c.Info().Scheme) {
+				return nil // why401 answered it itself (--negotiate, --ntlm): see ClientAuth
+			}
+		}
 		names := strings.Join(schemes(cs), ", ")
 		conf := finding.Strong - 0.05
 		if p.Evidence.Facts.Sent().Scheme != "" {

@@ -56,4 +56,6 @@ var All = []*diagnosis.Check{
 	Registry,
 	// Issue 15: the probe's own cookies and nodes.
 	HopCookies,
+	// Issue 15: the probe's own Kerberos and NTLM clients.
+	ClientAuth,
 }

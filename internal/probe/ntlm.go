@@ -57,15 +57,17 @@ func ntlmChallenge(cs []authChallenge) ([]byte, bool) {
 	return nil, false
 }
 
-// ntlmTargetName is the target (domain or server) name a challenge
-// message names, "" when it names none.
-func ntlmTargetName(msg []byte) string {
+// ntlmTargetDomain is the domain a challenge message names as its
+// target, "" when it names none or a server (a machine outside a domain,
+// NTLMSSP_TARGET_TYPE_SERVER).
+func ntlmTargetDomain(msg []byte) string {
 	if len(msg) < 24 {
 		return ""
 	}
 	l, off := int(binary.LittleEndian.Uint16(msg[12:])), int(binary.LittleEndian.Uint32(msg[16:]))
 	flags := binary.LittleEndian.Uint32(msg[20:])
-	if l == 0 || off < 0 || off+l > len(msg) {
+	const targetTypeDomain = 0x10000
+	if l == 0 || off < 0 || off+l > len(msg) || flags&targetTypeDomain == 0 {
 		return ""
 	}
 	b := msg[off : off+l]
@@ -105,7 +107,7 @@ func (p *run) ntlmAnswer(st *challengeState, plan trialPlan, ex evidence.Exchang
 	}
 	p.ntlm.mu.Lock()
 	if p.ntlm.ev.ServerDomain == "" {
-		p.ntlm.ev.ServerDomain = ntlmTargetName(msg)
+		p.ntlm.ev.ServerDomain = ntlmTargetDomain(msg)
 	}
 	p.ntlm.mu.Unlock()
 	a, err := ntlmAuthenticate(msg, p.cfg.user)

@@ -217,6 +217,15 @@ func (p *run) run(ctx context.Context) {
 	if p.krb != nil {
 		p.krb.once.Do(p.krb.load)
 		p.ev.Kerberos = p.krb.snapshot()
+		// The record shows what the first request carried: a token, or
+		// nothing when none could be made.
+		if len(trials[0].Hops) > 0 {
+			if a := trials[0].Hops[0].Request.Header.Values("Authorization"); len(a) > 0 {
+				p.ev.Request.Header["Authorization"] = a
+			} else {
+				p.ev.Request.Header.Del("Authorization")
+			}
+		}
 	}
 	if p.ntlm != nil {
 		p.ntlmOutcome(&trials[0])

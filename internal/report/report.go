@@ -209,7 +209,12 @@ func headers(h http.Header, show bool) map[string][]string {
 func Replay(req evidence.Request, show bool) string {
 	var b strings.Builder
 	b.WriteString("curl -v")
-	if req.Auth != "" {
+	negotiate := req.Auth == "negotiate"
+	switch {
+	case negotiate:
+		// The token is made from the ticket cache on each request.
+		b.WriteString(" --negotiate -u :")
+	case req.Auth != "":
 		pass := req.AuthPassword
 		if !show {
 			pass = "$PASSWORD"
@@ -229,6 +234,9 @@ func Replay(req evidence.Request, show bool) string {
 			continue
 		}
 		for _, v := range req.Header[k] {
+			if negotiate && strings.EqualFold(k, "Authorization") {
+				continue
+			}
 			if strings.EqualFold(k, "Authorization") {
 				if user, pass, ok := credential.ParseBasic(v); ok {
 					if !show {
