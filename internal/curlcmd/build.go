@@ -246,6 +246,17 @@ func (c *Command) build(p *parsed, note func(string)) error {
 			o.User = p.user
 			o.HTTPAuth = "digest"
 		}
+	case p.auth == authNTLM:
+		if p.hasUser {
+			o.User = p.user
+			o.HTTPAuth = "ntlm"
+		}
+	case p.auth == authNegotiate:
+		if p.hasUser {
+			o.HTTPAuth = "negotiate" // the ticket cache says who; -u only starts it
+		} else {
+			note("--negotiate without -u: curl sends no Negotiate token unless -u is given (-u : is enough), so the probe sent none either")
+		}
 	default:
 		if p.hasUser || p.bearer != "" {
 			o.User = p.user

@@ -42,9 +42,7 @@ func lookupShort(b byte) (curlOption, bool) {
 // not reproduce, with the reason.
 var refused = map[string]string{
 	"aws-sigv4":            "signs the request with AWS Signature V4, which why401 does not compute",
-	"ntlm":                 "NTLM is not spoken by the probe yet",
-	"ntlm-wb":              "NTLM is not spoken by the probe yet",
-	"negotiate":            "Negotiate (Kerberos/SPNEGO) is not spoken by the probe yet",
+	"ntlm-wb":              "hands NTLM to Samba's ntlm_auth helper (winbind), which why401 does not run: use --ntlm with -u 'DOMAIN\\user:pass'",
 	"krb":                  "Kerberos FTP security is not reproduced",
 	"krb4":                 "Kerberos FTP security is not reproduced",
 	"unix-socket":          "sends over a Unix socket; the probe speaks TCP only",
@@ -82,12 +80,14 @@ var writesFiles = map[string]bool{
 	"write-out": true, "create-dirs": true,
 }
 
-// auth bits, as curl's --basic, --digest, --anyauth and --oauth2-bearer
-// set them.
+// auth bits, as curl's --basic, --digest, --ntlm, --negotiate, --anyauth
+// and --oauth2-bearer set them.
 const (
 	authBasic = 1 << iota
 	authDigest
 	authBearer
+	authNTLM
+	authNegotiate
 	authAny = authBasic | authDigest | 1<<10 // "any": more than one bit
 )
 
@@ -281,11 +281,8 @@ func (c *Command) apply(p *parsed, long, name, v string, on bool, note func(stri
 		p.head = on
 	case "user":
 		p.user, p.hasUser = v, true
-	case "basic", "digest":
-		bit := authBasic
-		if long == "digest" {
-			bit = authDigest
-		}
+	case "basic", "digest", "ntlm", "negotiate":
+		bit := map[string]int{"basic": authBasic, "digest": authDigest, "ntlm": authNTLM, "negotiate": authNegotiate}[long]
 		if on {
 			p.auth |= bit
 		} else {
