@@ -44,6 +44,10 @@ type Report struct {
 	// recognised.
 	AnsweredBy string           `json:"answered_by,omitempty"`
 	Producers  []producer.Match `json:"producers,omitempty"`
+	// Kerberos and NTLM say what why401's own clients did for
+	// --negotiate and --ntlm (no secret in either).
+	Kerberos *evidence.Kerberos `json:"kerberos,omitempty"`
+	NTLM     *evidence.NTLM     `json:"ntlm,omitempty"`
 }
 
 // Exchange is one request and answer of the experiment, flattened.
@@ -66,6 +70,9 @@ type Exchange struct {
 	// Answers names the scheme of the challenge this hop answered
 	// (--digest, --anyauth): the previous hop's request, resent.
 	Answers string `json:"answers,omitempty"`
+	// Reused: the request went on the connection of the hop before it
+	// (an NTLM handshake's answer).
+	Reused bool `json:"reused_connection,omitempty"`
 }
 
 // Options change how a Report is built.
@@ -84,6 +91,8 @@ func Build(p *evidence.Probe, findings []diagnosis.Finding, o Options) *Report {
 		Discovery:            p.Discovery,
 		Replay:               Replay(p.Request, o.ShowSecrets),
 		Duration:             o.Duration,
+		Kerberos:             p.Kerberos,
+		NTLM:                 p.NTLM,
 	}
 	if !o.ShowSecrets {
 		r.Target = redact.URL(r.Target)
@@ -159,6 +168,7 @@ func exchange(t *evidence.Trial, hop int, h evidence.Exchange, show bool) Exchan
 		Timing:    h.Timing,
 		Redirect:  h.Redirect,
 		Answers:   h.Answers,
+		Reused:    h.Reused,
 	}
 	if !show {
 		x.URL = redact.URL(x.URL)
