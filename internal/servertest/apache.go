@@ -141,6 +141,10 @@ func modulePath(name string) string {
 	return filepath.Join(ApacheModulesDir, "mod_"+name+".so")
 }
 
+// ModuleExists reports whether Apache module name ("auth_gssapi") is
+// installed in ApacheModulesDir.
+func ModuleExists(name string) bool { return moduleExists(name) }
+
 func moduleExists(name string) bool {
 	_, err := os.Stat(modulePath(name))
 	return err == nil

@@ -125,6 +125,7 @@ type options struct {
 	files      []file
 	modules    []string
 	mainConf   string
+	env        []string
 }
 
 type file struct{ name, content string }
@@ -157,6 +158,10 @@ func File(name, content string) Option {
 func Modules(names ...string) Option {
 	return func(o *options) { o.modules = append(o.modules, names...) }
 }
+
+// Env adds "NAME=value" entries to the server's environment (such as
+// NTLM_USER_FILE for gss-ntlmssp, or KRB5_CONFIG), after the test's own.
+func Env(kv ...string) Option { return func(o *options) { o.env = append(o.env, kv...) } }
 
 // MainConf adds directives to nginx's main (top-level) context, such as
 // load_module or a stream block. Apache ignores it: its fragment is already
@@ -422,7 +427,7 @@ func try(t testing.TB, bin string, fl flavor, fragment string, o *options) (*Ser
 
 	test := exec.Command(bin, fl.testArgs(dir, confPath)...)
 	test.Dir = dir
-	test.Env = append(os.Environ(), fl.env(dir, o)...)
+	test.Env = append(append(os.Environ(), fl.env(dir, o)...), o.env...)
 	if out, err := test.CombinedOutput(); err != nil {
 		return nil, classify(fmt.Errorf("config test failed: %v\n%s\n--- %s ---\n%s", err, out, confPath, numbered(conf)), string(out))
 	}
@@ -434,7 +439,7 @@ func try(t testing.TB, bin string, fl flavor, fragment string, o *options) (*Ser
 	defer errf.Close()
 	cmd := exec.Command(bin, fl.runArgs(dir, confPath)...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), fl.env(dir, o)...)
+	cmd.Env = append(append(os.Environ(), fl.env(dir, o)...), o.env...)
 	cmd.Stdout = errf
 	cmd.Stderr = errf
 	cmd.SysProcAttr = procAttr()
