@@ -123,6 +123,35 @@ for bin in nginx apache2 htpasswd curl prometheus promtool chromium chromedriver
 	fi
 done
 
+# Kerberos and NTLM for the probe's --negotiate and --ntlm tests
+# (test/producers/negotiate_test.go): a real MIT KDC and its admin tools
+# (krb5kdc, kdb5_util, kadmin.local), kinit (krb5-user), Apache's
+# mod_auth_gssapi, and gss-ntlmssp, which makes mod_auth_gssapi an NTLM
+# server. The tests run their own KDC on 127.0.0.1; the packages' services
+# are stopped.
+krb_missing=()
+have krb5kdc || krb_missing+=(krb5-kdc)
+have kadmin.local || krb_missing+=(krb5-admin-server)
+have kinit || krb_missing+=(krb5-user)
+[ -e /usr/lib/apache2/modules/mod_auth_gssapi.so ] || krb_missing+=(libapache2-mod-auth-gssapi)
+[ -e /etc/gss/mech.d/mech.ntlmssp.conf ] || krb_missing+=(gss-ntlmssp)
+if [ "${#krb_missing[@]}" -gt 0 ]; then
+	log "installing ${krb_missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! $SUDO apt-get install -y --no-install-recommends "${krb_missing[@]}"; then
+		$SUDO apt-get update
+		$SUDO apt-get install -y --no-install-recommends "${krb_missing[@]}"
+	fi
+fi
+for svc in krb5-kdc krb5-admin-server; do
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now "$svc.service" >/dev/null 2>&1 || true
+	fi
+	if command -v service >/dev/null 2>&1; then
+		$SUDO service "$svc" stop >/dev/null 2>&1 || true
+	fi
+done
+
 # The official SARIF 2.1.0 JSON schema, for internal/sarif's validation
 # test: shipped in the npm package @microsoft/jest-sarif (pinned).
 SARIF_SCHEMA=/usr/local/share/why401/sarif-schema-2.1.0.json

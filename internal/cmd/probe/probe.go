@@ -66,6 +66,10 @@ clocks, caches, certificates) and prints the causes ranked, with evidence and
 fixes. It never makes more than one attempt with your credentials per
 variant, and says how many it made.
 
+--negotiate sends a Kerberos token (SPNEGO) for HTTP/host from the ticket
+of kinit (KRB5CCNAME, KRB5_CONFIG), and says why when there is none;
+--ntlm -u 'DOMAIN\USER:PASS' runs NTLMv2's handshake on one connection.
+
 With --from FILE the request comes from a Postman collection (v2.0/v2.1:
 folders, auth basic, bearer, apikey, digest, oauth2 with a saved token, and
 its inheritance; collection variables) or a .http/.rest file (JetBrains HTTP
@@ -76,6 +80,7 @@ Transport flags (-k, --resolve, --cacert, -x, timeouts, --expect-*) apply;
 -H adds headers.`,
 		Example: `  why401 probe https://api.example.com/me -H "Authorization: Bearer $TOKEN"
   why401 probe https://staging.example.com/ -u alice:secret
+  kinit alice@CORP.EXAMPLE && why401 probe https://intranet.corp.example/ --negotiate
   why401 probe https://example.com/api -b 'sid=abc' -H 'Origin: https://app.example.com'
   why401 probe https://example.com/ --resolve example.com:443:10.0.0.1,10.0.0.2 --json
   why401 probe --from api.postman_collection.json --request 'Users/Get me' --env staging.postman_environment.json
