@@ -246,3 +246,34 @@ func TestErrorsHideSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestNTLMAndNegotiate: --ntlm and --negotiate pick the probe's own
+// clients as curl's auth bits do; --negotiate without -u sends nothing,
+// as curl 7.88.1 does not start it without a user; --ntlm-wb is refused.
+func TestNTLMAndNegotiate(t *testing.T) {
+	for _, tt := range []struct{ in, auth, user, note, err string }{
+		{in: `curl --ntlm -u 'CORP\bob:pw' http://x.test/`, auth: "ntlm", user: `CORP\bob:pw`},
+		{in: `curl --negotiate -u : http://x.test/`, auth: "negotiate"},
+		{in: `curl --negotiate http://x.test/`, note: "--negotiate without -u"},
+		{in: `curl --ntlm http://x.test/`},
+		{in: `curl --ntlm-wb -u a:b http://x.test/`, err: "winbind"},
+	} {
+		c, err := Parse(tt.in)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: err %v", tt.in, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.in, err)
+			continue
+		}
+		if c.Options.HTTPAuth != tt.auth || c.Options.User != tt.user {
+			t.Errorf("%s: auth %q user %q", tt.in, c.Options.HTTPAuth, c.Options.User)
+		}
+		if tt.note != "" && !strings.Contains(strings.Join(c.Notes, "\n"), tt.note) {
+			t.Errorf("%s: notes %q", tt.in, c.Notes)
+		}
+	}
+}
