@@ -40,12 +40,19 @@ func runClientAuth(p *diagnosis.Pass) error {
 	return nil
 }
 
-func kerberosFindings(p *diagnosis.Pass, e *evidence.Exchange, k *evidence.Kerberos) {
+// answerEvidence returns the 401's challenges and the evidence lines
+// every finding of ClientAuth starts with.
+func answerEvidence(p *diagnosis.Pass, e *evidence.Exchange) ([]challenge.Challenge, []string) {
 	cs := p.Evidence.Facts.Challenges(e.Response)
 	ev := []string{line(e)}
 	if len(cs) > 0 {
 		ev = append(ev, challengeLine(e.Response, cs))
 	}
+	return cs, ev
+}
+
+func kerberosFindings(p *diagnosis.Pass, e *evidence.Exchange, k *evidence.Kerberos) {
+	cs, ev := answerEvidence(p, e)
 	ev = append(ev, kerberosLines(k)...)
 	if k.Problem != "" {
 		conf := finding.Strong
@@ -118,11 +125,7 @@ func ntlmOnly(cs []challenge.Challenge) bool {
 }
 
 func ntlmFindings(p *diagnosis.Pass, e *evidence.Exchange, n *evidence.NTLM) {
-	cs := p.Evidence.Facts.Challenges(e.Response)
-	ev := []string{line(e)}
-	if len(cs) > 0 {
-		ev = append(ev, challengeLine(e.Response, cs))
-	}
+	cs, ev := answerEvidence(p, e)
 	ev = append(ev, "NTLM as "+n.User+": "+n.Err)
 	switch n.Problem {
 	case "connection-closed":
