@@ -84,17 +84,7 @@ func auditFixture(t *testing.T, kind Kind, path string) ([]Finding, []string) {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	var read []string
-	for _, n := range ev.Nginx {
-		read = append(read, n.Config.Files...)
-	}
-	for _, a := range ev.Apache {
-		read = append(read, a.Config.Files...)
-		for _, h := range a.Htaccess {
-			read = append(read, h.Path)
-		}
-	}
-	return got, read
+	return got, ev.ConfigFiles()
 }
 
 // treeRelative makes the permission facts of the files inside testdata

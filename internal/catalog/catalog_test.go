@@ -352,8 +352,25 @@ func problems(c *Cause) []string {
 		if len(fixes) == 0 {
 			add("audience %s is listed with no fixes", aud)
 		}
-		if len(fixes) > 4 {
-			add("audience %s has %d fixes, want at most 4", aud, len(fixes))
+		// A hosting panel's fix is shown only where that panel's files
+		// were read (PanelTags), so it does not count against the
+		// four; each panel has one per audience.
+		general, perPanel := 0, map[string]int{}
+		for _, f := range fixes {
+			panel := ""
+			for _, t := range PanelTags {
+				if slices.Contains(f.Tags(), t) {
+					panel = t
+				}
+			}
+			if panel == "" {
+				general++
+			} else if perPanel[panel]++; perPanel[panel] > 1 {
+				add("audience %s has %d fixes for %s, want at most 1", aud, perPanel[panel], panel)
+			}
+		}
+		if general > 4 {
+			add("audience %s has %d fixes, want at most 4", aud, general)
 		}
 		for i, f := range fixes {
 			total++
