@@ -229,10 +229,18 @@ func recogniseFile(path string) []PanelFile {
 	if head == nil {
 		return out
 	}
-	lines := strings.Split(string(head), "\n")
+	// The header is the comment block before the first directive.
+	var header []string
+	for _, l := range strings.Split(string(head), "\n") {
+		t := strings.TrimSpace(l)
+		if t != "" && !strings.HasPrefix(t, "#") {
+			break
+		}
+		header = append(header, l)
+	}
 	for _, h := range panelHeaders {
-		for _, l := range lines[:min(len(lines), 30)] {
-			if strings.HasPrefix(strings.TrimSpace(l), "#") && strings.Contains(strings.ToUpper(l), h.marker) {
+		for _, l := range header {
+			if strings.Contains(strings.ToUpper(l), h.marker) {
 				if len(out) > 0 && out[0].Panel == h.panel {
 					out[0].Generated, out[0].Shown = true, fmt.Sprintf("its header %q", strings.Trim(strings.TrimSpace(l), "# "))
 				} else {

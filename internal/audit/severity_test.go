@@ -171,3 +171,61 @@ func TestPolicyKindsOutsideFixtures(t *testing.T) {
 		}
 	}
 }
+
+// TestSeverityCases pins the severities the policy changed, each on a
+// small configuration the real server accepts: the same directive is an
+// error, a warning or info depending on what the configuration shows.
+func TestSeverityCases(t *testing.T) {
+	tests := []struct {
+		name, conf string
+		cause      catalog.ID
+		want       catalog.Severity
+		band       finding.Band
+	}{
+		{"error_page to a URL under auth_basic", `location / { auth_basic "x"; auth_basic_user_file /dev/null; error_page 401 https://login.example.com/; }`,
+			catalog.ChallengeMissing, catalog.Error, finding.BandCertain},
+		{"error_page to a URL under auth_request", `location / { auth_request /auth; error_page 401 https://login.example.com/; } location = /auth { internal; proxy_pass http://127.0.0.1:9000; proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header Host $host; }`,
+			catalog.ChallengeMissing, catalog.Warning, finding.BandLikely},
+		{"return 401 everywhere", `location /api/ { return 401; }`,
+			catalog.ChallengeMissing, catalog.Error, finding.BandCertain},
+		{"return 401 on a condition", `location /api/ { if ($http_authorization = "") { return 401; } return 204; }`,
+			catalog.ChallengeMissing, catalog.Warning, finding.BandLikely},
+		{"Authorization removed before an upstream", `location / { proxy_pass http://127.0.0.1:9000; proxy_set_header Host $host; proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header Authorization ""; }`,
+			catalog.ProxyHeaderStripped, catalog.Warning, finding.BandStrong},
+		{"Authorization kept from the upstream where nginx checks the password", `location / { auth_basic "x"; auth_basic_user_file /dev/null; proxy_pass http://127.0.0.1:9000; proxy_set_header Host $host; proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header Authorization ""; }`,
+			catalog.ProxyHeaderStripped, catalog.Info, finding.BandSuspicion},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "nginx.conf")
+			text := "events {}\nhttp {\n  server {\n    listen 127.0.0.1:8080;\n    " + tt.conf + "\n  }\n}\n"
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if !testing.Short() {
+				acceptedByServer(t, KindNginx, path)
+			}
+			ev, err := Load([]Input{{Path: path, Kind: KindNginx}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs, err := Run(All, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, f := range fs {
+				if f.Cause != tt.cause {
+					continue
+				}
+				found = true
+				if f.Severity != tt.want || f.Band != tt.band {
+					t.Errorf("%s: %s in band %s, want %s in %s: %s", f.Cause, f.Severity, f.Band, tt.want, tt.band, f.Text())
+				}
+			}
+			if !found {
+				t.Errorf("no %s finding: %v", tt.cause, fs)
+			}
+		})
+	}
+}
