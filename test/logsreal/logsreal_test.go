@@ -1,10 +1,13 @@
 // Package logsreal_test drives 200, 401, 403 and 429 answers through real
-// nginx, Apache (with a custom LogFormat), lighttpd and Caddy from the
-// system's packages, started on 127.0.0.1 by internal/servertest, then
-// parses the access logs those servers wrote and runs the analysis of
-// `why401 logs` over them: every line must parse, the statuses must
-// match what was sent, and the planted patterns (a brute force from
-// 127.0.0.2, challenge round trips, a lockout wave) must be found.
+// nginx, Apache (with a custom LogFormat), lighttpd, Caddy and HAProxy
+// (its HTTP log sent to syslog receivers the test opens and to standard
+// output) from the system's packages, started on 127.0.0.1 by
+// internal/servertest, then parses the access logs those servers wrote
+// and runs the analysis of `why401 logs` over them: every line must
+// parse, the statuses must match what was sent, and the planted patterns
+// (a brute force from 127.0.0.2, challenge round trips, a lockout wave)
+// must be found. Traefik and Envoy are not packaged in Debian 12, so
+// their formats are tested on fixtures only (internal/logs).
 //
 // The tests skip in -short mode and when a server is not installed; with
 // CI=true a missing server fails them (scripts/install-deps.sh installs

@@ -71,9 +71,11 @@ type Counter struct {
 
 // FileStat is one input's line counts: LinesRead (also written as
 // "lines" for readers of earlier versions) counts every line,
-// LinesParsed the access-log records.
+// LinesParsed the access-log records. Format is the format its lines were
+// read in, as --format names it (detected or given).
 type FileStat struct {
 	Name        string `json:"name"`
+	Format      string `json:"format,omitempty"`
 	LinesRead   int    `json:"lines_read"`
 	LinesParsed int    `json:"lines_parsed"`
 	Lines       int    `json:"lines"`
@@ -159,7 +161,7 @@ func (a *analyzer) result() *Result {
 		Failures: map[int]int64{}, Challenges: a.noise, BanList: []string{},
 	}
 	for _, f := range a.fileOrder {
-		r.Files = append(r.Files, FileStat{Name: f, LinesRead: a.files[f], LinesParsed: a.parsed[f], Lines: a.files[f]})
+		r.Files = append(r.Files, FileStat{Name: f, Format: a.formats[f], LinesRead: a.files[f], LinesParsed: a.parsed[f], Lines: a.files[f]})
 		r.LinesRead += int64(a.files[f])
 	}
 	r.LinesParsed = a.lines

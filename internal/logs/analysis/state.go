@@ -237,9 +237,10 @@ type analyzer struct {
 	cfg    Config
 	window int64
 
-	files     map[string]int   // lines seen per file
-	parsed    map[string]int   // records parsed per file
-	fileMax   map[string]int64 // newest record time per file so far
+	files     map[string]int    // lines seen per file
+	parsed    map[string]int    // records parsed per file
+	formats   map[string]string // the format each file is read in
+	fileMax   map[string]int64  // newest record time per file so far
 	fileOrder []string
 	lines     int64
 	bytes     int64
@@ -302,6 +303,7 @@ func newAnalyzer(cfg Config) *analyzer {
 		window:   cfg.ChallengeWindow.Milliseconds(),
 		files:    map[string]int{},
 		parsed:   map[string]int{},
+		formats:  map[string]string{},
 		fileMax:  map[string]int64{},
 		clients:  make([]clientSlot, n),
 		mask:     uint64(n - 1),
