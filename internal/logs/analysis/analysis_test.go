@@ -132,7 +132,13 @@ func TestSprayAndLockout(t *testing.T) {
 	}
 	lo := c[catalog.RateLimitLockout]
 	if lo == nil || lo.Count != 200 || !lo.From.Equal(t0.Add(2000*time.Second).Truncate(time.Minute)) {
-		t.Errorf("lockout: %+v", lo)
+		t.Fatalf("lockout: %+v", lo)
+	}
+	// The rows are waves (a start time in the first column); the clients
+	// locked out most are named in the title, not as rows under the
+	// wave columns.
+	if len(lo.Rows) != 1 || !strings.HasPrefix(lo.Rows[0][0], "2026-05-04 10:33") || !strings.Contains(lo.Title, "most to 10.7.0.") {
+		t.Errorf("lockout rows %q, title %q", lo.Rows, lo.Title)
 	}
 	for _, s := range r.BanList {
 		if strings.HasPrefix(s, "10.7.") {
