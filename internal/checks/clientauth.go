@@ -76,10 +76,23 @@ func kerberosFindings(p *diagnosis.Pass, e *evidence.Exchange, k *evidence.Kerbe
 			"The server's Negotiate takes only NTLM and refused the Kerberos ticket for %s", k.SPN)
 		return
 	}
-	p.Reportf(catalog.CredentialsRejected, finding.Strong-0.05, append(ev,
+	if offers(p.Evidence.Facts.Challenges(anonymousAnswer(p, e)), "NTLM") {
+		ev = append(ev, "the server offers NTLM too: if why401 probe --ntlm -u 'DOMAIN\\USER:PASS' URL gets in, its Negotiate takes only NTLM (IIS without a service principal for this name, mod_auth_gssapi with GssapiAllowedMech ntlmssp)")
+		p.Reportf(catalog.CredentialsWrongScheme, finding.Likely, ev, "The server may take only NTLM, not the Kerberos ticket for %s", k.SPN)
+	}
+	p.Reportf(catalog.CredentialsRejected, finding.Strong, append(ev,
 		"the Kerberos ticket of "+k.Principal+" for "+k.SPN+" was sent and the server answered 401 again",
 		"on the server: the keytab must hold the current key of "+k.SPN+" (compare kvno "+k.SPN+" with klist -k KEYTAB; the principal may have been re-keyed after the keytab was made), and the server must accept that principal (GssapiCredStore keytab:..., GssapiAllowedMech krb5)"),
 		"The server refused the Kerberos ticket for %s", k.SPN)
+}
+
+// anonymousAnswer is the final answer of the no-credentials variant, or
+// e when there is none.
+func anonymousAnswer(p *diagnosis.Pass, e *evidence.Exchange) *evidence.Response {
+	if a := final(p, evidence.NoCredentials); a != nil && a.Response != nil {
+		return a.Response
+	}
+	return e.Response
 }
 
 // kerberosLines are the evidence lines of what the Kerberos client read.

@@ -63,7 +63,8 @@ var tokenRE = regexp.MustCompile(`(Negotiate|NTLM) [A-Za-z0-9+/=]{12,}`)
 // without a ticket cache, with an expired ticket or for a host name the
 // realm has no principal for, negotiate.no-ticket says why; with a keytab
 // the principal was re-keyed after, the refused ticket is
-// credentials.rejected.
+// credentials.rejected; a Negotiate that takes only NTLM (gss-ntlmssp)
+// refuses the ticket too, and the finding says to try --ntlm.
 func TestApacheNegotiate(t *testing.T) {
 	realm := servertest.KDC(t)
 	realm.AddUser(t, "alice", "alice-pw")
@@ -109,6 +110,19 @@ func TestApacheNegotiate(t *testing.T) {
 	expect(t, r, "Apache httpd", catalog.NegotiateNoTicket)
 	if r.Kerberos == nil || r.Kerberos.Problem != "unknown-server" {
 		t.Errorf("unregistered host: kerberos evidence %+v", r.Kerberos)
+	}
+
+	// A Negotiate that takes only NTLM (gss-ntlmssp behind mod_auth_gssapi)
+	// refuses the Kerberos ticket.
+	users := filepath.Join(servertest.TempDir(t), "ntlm-users")
+	if err := os.WriteFile(users, []byte("WHY401:bob:bob-pw\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ntlmOnly := gssapiApache(t, "\tGssapiAllowedMech ntlmssp\n\tGssapiConnectionBound On", "", env, servertest.Env("NTLM_USER_FILE="+users))
+	r = run(t, at(ntlmOnly, host))
+	expect(t, r, "Apache httpd", catalog.CredentialsRejected)
+	if len(r.Findings) < 2 || r.Findings[1].Cause != catalog.CredentialsWrongScheme || !strings.Contains(strings.Join(r.Findings[0].Evidence, "\n"), "--ntlm") {
+		t.Errorf("NTLM-only Negotiate: findings %v", r.Findings)
 	}
 
 	t.Setenv("KRB5CCNAME", "FILE:"+cc+".missing")
