@@ -177,13 +177,17 @@ func (k *kerberos) token() (string, bool) {
 // classify records why the KDC gave no service ticket.
 func (k *kerberos) classify(err error) {
 	msg := oneLine(err.Error())
+	_, clientRealm, _ := strings.Cut(k.ev.Principal, "@")
+	otherRealm := k.ev.Realm != "" && clientRealm != "" && !strings.EqualFold(k.ev.Realm, clientRealm)
 	switch {
+	case otherRealm && (strings.Contains(msg, "KDC_ERR_S_PRINCIPAL_UNKNOWN") || strings.Contains(msg, "could not find TGT session") || strings.Contains(msg, "KDC_ERR_WRONG_REALM")):
+		k.fail("realm", "the ticket of %s is for realm %s, but %s puts %s in realm %s, and %s has no trust with it (its KDC gives no ticket krbtgt/%s): kinit in %s, or correct [domain_realm]", k.ev.Principal, clientRealm, k.ev.Config, k.ev.SPN, k.ev.Realm, clientRealm, k.ev.Realm, k.ev.Realm)
 	case strings.Contains(msg, "KDC_ERR_S_PRINCIPAL_UNKNOWN"):
 		k.fail("unknown-server", "the KDC of %s knows no service principal %s: the server's name is not registered in the realm (a CNAME, another host name, or a missing setspn/ktadd)", k.ev.Realm, k.ev.SPN)
 	case strings.Contains(msg, "Networking_Error"), strings.Contains(msg, "could not get KDC"), strings.Contains(msg, "no KDC"):
 		k.fail("kdc-unreachable", "no KDC of realm %s answered (%s): the machine is outside the realm's network, or krb5.conf names the wrong KDC", k.ev.Realm, clip.String(msg, 200))
 	case strings.Contains(msg, "could not find TGT session"), strings.Contains(msg, "KDC_ERR_WRONG_REALM"):
-		k.fail("realm", "the ticket of %s is for another realm than the server's %s, and no trust between them gave a ticket (%s)", k.ev.Principal, k.ev.Realm, clip.String(msg, 200))
+		k.fail("realm", "no ticket for the realm %s of %s with the ticket of %s (%s)", k.ev.Realm, k.ev.SPN, k.ev.Principal, clip.String(msg, 200))
 	default:
 		k.fail("other", "no service ticket for %s: %s", k.ev.SPN, clip.String(msg, 300))
 	}

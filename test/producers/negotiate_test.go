@@ -60,7 +60,9 @@ var tokenRE = regexp.MustCompile(`(Negotiate|NTLM) [A-Za-z0-9+/=]{12,}`)
 
 // TestApacheNegotiate: a real MIT KDC, kinit and Apache with
 // mod_auth_gssapi (Kerberos only). --negotiate with the ticket gets 200;
-// without a ticket cache, with an expired ticket or for a host name the
+// without a ticket cache, with an expired ticket, with the KDC out of
+// reach, for a host krb5.conf puts in a realm without a trust, or for a
+// host name the
 // realm has no principal for, negotiate.no-ticket says why; with a keytab
 // the principal was re-keyed after, the refused ticket is
 // credentials.rejected; a Negotiate that takes only NTLM (gss-ntlmssp)
@@ -124,6 +126,29 @@ func TestApacheNegotiate(t *testing.T) {
 	if len(r.Findings) < 2 || r.Findings[1].Cause != catalog.CredentialsWrongScheme || !strings.Contains(strings.Join(r.Findings[0].Evidence, "\n"), "--ntlm") {
 		t.Errorf("NTLM-only Negotiate: findings %v", r.Findings)
 	}
+
+	// The KDC out of reach (krb5.conf names a closed port), and a host
+	// name krb5.conf maps to another realm than the ticket's.
+	conf, err := os.ReadFile(realm.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, from, to, problem string }{
+		{"no KDC", "127.0.0.1:" + strconv.Itoa(realm.Port), "127.0.0.1:" + strconv.Itoa(servertest.FreePort(t)), "kdc-unreachable"},
+		{"other realm", "[domain_realm]\n", "[domain_realm]\n\twww." + servertest.Domain + " = OTHER.TEST\n", "realm"},
+	} {
+		alt := filepath.Join(servertest.TempDir(t), "krb5.conf")
+		if err := os.WriteFile(alt, []byte(strings.Replace(string(conf), tt.from, tt.to, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("KRB5_CONFIG", alt)
+		r = run(t, at(s, host))
+		expect(t, r, "Apache httpd", catalog.NegotiateNoTicket)
+		if r.Kerberos == nil || r.Kerberos.Problem != tt.problem {
+			t.Errorf("%s: kerberos evidence %+v", tt.name, r.Kerberos)
+		}
+	}
+	t.Setenv("KRB5_CONFIG", realm.Config)
 
 	t.Setenv("KRB5CCNAME", "FILE:"+cc+".missing")
 	r = run(t, at(s, host))
