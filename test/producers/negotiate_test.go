@@ -62,8 +62,7 @@ var tokenRE = regexp.MustCompile(`(Negotiate|NTLM) [A-Za-z0-9+/=]{12,}`)
 // mod_auth_gssapi (Kerberos only). --negotiate with the ticket gets 200;
 // without a ticket cache, with an expired ticket, with the KDC out of
 // reach, for a host krb5.conf puts in a realm without a trust, or for a
-// host name the
-// realm has no principal for, negotiate.no-ticket says why; with a keytab
+// host name the realm has no principal for, negotiate.no-ticket says why; with a keytab
 // the principal was re-keyed after, the refused ticket is
 // credentials.rejected; a Negotiate that takes only NTLM (gss-ntlmssp)
 // refuses the ticket too, and the finding says to try --ntlm.
