@@ -136,7 +136,8 @@ done
 # as the package's service. Installed in one apt-get call, only when one is
 # missing; their services are then stopped and disabled.
 products=()
-have gunicorn || products+=(gunicorn)
+have gunicorn || products+=(gunicorn)                 # Django REST Framework under Gunicorn
+[ -x /usr/lib/cgi-bin/nagios4/tac.cgi ] || products+=(nagios4-cgi)  # Nagios 4's CGIs under Apache (Digest)
 if [ "${#products[@]}" -gt 0 ]; then
 	log "installing products for test/producers: ${products[*]}"
 	apt_install "${products[@]}"
@@ -149,8 +150,8 @@ if [ "${#products[@]}" -gt 0 ]; then
 		fi
 	done
 fi
-for bin in gunicorn; do
-	if ! have "$bin"; then
+for bin in gunicorn /usr/lib/cgi-bin/nagios4/tac.cgi; do
+	if ! have "$bin" && [ ! -x "$bin" ]; then
 		log "$bin is still missing after the install"
 		exit 1
 	fi

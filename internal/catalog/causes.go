@@ -50,6 +50,7 @@ var causes = []Cause{
 			SiteOwner: {
 				{Text: "Look in the server or application log for the reason (unknown user, wrong password, disabled account). For a password file, check a user's password directly:", Command: `htpasswd -v /etc/nginx/.htpasswd USER`},
 				{Text: "Set a new password for that user; leave out -c, which would wipe the other users:", Command: `htpasswd -B /etc/nginx/.htpasswd USER`},
+				{Text: "With Digest, an entry counts only in the realm it was made for (user:realm:hash): check that the user's line names the realm the server challenges with (Apache's AuthName), or make it again for that realm:", Command: `grep '^USER:REALM:' /etc/apache2/htdigest || htdigest /etc/apache2/htdigest 'REALM' USER`, For: []string{"digest"}},
 			},
 		},
 	},
