@@ -138,10 +138,11 @@ done
 products=()
 have gunicorn || products+=(gunicorn)                 # Django REST Framework under Gunicorn
 [ -x /usr/lib/cgi-bin/nagios4/tac.cgi ] || products+=(nagios4-cgi)  # Nagios 4's CGIs under Apache (Digest)
+have radicale || products+=(radicale)                 # CalDAV/CardDAV with an htpasswd file
 if [ "${#products[@]}" -gt 0 ]; then
 	log "installing products for test/producers: ${products[*]}"
 	apt_install "${products[@]}"
-	for svc in ; do
+	for svc in radicale; do
 		if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 			$SUDO systemctl disable --now "$svc.service" >/dev/null 2>&1 || true
 		fi
@@ -150,7 +151,7 @@ if [ "${#products[@]}" -gt 0 ]; then
 		fi
 	done
 fi
-for bin in gunicorn /usr/lib/cgi-bin/nagios4/tac.cgi; do
+for bin in gunicorn /usr/lib/cgi-bin/nagios4/tac.cgi radicale; do
 	if ! have "$bin" && [ ! -x "$bin" ]; then
 		log "$bin is still missing after the install"
 		exit 1

@@ -752,6 +752,7 @@ var causes = []Cause{
 				{Text: "Write the user's entry again with bcrypt, which Apache checks on every platform since 2.4.4:", Command: `htpasswd -B /etc/apache2/.htpasswd USER`},
 				{Text: "For nginx, the Apache MD5 format works on every system:", Command: `htpasswd -m /etc/nginx/.htpasswd USER`},
 				{Text: "Without htpasswd, openssl can produce the same format (it asks for the password):", Command: `printf 'USER:%s\n' "$(openssl passwd -apr1)" >> /etc/nginx/.htpasswd`},
+				{Text: "Radicale 3.1 checks every line with the one method htpasswd_encryption names (md5 unless set): set it to how the file was made (bcrypt needs python3-bcrypt), or make the file again in the configured format:", Command: `htpasswd -m /etc/radicale/users USER   # [auth] htpasswd_encryption = md5`, For: []string{"radicale"}},
 			},
 		},
 	},
