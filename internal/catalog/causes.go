@@ -1057,6 +1057,24 @@ var causes = []Cause{
 		},
 	},
 	{
+		ID:    RequestCSRFHandshake,
+		Title: "The server wants its anti-CSRF session header sent back",
+		Explanation: "Some APIs guard against cross-site request forgery with a handshake: the first request gets an error carrying a session value in a response header, and every later request must send that header back. " +
+			"Transmission's RPC answers 409 Conflict with X-Transmission-Session-Id, and checks it only after the password passed, so the user name and password are fine; the client simply has to resend with the header. " +
+			"The value changes when the daemon restarts, so a client that stored it must refresh it on the next 409.",
+		Recognition: "A 409 (or another 4xx) to a request whose credentials were accepted, carrying a session header such as X-Transmission-Session-Id and a body that explains the handshake; the same request with a wrong password gets 401 instead.",
+		Severity:    Warning,
+		Fixes: map[Audience][]Fix{
+			Developer: {
+				{Text: "Read the header from the 409 and resend the request with it (Transmission):", Command: `SID=$(curl -s -o /dev/null -D - -u 'USER:PASS' URL | sed -n 's/^X-Transmission-Session-Id: *//Ip' | tr -d '\r'); curl -u 'USER:PASS' -H "X-Transmission-Session-Id: $SID" -d '{"method":"session-get"}' URL`},
+				{Text: "In a client, keep the last session header, and on a 409 take the new value from that answer and resend once; transmission-remote and the usual RPC libraries do this themselves."},
+			},
+			SiteOwner: {
+				{Text: "Nothing is wrong on the server: the handshake is the protection. Point API users at the client libraries that follow it."},
+			},
+		},
+	},
+	{
 		ID:    StatusForbidden,
 		Title: "Access is forbidden for this account",
 		Explanation: "The server knows who you are and has decided you may not have this resource: a 403, or a 401 used where 403 was meant. " +
