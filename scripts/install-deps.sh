@@ -141,10 +141,11 @@ have gunicorn || products+=(gunicorn)                 # Django REST Framework un
 have radicale || products+=(radicale)                 # CalDAV/CardDAV with an htpasswd file
 have transmission-daemon || products+=(transmission-daemon)  # Transmission's RPC (409 handshake)
 have cupsd || products+=(cups-daemon)                 # the CUPS scheduler's admin pages
+have influxd || products+=(influxdb)                  # InfluxDB 1.x with auth-enabled
 if [ "${#products[@]}" -gt 0 ]; then
 	log "installing products for test/producers: ${products[*]}"
 	apt_install "${products[@]}"
-	for svc in radicale transmission-daemon cups cups-browsed; do
+	for svc in radicale transmission-daemon cups cups-browsed influxdb; do
 		if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 			$SUDO systemctl disable --now "$svc.service" >/dev/null 2>&1 || true
 		fi
@@ -153,7 +154,7 @@ if [ "${#products[@]}" -gt 0 ]; then
 		fi
 	done
 fi
-for bin in gunicorn /usr/lib/cgi-bin/nagios4/tac.cgi radicale transmission-daemon cupsd; do
+for bin in gunicorn /usr/lib/cgi-bin/nagios4/tac.cgi radicale transmission-daemon cupsd influxd; do
 	if ! have "$bin" && [ ! -x "$bin" ]; then
 		log "$bin is still missing after the install"
 		exit 1
