@@ -52,6 +52,7 @@ var causes = []Cause{
 			SiteOwner: {
 				{Text: "Look in the server or application log for the reason (unknown user, wrong password, disabled account). For a password file, check a user's password directly:", Command: `htpasswd -v /etc/nginx/.htpasswd USER`},
 				{Text: "Set a new password for that user; leave out -c, which would wipe the other users:", Command: `htpasswd -B /etc/nginx/.htpasswd USER`},
+				{Text: "With Digest, an entry counts only in the realm it was made for (user:realm:hash): check that the user's line names the realm the server challenges with (Apache's AuthName), or make it again for that realm:", Command: `grep '^USER:REALM:' /etc/apache2/htdigest || htdigest /etc/apache2/htdigest 'REALM' USER`, For: []string{"digest"}},
 			},
 		},
 	},
@@ -759,6 +760,7 @@ var causes = []Cause{
 				{Text: "In DirectAdmin > Advanced Features > Password Protected Directories, open the directory and set the user's password again: DirectAdmin writes a hash the server checks.", For: []string{"directadmin"}},
 				{Text: "In Plesk > Websites & Domains > Password-Protected Directories, open the directory, then the user, and set the password again: Plesk writes a hash the server checks.", For: []string{"plesk"}},
 				{Text: "Without htpasswd, openssl can produce the same format (it asks for the password):", Command: `printf 'USER:%s\n' "$(openssl passwd -apr1)" >> /etc/nginx/.htpasswd`},
+				{Text: "Radicale 3.1 checks every line with the one method htpasswd_encryption names (md5 unless set): set it to how the file was made (bcrypt needs python3-bcrypt), or make the file again in the configured format:", Command: `htpasswd -m /etc/radicale/users USER   # [auth] htpasswd_encryption = md5`, For: []string{"radicale"}},
 			},
 		},
 	},
@@ -1104,6 +1106,24 @@ var causes = []Cause{
 			},
 			SiteOwner: {
 				{Text: "Answer a body in the wrong format with 400 or 415 naming the expected Content-Type, instead of 401."},
+			},
+		},
+	},
+	{
+		ID:    "request.csrf-handshake",
+		Title: "The server wants its anti-CSRF session header sent back",
+		Explanation: "Some APIs guard against cross-site request forgery with a handshake: the first request gets an error carrying a session value in a response header, and every later request must send that header back. " +
+			"Transmission's RPC answers 409 Conflict with X-Transmission-Session-Id, and checks it only after the password passed, so the user name and password are fine; the client simply has to resend with the header. " +
+			"The value changes when the daemon restarts, so a client that stored it must refresh it on the next 409.",
+		Recognition: "A 409 (or another 4xx) to a request whose credentials were accepted, carrying a session header such as X-Transmission-Session-Id and a body that explains the handshake; the same request with a wrong password gets 401 instead.",
+		Severity:    Warning,
+		Fixes: map[Audience][]Fix{
+			Developer: {
+				{Text: "Read the header from the 409 and resend the request with it (Transmission):", Command: `SID=$(curl -s -o /dev/null -D - -u 'USER:PASS' URL | sed -n 's/^X-Transmission-Session-Id: *//Ip' | tr -d '\r'); curl -u 'USER:PASS' -H "X-Transmission-Session-Id: $SID" -d '{"method":"session-get"}' URL`},
+				{Text: "In a client, keep the last session header, and on a 409 take the new value from that answer and resend once; transmission-remote and the usual RPC libraries do this themselves."},
+			},
+			SiteOwner: {
+				{Text: "Nothing is wrong on the server: the handshake is the protection. Point API users at the client libraries that follow it."},
 			},
 		},
 	},

@@ -25,7 +25,7 @@ var tagLayers = [][]string{
 	{"nginx", "apache", "iis", "caddy", "lighttpd", "haproxy", "traefik", "envoy", "squid",
 		"cloudflare", "cloudfront", "akamai", "fastly", "sucuri", "imperva"},
 	// The application behind.
-	{"wordpress"},
+	{"wordpress", "radicale"},
 	// The credential the request carried.
 	{"basic", "bearer", "digest", "cookie"},
 }

@@ -60,6 +60,7 @@ const (
 	IPDenied                 ID = "ip.denied"
 	WordPressRESTAuth        ID = "wordpress.rest-auth"
 	RequestContentType       ID = "request.content-type"
+	RequestCSRFHandshake     ID = "request.csrf-handshake"
 	StatusForbidden          ID = "status.forbidden"
 	StatusNotAuth            ID = "status.not-auth"
 	AttackBruteForce         ID = "attack.brute-force"
