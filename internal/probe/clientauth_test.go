@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,6 +111,19 @@ func TestNTLMHandshake(t *testing.T) {
 	}
 	if p.Request.Auth != "ntlm" || !strings.Contains(strings.Join(p.Credentials, ","), "ntlm") {
 		t.Errorf("request as given: auth %q, credentials %v", p.Request.Auth, p.Credentials)
+	}
+
+	// Over https the answer goes on the TLS connection of the challenge,
+	// HTTP/1.1, and keeps its handshake's evidence.
+	ts := httptest.NewUnstartedServer(&ntlmWall{challenged: map[string]bool{}})
+	ts.EnableHTTP2 = true
+	ts.Config.ErrorLog = quietLog
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	p = probeRun(t, Options{URL: ts.URL + "/files", User: `WHY401\bob:pw`, HTTPAuth: "ntlm", Insecure: true, NoDiscovery: true})
+	ag = one(t, p, evidence.AsGiven)
+	if f := ag.Final(); status(t, ag) != 200 || !f.Reused || f.TLS == nil || f.Response.Proto != "HTTP/1.1" {
+		t.Errorf("https: status %d, final %+v", status(t, ag), f)
 	}
 
 	closing := &ntlmWall{closeAfter: true, challenged: map[string]bool{}}

@@ -44,6 +44,27 @@ type keptConn struct {
 	mu sync.Mutex
 	tr *http.Transport
 	st *connState // the exchange under way
+	// tls is the TLS evidence of each host's connection, from its
+	// handshake, for the exchanges that reuse it.
+	tls map[string]*evidence.TLS
+}
+
+// recordTLS keeps the handshake's evidence of a new connection, and gives
+// a reused one the evidence of its handshake.
+func (k *keptConn) recordTLS(host string, ex *evidence.Exchange) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	switch {
+	case ex.TLS != nil && !ex.Reused:
+		if k.tls == nil {
+			k.tls = map[string]*evidence.TLS{}
+		}
+		t := *ex.TLS
+		k.tls[host] = &t
+	case ex.TLS == nil && ex.Reused && k.tls[host] != nil:
+		t := *k.tls[host]
+		ex.TLS = &t
+	}
 }
 
 // transport returns the kept Transport, made on first use, with st as
@@ -350,6 +371,9 @@ func (r *runner) exchange(ctx context.Context, hr hopRequest) evidence.Exchange 
 		ex.TLS.Version = tls.VersionName(resp.TLS.Version)
 		ex.TLS.Cipher = tls.CipherSuiteName(resp.TLS.CipherSuite)
 		ex.TLS.ALPN = resp.TLS.NegotiatedProtocol
+	}
+	if hr.Keep != nil {
+		hr.Keep.recordTLS(hr.URL.Host, &ex)
 	}
 	ex.Timing = st.timing(start, end)
 	if ex.Response != nil && !st.firstByteClock.IsZero() {
