@@ -31,8 +31,11 @@ type challengeState struct {
 // new nonce. It never answers more than maxChallengeAnswers times per
 // trial, and says in a note (for the request as given) why it did not.
 func (p *run) challengeAnswer(st *challengeState, plan trialPlan, ex evidence.Exchange, method string, u *url.URL, body []byte) bool {
-	if p.ntlm != nil {
+	switch {
+	case p.ntlm != nil:
 		return p.ntlmAnswer(st, plan, ex)
+	case p.cfg.o.HTTPAuth == "none":
+		return false // no scheme to answer with
 	}
 	if ex.Response == nil || ex.Response.Status != http.StatusUnauthorized || st.answers >= maxChallengeAnswers {
 		return false

@@ -206,3 +206,14 @@ func FuzzNTLMChallenge(f *testing.F) {
 		_, _ = ntlmAuthenticate(msg, `D\u:p`)
 	})
 }
+
+// TestHTTPAuthNone: several schemes without Digest in a pasted command
+// (curl --basic --ntlm) send -u with none until a challenge names one, and
+// the probe answers none: nothing credentialed is sent.
+func TestHTTPAuthNone(t *testing.T) {
+	s, rc := serve(t, http.HandlerFunc(basicWall))
+	p := probeRun(t, Options{URL: s.URL + "/", User: "alice:secret", HTTPAuth: "none", NoDiscovery: true})
+	if p.CredentialedAttempts != 0 || len(rc.withAuth()) != 0 {
+		t.Errorf("%d attempts, server saw %d with Authorization", p.CredentialedAttempts, len(rc.withAuth()))
+	}
+}

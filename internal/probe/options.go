@@ -55,7 +55,8 @@ type Options struct {
 	// HTTP/host on every request that carries credentials, from the ticket
 	// cache (KRB5CCNAME, else /tmp/krb5cc_UID) and krb5.conf (KRB5_CONFIG,
 	// else /etc/krb5.conf); User is not used. Each type-3 message and each
-	// token is a credentialed attempt.
+	// token is a credentialed attempt. "none" (several schemes without
+	// Digest in a pasted curl command) sends User with no scheme at all.
 	HTTPAuth string
 	// Cookie holds -b arguments. An argument containing '=' is a literal
 	// cookie string ("a=1; b=2"); one without is a Netscape cookie-jar file
@@ -209,7 +210,7 @@ func (o *Options) compile() (*config, error) {
 		return nil, fmt.Errorf("%q: -X: invalid method", c.method)
 	}
 	switch o.HTTPAuth {
-	case "", "basic", "digest", "anyauth", "negotiate":
+	case "", "basic", "digest", "anyauth", "negotiate", "none":
 	case "ntlm":
 		if !c.hasUser || c.user == ":" {
 			return nil, errors.New(`--ntlm: needs -u 'DOMAIN\user:password' (NTLM has no anonymous login)`)

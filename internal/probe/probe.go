@@ -188,7 +188,7 @@ func (p *run) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		if p.krb != nil || p.ntlm != nil {
+		if p.krb != nil || p.ntlm != nil || p.cfg.o.HTTPAuth == "none" {
 			return // curl's --negotiate and --ntlm answer no other scheme
 		}
 		if plan, ok := p.anyAuthPlan(&trials[0]); ok {

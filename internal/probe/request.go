@@ -290,5 +290,9 @@ func requestTarget(u *url.URL) string {
 // challengeFirst reports whether -u waits for a challenge, as curl's
 // --digest and --anyauth do, or goes into an NTLM handshake (--ntlm).
 func (c *config) challengeFirst() bool {
-	return c.o.HTTPAuth == "digest" || c.o.HTTPAuth == "anyauth" || c.o.HTTPAuth == "ntlm"
+	switch c.o.HTTPAuth {
+	case "digest", "anyauth", "ntlm", "none":
+		return true
+	}
+	return false
 }
