@@ -115,7 +115,8 @@ func TestStore(t *testing.T) {
 		{Chromium, "sid=1; Secure", "http://127.0.0.1:8080/", "", "", OK, "127.0.0.1", true, "/"},
 		{Chromium, "sid=1; Secure", "https://example.test/", "", "", OK, "example.test", true, "/"},
 		{Chromium, "sid=1; SameSite=None", "https://example.test/", "", "", SameSiteNoneInsecure, "", false, ""},
-		{Firefox, "sid=1; SameSite=None", "http://example.test/", "", "", OK, "example.test", true, "/"},
+		{Firefox, "sid=1; SameSite=None", "http://example.test/", "", "", SameSiteNoneInsecure, "", false, ""}, // Firefox 153: network.cookie.sameSite.noneRequiresSecure
+		{Firefox, "sid=1; SameSite=None; Secure", "https://example.test/", "", "", OK, "example.test", true, "/"},
 		{Chromium, "__Secure-a=1", "https://example.test/", "", "", InvalidPrefix, "", false, ""},
 		{Chromium, "__secure-a=1", "https://example.test/", "", "", InvalidPrefix, "", false, ""},
 		{Chromium, "__Host-a=1; Secure; Path=/; Domain=example.test", "https://example.test/", "", "", InvalidPrefix, "", false, ""},

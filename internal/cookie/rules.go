@@ -82,7 +82,8 @@ type Browser struct {
 	// LaxPOSTWindow lets a LaxByDefault cookie younger than this ride along
 	// on a cross-site top-level POST (Chromium: two minutes).
 	LaxPOSTWindow time.Duration
-	// NoneRequiresSecure refuses SameSite=None without Secure (Chromium).
+	// NoneRequiresSecure refuses SameSite=None without Secure (Chromium,
+	// Firefox).
 	NoneRequiresSecure bool
 	// PartitionThirdParty keeps cookies of third-party contexts in a jar
 	// of the top-level site (Firefox's Total Cookie Protection).
@@ -92,10 +93,19 @@ type Browser struct {
 	BlockThirdParty bool
 }
 
-// Chromium and Firefox as they ship by default.
+// Chromium and Firefox as they ship by default. Firefox's profile is
+// held to the running browser's own preferences by test/browser
+// (TestFirefoxFlows): network.cookie.sameSite.laxByDefault false,
+// network.cookie.sameSite.noneRequiresSecure true,
+// network.cookie.sameSite.schemeful false and
+// network.cookie.cookieBehavior 5 (partition third-party cookies) in
+// Firefox 153 ESR. Its storage-access heuristics
+// (privacy.restrict3rdpartystorage.heuristic.*) lift the partitioning
+// only after the user interacts with the third party's site, which a
+// recording cannot show, so they are not modelled.
 var (
 	Chromium = Browser{Name: "chromium", LaxByDefault: true, LaxPOSTWindow: 2 * time.Minute, NoneRequiresSecure: true}
-	Firefox  = Browser{Name: "firefox", PartitionThirdParty: true}
+	Firefox  = Browser{Name: "firefox", NoneRequiresSecure: true, PartitionThirdParty: true}
 )
 
 // Context describes a request as a browser sees it.
