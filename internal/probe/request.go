@@ -2,7 +2,6 @@ package probe
 
 import (
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"slices"
 	"sort"
@@ -24,7 +23,7 @@ type base struct {
 	cookieLines []string
 	body        []byte
 	hasBody     bool
-	userJar     *cookiejar.Jar // -b cookie files, nil when none
+	userJar     *fileJar // -b cookie files, nil when none
 	// challengeUser: the user's -u credentials wait for a challenge
 	// (--digest, --anyauth).
 	challengeUser bool
