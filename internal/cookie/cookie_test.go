@@ -317,3 +317,14 @@ func TestPartitioned(t *testing.T) {
 		t.Errorf("unpartitioned third-party cookie with blocking: %s", st[0].Reason)
 	}
 }
+
+// TestExplainPartitioned: Firefox partitions third-party cookies rather
+// than blocking them, and says so.
+func TestExplainPartitioned(t *testing.T) {
+	if got := Firefox.Explain(ThirdPartyBlocked); !strings.Contains(got, "Total Cookie Protection") {
+		t.Errorf("Firefox: %q", got)
+	}
+	if got, want := Chromium.Explain(ThirdPartyBlocked), ThirdPartyBlocked.Explain(); got != want {
+		t.Errorf("Chromium: %q, want %q", got, want)
+	}
+}

@@ -74,6 +74,16 @@ func (r Reason) Explain() string {
 	return "stored or sent"
 }
 
+// Explain is r.Explain() in the words that fit b: a browser that
+// partitions third-party cookies (Firefox) does not block them, it keeps
+// them in a jar of the top-level site.
+func (b Browser) Explain(r Reason) string {
+	if r == ThirdPartyBlocked && b.PartitionThirdParty && !b.BlockThirdParty {
+		return "inside another site the browser uses a separate cookie jar for that site (Total Cookie Protection), so the cookie set when the site was visited directly stays out"
+	}
+	return r.Explain()
+}
+
 // Browser is one browser's cookie policy.
 type Browser struct {
 	Name string
