@@ -362,7 +362,8 @@ type FirefoxCookie struct {
 
 // Record opens a tab in a fresh user context (its own cookie jar),
 // navigates to start and waits until the page's title begins with "end:"
-// (or timeout). It returns the HAR of every request the tab made, the
+// (or timeout). A page whose title begins with "click:" gets one real
+// click on its element with id "go", as a user would give it. It returns the HAR of every request the tab made, the
 // final title, and the cookies Firefox holds at the end, which a HAR
 // export does not show.
 func (f *Firefox) Record(start string, timeout time.Duration) ([]byte, string, []FirefoxCookie, error) {
@@ -401,6 +402,7 @@ func (f *Firefox) Record(start string, timeout time.Duration) ([]byte, string, [
 	}
 	deadline := time.Now().Add(timeout)
 	var title string
+	clicked := map[string]bool{}
 	for time.Now().Before(deadline) {
 		var res struct {
 			Type   string `json:"type"`
@@ -413,6 +415,13 @@ func (f *Firefox) Record(start string, timeout time.Duration) ([]byte, string, [
 			title = s
 			if strings.HasPrefix(s, "end:") {
 				break
+			}
+			if strings.HasPrefix(s, "click:") && !clicked[s] {
+				// The page asks for a user: a real (trusted) click on #go.
+				clicked[s] = true
+				if err := f.click(tab.Context); err != nil {
+					return nil, title, nil, fmt.Errorf("clicking #go on %q: %w", s, err)
+				}
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -443,6 +452,36 @@ func (f *Firefox) Record(start string, timeout time.Duration) ([]byte, string, [
 		return har, title, jar, fmt.Errorf("%s: the flow did not end within %v (title %q)", start, timeout, title)
 	}
 	return har, title, jar, nil
+}
+
+// click moves the pointer onto the element with id "go" and clicks it
+// with input.performActions: a trusted event, which Firefox counts as
+// the user's interaction with the page.
+func (f *Firefox) click(context string) error {
+	var res struct {
+		Result struct {
+			Value any `json:"value"`
+		} `json:"result"`
+	}
+	expr := `(() => { const r = document.getElementById("go").getBoundingClientRect(); return [Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)].join(","); })()`
+	if err := f.bidi.call("script.evaluate", map[string]any{"expression": expr, "target": map[string]any{"context": context}, "awaitPromise": false}, &res); err != nil {
+		return err
+	}
+	xy, _ := res.Result.Value.(string)
+	xs, ys, ok := strings.Cut(xy, ",")
+	x, errX := strconv.Atoi(xs)
+	y, errY := strconv.Atoi(ys)
+	if !ok || errX != nil || errY != nil {
+		return fmt.Errorf("no #go element (%v)", res.Result.Value)
+	}
+	return f.bidi.call("input.performActions", map[string]any{"context": context, "actions": []any{map[string]any{
+		"type": "pointer", "id": "mouse", "parameters": map[string]any{"pointerType": "mouse"},
+		"actions": []any{
+			map[string]any{"type": "pointerMove", "x": x, "y": y},
+			map[string]any{"type": "pointerDown", "button": 0},
+			map[string]any{"type": "pointerUp", "button": 0},
+		},
+	}}}, nil)
 }
 
 // cookies lists the user context's cookies.

@@ -110,9 +110,10 @@ type Browser struct {
 // network.cookie.sameSite.schemeful false and
 // network.cookie.cookieBehavior 5 (partition third-party cookies) in
 // Firefox 153 ESR. Its storage-access heuristics
-// (privacy.restrict3rdpartystorage.heuristic.*) lift the partitioning
-// only after the user interacts with the third party's site, which a
-// recording cannot show, so they are not modelled.
+// (privacy.restrict3rdpartystorage.heuristic.*) are not modelled: in a
+// cross-site sign-in recorded for real (the login on the API's site
+// submitted by the page and by a real click, then a redirect back and a
+// credentialed fetch) Firefox granted no access and kept the cookie out.
 var (
 	Chromium = Browser{Name: "chromium", LaxByDefault: true, LaxPOSTWindow: 2 * time.Minute, NoneRequiresSecure: true}
 	Firefox  = Browser{Name: "firefox", NoneRequiresSecure: true, PartitionThirdParty: true}

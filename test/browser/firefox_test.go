@@ -3,6 +3,9 @@ package browser_test
 import (
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	"github.com/why401/why401/internal/browsertest"
+	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cookie"
 	harfile "github.com/why401/why401/internal/har"
 	"github.com/why401/why401/internal/harflow"
@@ -83,7 +87,7 @@ func prefRows(prefs map[string]browsertest.Pref) []prefRow {
 	}
 	for _, n := range cookiePrefs[4:] {
 		rows = append(rows, prefRow{pref: n, firefox: val(n), model: "not modelled", agree: true,
-			note: "a storage-access heuristic; it needs the user's interaction with the third party, which no recording shows"})
+			note: "a storage-access heuristic; in the signin-auto and signin-click flows (below) it granted nothing"})
 	}
 	return rows
 }
@@ -182,6 +186,7 @@ func ffAgreements(t *testing.T, name string, data []byte) []ffAgreement {
 
 type ffResult struct {
 	flow  lab.BrowserFlow
+	own   bool // a flow of this test's own server, not recorded in Chromium
 	want  string
 	top   string
 	agree []ffAgreement
@@ -237,6 +242,42 @@ func TestFirefoxFlows(t *testing.T) {
 			}
 		}
 	}
+	// Firefox's storage-access heuristics, tried for real: a cross-site
+	// sign-in, submitted by the page itself and by a real click on
+	// api.test, then a credentialed fetch from app.test. Firefox 153 keeps
+	// the cookie out both times, as why401's profile says
+	// (ThirdPartyPhaseout: partitioned), so no grant is modelled.
+	for _, interactive := range []bool{false, true} {
+		srv := signInServer(interactive)
+		t.Cleanup(srv.Close)
+		_, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+		f := lab.BrowserFlow{Name: "signin-auto", Start: "/sso/ (test server, form submits itself)", Cause: string(catalog.CookieSameSite)}
+		if interactive {
+			f.Name, f.Start = "signin-click", "/sso/ (test server, a real click submits)"
+		}
+		data, title, jar, err := ff.Record("http://"+net.JoinHostPort(lab.BrowserAppHost, port)+"/sso/", 20*time.Second)
+		if err != nil {
+			t.Errorf("%s: %v", f.Name, err)
+			continue
+		}
+		if title != "end:401" {
+			t.Errorf("%s: the API answered %q: Firefox sent the cookie (a storage-access grant why401 does not model)", f.Name, title)
+		}
+		data = withJar(t, data, jar)
+		res := ffResult{flow: f, want: f.Cause, own: true}
+		var summary string
+		res.top, summary = diagnose(t, f.Name, data)
+		res.agree = ffAgreements(t, f.Name, data)
+		results = append(results, res)
+		if res.top != res.want {
+			t.Errorf("%s: why401 har ranks %q first, want %q\n%s", f.Name, res.top, res.want, summary)
+		}
+		for _, a := range res.agree {
+			if !a.agree {
+				t.Errorf("%s: cookie %s at #%d (%s): why401 says %q, Firefox %s", f.Name, a.cookie, a.entry, a.phase, verdict(a.phase, a.ours), a.firefoxVerdict)
+			}
+		}
+	}
 	table := ffAgreementTable(ff.Version, rows, results)
 	t.Log("\n" + table)
 	if *update {
@@ -244,6 +285,48 @@ func TestFirefoxFlows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// signInServer is a cross-site sign-in as identity providers run it:
+// app.test sends the user to api.test's login page; the login sets a
+// session cookie without SameSite and redirects back to app.test, whose
+// page then calls api.test with credentials. With interactive, the
+// login form waits for a real click (the user's interaction with
+// api.test, which Firefox's storage-access heuristics look for);
+// otherwise it submits itself.
+func signInServer(interactive bool) *httptest.Server {
+	mux := http.NewServeMux()
+	page := func(w http.ResponseWriter, title, body string) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, "<!DOCTYPE html><html><head><title>%s</title></head><body>%s</body></html>", title, body)
+	}
+	mux.HandleFunc("GET /sso/{$}", func(w http.ResponseWriter, r *http.Request) {
+		page(w, "redirecting", `<script>location.href = "http://`+strings.Replace(r.Host, "app.test", "api.test", 1)+`/sso/login";</script>`)
+	})
+	mux.HandleFunc("GET /sso/login", func(w http.ResponseWriter, r *http.Request) {
+		title, auto := "click:login", ""
+		if !interactive {
+			title, auto = "log in", `<script>document.getElementById("f").submit();</script>`
+		}
+		page(w, title, `<form id="f" method="post" action="/sso/login"><button id="go" style="width:200px;height:50px">Log in</button></form>`+auto)
+	})
+	mux.HandleFunc("POST /sso/login", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Set-Cookie", "asid=1; Path=/; HttpOnly")
+		http.Redirect(w, r, "http://"+strings.Replace(r.Host, "api.test", "app.test", 1)+"/sso/app", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /sso/app", func(w http.ResponseWriter, r *http.Request) {
+		page(w, "app", `<script>fetch("http://`+strings.Replace(r.Host, "app.test", "api.test", 1)+`/sso/me", {credentials: "include"}).then(r => document.title = "end:" + r.status, e => document.title = "end:error");</script>`)
+	})
+	mux.HandleFunc("/sso/me", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+		if _, err := r.Cookie("asid"); err == nil {
+			w.Write([]byte("ok"))
+			return
+		}
+		w.WriteHeader(401)
+	})
+	return httptest.NewServer(mux)
 }
 
 // withJar adds Firefox's cookie jar to the HAR's log as an extension
@@ -319,7 +402,11 @@ func ffAgreementTable(version string, rows []prefRow, rs []ffResult) string {
 	b.WriteString("## Cause ranked first on the Firefox recording\n\n| flow | start | cause ranked first | want | Chromium's |\n|---|---|---|---|---|\n")
 	sort.Slice(rs, func(i, j int) bool { return rs[i].flow.Name < rs[j].flow.Name })
 	for _, r := range rs {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.flow.Name, r.flow.Start, orNone(r.top), orNone(r.want), orNone(r.flow.Cause))
+		chromium := orNone(r.flow.Cause)
+		if r.own {
+			chromium = "(not recorded)"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.flow.Name, r.flow.Start, orNone(r.top), orNone(r.want), chromium)
 	}
 	if len(firefoxDiffers) > 0 {
 		b.WriteString("\nWhere the browsers differ:\n\n")
