@@ -236,7 +236,7 @@ func (o *Options) compile() (*config, error) {
 	}
 	for _, v := range o.CookieHeader {
 		if !validFieldValue(v) {
-			return nil, fmt.Errorf("Cookie header: invalid characters (control characters or newline)")
+			return nil, errors.New("-H Cookie: invalid characters (control characters or newline)")
 		}
 	}
 	for _, b := range o.Cookie {
