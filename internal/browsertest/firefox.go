@@ -248,6 +248,7 @@ type ffHop struct {
 	navig    bool
 	body     string
 	bodyB64  bool
+	post     string // the request body, when Firefox kept it
 	initType string
 }
 
@@ -392,10 +393,14 @@ func (f *Firefox) Record(start string, timeout time.Duration) ([]byte, string, [
 	var coll struct {
 		Collector string `json:"collector"`
 	}
-	// Response bodies (tokens, error documents) are kept only when a
-	// collector asks for them.
-	if err := f.bidi.call("network.addDataCollector", map[string]any{"dataTypes": []string{"response"}, "maxEncodedDataSize": 1 << 20, "contexts": []string{tab.Context}}, &coll); err != nil {
-		coll.Collector = ""
+	// Bodies (form posts, tokens, error documents) are kept only when a
+	// collector asks for them; request bodies where Firefox keeps them.
+	requestBodies := true
+	if err := f.bidi.call("network.addDataCollector", map[string]any{"dataTypes": []string{"request", "response"}, "maxEncodedDataSize": 1 << 20, "contexts": []string{tab.Context}}, &coll); err != nil {
+		requestBodies = false
+		if err := f.bidi.call("network.addDataCollector", map[string]any{"dataTypes": []string{"response"}, "maxEncodedDataSize": 1 << 20, "contexts": []string{tab.Context}}, &coll); err != nil {
+			coll.Collector = ""
+		}
 	}
 	if err := f.bidi.call("browsingContext.navigate", map[string]any{"context": tab.Context, "url": start, "wait": "none"}, nil); err != nil {
 		return nil, "", nil, fmt.Errorf("navigating to %s: %w", start, err)
@@ -431,6 +436,22 @@ func (f *Firefox) Record(start string, timeout time.Duration) ([]byte, string, [
 	hops := append([]*ffHop(nil), rec.hops...)
 	rec.mu.Unlock()
 	for _, h := range hops {
+		if requestBodies && coll.Collector != "" && h.req.BodySize != nil && *h.req.BodySize > 0 {
+			var data struct {
+				Bytes struct {
+					Type  string `json:"type"`
+					Value string `json:"value"`
+				} `json:"bytes"`
+			}
+			if f.bidi.call("network.getData", map[string]any{"dataType": "request", "collector": coll.Collector, "request": h.id}, &data) == nil {
+				h.post = data.Bytes.Value
+				if data.Bytes.Type == "base64" {
+					if b, err := base64.StdEncoding.DecodeString(data.Bytes.Value); err == nil {
+						h.post = string(b)
+					}
+				}
+			}
+		}
 		if coll.Collector != "" && h.resp != nil && h.failed == "" && textual(h.resp.MimeType) {
 			var data struct {
 				Bytes struct {
@@ -558,6 +579,15 @@ func ffEntry(h *ffHop) harEntry {
 	}
 	if h.req.BodySize != nil && *h.req.BodySize > 0 {
 		hr["bodySize"] = *h.req.BodySize
+	}
+	if h.post != "" {
+		ct := ""
+		for _, nv := range reqHeaders {
+			if strings.EqualFold(nv.Name, "Content-Type") {
+				ct = nv.Value
+			}
+		}
+		hr["postData"] = map[string]any{"mimeType": ct, "text": h.post}
 	}
 	e.Request = hr
 	resp := map[string]any{
