@@ -257,11 +257,6 @@ func pathMatch(reqPath, cookiePath string) bool {
 	return strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/'
 }
 
-// scriptRules are the cookie rules the probe keeps on its own hops, as
-// curl does: Domain, Path, Secure, expiry and the name prefixes. SameSite
-// and third-party rules are a browser's and play no part.
-var scriptRules = cookie.Browser{Name: "curl"}
-
 // hopJar holds what a trial's responses set, with the hop that set each
 // cookie, and records its verdicts per hop.
 type hopJar struct {
@@ -271,7 +266,7 @@ type hopJar struct {
 }
 
 func newHopJar(now func() time.Time) *hopJar {
-	return &hopJar{jar: cookie.NewJar(scriptRules), setAt: map[*cookie.Cookie]int{}, now: now}
+	return &hopJar{jar: cookie.NewJar(cookie.Script), setAt: map[*cookie.Cookie]int{}, now: now}
 }
 
 func (j *hopJar) context(u *url.URL, method string) cookie.Context {
