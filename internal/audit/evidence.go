@@ -17,6 +17,15 @@ type Evidence struct {
 	// Files holds facts about the password files the configurations
 	// name, keyed by the absolute path the server would open.
 	Files map[string]*FileFacts
+	// Lone are the password files given to the audit by themselves.
+	Lone []*LonePassword
+	// Needs are what the audit could not decide from the files it was
+	// given (a snippet without its main configuration, a password file
+	// without the configuration that reads it).
+	Needs []Need
+	// Root is the directory a configuration tree copied from a server
+	// was given in (--root): absolute paths in it resolve under Root.
+	Root string
 	// beside maps a directive's file and the relative password file
 	// path it names to where that path would be beside the directive's
 	// file (absolute), when that is not the file the server opens.

@@ -62,9 +62,19 @@ const (
 func Load(inputs []Input) (*Evidence, error) {
 	ev := &Evidence{Files: map[string]*FileFacts{}, beside: map[[2]string]string{}}
 	for _, in := range inputs {
+		src, err := os.ReadFile(in.Path)
+		if err != nil {
+			return nil, err
+		}
+		if isPasswordText(src) {
+			if err := ev.addLone(in); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		kind := in.Kind
 		if kind == KindAuto {
-			k, err := detect(in.Path)
+			k, err := detect(in.Path, src)
 			if err != nil {
 				return nil, err
 			}
@@ -111,17 +121,13 @@ func Load(inputs []Input) (*Evidence, error) {
 }
 
 // detect tells nginx from Apache by file name, then by content.
-func detect(path string) (Kind, error) {
+func detect(path string, b []byte) (Kind, error) {
 	base := strings.ToLower(filepath.Base(path))
 	switch {
 	case strings.Contains(base, "nginx"):
 		return KindNginx, nil
 	case strings.Contains(base, "apache"), strings.Contains(base, "httpd"), base == ".htaccess":
 		return KindApache, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
 	}
 	apache, nginx := 0, 0
 	for _, l := range strings.Split(string(b), "\n") {
@@ -143,6 +149,24 @@ func detect(path string) (Kind, error) {
 		return KindApache, nil
 	}
 	return "", fmt.Errorf("%s: cannot tell whether this is nginx or Apache configuration (use --server)", path)
+}
+
+// addLone adds a password file given by itself: its facts, the web
+// server accounts to judge its mode against, and what cannot be decided
+// without the configuration that reads it.
+func (ev *Evidence) addLone(in Input) error {
+	ev.gather(in.Path)
+	f := ev.Files[in.Path]
+	if f.Err != "" || f.Password == nil {
+		return fmt.Errorf("%s: %s", in.Path, orUnset(f.Err))
+	}
+	lp := &LonePassword{Facts: f, Server: in.Kind}
+	if ev.Root == "" {
+		lp.Accounts = localWebAccounts()
+	}
+	ev.Lone = append(ev.Lone, lp)
+	ev.Needs = append(ev.Needs, loneNeeds(lp)...)
+	return nil
 }
 
 // gatherPasswordFile records facts about the password file that a

@@ -7,7 +7,6 @@ import (
 
 	"github.com/why401/why401/internal/apacheconf"
 	"github.com/why401/why401/internal/catalog"
-	"github.com/why401/why401/internal/htpasswd"
 )
 
 // PasswordFile reports password files the server cannot use.
@@ -136,6 +135,7 @@ func runPasswordFile(p *Pass) error {
 			report(catalog.Error, []Location{loc(uf.path, pr.Line)}, "password file %s line %d: %s", uf.path, pr.Line, pr.Msg)
 		}
 	}
+	lonePasswordFile(p)
 	return nil
 }
 
@@ -167,10 +167,6 @@ func runPasswordHash(p *Pass) error {
 		if f == nil || f.Password == nil {
 			continue
 		}
-		server := htpasswd.Apache
-		if uf.server == KindNginx {
-			server = htpasswd.Nginx
-		}
 		report := func(sev catalog.Severity, line int, format string, args ...any) {
 			p.Report(Finding{Cause: catalog.ServerHtpasswdHash, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: []Location{loc(uf.path, line)}, Server: uf.server})
 		}
@@ -182,16 +178,8 @@ func runPasswordHash(p *Pass) error {
 			if e.Hash == "" {
 				continue // passwdfile reports it
 			}
-			k := e.Kind()
-			switch {
-			case k == htpasswd.Plain:
-				report(catalog.Error, e.Line, "%s:%d: user %q has a plain-text password; %s on Linux compares it as a crypt(3) hash, so the right password is refused (hash it: why401 htpasswd add)", uf.path, e.Line, e.User, display(uf.server))
-			case k == htpasswd.PlainTagged && !htpasswd.Supported(server, k):
-				report(catalog.Error, e.Line, "%s:%d: user %q has a {PLAIN} password, which only nginx reads: Apache refuses every password (hash it with bcrypt)", uf.path, e.Line, e.User)
-			case k == htpasswd.Unknown || !htpasswd.Supported(server, k):
-				report(catalog.Error, e.Line, "%s:%d: user %q has a %s hash that %s cannot check, so every password is refused (use bcrypt)", uf.path, e.Line, e.User, k, display(uf.server))
-			case k == htpasswd.Crypt:
-				report(catalog.Warning, e.Line, "%s:%d: user %q has a DES crypt hash: only the first 8 characters of the password count (use bcrypt)", uf.path, e.Line, e.User)
+			if sev, msg, ok := judgeEntry(uf.path, e, uf.server, false); ok {
+				report(sev, e.Line, "%s", msg)
 			}
 		}
 		for _, pr := range f.Password.Problems() {
@@ -200,6 +188,7 @@ func runPasswordHash(p *Pass) error {
 			}
 		}
 	}
+	lonePasswordHash(p)
 	return nil
 }
 

@@ -251,6 +251,9 @@ func files(ev *audit.Evidence) []string {
 			out = append(out, h.Path)
 		}
 	}
+	for _, lp := range ev.Lone {
+		out = append(out, lp.Facts.Path)
+	}
 	return out
 }
 
@@ -261,6 +264,9 @@ type jsonReport struct {
 	report.Head
 	Files  []string       `json:"files"`
 	Counts map[string]int `json:"counts"`
+	// Needs are what the files given could not decide (a snippet
+	// without its main configuration, a password file alone).
+	Needs []audit.Need `json:"needs,omitempty"`
 }
 
 // WriteJSON writes the audit's --json document.
@@ -273,7 +279,7 @@ func WriteJSON(w io.Writer, ev *audit.Evidence, findings []audit.Finding, failin
 	if failing {
 		verdict = report.Fail
 	}
-	r := jsonReport{Head: report.NewHead("audit", verdict, summary(ev, findings), findings), Files: files(ev), Counts: counts}
+	r := jsonReport{Head: report.NewHead("audit", verdict, summary(ev, findings), findings), Files: files(ev), Counts: counts, Needs: ev.Needs}
 	return cli.WriteJSON(w, r)
 }
 
@@ -341,9 +347,21 @@ func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbos
 		}
 		shown[f.Cause+catalog.ID(f.Server)] = true
 	}
+	writeNeeds(&b, ev.Needs, paint)
 	fmt.Fprintln(&b, summary(ev, findings))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeNeeds lists what the audit could not decide from the files given.
+func writeNeeds(b *strings.Builder, needs []audit.Need, paint ansi.Painter) {
+	if len(needs) == 0 {
+		return
+	}
+	fmt.Fprintln(b, paint.Bold("Not decided from these files alone:"))
+	for _, n := range needs {
+		fmt.Fprintf(b, "  %s: %s\n", n.File, n.Text)
+	}
 }
 
 // Text output folds a finding that repeats, as on a hosting server with
