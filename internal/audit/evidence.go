@@ -38,6 +38,10 @@ type Nginx struct {
 	// Account is the user and group the workers run as (the user
 	// directive, or nginx's default nobody).
 	Account Account
+	// Snippet is set when the file has no http{} block: it was given
+	// without the main configuration, whose prefix relative paths
+	// resolve against is unknown.
+	Snippet bool
 
 	// scopes and servers are computed once by index.
 	scopes   []nscope
@@ -54,6 +58,10 @@ type Apache struct {
 	Config   *apacheconf.Config
 	Account  Account
 	Htaccess []*Htaccess
+	// Snippet is set for a file given without the main configuration
+	// (no LoadModule or ServerRoot, no --server-root): ServerRoot, which
+	// relative paths resolve against, is unknown.
+	Snippet bool
 
 	// direct caches each scope's own directives (see ascope.direct).
 	direct map[scopeKey]*directs

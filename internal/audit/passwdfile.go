@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/why401/why401/internal/apacheconf"
 	"github.com/why401/why401/internal/catalog"
 )
 
@@ -42,6 +41,9 @@ func userFiles(ev *Evidence) []userFile {
 					continue
 				}
 				uf := userFile{server: KindNginx, d: loc(d.File, d.Line), arg: d.Args[0], path: n.Config.Resolve(d.Args[0]), base: n.Config.Prefix, account: n.Account, authType: "basic"}
+				if n.Snippet && !filepath.IsAbs(uf.arg) {
+					uf.path, uf.base = "", ""
+				}
 				if a := s.find("auth_basic"); a != nil {
 					uf.realm, uf.realmAt = a.Arg(0), loc(a.File, a.Line)
 				}
@@ -72,7 +74,10 @@ func userFiles(ev *Evidence) []userFile {
 					continue
 				}
 				u := uf
-				u.d, u.arg, u.path = loc(d.File, d.Line), d.Args[0], apacheconf.Resolve(a.Config.ServerRoot, d.Args[0])
+				u.d, u.arg, u.path = loc(d.File, d.Line), d.Args[0], a.Config.Resolve(d.Args[0])
+				if a.Snippet && !filepath.IsAbs(u.arg) {
+					u.path, u.base = "", ""
+				}
 				out = append(out, u)
 			}
 		}
@@ -82,12 +87,16 @@ func userFiles(ev *Evidence) []userFile {
 
 func runPasswordFile(p *Pass) error {
 	for _, uf := range userFiles(p.Evidence) {
+		report := func(sev catalog.Severity, related []Location, format string, args ...any) {
+			p.Report(Finding{Cause: catalog.ServerHtpasswdFile, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: related, Server: uf.server})
+		}
+		if uf.path == "" && uf.base == "" {
+			relativeUnknownBase(p.Evidence, uf, report)
+			continue
+		}
 		f := p.Evidence.Files[uf.path]
 		if f == nil {
 			continue
-		}
-		report := func(sev catalog.Severity, related []Location, format string, args ...any) {
-			p.Report(Finding{Cause: catalog.ServerHtpasswdFile, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: related, Server: uf.server})
 		}
 		relative := !filepath.IsAbs(uf.arg)
 		alt := p.Evidence.beside[[2]string{uf.d.File, uf.arg}]
@@ -137,6 +146,23 @@ func runPasswordFile(p *Pass) error {
 	}
 	lonePasswordFile(p)
 	return nil
+}
+
+// relativeUnknownBase reports a relative password file in a file
+// audited without its main configuration: the server resolves it against
+// a directory that configuration sets (Apache's ServerRoot, the
+// directory of nginx.conf), never against the snippet's own directory.
+func relativeUnknownBase(ev *Evidence, uf userFile, report func(catalog.Severity, []Location, string, ...any)) {
+	base := "ServerRoot, which the main configuration sets (/etc/apache2 on Debian, /etc/httpd on Red Hat)"
+	if uf.server == KindNginx {
+		base = "the directory of the main nginx.conf (/etc/nginx on Debian and Red Hat)"
+	}
+	beside := ev.beside[[2]string{uf.d.File, uf.arg}]
+	hint := "no file of that name is beside this one either"
+	if f := ev.Files[beside]; f != nil && f.Exists {
+		hint = fmt.Sprintf("the file beside this one, %s, is not the one read", beside)
+	}
+	report(catalog.Warning, nil, "password file %q is relative: %s resolves it against %s, not against this file's directory; %s; give the absolute path of the file you mean", uf.arg, display(uf.server), base, hint)
 }
 
 // factsAt returns the mode and owner of path, the file itself or one of
