@@ -49,6 +49,7 @@ func Run(checks []*Check, ev *Evidence) ([]Finding, error) {
 var All = []*Check{
 	PasswordFile,
 	PasswordHash,
+	Digest,
 	Scope,
 	Stripped,
 	Forwarded,
