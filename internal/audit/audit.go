@@ -42,6 +42,7 @@ func Validate(checks []*Check) error { return finding.Validate(checks) }
 // returned beside the others' findings.
 func Run(checks []*Check, ev *Evidence) ([]Finding, error) {
 	all, err := finding.Run(checks, ev, time.Time{})
+	unreadIncludes(ev, all)
 	return finding.Sort(all, finding.Context{}), err
 }
 

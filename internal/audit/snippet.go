@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/why401/why401/internal/apacheconf"
+	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/nginxconf"
 )
 
@@ -169,4 +170,66 @@ func hasDirective(a *Apache, name string) bool {
 		apacheconf.Walk(h.Directives, fn)
 	}
 	return found
+}
+
+// includeMayChange are the causes whose findings depend on what other
+// blocks of the server set: a location exempting ACME or health paths,
+// proxy_set_header lines inherited or included.
+var includeMayChange = map[catalog.ID]bool{catalog.ServerAuthScope: true, catalog.ProxyForwardedHeaders: true}
+
+// unreadIncludes caps at info the findings of includeMayChange's causes
+// inside a server block (or a snippet's whole text) that holds an include
+// the audit could not read: what that file sets (an ACME exemption,
+// proxy_set_header) may change the finding, so it is not claimed as a
+// warning.
+func unreadIncludes(ev *Evidence, fs []Finding) {
+	type span struct {
+		file     string
+		from, to int
+		include  string
+	}
+	var spans []span
+	for _, n := range ev.Nginx {
+		if len(n.Config.Unread) == 0 {
+			continue
+		}
+		unread := map[*nginxconf.Directive]bool{}
+		for _, d := range n.Config.Unread {
+			unread[d] = true
+		}
+		nginxconf.Walk(n.Config.Directives, func(d *nginxconf.Directive, parents []*nginxconf.Directive) bool {
+			if !unread[d] {
+				return true
+			}
+			sp := span{file: d.File, from: 0, to: int(^uint(0) >> 1), include: d.Arg(0)}
+			for i := len(parents) - 1; i >= 0; i-- {
+				if p := parents[i]; p.Name == "server" && p.Line > 0 {
+					sp.from, sp.to = p.Line, lastLine(p)
+					break
+				}
+			}
+			spans = append(spans, sp)
+			return true
+		})
+	}
+	for i := range fs {
+		f := &fs[i]
+		for _, sp := range spans {
+			if includeMayChange[f.Cause] && f.Location.File == sp.file && f.Location.Line >= sp.from && f.Location.Line <= sp.to && SeverityRank(f.Severity) > SeverityRank(catalog.Info) {
+				f.Severity = catalog.Info
+				f.Detail += fmt.Sprintf(" (not claimed as a warning: include %s, which was not read, may change this)", sp.include)
+				break
+			}
+		}
+	}
+}
+
+// lastLine is the last line a block's directives reach.
+func lastLine(d *nginxconf.Directive) int {
+	last := d.Line
+	nginxconf.Walk(d.Block, func(c *nginxconf.Directive, _ []*nginxconf.Directive) bool {
+		last = max(last, c.Line)
+		return true
+	})
+	return last
 }

@@ -176,3 +176,43 @@ func TestRootTree(t *testing.T) {
 		t.Errorf("password file not resolved in the tree: %v", ev.Files)
 	}
 }
+
+// An nginx snippet whose includes resolve against a prefix it does not
+// know is read alone; the includes it could not follow are named, and a
+// finding an included file may undo (an ACME exemption) is not claimed
+// above info in the server block holding the include. The same server
+// without the include keeps its warning.
+func TestSnippetUnreadInclude(t *testing.T) {
+	dir := servertest.TempDir(t)
+	body := "server {\n    listen 127.0.0.1:443 ssl;\n    server_name www.example.test;\n    ssl_certificate /etc/letsencrypt/live/www.example.test/fullchain.pem;\n    ssl_certificate_key /etc/letsencrypt/live/www.example.test/privkey.pem;\n%s    auth_basic \"Staff\";\n    auth_basic_user_file /etc/nginx/htpasswd;\n    root /var/www/html;\n}\n"
+	scope := func(name, include string) (Finding, *Evidence) {
+		t.Helper()
+		p := write(t, filepath.Join(dir, name), fmt.Sprintf(body, include), 0o644)
+		ev, err := Load([]Input{{Path: p, Kind: KindNginx}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, _ := Run(All, ev)
+		for _, f := range fs {
+			if f.Cause == "server.auth-scope" {
+				return f, ev
+			}
+		}
+		t.Fatalf("%s: no server.auth-scope finding: %+v", name, fs)
+		return Finding{}, nil
+	}
+	f, ev := scope("with.conf", "    include snippets/acme.conf;\n")
+	if f.Severity != "info" || !strings.Contains(f.Detail, "include snippets/acme.conf, which was not read") {
+		t.Errorf("with the include: %s %s", f.Severity, f.Detail)
+	}
+	named := false
+	for _, n := range ev.Needs {
+		named = named || strings.Contains(n.Text, "include snippets/acme.conf was not read")
+	}
+	if !named {
+		t.Errorf("the unread include is not named: %+v", ev.Needs)
+	}
+	if f, _ := scope("without.conf", ""); f.Severity != "warning" {
+		t.Errorf("without the include: %s %s", f.Severity, f.Detail)
+	}
+}
