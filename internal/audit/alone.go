@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os/user"
+	"path/filepath"
 	"strings"
 
 	"github.com/why401/why401/internal/catalog"
@@ -58,27 +59,45 @@ func localWebAccounts() []Account {
 // space in the user name, or a single word (a broken entry), and no line
 // looks like a directive (ends in ";", "{" or "}", starts with "<").
 func isPasswordText(b []byte) bool {
+	good, broken, ok := passwordLines(b)
+	return ok && good > 0 && good >= broken
+}
+
+// isPasswordFile reports whether the file at path with content b is a
+// password file: its text reads as one, or it is named like one
+// (.htpasswd, .htdigest, passwd) and holds no entries and no directives.
+func isPasswordFile(path string, b []byte) bool {
+	if isPasswordText(b) {
+		return true
+	}
+	name := strings.ToLower(filepath.Base(path))
+	good, broken, ok := passwordLines(b)
+	return ok && good == 0 && broken == 0 && (strings.Contains(name, "htpasswd") || strings.Contains(name, "htdigest") || strings.Contains(name, "passwd"))
+}
+
+// passwordLines counts the lines of b that are user:rest entries and the
+// single words (broken entries); ok is false when a line is neither.
+func passwordLines(b []byte) (good, broken int, ok bool) {
 	b = bytes.TrimPrefix(b, []byte("\ufeff"))
-	good, broken := 0, 0
 	for _, l := range strings.Split(string(b), "\n") {
 		l = strings.TrimSpace(l)
 		if l == "" || l[0] == '#' {
 			continue
 		}
 		if l[0] == '<' || strings.HasSuffix(l, ";") || strings.HasSuffix(l, "{") || strings.HasSuffix(l, "}") {
-			return false
+			return 0, 0, false
 		}
-		name, rest, ok := strings.Cut(l, ":")
+		name, rest, cut := strings.Cut(l, ":")
 		switch {
-		case ok && name != "" && !strings.ContainsAny(name, " \t") && rest != "":
+		case cut && name != "" && !strings.ContainsAny(name, " \t") && rest != "":
 			good++
 		case !strings.ContainsAny(l, " \t"):
 			broken++
 		default:
-			return false
+			return 0, 0, false
 		}
 	}
-	return good > 0 && good >= broken
+	return good, broken, true
 }
 
 // judgeEntry says what an entry's hash means for server ("" when the
@@ -140,7 +159,7 @@ func lonePasswordFile(p *Pass) {
 			p.Report(Finding{Cause: catalog.ServerHtpasswdFile, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: loc(f.Path, line), Server: lp.Server})
 		}
 		if len(pf.Entries()) == 0 {
-			report(catalog.Error, 0, "%s lists no users: every login against it fails", f.Path)
+			report(catalog.Error, 0, "the file lists no users: every login against it fails")
 		}
 		for _, pr := range pf.Problems() {
 			if !pr.Duplicate {
@@ -156,7 +175,7 @@ func lonePasswordFile(p *Pass) {
 			report(catalog.Info, 0, "%d line%s end in CR LF (saved on Windows): nginx and Apache strip the CR, so this alone refuses no login", n, plural(n))
 		}
 		if f.Mode&0o002 != 0 {
-			report(catalog.Warning, 0, "%s is writable by every account on this machine (mode %04o): anyone can add a user; chmod 640 and chown root:www-data", f.Path, uint32(f.Mode))
+			report(catalog.Warning, 0, "the file is writable by every account on this machine (mode %04o): anyone can add a user; chmod 640 and chown root:www-data", uint32(f.Mode))
 		}
 		if len(lp.Accounts) > 0 {
 			var names []string
@@ -171,7 +190,7 @@ func lonePasswordFile(p *Pass) {
 			}
 			if len(names) > 0 {
 				at := factsAt(f, stop)
-				report(catalog.Warning, 0, "%s cannot be read by the web server accounts on this machine (%s): %s blocks them (mode %04o, owner %d:%d); if the server runs as one of them, every login fails", f.Path, strings.Join(names, ", "), stop, uint32(at.Mode), at.UID, at.GID)
+				report(catalog.Warning, 0, "the file cannot be read by the web server accounts on this machine (%s): %s blocks them (mode %04o, owner %d:%d); if the server runs as one of them, every login fails", strings.Join(names, ", "), stop, uint32(at.Mode), at.UID, at.GID)
 			}
 		}
 	}

@@ -164,6 +164,20 @@ func TestLoneModes(t *testing.T) {
 	}
 }
 
+// An empty file named like a password file is one, with no users.
+func TestEmptyPasswordFile(t *testing.T) {
+	dir := servertest.TempDir(t)
+	empty := write(t, filepath.Join(dir, ".htpasswd-staff"), "# staff\n", 0o644)
+	fs := audit(t, Input{Path: empty})
+	if len(fs) != 1 || fs[0].Severity != catalog.Error || !strings.Contains(fs[0].Detail, "lists no users") {
+		t.Errorf("findings: %+v", fs)
+	}
+	conf := write(t, filepath.Join(dir, "empty.conf"), "# nothing\n", 0o644)
+	if _, err := Load([]Input{{Path: conf}}); err == nil {
+		t.Error("an empty .conf was taken for a password file")
+	}
+}
+
 // isPasswordText tells password files from configurations by content.
 func TestIsPasswordText(t *testing.T) {
 	for text, want := range map[string]bool{

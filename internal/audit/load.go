@@ -73,7 +73,7 @@ func Load(inputs []Input) (*Evidence, error) {
 		if err != nil {
 			return nil, err
 		}
-		if isPasswordText(src) {
+		if isPasswordFile(in.Path, src) {
 			if err := ev.addLone(in); err != nil {
 				return nil, err
 			}
