@@ -62,3 +62,31 @@ func TestRealCRLFPasswordFile(t *testing.T) {
 		}
 	}
 }
+
+// TestRealHtaccessAlone: Apache resolves a relative AuthUserFile in an
+// .htaccess against ServerRoot, not the .htaccess directory: with the
+// file beside the .htaccess only, the right password gets 500 from real
+// Apache. The audit of that .htaccess alone reports the line as a
+// warning and names the file beside it as not the one read.
+func TestRealHtaccessAlone(t *testing.T) {
+	servertest.Require(t, "apache2")
+	hash := mustHash(t, "secret")
+	ht := "AuthType Basic\nAuthName \"Members\"\nAuthUserFile .htpasswd\nRequire valid-user\n"
+	s := servertest.Apache(t, "<Directory \"{{.Dir}}/htdocs/members\">\n\tAllowOverride AuthConfig\n</Directory>",
+		servertest.File("htdocs/members/index.html", "members\n"),
+		servertest.File("htdocs/members/.htaccess", ht),
+		servertest.File("htdocs/members/.htpasswd", "alice:"+hash+"\n"))
+	if got := get(t, s.URL()+"/members/", "alice", "secret", ""); got != 500 {
+		t.Fatalf("right password with the file beside the .htaccess: %d, want 500", got)
+	}
+	path := filepath.Join(s.Dir, "htdocs", "members", ".htaccess")
+	ev, err := audit.Load([]audit.Input{{Path: path, Kind: audit.KindApache}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, _ := audit.Run(audit.All, ev)
+	if len(fs) != 1 || fs[0].Location.Line != 3 || fs[0].Severity != catalog.Warning ||
+		!strings.Contains(fs[0].Detail, "resolves it against ServerRoot") || !strings.Contains(fs[0].Detail, filepath.Join(s.Dir, "htdocs", "members", ".htpasswd")+", is not the one read") {
+		t.Errorf("findings: %+v", fs)
+	}
+}
