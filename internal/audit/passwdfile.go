@@ -296,6 +296,9 @@ func digestFile(p *Pass, uf userFile, f *FileFacts) {
 			seen[k] = e.Line
 		}
 	}
+	if others := len(pf.DigestEntries()) - realms[uf.realm]; uf.realm != "" && realms[uf.realm] > 0 && others > 0 {
+		report(catalog.Info, 0, "%d of the %d users of %s are in other realms than %q (%s): they cannot log in here, only where %s is their realm", others, len(pf.DigestEntries()), uf.path, uf.realm, realmWord, realmWord)
+	}
 	if uf.realm != "" && realms[uf.realm] == 0 {
 		report(catalog.Error, 0, "no user of %s is in realm %q (%s): its realms are %s; Digest hashes include the realm, so every login fails until %s and the file's realm are the same (htdigest %s %q USER)", uf.path, uf.realm, realmWord, quoteList(order), realmWord, uf.path, uf.realm)
 	}
