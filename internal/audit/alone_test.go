@@ -198,3 +198,32 @@ func TestIsPasswordText(t *testing.T) {
 		}
 	}
 }
+
+// loneCorpus returns the findings of the files audited alone (testdata/lone
+// and testdata/snippet), for the severity policy.
+func loneCorpus(t *testing.T) []Finding {
+	t.Helper()
+	tree, _ := filepath.Abs(filepath.Join("testdata", "snippet", "tree"))
+	var out []Finding
+	for _, p := range append(loneFixtures(t), snippetFixtures(t)...) {
+		abs, _ := filepath.Abs(p)
+		in := Input{Path: abs}
+		switch {
+		case strings.Contains(abs, ".nginx.") || strings.Contains(abs, "/nginx/"):
+			in.Kind = KindNginx
+		case strings.Contains(abs, "/snippet/"):
+			in.Kind = KindApache
+		}
+		if strings.HasPrefix(abs, tree+string(filepath.Separator)) {
+			in.Root = tree
+		}
+		ev, err := Load([]Input{in})
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		treeRelative(t, ev)
+		fs, _ := Run(All, ev)
+		out = append(out, fs...)
+	}
+	return out
+}
