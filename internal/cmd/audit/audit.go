@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/why401/why401/internal/ansi"
+	"github.com/why401/why401/internal/apacheconf"
 	"github.com/why401/why401/internal/audit"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cli"
@@ -33,11 +34,14 @@ type Options struct {
 	Paths      []string
 	Software   string
 	ServerRoot string
-	JSON       bool
-	SARIF      string // where to write SARIF: a path, or "-" for stdout
-	FailOn     string
-	BaseDir    string
-	Verbose    bool
+	// Root is --root: the directory of a configuration tree copied from
+	// a server, under which its absolute paths resolve.
+	Root    string
+	JSON    bool
+	SARIF   string // where to write SARIF: a path, or "-" for stdout
+	FailOn  string
+	BaseDir string
+	Verbose bool
 	// HTML is --html: also write the findings as a page to this file
 	// ("-": standard output, instead of the text).
 	HTML string
@@ -66,11 +70,26 @@ apache2.conf or httpd.conf. Without PATH the usual places are read:
 and for Apache the .htaccess files under each DocumentRoot where
 AllowOverride permits AuthConfig. Nothing is changed.
 
+PATH may also be any single file, told apart by its content: an nginx server
+block or snippet without http{}, an Apache vhost or conf snippet, an
+.htaccess, an htpasswd or an htdigest file. It is audited for what it says
+by itself (for password files: hash formats and weak hashes, realms,
+duplicates, broken lines, line endings, mode), and what only the main
+configuration decides (AllowOverride, the modules loaded, the base of
+relative paths, the realm a file must match) is listed instead of guessed.
+
+--root DIR audits a configuration tree copied from a server (the common CI
+case): absolute paths in it resolve under DIR, and without PATH the usual
+places are looked for under DIR.
+
 Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 bad usage or a
 configuration that does not parse.`,
 		Example: `  why401 audit
   why401 audit /etc/nginx/nginx.conf
   why401 audit deploy/apache2 --software apache --server-root deploy/apache2
+  why401 audit --root deploy/server
+  why401 audit /var/www/html/.htaccess
+  why401 audit /etc/apache2/.htdigest --software apache
   why401 audit --sarif why401.sarif
   why401 audit /etc/nginx --sarif - --fail-on never | jq .runs[0].results`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -93,6 +112,7 @@ configuration that does not parse.`,
 	fl.StringVar(&o.Software, "server", "", "the same as --software")
 	_ = fl.MarkHidden("server")
 	fl.StringVar(&o.ServerRoot, "server-root", "", "Apache's ServerRoot `DIR` (-d) for relative paths (default: the main file's directory)")
+	fl.StringVar(&o.Root, "root", "", "audit a configuration tree copied from a server into `DIR`: absolute paths in it (Include, AuthUserFile, auth_basic_user_file, DocumentRoot, ...) resolve under DIR, never this machine's /etc; modes and owners of the copy are not judged")
 	fl.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fl.StringVar(&o.SARIF, "sarif", "", "also write the findings as SARIF 2.1.0 (GitHub code scanning, editors) to `FILE` (- for standard output, instead of the text)")
 	fl.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding is at least this `SEVERITY`: info, warning, error or never")
@@ -125,15 +145,38 @@ func (o *Options) validate() error {
 // inputs turns the paths into audit inputs; directories are searched for
 // a main configuration file.
 func (o *Options) inputs() ([]audit.Input, error) {
+	root := ""
+	if o.Root != "" {
+		fi, err := os.Stat(o.Root)
+		if err != nil || !fi.IsDir() {
+			return nil, &cli.UsageError{Err: fmt.Errorf("--root %s: not a directory", o.Root)}
+		}
+		root, _ = filepath.Abs(o.Root)
+	}
 	paths := o.Paths
 	if len(paths) == 0 {
 		for _, p := range audit.DefaultPaths {
+			p = apacheconf.Rooted(root, p)
 			if _, err := os.Stat(p); err == nil {
 				paths = append(paths, p)
 			}
 		}
 		if len(paths) == 0 {
-			return nil, &cli.UsageError{Err: errors.New("no nginx or Apache configuration in the usual places; give a PATH")}
+			where := "in the usual places"
+			if root != "" {
+				where = "under " + o.Root + " (etc/nginx/nginx.conf, etc/apache2/apache2.conf, etc/httpd/conf/httpd.conf)"
+			}
+			return nil, &cli.UsageError{Err: fmt.Errorf("no nginx or Apache configuration %s; give a PATH", where)}
+		}
+	} else if root != "" {
+		// An absolute PATH names the server's file: take it in the tree.
+		paths = append([]string(nil), paths...)
+		for i, p := range paths {
+			if filepath.IsAbs(p) {
+				if _, err := os.Stat(p); err != nil || !strings.HasPrefix(p, root) {
+					paths[i] = apacheconf.Rooted(root, p)
+				}
+			}
 		}
 	}
 	var ins []audit.Input
@@ -159,7 +202,7 @@ func (o *Options) inputs() ([]audit.Input, error) {
 			}
 			p = found
 		}
-		in := audit.Input{Path: p, Kind: audit.Kind(o.Software), ServerRoot: o.ServerRoot}
+		in := audit.Input{Path: p, Kind: audit.Kind(o.Software), ServerRoot: o.ServerRoot, Root: root}
 		if in.ServerRoot == "" && strings.HasSuffix(p, filepath.Join("conf", "httpd.conf")) {
 			in.ServerRoot = filepath.Dir(filepath.Dir(p)) // Red Hat: ServerRoot /etc/httpd
 		}
@@ -250,6 +293,9 @@ type jsonReport struct {
 	report.Head
 	Files  []string       `json:"files"`
 	Counts map[string]int `json:"counts"`
+	// Needs are what the files given could not decide (a snippet
+	// without its main configuration, a password file alone).
+	Needs []audit.Need `json:"needs,omitempty"`
 }
 
 // WriteJSON writes the audit's --json document.
@@ -262,7 +308,7 @@ func WriteJSON(w io.Writer, ev *audit.Evidence, findings []audit.Finding, failin
 	if failing {
 		verdict = report.Fail
 	}
-	r := jsonReport{Head: report.NewHead("audit", verdict, summary(ev, findings), findings), Files: files(ev), Counts: counts}
+	r := jsonReport{Head: report.NewHead("audit", verdict, summary(ev, findings), findings), Files: files(ev), Counts: counts, Needs: ev.Needs}
 	return cli.WriteJSON(w, r)
 }
 
@@ -337,9 +383,21 @@ func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbos
 		}
 		shown[key] = true
 	}
+	writeNeeds(&b, ev.Needs, paint)
 	fmt.Fprintln(&b, summary(ev, findings))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeNeeds lists what the audit could not decide from the files given.
+func writeNeeds(b *strings.Builder, needs []audit.Need, paint ansi.Painter) {
+	if len(needs) == 0 {
+		return
+	}
+	fmt.Fprintln(b, paint.Bold("Not decided from these files alone:"))
+	for _, n := range needs {
+		fmt.Fprintf(b, "  %s: %s\n", n.File, n.Text)
+	}
 }
 
 // Text output folds a finding that repeats, as on a hosting server with
