@@ -69,6 +69,15 @@ type Options struct {
 	// Env supplies ${NAME} values (Debian's envvars: APACHE_LOG_DIR and
 	// so on); Define directives add to it as they are read.
 	Env map[string]string
+	// Root is the directory a configuration tree copied from a server
+	// sits in: absolute paths (ServerRoot, Include, and those Resolve
+	// makes) are taken under it, never on this machine. Empty means the
+	// configuration is this machine's own.
+	Root string
+	// Lenient turns an Include that matches nothing into a warning, as
+	// for IncludeOptional: a file audited without the main configuration
+	// names includes relative to a ServerRoot it does not know.
+	Lenient bool
 	// ReadFile and Glob replace the file system (tests); nil means os.
 	ReadFile func(string) ([]byte, error)
 	Glob     func(string) ([]string, error)
@@ -90,6 +99,22 @@ type Config struct {
 	// Warnings are problems that did not stop parsing: an
 	// IncludeOptional that matched nothing, an include cycle.
 	Warnings []error
+	// Root is Options.Root.
+	Root string
+}
+
+// Resolve returns path as httpd opens it: made absolute against the
+// ServerRoot in effect and, for a tree copied from a server, taken under
+// Root.
+func (c *Config) Resolve(path string) string { return Rooted(c.Root, Resolve(c.ServerRoot, path)) }
+
+// Rooted returns the absolute path p taken under root (unless it is
+// already there); p itself when root is empty or p is relative.
+func Rooted(root, p string) string {
+	if root == "" || !filepath.IsAbs(p) || p == root || strings.HasPrefix(p, strings.TrimSuffix(root, "/")+"/") {
+		return p
+	}
+	return filepath.Join(root, p)
 }
 
 // ParseFile parses the file at path and every file it includes.
@@ -114,7 +139,7 @@ func ParseFile(path string, o Options) (*Config, error) {
 	for k, v := range o.Env {
 		env[k] = v
 	}
-	p := &parser{opts: &o, root: root, env: env, cfg: &Config{Main: path}, active: map[string]bool{}}
+	p := &parser{opts: &o, root: root, env: env, cfg: &Config{Main: path, Root: o.Root}, active: map[string]bool{}}
 	ds, err := p.parseFile(path, 0, nil)
 	if err != nil {
 		return nil, err
@@ -280,7 +305,7 @@ func (p *parser) block(name string, lines []logical, i *int, depth int, open str
 func (p *parser) apply(d *Directive, ds *[]*Directive, depth int) error {
 	switch {
 	case d.Is("ServerRoot") && len(d.Args) == 1 && p.opts != nil:
-		p.root = filepath.Clean(d.Args[0])
+		p.root = Rooted(p.opts.Root, filepath.Clean(d.Args[0]))
 	case d.Is("Define") && len(d.Args) >= 1 && p.env != nil:
 		p.env[d.Args[0]] = strings.Join(d.Args[1:], " ")
 	case (d.Is("Include") || d.Is("IncludeOptional")) && p.opts != nil:
@@ -295,8 +320,8 @@ func (p *parser) apply(d *Directive, ds *[]*Directive, depth int) error {
 }
 
 func (p *parser) include(d *Directive, ds *[]*Directive, depth int) error {
-	optional := d.Is("IncludeOptional")
-	pattern := Resolve(p.root, d.Args[0])
+	optional := d.Is("IncludeOptional") || p.opts.Lenient
+	pattern := Rooted(p.opts.Root, Resolve(p.root, d.Args[0]))
 	var files []string
 	if strings.ContainsAny(pattern, "*?[") {
 		m, err := p.opts.Glob(pattern)

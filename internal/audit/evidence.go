@@ -17,6 +17,15 @@ type Evidence struct {
 	// Files holds facts about the password files the configurations
 	// name, keyed by the absolute path the server would open.
 	Files map[string]*FileFacts
+	// Lone are the password files given to the audit by themselves.
+	Lone []*LonePassword
+	// Needs are what the audit could not decide from the files it was
+	// given (a snippet without its main configuration, a password file
+	// without the configuration that reads it).
+	Needs []Need
+	// Root is the directory a configuration tree copied from a server
+	// was given in (--root): absolute paths in it resolve under Root.
+	Root string
 	// beside maps a directive's file and the relative password file
 	// path it names to where that path would be beside the directive's
 	// file (absolute), when that is not the file the server opens.
@@ -43,6 +52,9 @@ func (ev *Evidence) ConfigFiles() []string {
 			out = append(out, h.Path)
 		}
 	}
+	for _, lp := range ev.Lone {
+		out = append(out, lp.Facts.Path)
+	}
 	return out
 }
 
@@ -52,6 +64,10 @@ type Nginx struct {
 	// Account is the user and group the workers run as (the user
 	// directive, or nginx's default nobody).
 	Account Account
+	// Snippet is set when the file has no http{} block: it was given
+	// without the main configuration, whose prefix relative paths
+	// resolve against is unknown.
+	Snippet bool
 
 	// scopes and servers are computed once by index.
 	scopes   []nscope
@@ -68,6 +84,10 @@ type Apache struct {
 	Config   *apacheconf.Config
 	Account  Account
 	Htaccess []*Htaccess
+	// Snippet is set for a file given without the main configuration
+	// (no LoadModule or ServerRoot, no --server-root): ServerRoot, which
+	// relative paths resolve against, is unknown.
+	Snippet bool
 
 	// direct caches each scope's own directives (see ascope.direct).
 	direct map[scopeKey]*directs

@@ -36,6 +36,10 @@ type Input struct {
 	// ServerRoot is Apache's -d; empty means the main file's directory
 	// (or the ServerRoot directive inside it).
 	ServerRoot string
+	// Root is the directory of a configuration tree copied from a
+	// server (--root): absolute paths in it resolve under Root, and the
+	// modes and owners of the copy are not judged as the server's.
+	Root string
 }
 
 // DefaultPaths are the main configuration files audited when none are
@@ -62,9 +66,22 @@ const (
 func Load(inputs []Input) (*Evidence, error) {
 	ev := &Evidence{Files: map[string]*FileFacts{}, beside: map[[2]string]string{}}
 	for _, in := range inputs {
+		if in.Root != "" {
+			ev.Root = in.Root
+		}
+		src, err := os.ReadFile(in.Path)
+		if err != nil {
+			return nil, err
+		}
+		if isPasswordFile(in.Path, src) {
+			if err := ev.addLone(in); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		kind := in.Kind
 		if kind == KindAuto {
-			k, err := detect(in.Path)
+			k, err := detect(in.Path, src)
 			if err != nil {
 				return nil, err
 			}
@@ -72,36 +89,12 @@ func Load(inputs []Input) (*Evidence, error) {
 		}
 		switch kind {
 		case KindNginx:
-			cfg, err := nginxconf.ParseFile(in.Path)
-			if err != nil {
+			if err := ev.loadNginx(in, src); err != nil {
 				return nil, err
 			}
-			n := &Nginx{Config: cfg, Account: nginxAccount(cfg)}
-			ev.Nginx = append(ev.Nginx, n)
-			nginxconf.Walk(cfg.Directives, func(d *nginxconf.Directive, _ []*nginxconf.Directive) bool {
-				if d.Name == "auth_basic_user_file" && len(d.Args) == 1 && !strings.Contains(d.Args[0], "$") {
-					ev.gatherPasswordFile(d.File, d.Args[0], cfg.Resolve(d.Args[0]))
-				}
-				return true
-			})
 		case KindApache:
-			env := apacheEnv(filepath.Dir(in.Path))
-			cfg, err := apacheconf.ParseFile(in.Path, apacheconf.Options{ServerRoot: in.ServerRoot, Env: env})
-			if err != nil {
+			if err := ev.loadApache(in, src); err != nil {
 				return nil, err
-			}
-			a := &Apache{Config: cfg, Account: apacheAccount(cfg)}
-			a.Htaccess = findHtaccess(cfg)
-			ev.Apache = append(ev.Apache, a)
-			visit := func(d *apacheconf.Directive, _ []*apacheconf.Directive) bool {
-				if d.Is("AuthUserFile") && len(d.Args) == 1 {
-					ev.gatherPasswordFile(d.File, d.Args[0], apacheconf.Resolve(cfg.ServerRoot, d.Args[0]))
-				}
-				return true
-			}
-			apacheconf.Walk(cfg.Directives, visit)
-			for _, h := range a.Htaccess {
-				apacheconf.Walk(h.Directives, visit)
 			}
 		default:
 			return nil, fmt.Errorf("%s: unknown server kind %q", in.Path, kind)
@@ -112,17 +105,13 @@ func Load(inputs []Input) (*Evidence, error) {
 }
 
 // detect tells nginx from Apache by file name, then by content.
-func detect(path string) (Kind, error) {
+func detect(path string, b []byte) (Kind, error) {
 	base := strings.ToLower(filepath.Base(path))
 	switch {
 	case strings.Contains(base, "nginx"):
 		return KindNginx, nil
 	case strings.Contains(base, "apache"), strings.Contains(base, "httpd"), base == ".htaccess":
 		return KindApache, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
 	}
 	apache, nginx := 0, 0
 	for _, l := range strings.Split(string(b), "\n") {
@@ -144,6 +133,24 @@ func detect(path string) (Kind, error) {
 		return KindApache, nil
 	}
 	return "", fmt.Errorf("%s: cannot tell whether this is nginx or Apache configuration (use --server)", path)
+}
+
+// addLone adds a password file given by itself: its facts, the web
+// server accounts to judge its mode against, and what cannot be decided
+// without the configuration that reads it.
+func (ev *Evidence) addLone(in Input) error {
+	ev.gather(in.Path)
+	f := ev.Files[in.Path]
+	if f.Err != "" || f.Password == nil {
+		return fmt.Errorf("%s: %s", in.Path, orUnset(f.Err))
+	}
+	lp := &LonePassword{Facts: f, Server: in.Kind}
+	if ev.Root == "" {
+		lp.Accounts = localWebAccounts()
+	}
+	ev.Lone = append(ev.Lone, lp)
+	ev.Needs = append(ev.Needs, loneNeeds(lp)...)
+	return nil
 }
 
 // gatherPasswordFile records facts about the password file that a
@@ -321,7 +328,7 @@ func findHtaccess(cfg *apacheconf.Config) []*Htaccess {
 	apacheconf.Walk(cfg.Directives, func(d *apacheconf.Directive, parents []*apacheconf.Directive) bool {
 		switch {
 		case d.Is("DocumentRoot") && len(d.Args) == 1:
-			roots[apacheconf.Resolve(cfg.ServerRoot, d.Args[0])] = true
+			roots[cfg.Resolve(d.Args[0])] = true
 		case d.Is("AccessFileName") && len(d.Args) >= 1:
 			name = d.Args[0]
 		case d.Is("AllowOverride") && len(parents) > 0:
@@ -333,7 +340,7 @@ func findHtaccess(cfg *apacheconf.Config) []*Htaccess {
 						auth = true
 					}
 				}
-				overrides = append(overrides, override{filepath.Clean(apacheconf.Resolve(cfg.ServerRoot, p.Args[0])), auth})
+				overrides = append(overrides, override{filepath.Clean(cfg.Resolve(p.Args[0])), auth})
 			}
 		}
 		return true

@@ -9,6 +9,8 @@ package nginxconf
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -42,14 +44,40 @@ type Config struct {
 	Prefix     string
 	Directives []*Directive
 	Files      []string
+	// Root is Options.Root.
+	Root string
+	// Unread are the include directives Options.SingleFile left
+	// unfollowed.
+	Unread []*Directive
 }
 
-// Resolve returns path made absolute against the configuration prefix.
+// Options change how ParseFileWith reads.
+type Options struct {
+	// Root is the directory a configuration tree copied from a server
+	// sits in: absolute paths (include, and those Resolve makes) are
+	// taken under it, never on this machine.
+	Root string
+	// SingleFile reads the file alone, without its includes (a snippet
+	// whose includes are relative to a prefix it does not know).
+	SingleFile bool
+}
+
+// Resolve returns path made absolute against the configuration prefix
+// and, for a tree copied from a server, taken under Root.
 func (c *Config) Resolve(path string) string {
 	if path == "" || filepath.IsAbs(path) {
-		return filepath.Clean(path)
+		return rooted(c.Root, filepath.Clean(path))
 	}
 	return filepath.Join(c.Prefix, path)
+}
+
+// rooted returns the absolute path p taken under root (unless already
+// there); p itself when root is empty.
+func rooted(root, p string) string {
+	if root == "" || !filepath.IsAbs(p) || p == root || strings.HasPrefix(p, strings.TrimSuffix(root, "/")+"/") {
+		return p
+	}
+	return filepath.Join(root, p)
 }
 
 // The lexer's token channel holds 2,048 tokens (about 100 KB) per file by
@@ -60,12 +88,33 @@ func init() { crossplane.SetTokenChanCap(128) }
 // ParseFile parses the nginx configuration at path and the files it
 // includes. A syntax error (one nginx itself would refuse) is returned as
 // "file:line: message".
-func ParseFile(path string) (*Config, error) {
-	payload, err := crossplane.Parse(path, &crossplane.ParseOptions{
+func ParseFile(path string) (*Config, error) { return ParseFileWith(path, Options{}) }
+
+// ParseFileWith is ParseFile with options.
+func ParseFileWith(path string, o Options) (*Config, error) {
+	popts := &crossplane.ParseOptions{
 		SkipDirectiveContextCheck: true,
 		SkipDirectiveArgsCheck:    true,
 		StopParsingOnError:        true,
-	})
+		SingleFile:                o.SingleFile,
+	}
+	if o.Root != "" {
+		popts.Open = func(p string) (io.Reader, error) { return os.Open(rooted(o.Root, p)) }
+		// Matches are returned as the server names them, so that a file
+		// both globbed and named is read once; Open and the conversion
+		// below take them under Root.
+		popts.Glob = func(p string) ([]string, error) {
+			r := rooted(o.Root, p)
+			m, err := filepath.Glob(r)
+			if r != p {
+				for i := range m {
+					m[i] = strings.TrimPrefix(m[i], strings.TrimSuffix(o.Root, "/"))
+				}
+			}
+			return m, err
+		}
+	}
+	payload, err := crossplane.Parse(path, popts)
 	if err != nil {
 		return nil, convertErr(path, err)
 	}
@@ -75,9 +124,10 @@ func ParseFile(path string) (*Config, error) {
 	if len(payload.Config) == 0 {
 		return nil, fmt.Errorf("%s: nothing parsed", path)
 	}
-	c := &Config{Main: path, Prefix: filepath.Dir(path)}
-	for _, cf := range payload.Config {
-		c.Files = append(c.Files, cf.File)
+	c := &Config{Main: path, Prefix: filepath.Dir(path), Root: o.Root}
+	for i := range payload.Config {
+		payload.Config[i].File = rooted(o.Root, payload.Config[i].File)
+		c.Files = append(c.Files, payload.Config[i].File)
 	}
 	active := map[int]bool{}
 	var conv func(idx int) []*Directive
@@ -93,6 +143,9 @@ func ParseFile(path string) (*Config, error) {
 				}
 			}
 			out = append(out, nd)
+			if d.Directive == "include" && o.SingleFile {
+				c.Unread = append(c.Unread, nd)
+			}
 			if d.IsInclude() {
 				for _, i := range d.Includes {
 					out = append(out, conv(i)...)
