@@ -15,9 +15,9 @@ import (
 	"github.com/why401/why401/internal/audit"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cli"
-	probecmd "github.com/why401/why401/internal/cmd/probe"
 	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/htpasswd"
+	"github.com/why401/why401/internal/probeargs"
 	"github.com/why401/why401/internal/servertest"
 )
 
@@ -84,13 +84,13 @@ func hasCause(fs []audit.Finding, cause catalog.ID) bool {
 func probe(t *testing.T, args ...string) (int, catalog.ID) {
 	t.Helper()
 	f := &cli.Factory{IO: &cli.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}, Now: time.Now, Version: "test"}
-	o, err := probecmd.ParseArgs(f, append(args, "--no-discovery", "-m", "10"))
+	po, err := probeargs.Parse(append(args, "--no-discovery", "-m", "10"), f.Version, nil)
 	if err != nil {
 		t.Fatalf("probe args: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r, err := diagnose.Probe(ctx, o.Probe, diagnose.Options{})
+	r, err := diagnose.Probe(ctx, po, diagnose.Options{})
 	if err != nil {
 		t.Fatalf("probe: %v", err)
 	}

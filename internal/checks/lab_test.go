@@ -12,12 +12,12 @@ import (
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/checks"
 	"github.com/why401/why401/internal/cli"
-	probecmd "github.com/why401/why401/internal/cmd/probe"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/lab"
 	"github.com/why401/why401/internal/lab/labtest"
 	"github.com/why401/why401/internal/probe"
+	"github.com/why401/why401/internal/probeargs"
 )
 
 // labRun is one lab scenario probed for real.
@@ -53,12 +53,12 @@ func probeLab(t *testing.T) []labRun {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				o, err := probecmd.ParseArgs(f, s.Args)
+				po, err := probeargs.Parse(s.Args, f.Version, nil)
 				if err != nil {
 					errs[i] = fmt.Errorf("%s: %w", s.Path, err)
 					return
 				}
-				ev, err := probe.Run(context.Background(), o.Probe)
+				ev, err := probe.Run(context.Background(), po)
 				if err != nil {
 					errs[i] = fmt.Errorf("%s: %w", s.Path, err)
 					return

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/spf13/pflag"
 )
 
 // CheckFlags is the rule of --html and --show-secrets shared by every
@@ -67,4 +69,11 @@ func WriteFile(path string, out io.Writer, doc []byte) error {
 		return fmt.Errorf("--html %s: %v", path, err)
 	}
 	return nil
+}
+
+// AddFlags defines --html and --html-secrets, as every command with a
+// page report has them.
+func AddFlags(fs *pflag.FlagSet, html *string, secrets *bool) {
+	fs.StringVar(html, "html", "", "also write the report as a self-contained HTML page to `FILE` (- for standard output, instead of the text)")
+	fs.BoolVar(secrets, "html-secrets", false, "let --show-secrets put passwords and tokens in the --html page too")
 }

@@ -12,11 +12,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/why401/why401/internal/cli"
-	probecmd "github.com/why401/why401/internal/cmd/probe"
 	"github.com/why401/why401/internal/curlcmd"
 	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/htmlreport"
 	"github.com/why401/why401/internal/probe"
+	"github.com/why401/why401/internal/report"
 )
 
 // Options are the command's flags and dependencies.
@@ -86,7 +86,7 @@ are dropped, and the output says so.`,
 	cmd.Flags().BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&o.ShowSecrets, "show-secrets", false, "do not redact passwords, tokens and cookies in the output")
 	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "show every exchange and every fix")
-	probecmd.AddHTMLFlags(cmd.Flags(), &o.HTML, &o.HTMLSecrets)
+	htmlreport.AddFlags(cmd.Flags(), &o.HTML, &o.HTMLSecrets)
 	return cmd
 }
 
@@ -148,7 +148,7 @@ func Run(ctx context.Context, o *Options) error {
 	for _, n := range o.Command.Notes {
 		r.Notes = append(r.Notes, "pasted command: "+n)
 	}
-	if err := probecmd.Write(o.IO, r, o.JSON, o.HTML, o.Verbose); err != nil {
+	if err := report.Output(o.IO, r, o.JSON, o.HTML, o.Verbose); err != nil {
 		return err
 	}
 	return cli.Exit(diagnose.ExitCode(r.Verdict))

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	probecmd "github.com/why401/why401/internal/cmd/probe"
+	"github.com/why401/why401/internal/probeargs"
 
 	"github.com/spf13/cobra"
 
@@ -132,12 +132,12 @@ func Run(ctx context.Context, o *Options) error {
 func one(ctx context.Context, o *Options, s lab.Scenario) (Result, string) {
 	r := Result{Path: s.Path, Expected: s.Cause, Command: command(s)}
 	start := time.Now()
-	opts, err := probecmd.ParseArgs(o.Factory, s.Args)
+	po, err := probeargs.Parse(s.Args, o.Factory.Version, o.Factory.Probe)
 	if err != nil {
 		r.Error = err.Error()
 		return r, ""
 	}
-	rep, err := diagnose.Probe(ctx, opts.Probe, diagnose.Options{})
+	rep, err := diagnose.Probe(ctx, po, diagnose.Options{})
 	r.Duration = time.Since(start).Round(time.Millisecond).String()
 	if err != nil {
 		r.Error = err.Error()

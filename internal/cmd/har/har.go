@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/why401/why401/internal/cli"
-	probecmd "github.com/why401/why401/internal/cmd/probe"
 	"github.com/why401/why401/internal/diagnose"
 	"github.com/why401/why401/internal/htmlreport"
 	"github.com/why401/why401/internal/probe"
@@ -85,7 +84,7 @@ unless --show-secrets.`,
 	cmd.Flags().BoolVarP(&o.Verbose, "verbose", "v", false, "show every fix and every note")
 	cmd.Flags().BoolVar(&o.Replay, "replay", false, "re-send the breaking request through the probe (goes over the network)")
 	cmd.Flags().BoolVar(&o.All, "all", false, "list every entry in the timeline, static assets included")
-	probecmd.AddHTMLFlags(cmd.Flags(), &o.HTML, &o.HTMLSecrets)
+	htmlreport.AddFlags(cmd.Flags(), &o.HTML, &o.HTMLSecrets)
 	return cmd
 }
 

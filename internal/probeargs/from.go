@@ -1,4 +1,4 @@
-package probe
+package probeargs
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 
 // addFromFlags defines --from and --env; with --from, --request (-X)
 // names the request instead of the method.
-func addFromFlags(fs *pflag.FlagSet, o *Options) {
+func (o *Args) addFromFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.from, "from", "", "take the request from a Postman collection (v2.1) or a .http/.rest `FILE`; --request NAME picks one of several")
 	fs.StringVar(&o.env, "env", "", "with --from: a Postman environment `FILE`, or the environment `NAME` in http-client.env.json")
 }
@@ -25,7 +25,7 @@ var refusedWithFrom = []string{"data", "user", "oauth2-bearer", "cookie"}
 // finishFrom loads the request --from names and completes it with the
 // transport flags (-k, --resolve, --cacert, timeouts, expectations …);
 // -H adds or replaces headers, -A and -e replace the file's.
-func (o *Options) finishFrom(fs *pflag.FlagSet) error {
+func (o *Args) finishFrom(fs *pflag.FlagSet) error {
 	for _, name := range refusedWithFrom {
 		if f := fs.Lookup(name); f != nil && f.Changed {
 			flag := "--" + name
@@ -66,9 +66,9 @@ func (o *Options) finishFrom(fs *pflag.FlagSet) error {
 		return &cli.UsageError{Err: fmt.Errorf("%s: request %q: %w", o.from, l.Request.Path, err)}
 	}
 	base := filepath.Base(o.from)
-	o.fromNotes = append(o.fromNotes, fmt.Sprintf("request %q from %s", l.Request.Path, base))
+	o.Notes = append(o.Notes, fmt.Sprintf("request %q from %s", l.Request.Path, base))
 	for _, n := range l.Notes {
-		o.fromNotes = append(o.fromNotes, base+": "+n)
+		o.Notes = append(o.Notes, base+": "+n)
 	}
 	return nil
 }
