@@ -26,28 +26,13 @@ import (
 	"github.com/why401/why401/internal/netguard"
 	"github.com/why401/why401/internal/netguard/dnstest"
 	"github.com/why401/why401/internal/serve"
+	"github.com/why401/why401/internal/serve/servetest"
 )
 
-// start runs a server with cfg on a loopback port (cfg.Addr is what the
-// server believes it listens on: a non-loopback one makes it exposed).
+// start runs a server with cfg on a loopback port.
 func start(t *testing.T, cfg serve.Config) (*serve.Server, string) {
 	t.Helper()
-	cfg.Runner = root.Exec
-	if cfg.RatePerMinute == 0 {
-		cfg.RatePerMinute, cfg.Burst = 6000, 1000
-	}
-	s, err := serve.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := s.HTTPServer()
-	go hs.Serve(ln)
-	t.Cleanup(func() { hs.Close() })
-	return s, "http://" + ln.Addr().String()
+	return servetest.Start(t, cfg)
 }
 
 type apiErr struct {
