@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -403,35 +402,10 @@ func TestFlood(t *testing.T) {
 
 // client returns an HTTP client with cookies, having loaded the page, and
 // the page's CSRF token.
-func client(t *testing.T, base string) (*http.Client, string) {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	res, err := c.Get(base + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(b)
-	if m == nil {
-		t.Fatalf("no CSRF token in the page")
-	}
-	return c, string(m[1])
-}
+func client(t *testing.T, base string) (*http.Client, string) { return servetest.Client(t, base) }
 
 func multipartForm(fields map[string]string, file string) (string, *bytes.Buffer) {
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	for k, v := range fields {
-		mw.WriteField(k, v)
-	}
-	if file != "" {
-		fw, _ := mw.CreateFormFile("file", "flow.har")
-		fw.Write([]byte(file))
-	}
-	mw.Close()
-	return mw.FormDataContentType(), &b
+	return servetest.Multipart(fields, file)
 }
 
 func TestForms(t *testing.T) {
