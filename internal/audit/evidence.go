@@ -21,6 +21,11 @@ type Evidence struct {
 	// path it names to where that path would be beside the directive's
 	// file (absolute), when that is not the file the server opens.
 	beside map[[2]string]string
+	// jail confines reading to an upload (Input.Root); nil: none.
+	jail *jail
+	// Skipped are the files a confined configuration includes from
+	// outside its copy that the copy lacks: they were read as empty.
+	Skipped []string
 }
 
 // Nginx is one nginx configuration.
@@ -88,6 +93,9 @@ type FileFacts struct {
 	// Password is the parsed content, when the file is a password
 	// file that could be read.
 	Password *htpasswd.File
+	// NotInCopy is set in a confined audit (Input.Root) when the file
+	// is not in the copy: whether the server has it is unknown.
+	NotInCopy bool
 }
 
 // DirFacts is one directory on the way to a file.

@@ -36,6 +36,13 @@ type Input struct {
 	// ServerRoot is Apache's -d; empty means the main file's directory
 	// (or the ServerRoot directive inside it).
 	ServerRoot string
+	// Root, when set, confines the audit to the files under it (a
+	// configuration copied from another machine, an upload): nothing
+	// outside it is read, a path the configuration names outside it is
+	// looked up inside it (/etc/nginx/mime.types as etc/nginx/mime.types,
+	// nginx/mime.types, then mime.types), and this machine's accounts and
+	// file owners are not consulted, since they are not the server's.
+	Root string
 }
 
 // DefaultPaths are the main configuration files audited when none are
@@ -62,6 +69,11 @@ const (
 func Load(inputs []Input) (*Evidence, error) {
 	ev := &Evidence{Files: map[string]*FileFacts{}, beside: map[[2]string]string{}}
 	for _, in := range inputs {
+		j, err := newJail(in.Root)
+		if err != nil {
+			return nil, err
+		}
+		ev.jail = j
 		kind := in.Kind
 		if kind == KindAuto {
 			k, err := detect(in.Path)
@@ -72,11 +84,18 @@ func Load(inputs []Input) (*Evidence, error) {
 		}
 		switch kind {
 		case KindNginx:
-			cfg, err := nginxconf.ParseFile(in.Path)
+			fsys := nginxconf.FS{}
+			if j != nil {
+				fsys = nginxconf.FS{Open: j.open, Glob: j.glob}
+			}
+			cfg, err := nginxconf.ParseFileFS(in.Path, fsys)
 			if err != nil {
 				return nil, err
 			}
-			n := &Nginx{Config: cfg, Account: nginxAccount(cfg)}
+			if j != nil {
+				ev.Skipped = append(ev.Skipped, j.skipped...)
+			}
+			n := &Nginx{Config: cfg, Account: nginxAccount(cfg, j == nil)}
 			ev.Nginx = append(ev.Nginx, n)
 			nginxconf.Walk(cfg.Directives, func(d *nginxconf.Directive, _ []*nginxconf.Directive) bool {
 				if d.Name == "auth_basic_user_file" && len(d.Args) == 1 && !strings.Contains(d.Args[0], "$") {
@@ -85,13 +104,17 @@ func Load(inputs []Input) (*Evidence, error) {
 				return true
 			})
 		case KindApache:
-			env := apacheEnv(filepath.Dir(in.Path))
-			cfg, err := apacheconf.ParseFile(in.Path, apacheconf.Options{ServerRoot: in.ServerRoot, Env: env})
+			env := apacheEnv(j, filepath.Dir(in.Path))
+			opts := apacheconf.Options{ServerRoot: in.ServerRoot, Env: env}
+			if j != nil {
+				opts.ReadFile, opts.Glob, opts.Stat, opts.ReadDir = j.readFile, j.glob, j.stat, j.readDir
+			}
+			cfg, err := apacheconf.ParseFile(in.Path, opts)
 			if err != nil {
 				return nil, err
 			}
-			a := &Apache{Config: cfg, Account: apacheAccount(cfg)}
-			a.Htaccess = findHtaccess(cfg)
+			a := &Apache{Config: cfg, Account: apacheAccount(cfg, j == nil)}
+			a.Htaccess = findHtaccess(j, cfg)
 			ev.Apache = append(ev.Apache, a)
 			visit := func(d *apacheconf.Directive, _ []*apacheconf.Directive) bool {
 				if d.Is("AuthUserFile") && len(d.Args) == 1 {
@@ -168,7 +191,12 @@ func (ev *Evidence) gather(path string) {
 	}
 	f := &FileFacts{Path: path}
 	ev.Files[path] = f
-	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+	if ev.jail != nil {
+		// Only the file itself, at its place in the jail: the
+		// directories above the jail are this machine's.
+		path = ev.jail.path(path)
+	}
+	for dir := filepath.Dir(path); ev.jail == nil || ev.jail.inside(dir); dir = filepath.Dir(dir) {
 		if fi, err := os.Stat(dir); err == nil {
 			uid, gid := owner(fi)
 			f.Parents = append([]DirFacts{{Path: dir, Mode: fi.Mode().Perm(), UID: uid, GID: gid}}, f.Parents...)
@@ -179,6 +207,7 @@ func (ev *Evidence) gather(path string) {
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
+		f.NotInCopy = ev.jail != nil && errors.Is(err, fs.ErrNotExist)
 		if !errors.Is(err, fs.ErrNotExist) {
 			f.Exists = true
 			f.Err = err.Error()
@@ -240,14 +269,19 @@ func resolveAccount(userName, groupName string) Account {
 }
 
 // nginxAccount reads the user directive; nginx's default is nobody with
-// the group of the same name.
-func nginxAccount(cfg *nginxconf.Config) Account {
+// the group of the same name. Without lookup the account is named but
+// not looked up in this machine's user database (a confined audit: this
+// machine's users are not the server's).
+func nginxAccount(cfg *nginxconf.Config, lookup bool) Account {
 	u, g := "nobody", ""
 	for _, d := range cfg.Directives {
 		if d.Name == "user" && len(d.Args) >= 1 {
 			u = d.Args[0]
 			g = d.Arg(1)
 		}
+	}
+	if !lookup {
+		return Account{User: u, Group: g}
 	}
 	if g == "" {
 		g = u
@@ -258,8 +292,9 @@ func nginxAccount(cfg *nginxconf.Config) Account {
 	return resolveAccount(u, g)
 }
 
-// apacheAccount reads User and Group (top level or inside IfModule).
-func apacheAccount(cfg *apacheconf.Config) Account {
+// apacheAccount reads User and Group (top level or inside IfModule),
+// looked up unless lookup is false (see nginxAccount).
+func apacheAccount(cfg *apacheconf.Config, lookup bool) Account {
 	u, g := "", ""
 	apacheconf.Walk(cfg.Directives, func(d *apacheconf.Directive, parents []*apacheconf.Directive) bool {
 		for _, p := range parents {
@@ -275,7 +310,7 @@ func apacheAccount(cfg *apacheconf.Config) Account {
 		}
 		return true
 	})
-	if u == "" || strings.Contains(u, "${") {
+	if u == "" || strings.Contains(u, "${") || !lookup {
 		return Account{User: u, Group: g}
 	}
 	return resolveAccount(u, g)
@@ -283,9 +318,9 @@ func apacheAccount(cfg *apacheconf.Config) Account {
 
 // apacheEnv reads Debian's envvars file beside apache2.conf: lines
 // "export NAME=value" (quotes removed). Other shell syntax is ignored.
-func apacheEnv(dir string) map[string]string {
+func apacheEnv(j *jail, dir string) map[string]string {
 	env := map[string]string{}
-	b, err := os.ReadFile(filepath.Join(dir, "envvars"))
+	b, err := os.ReadFile(j.path(filepath.Join(dir, "envvars")))
 	if err != nil {
 		return env
 	}
@@ -309,7 +344,7 @@ func apacheEnv(dir string) map[string]string {
 // findHtaccess walks each DocumentRoot and returns the .htaccess files in
 // directories where AllowOverride (the longest matching <Directory>)
 // permits AuthConfig.
-func findHtaccess(cfg *apacheconf.Config) []*Htaccess {
+func findHtaccess(j *jail, cfg *apacheconf.Config) []*Htaccess {
 	type override struct {
 		path string
 		auth bool
@@ -355,26 +390,48 @@ func findHtaccess(cfg *apacheconf.Config) []*Htaccess {
 	sort.Strings(sorted)
 	count := 0
 	for _, root := range sorted {
+		if j != nil {
+			// The document root's copy in the jail; the .htaccess
+			// files found are named by the server's paths.
+			in := j.path(root)
+			if in != root {
+				rename := func(p string) string { return root + strings.TrimPrefix(p, in) }
+				out = append(out, walkHtaccess(in, name, allowed, rename, seen, &count)...)
+				continue
+			}
+		}
+		out = append(out, walkHtaccess(root, name, allowed, func(p string) string { return p }, seen, &count)...)
+	}
+	return out
+}
+
+// walkHtaccess finds the files called name under root in directories
+// allowed says may hold them, within the search limits; rename gives a
+// file's path on the server (root may be a copy of it).
+func walkHtaccess(root, name string, allowed func(dir string) bool, rename func(string) string, seen map[string]bool, count *int) []*Htaccess {
+	var out []*Htaccess
+	{
 		base := strings.Count(root, string(filepath.Separator))
 		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return nil
 			}
 			if d.IsDir() {
-				count++
-				if count > maxHtaccessDirs || strings.Count(p, string(filepath.Separator))-base > maxHtaccessDepth {
+				*count++
+				if *count > maxHtaccessDirs || strings.Count(p, string(filepath.Separator))-base > maxHtaccessDepth {
 					return filepath.SkipDir
 				}
 				return nil
 			}
-			if d.Name() != name || seen[p] || !allowed(filepath.Dir(p)) {
+			sp := rename(p)
+			if d.Name() != name || seen[sp] || !allowed(filepath.Dir(sp)) {
 				return nil
 			}
-			seen[p] = true
-			h := &Htaccess{Path: p, Dir: filepath.Dir(p)}
+			seen[sp] = true
+			h := &Htaccess{Path: sp, Dir: filepath.Dir(sp)}
 			src, err := os.ReadFile(p)
 			if err == nil {
-				h.Directives, err = apacheconf.Parse(p, src)
+				h.Directives, err = apacheconf.Parse(sp, src)
 			}
 			if err != nil {
 				h.Err = err.Error()

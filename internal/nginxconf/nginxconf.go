@@ -9,6 +9,7 @@ package nginxconf
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 
@@ -61,10 +62,24 @@ func init() { crossplane.SetTokenChanCap(128) }
 // includes. A syntax error (one nginx itself would refuse) is returned as
 // "file:line: message".
 func ParseFile(path string) (*Config, error) {
+	return ParseFileFS(path, FS{})
+}
+
+// FS replaces the file system ParseFile reads includes from; nil fields
+// mean os.Open and filepath.Glob.
+type FS struct {
+	Open func(path string) (io.Reader, error)
+	Glob func(pattern string) ([]string, error)
+}
+
+// ParseFileFS is ParseFile reading files through fsys.
+func ParseFileFS(path string, fsys FS) (*Config, error) {
 	payload, err := crossplane.Parse(path, &crossplane.ParseOptions{
 		SkipDirectiveContextCheck: true,
 		SkipDirectiveArgsCheck:    true,
 		StopParsingOnError:        true,
+		Open:                      fsys.Open,
+		Glob:                      fsys.Glob,
 	})
 	if err != nil {
 		return nil, convertErr(path, err)

@@ -32,6 +32,7 @@ type Options struct {
 	Paths      []string
 	Software   string
 	ServerRoot string
+	Confine    string
 	JSON       bool
 	SARIF      string // where to write SARIF: a path, or "-" for stdout
 	FailOn     string
@@ -92,6 +93,7 @@ configuration that does not parse.`,
 	fl.StringVar(&o.Software, "server", "", "the same as --software")
 	_ = fl.MarkHidden("server")
 	fl.StringVar(&o.ServerRoot, "server-root", "", "Apache's ServerRoot `DIR` (-d) for relative paths (default: the main file's directory)")
+	fl.StringVar(&o.Confine, "confine", "", "read only files under `DIR`, a copy of the server's files: absolute paths in the configuration are looked up inside it (/etc/nginx/x as DIR/etc/nginx/x, DIR/nginx/x, DIR/x) and this machine's users and file owners are not consulted")
 	fl.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fl.StringVar(&o.SARIF, "sarif", "", "also write the findings as SARIF 2.1.0 (GitHub code scanning, editors) to `FILE` (- for standard output, instead of the text)")
 	fl.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding is at least this `SEVERITY`: info, warning, error or never")
@@ -158,7 +160,7 @@ func (o *Options) inputs() ([]audit.Input, error) {
 			}
 			p = found
 		}
-		in := audit.Input{Path: p, Kind: audit.Kind(o.Software), ServerRoot: o.ServerRoot}
+		in := audit.Input{Path: p, Kind: audit.Kind(o.Software), ServerRoot: o.ServerRoot, Root: o.Confine}
 		if in.ServerRoot == "" && strings.HasSuffix(p, filepath.Join("conf", "httpd.conf")) {
 			in.ServerRoot = filepath.Dir(filepath.Dir(p)) // Red Hat: ServerRoot /etc/httpd
 		}
@@ -193,6 +195,9 @@ func Run(o *Options) error {
 		for _, w := range a.Config.Warnings {
 			fmt.Fprintf(o.IO.ErrOut, "why401: warning: %v\n", w)
 		}
+	}
+	for _, p := range ev.Skipped {
+		fmt.Fprintf(o.IO.ErrOut, "why401: warning: %s is included but not in %s; read as empty\n", p, o.Confine)
 	}
 	findings, err := audit.Run(audit.All, ev)
 	if err != nil {
