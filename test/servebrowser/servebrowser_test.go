@@ -518,13 +518,14 @@ func TestHTMLReports(t *testing.T) {
 				t.Errorf("phone: the first cause starts %.0fpx down, below the first screen (%v)", top, err)
 			}
 			shot(t, tab, shots, "report-"+c.name+"-phone")
-			// Print: the verdict, the first cause and its fixes stay;
-			// only the downloads go.
+			// Print: the verdict, the first cause and its fixes stay,
+			// and the exchanges print open (paper has no disclosure
+			// triangles); only the downloads go.
 			if err := tab.Media("print"); err != nil {
 				t.Fatal(err)
 			}
-			hidden, err := browsertest.Eval[[]string](tab, `Array.prototype.filter.call(document.querySelectorAll('article.w4-report > *, section.top .fixes li, header.verdict h1, main > *, section.finding'), function (e) {
-  return !e.matches('.downloads') && e.getClientRects().length === 0;
+			hidden, err := browsertest.Eval[[]string](tab, `Array.prototype.filter.call(document.querySelectorAll('article.w4-report > *, section.top .fixes li, header.verdict h1, main > *, section.finding, details.exchange > :not(summary)'), function (e) {
+  return !e.matches('.downloads') && !e.checkVisibility();
 }).map(function (e) { return e.tagName + '.' + e.className; })`)
 			if err != nil {
 				t.Fatal(err)
