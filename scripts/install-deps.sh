@@ -30,6 +30,34 @@ have() {
 	command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]
 }
 
+# apt_install installs packages without letting their scripts start the
+# services, where invoke-rc.d honours policy-rc.d (exit 101 = action
+# forbidden; only written when no policy exists, and removed again
+# afterwards). It runs apt-get update at most once per run.
+updated=""
+apt_install() {
+	export DEBIAN_FRONTEND=noninteractive
+	local policy=/usr/sbin/policy-rc.d made_policy="" rc=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+		$SUDO chmod 0755 "$policy"
+		made_policy=1
+	fi
+	if [ -z "$updated" ]; then
+		log "running apt-get update"
+		$SUDO apt-get update || rc=$?
+		updated=1
+	fi
+	if [ "$rc" -eq 0 ]; then
+		$SUDO apt-get install -y --no-install-recommends "$@" || rc=$?
+	fi
+	if [ -n "$made_policy" ]; then $SUDO rm -f "$policy"; fi
+	if [ "$rc" -ne 0 ]; then
+		log "apt-get install $* failed"
+		exit 1
+	fi
+}
+
 missing=()
 have nginx || missing+=(nginx)
 have apache2 || missing+=(apache2)
@@ -59,28 +87,8 @@ else
 		log "missing ${missing[*]} and apt-get is not available: install them by hand"
 		exit 1
 	fi
-	export DEBIAN_FRONTEND=noninteractive
-	# Keep package scripts from starting services during the install where
-	# invoke-rc.d honours policy-rc.d (exit 101 = action forbidden). Only
-	# written when no policy exists, and removed again afterwards.
-	policy=/usr/sbin/policy-rc.d
-	made_policy=""
-	if [ ! -e "$policy" ]; then
-		printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
-		$SUDO chmod 0755 "$policy"
-		made_policy=1
-	fi
-	cleanup_policy() { if [ -n "$made_policy" ]; then $SUDO rm -f "$policy"; fi; }
-	trap cleanup_policy EXIT
-	log "running apt-get update"
-	$SUDO apt-get update
 	log "installing nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy python3-djangorestframework (missing: ${missing[*]})"
-	if ! $SUDO apt-get install -y --no-install-recommends nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy python3-djangorestframework; then
-		log "apt-get install failed"
-		exit 1
-	fi
-	cleanup_policy
-	trap - EXIT
+	apt_install nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy python3-djangorestframework
 fi
 
 # Stop and disable the packages' own services so nothing is left listening
@@ -118,6 +126,36 @@ fi
 
 for bin in nginx apache2 htpasswd curl prometheus promtool chromium chromedriver haproxy squid docker-registry mariadbd php lighttpd caddy; do
 	if ! have "$bin"; then
+		log "$bin is still missing after the install"
+		exit 1
+	fi
+done
+
+# More real products for test/producers (issue 15): each is started by
+# the tests on 127.0.0.1 with a temporary config and data directory, never
+# as the package's service. Installed in one apt-get call, only when one is
+# missing; their services are then stopped and disabled.
+products=()
+have gunicorn || products+=(gunicorn)                 # Django REST Framework under Gunicorn
+[ -x /usr/lib/cgi-bin/nagios4/tac.cgi ] || products+=(nagios4-cgi)  # Nagios 4's CGIs under Apache (Digest)
+have radicale || products+=(radicale)                 # CalDAV/CardDAV with an htpasswd file
+have transmission-daemon || products+=(transmission-daemon)  # Transmission's RPC (409 handshake)
+have cupsd || products+=(cups-daemon)                 # the CUPS scheduler's admin pages
+have influxd || products+=(influxdb)                  # InfluxDB 1.x with auth-enabled
+if [ "${#products[@]}" -gt 0 ]; then
+	log "installing products for test/producers: ${products[*]}"
+	apt_install "${products[@]}"
+	for svc in radicale transmission-daemon cups cups-browsed influxdb; do
+		if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+			$SUDO systemctl disable --now "$svc.service" >/dev/null 2>&1 || true
+		fi
+		if command -v service >/dev/null 2>&1; then
+			$SUDO service "$svc" stop >/dev/null 2>&1 || true
+		fi
+	done
+fi
+for bin in gunicorn /usr/lib/cgi-bin/nagios4/tac.cgi radicale transmission-daemon cupsd influxd; do
+	if ! have "$bin" && [ ! -x "$bin" ]; then
 		log "$bin is still missing after the install"
 		exit 1
 	fi

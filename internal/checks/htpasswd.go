@@ -72,6 +72,13 @@ func runHtpasswd(p *diagnosis.Pass) error {
 		ev = append(ev, "a made-up user gets a plain 401: "+line(bogus)+", so the file is readable and this user's entry is the problem")
 		p.Reportf(catalog.ServerHtpasswdHash, finding.Strong, ev, "The server cannot check the password hash of this user's entry in its password file")
 		p.Reportf(catalog.ServerHtpasswdFile, finding.Suspicion, ev, "The password file has a line the server cannot use")
+	case bogus != nil && bogus.Response != nil && bogus.Response.Status >= 500 && checksEveryLine(p, anon):
+		// A made-up user cannot tell the file from the hash here: the
+		// producer verifies every line's hash for every login.
+		ev = append(ev, "a made-up user fails the same way: "+line(bogus),
+			"Radicale checks every line of its htpasswd file with the one method its htpasswd_encryption setting names (md5 unless set), for every login: a line made another way (htpasswd -B bcrypt, plain text) fails them all, a made-up user's too; its log says \"Invalid htpasswd file ...: not a valid ... hash\"")
+		p.Reportf(catalog.ServerHtpasswdHash, finding.Strong-0.05, ev, "Radicale cannot check the hashes in its password file with its htpasswd_encryption setting")
+		p.Reportf(catalog.ServerHtpasswdFile, finding.Likely-0.1, ev, "Radicale may not be able to read its password file (htpasswd_filename)")
 	case bogus != nil && bogus.Response != nil && bogus.Response.Status >= 500:
 		ev = append(ev, "a made-up user fails the same way: "+line(bogus)+", so the server cannot read the password file at all")
 		p.Reportf(catalog.ServerHtpasswdFile, finding.Strong+0.02, ev, "The server cannot open or read its password file")
@@ -80,6 +87,20 @@ func runHtpasswd(p *diagnosis.Pass) error {
 		p.Reportf(catalog.ServerHtpasswdHash, finding.Suspicion+0.1, ev, "The server may not understand the hash in its password file")
 	}
 	return nil
+}
+
+// checksEveryLine reports whether the server that challenged the
+// anonymous request verifies the hash of every line of its password file
+// for every login, whatever the user name (Radicale does, against timing
+// attacks), so that a made-up user fails like a real one when any line's
+// hash is unusable.
+func checksEveryLine(p *diagnosis.Pass, anon *evidence.Exchange) bool {
+	for _, m := range p.Evidence.Facts.Producers(anon).Producers {
+		if m.ID == "radicale" {
+			return true
+		}
+	}
+	return false
 }
 
 // stockServerError names the web server whose built-in 5xx page body is.

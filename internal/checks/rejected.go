@@ -1,10 +1,12 @@
 package checks
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/challenge"
 	"github.com/why401/why401/internal/diagnosis"
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/finding"
@@ -54,6 +56,16 @@ func runRejected(p *diagnosis.Pass) error {
 			title = "The server refused the password for user \"" + sent.User + "\""
 		}
 	}
+	if strings.EqualFold(scheme, "Digest") {
+		user := digestUser(e.Request.Header.Get("Authorization"))
+		title = "The server refused the user name and password"
+		if user != "" {
+			title = "The server refused the password for user \"" + user + "\""
+		}
+		if realm := realmOf(cs, "Digest"); realm != "" {
+			ev = append(ev, digestRealmLine(user, realm))
+		}
+	}
 	if info, ok := bearerChallenge(cs); ok && tokenScheme(scheme) {
 		title = "The server refused the token"
 		if info.Error != "" {
@@ -98,4 +110,37 @@ func descr(s string) string {
 		return ""
 	}
 	return ` ("` + s + `")`
+}
+
+// digestUser returns the username parameter of a Digest Authorization
+// header, or "".
+func digestUser(h string) string {
+	cs, _ := challenge.Parse(h) // a credential has a challenge's syntax
+	if c, ok := challenge.Find(cs, "Digest"); ok {
+		u, _ := c.Param("username")
+		return u
+	}
+	return ""
+}
+
+// realmOf returns the realm of the first challenge of scheme in cs, or "".
+func realmOf(cs []challenge.Challenge, scheme string) string {
+	if c, ok := challenge.Find(cs, scheme); ok {
+		return c.Info().Realm
+	}
+	return ""
+}
+
+// digestRealmLine says what a refused Digest answer may also mean: the
+// user file's entry for user was made for another realm. A Digest entry
+// is user:realm:hash and the server looks users up by both, so a file
+// made for another realm refuses the right password exactly like a wrong
+// one (Apache logs "user ... in realm ... not found").
+func digestRealmLine(user, realm string) string {
+	if user == "" {
+		user = "USER"
+	}
+	return fmt.Sprintf("Digest binds the realm: the server looks %q up in realm %q, so a user file whose entry was made for another realm refuses the right password just like this; "+
+		"the entry must begin %s:%s: (make it with htdigest FILE %q %s; Apache's error log says \"user %s in realm %s not found\" when it does not)",
+		user, realm, user, realm, realm, user, user, realm)
 }

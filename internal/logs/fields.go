@@ -42,7 +42,7 @@ func splitFields(line []byte, dst [][]byte) ([][]byte, bool) {
 }
 
 // stripSyslog removes a syslog header from line: RFC 3164
-// ("<134>Feb  6 12:14:14 host tag[pid]: "), RFC 5424
+// ("<134>Feb  6 12:14:14 host tag[pid]: ", the host optional), RFC 5424
 // ("<134>1 2024-05-01T10:00:00.123Z host app pid - - ") or the ISO stamp
 // rsyslog writes ("2024-05-01T10:00:00+00:00 host tag: "), with or
 // without the "<PRI>". A line without such a header is returned as it is.
@@ -107,10 +107,15 @@ func stripSyslog(line []byte) []byte {
 	default:
 		return line
 	}
-	// host
+	// host, which senders that write to the network may leave out
+	// (HAProxy's "<134>Feb  6 12:14:14 haproxy[14389]: "): a first word
+	// that ends in ':' and holds no other is the tag.
 	sp := indexByte(b, ' ')
 	if sp <= 0 {
 		return line
+	}
+	if w := b[:sp]; w[sp-1] == ':' && indexByte(w[:sp-1], ':') < 0 {
+		return b[sp+1:]
 	}
 	b = b[sp+1:]
 	// tag: "name[pid]:" or "name:", no spaces

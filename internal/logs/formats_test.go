@@ -30,6 +30,15 @@ func TestFormatsFromTheirDocumentation(t *testing.T) {
 			{Time: "2026-02-06T12:14:14.655Z", Status: 401, Client: "10.0.1.2", Method: "GET", Path: "/admin/", Proto: "HTTP/1.1", Bytes: 2750},
 			{Time: "2026-02-06T12:14:17.900Z", Status: 503, Client: "10.0.1.3", Method: "GET", Path: "/", Proto: "HTTP/1.1", Bytes: 212},
 		}},
+		// What HAProxy sends to a syslog address (RFC 3164 with no host
+		// name, RFC 5424 with "-" or a host and structured data), a
+		// connection closed before its request included.
+		{"haproxy-network.log", KindHAProxy, []rec{
+			{Time: "2026-05-04T10:00:00.118Z", Status: 400, Client: "192.0.2.50", Path: "<BADREQ>"},
+			{Time: "2026-05-04T10:00:01.007Z", Status: 401, Client: "192.0.2.51", Method: "GET", Path: "/v1/orders", Proto: "HTTP/1.1", Bytes: 187},
+			{Time: "2026-05-04T10:00:02.309Z", Status: 200, Client: "192.0.2.51", Method: "GET", Path: "/v1/orders", Query: "page=2", Proto: "HTTP/1.1", Bytes: 1433},
+			{Time: "2026-05-04T10:00:02.990Z", Status: 403, Client: "198.51.100.3", Method: "POST", Path: "/v1/admin", Proto: "HTTP/1.1", Bytes: 95},
+		}},
 		{"aws-alb.log", KindAWS, []rec{
 			{Time: "2026-07-02T22:23:00.186Z", Status: 401, Client: "192.168.131.39", Method: "GET", Path: "/admin/", Proto: "HTTP/1.1", Host: "www.example.com", UA: "curl/7.46.0", Bytes: 366},
 			{Time: "2026-07-02T22:23:00.186Z", Status: 200, Client: "192.168.131.39", Method: "GET", Path: "/", Proto: "HTTP/1.1", Host: "www.example.com", UA: "curl/7.46.0", Bytes: 57},

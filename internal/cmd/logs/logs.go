@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -92,6 +91,13 @@ Exit codes: 0 no failure pattern; 1 findings; 2 bad usage or input.`,
 			if o.Follow && (o.JSON || o.HTML != "" || o.BanList != "") {
 				return cli.FlagErrorf("--follow prints findings as they appear; --json, --html and --ban-list are for one pass")
 			}
+			if o.HTML == "-" && (o.JSON || o.BanList != "") {
+				other := "--json"
+				if o.BanList != "" {
+					other = "--ban-list"
+				}
+				return cli.FlagErrorf("--html - and %s both write to standard output; give --html a file name", other)
+			}
 			if o.Follow {
 				for _, a := range args {
 					if a == "-" {
@@ -128,7 +134,7 @@ Exit codes: 0 no failure pattern; 1 findings; 2 bad usage or input.`,
 	fl.StringVar(&o.LogFormat, "log-format", "", "an Apache LogFormat or nginx log_format `FORMAT` the log was written with")
 	fl.StringVar(&o.ServerConfig, "server-config", "", "read LogFormat/log_format definitions from this nginx or Apache configuration `FILE`")
 	fl.BoolVar(&o.JSON, "json", false, "print the report as JSON")
-	fl.StringVar(&o.HTML, "html", "", "also write a self-contained HTML report to `FILE`")
+	fl.StringVar(&o.HTML, "html", "", "also write a self-contained HTML report to `FILE` (- for standard output, instead of the text)")
 	fl.StringVar(&o.BanList, "ban-list", "", "print the sources fail2ban's rule (--threshold within --window) would ban, as `FORMAT`: plain, nginx, apache or fail2ban")
 	fl.IntVar(&o.Threshold, "threshold", 5, fmt.Sprintf("`N` authentication failures from one source within --window that make an attack (fail2ban's maxretry; at most %d)", analysis.MaxThreshold))
 	cli.DurationVar(fl, &o.FindTime, "window", 10*time.Minute, "the `DURATION` --threshold counts failures in (fail2ban's findtime)")
@@ -249,12 +255,20 @@ func (o *Options) config() analysis.Config {
 
 func output(o *Options, res *analysis.Result) error {
 	if o.HTML != "" {
-		if err := writeFile(o.HTML, func(w io.Writer) error { return render.HTML(w, res) }); err != nil {
+		err := cli.WriteOutput("html", o.HTML, o.IO.Out, func(w io.Writer) error {
+			bw := bufio.NewWriter(w)
+			if err := render.HTML(bw, res); err != nil {
+				return err
+			}
+			return bw.Flush()
+		})
+		if err != nil {
 			return err
 		}
 	}
 	var err error
 	switch {
+	case o.HTML == "-": // the page is the output
 	case o.BanList != "":
 		err = render.BanList(o.IO.Out, res, o.BanList, o.Now())
 	case o.JSON:
@@ -269,23 +283,6 @@ func output(o *Options, res *analysis.Result) error {
 		return cli.Exit(cli.ExitFindings)
 	}
 	return nil
-}
-
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return &cli.UsageError{Err: fmt.Errorf("--html: %w", err)}
-	}
-	bw := bufio.NewWriter(f)
-	if err := write(bw); err != nil {
-		f.Close()
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // startProgress draws a progress bar on stderr while the analysis runs,

@@ -11,40 +11,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/why401/why401/internal/cli"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func streams() (*cli.IOStreams, *syncBuffer, *syncBuffer) {
-	out, errOut := &syncBuffer{}, &syncBuffer{}
-	return &cli.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}, out, errOut
-}
-
 func runCmd(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	ios, out, errOut := streams()
-	ios.In = strings.NewReader(stdin)
+	ios, out, errOut := cli.Test(stdin)
 	f := &cli.Factory{IO: ios, Now: func() time.Time { return time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC) }}
 	cmd := NewCmdLogs(f, nil)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true // as the root command does
@@ -192,6 +167,42 @@ func TestBanListAndHTML(t *testing.T) {
 	}
 }
 
+// TestHTMLOutput: --html - writes the page to standard output instead of
+// the text; with --json or --ban-list, which write there too, it is
+// refused; a file that cannot be written is named with the flag, and a
+// page that is written replaces the old one whole.
+func TestHTMLOutput(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	os.WriteFile(path, []byte(attackLog()), 0o644)
+	out, errOut, code := runCmd(t, "", "--html", "-", path)
+	if code != cli.ExitFindings || !strings.HasPrefix(out, "<!doctype html>") || !strings.Contains(out, `data-cause="attack.brute-force"`) || strings.Contains(out, "\nverdict: ") {
+		t.Errorf("--html -: exit %d, stderr %q, stdout begins %q", code, errOut, out[:min(len(out), 80)])
+	}
+	if _, err := os.Stat(filepath.Join(dir, "-")); err == nil {
+		t.Error(`--html - wrote a file named "-"`)
+	}
+	for _, flag := range []string{"--json", "--ban-list=plain"} {
+		_, errOut, code = runCmd(t, "", "--html", "-", flag, path)
+		if code != cli.ExitUsage || !strings.Contains(errOut, "both write to standard output") {
+			t.Errorf("--html - %s: exit %d, %q", flag, code, errOut)
+		}
+	}
+	missing := filepath.Join(dir, "no", "r.html")
+	_, errOut, code = runCmd(t, "", "--html", missing, path)
+	if code != cli.ExitUsage || !strings.Contains(errOut, "--html "+missing+": no such file or directory") {
+		t.Errorf("unwritable --html: exit %d, %q", code, errOut)
+	}
+	page := filepath.Join(dir, "r.html")
+	os.WriteFile(page, bytes.Repeat([]byte("old "), 1<<20), 0o600)
+	out, _, _ = runCmd(t, "", "--html", page, path)
+	got, _ := os.ReadFile(page)
+	fi, _ := os.Stat(page)
+	if !bytes.HasPrefix(got, []byte("<!doctype html>")) || bytes.Contains(got, []byte("old old")) || fi.Mode().Perm() != 0o644 || !strings.Contains(out, "why401 logs:") {
+		t.Errorf("--html FILE: mode %v, page begins %q, text %q", fi.Mode().Perm(), got[:min(len(got), 40)], out)
+	}
+}
+
 func TestProgressLine(t *testing.T) {
 	got := progressLine(512<<20, 1<<30, 2*time.Second)
 	if !strings.HasPrefix(got, "[############............]  50%  512 MB of 1.0 GB  256 MB/s  ETA 2s") {
@@ -208,7 +219,7 @@ func TestFollow(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")
 	os.WriteFile(path, []byte(attackLog()), 0o644) // old content: skipped
-	ios, out, _ := streams()
+	ios, out, _ := cli.Test("")
 	ready := make(chan string, 1)
 	o := &Options{IO: ios, Now: time.Now, Args: []string{path}, Follow: true, Metrics: "127.0.0.1:0",
 		Interval: 50 * time.Millisecond, Poll: 20 * time.Millisecond, Window: 200 * time.Millisecond, Rows: 10, Format: "auto",
@@ -352,7 +363,7 @@ func TestFollowReadError(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "access.log")
 	os.WriteFile(path, nil, 0o644)
-	ios, out, errOut := streams()
+	ios, out, errOut := cli.Test("")
 	o := &Options{IO: ios, Now: time.Now, Args: []string{path}, Follow: true,
 		Interval: 50 * time.Millisecond, Poll: 20 * time.Millisecond, Window: 200 * time.Millisecond, Rows: 10, Format: "auto"}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -362,7 +373,7 @@ func TestFollowReadError(t *testing.T) {
 		cancel()
 		<-done
 	}()
-	waitFor := func(what string, buf *syncBuffer) {
+	waitFor := func(what string, buf *cli.Buffer) {
 		t.Helper()
 		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(buf.String(), what); time.Sleep(20 * time.Millisecond) {
 			if time.Now().After(deadline) {

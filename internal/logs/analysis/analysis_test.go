@@ -132,7 +132,13 @@ func TestSprayAndLockout(t *testing.T) {
 	}
 	lo := c[catalog.RateLimitLockout]
 	if lo == nil || lo.Count != 200 || !lo.From.Equal(t0.Add(2000*time.Second).Truncate(time.Minute)) {
-		t.Errorf("lockout: %+v", lo)
+		t.Fatalf("lockout: %+v", lo)
+	}
+	// The rows are waves (a start time in the first column); the clients
+	// locked out most are named in the title, not as rows under the
+	// wave columns.
+	if len(lo.Rows) != 1 || !strings.HasPrefix(lo.Rows[0][0], "2026-05-04 10:33") || !strings.Contains(lo.Title, "most to 10.7.0.") {
+		t.Errorf("lockout rows %q, title %q", lo.Rows, lo.Title)
 	}
 	for _, s := range r.BanList {
 		if strings.HasPrefix(s, "10.7.") {
@@ -368,4 +374,35 @@ func FuzzRun(f *testing.F) {
 			t.Fatalf("%d buckets", len(r.Timeline))
 		}
 	})
+}
+
+// TestRoundTripsLoggedAheadOfTheirSuccesses: Apache's threads write a
+// request's line after sending its answer, so under load one client's
+// challenges and logins come out bunched, all in the same second: here
+// five 401s ahead of the five successes that answer them, then a success
+// ahead of its 401. Each is still a round trip, and the guesses of another
+// client in the same second stay failures.
+func TestRoundTripsLoggedAheadOfTheirSuccesses(t *testing.T) {
+	var b strings.Builder
+	ip := "127.0.0.1"
+	b.WriteString(clf(5, ip, "", "GET", "/private/", 401, "browser-sim/1.0"))
+	b.WriteString(clf(5, ip, "alice", "GET", "/private/", 200, "browser-sim/1.0"))
+	for i := 0; i < 5; i++ {
+		b.WriteString(clf(5, ip, "", "GET", "/private/", 401, "browser-sim/1.0"))
+	}
+	for i := 0; i < 5; i++ {
+		b.WriteString(clf(5, ip, "alice", "GET", "/private/", 200, "browser-sim/1.0"))
+	}
+	b.WriteString(clf(5, ip, "alice", "GET", "/private/", 200, "browser-sim/1.0"))
+	b.WriteString(clf(5, ip, "", "GET", "/private/", 401, "browser-sim/1.0"))
+	for i := 0; i < 8; i++ {
+		b.WriteString(clf(5, "127.0.0.2", "alice", "GET", "/private/", 401, "python-requests/2.31.0"))
+	}
+	r := analyse(t, b.String())
+	if r.Challenges != 7 || r.Failures[401] != 8 {
+		t.Errorf("round trips %d, 401 failures %d; want 7 and 8", r.Challenges, r.Failures[401])
+	}
+	if bf := causes(r)[catalog.AttackBruteForce]; bf == nil || len(bf.Sources) != 1 || bf.Sources[0] != "127.0.0.2" {
+		t.Errorf("brute force: %+v", r.Findings)
+	}
 }

@@ -132,6 +132,9 @@ func Run(ctx context.Context, sources []Source, cfg Config, chunkSize int) (*Res
 	}()
 
 	a := newAnalyzer(cfg)
+	for _, src := range sources {
+		a.formats[src.Input.Name] = src.Format.String()
+	}
 	err := merge(ctx, streams, a)
 	cancel()
 	// Drain so readers and workers finish.

@@ -71,9 +71,11 @@ type Counter struct {
 
 // FileStat is one input's line counts: LinesRead (also written as
 // "lines" for readers of earlier versions) counts every line,
-// LinesParsed the access-log records.
+// LinesParsed the access-log records. Format is the format its lines were
+// read in, as --format names it (detected or given).
 type FileStat struct {
 	Name        string `json:"name"`
+	Format      string `json:"format,omitempty"`
 	LinesRead   int    `json:"lines_read"`
 	LinesParsed int    `json:"lines_parsed"`
 	Lines       int    `json:"lines"`
@@ -159,7 +161,7 @@ func (a *analyzer) result() *Result {
 		Failures: map[int]int64{}, Challenges: a.noise, BanList: []string{},
 	}
 	for _, f := range a.fileOrder {
-		r.Files = append(r.Files, FileStat{Name: f, LinesRead: a.files[f], LinesParsed: a.parsed[f], Lines: a.files[f]})
+		r.Files = append(r.Files, FileStat{Name: f, Format: a.formats[f], LinesRead: a.files[f], LinesParsed: a.parsed[f], Lines: a.files[f]})
 		r.LinesRead += int64(a.files[f])
 	}
 	r.LinesParsed = a.lines
@@ -612,17 +614,25 @@ func (a *analyzer) lockoutFinding() []Finding {
 	if len(waves) == 0 {
 		return nil
 	}
+	// The rows are the waves; the clients locked out most are named in
+	// the title (over the whole log: they are not counted per wave).
+	var most []string
+	for _, it := range a.lockIPs.Top(3) {
+		most = append(most, fmt.Sprintf("%s (%d)", it.Label, it.Count))
+	}
+	who := ""
+	if len(most) > 0 {
+		who = ", most to " + strings.Join(most, ", ")
+	}
 	f := Finding{Cause: catalog.RateLimitLockout, Confidence: 0.75, Count: total, Key: "lockout",
 		From: ms(waves[0].start * 60000), To: ms((waves[len(waves)-1].end+1)*60000 - 1),
-		Title:   fmt.Sprintf("%s: %d rate-limit or lockout answers (429, IIS 401.501/502); waiting or a lower retry rate fixes them", plural(len(waves), "lockout wave", "lockout waves"), total),
+		Title: fmt.Sprintf("%s: %s (429, IIS 401.501/502)%s; waiting or a lower retry rate fixes them",
+			plural(len(waves), "lockout wave", "lockout waves"), plural(int(total), "rate-limit or lockout answer", "rate-limit or lockout answers"), who),
 		Columns: []string{"wave start (UTC)", "end (UTC)", "lockouts"}}
 	for _, w := range waves {
 		if len(f.Rows) < a.cfg.Rows {
 			f.Rows = append(f.Rows, []string{hhmm(w.start * 60000), hhmm(w.end*60000 + 59999), n(w.total)})
 		}
-	}
-	for _, it := range a.lockIPs.Top(5) {
-		f.Rows = append(f.Rows, []string{"source " + it.Label, "", n(it.Count)})
 	}
 	return []Finding{f}
 }

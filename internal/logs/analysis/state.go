@@ -95,9 +95,12 @@ type clientSlot struct {
 	firstFail   int64 // first failure since the last success
 	succ        uint32
 	failsSince  uint32
-	// pending are the sequence numbers of the client's unresolved 401s
-	// (0 for none), so a success can close one of them.
-	pending [3]uint64
+	// pending are the low 32 bits of the sequence numbers of the
+	// client's unresolved 401s (0 for none), so a success can close one
+	// of them. Six, because Apache's threads write a request's line after
+	// its answer: under load a client's 401 lines come several ahead of
+	// the successes that answer them.
+	pending [6]uint32
 	// lastPath is the path of the last success; credit counts recent
 	// successes that closed no 401, which a 401 logged just after them
 	// may still pair with.
@@ -234,9 +237,10 @@ type analyzer struct {
 	cfg    Config
 	window int64
 
-	files     map[string]int   // lines seen per file
-	parsed    map[string]int   // records parsed per file
-	fileMax   map[string]int64 // newest record time per file so far
+	files     map[string]int    // lines seen per file
+	parsed    map[string]int    // records parsed per file
+	formats   map[string]string // the format each file is read in
+	fileMax   map[string]int64  // newest record time per file so far
 	fileOrder []string
 	lines     int64
 	bytes     int64
@@ -299,6 +303,7 @@ func newAnalyzer(cfg Config) *analyzer {
 		window:   cfg.ChallengeWindow.Milliseconds(),
 		files:    map[string]int{},
 		parsed:   map[string]int{},
+		formats:  map[string]string{},
 		fileMax:  map[string]int64{},
 		clients:  make([]clientSlot, n),
 		mask:     uint64(n - 1),
@@ -426,14 +431,21 @@ func (a *analyzer) event(ev *event) {
 		a.minute(t/60000).noise++
 	case ev.status == 401 || ev.status == 407:
 		a.seq++
+		if uint32(a.seq) == 0 { // 0 marks an empty pending entry
+			a.seq++
+		}
 		a.queue = append(a.queue, pendingFail{seq: a.seq, ev: *ev, slot: idx})
 		oldest := 0
 		for i, p := range s.pending {
-			if p < s.pending[oldest] {
+			if p == 0 {
+				oldest = i
+				break
+			}
+			if uint32(a.seq)-p > uint32(a.seq)-s.pending[oldest] {
 				oldest = i
 			}
 		}
-		s.pending[oldest] = a.seq         // a full ring forgets its oldest
+		s.pending[oldest] = uint32(a.seq) // a full ring forgets its oldest
 		if len(a.queue)-a.qhead > 1<<20 { // bound the queue: confirm early
 			a.flush(1 << 19)
 		}
@@ -512,7 +524,7 @@ func (a *analyzer) lineCause(ev *event) catalog.ID {
 // forget drops seq from the slot's pending 401s.
 func (s *clientSlot) forget(seq uint64) {
 	for i, p := range s.pending {
-		if p == seq {
+		if p == uint32(seq) {
 			s.pending[i] = 0
 		}
 	}
@@ -523,11 +535,17 @@ func (s *clientSlot) forget(seq uint64) {
 func (a *analyzer) closeRoundTrip(s *clientSlot, ev *event) bool {
 	var best *pendingFail
 	bi := -1
-	for i, seq := range s.pending {
-		if seq == 0 {
+	for i, low := range s.pending {
+		if low == 0 {
 			continue
 		}
-		p := a.queued(seq)
+		// The queue holds far fewer than 2³² 401s, so the low bits name
+		// one of them; a stale entry may name another client's, hence
+		// the key check.
+		p := a.queued(a.seq - uint64(uint32(a.seq)-low))
+		if p != nil && p.ev.client != s.key {
+			p = nil
+		}
 		// A success may be logged before the 401 it answers, but not by
 		// more than a second; lines out of time order never pair across
 		// more than the window.

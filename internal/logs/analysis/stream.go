@@ -32,6 +32,7 @@ func (s *Stream) Lines(file string, f logs.Format, data []byte) {
 	if p == nil {
 		p = f.NewParser()
 		s.parsers[file] = p
+		s.a.formats[file] = f.String()
 	}
 	res := s.w.parse(logs.Chunk{Seq: s.seq[file], Data: data}, p)
 	s.seq[file]++

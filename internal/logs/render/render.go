@@ -135,10 +135,16 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 	}
 	if len(r.Timeline) > 0 {
 		vals := make([]int64, len(r.Timeline))
+		var all int64
 		for i, bk := range r.Timeline {
 			vals[i] = bk.F401 + bk.F403 + bk.F407 + bk.F429
+			all += vals[i]
 		}
-		fmt.Fprintf(&b, "  failures per %s: %s│%s│%s\n", stepName(r.Step), r.Timeline[0].Start.Format("15:04"), sparkline(vals, sparkWidth), r.Timeline[len(r.Timeline)-1].Start.Format("15:04"))
+		if all > 0 { // a flat line says nothing the zeros above do not
+			first, last := r.Timeline[0].Start, r.Timeline[len(r.Timeline)-1].Start
+			layout := stampLayout(first, last, r.Step)
+			fmt.Fprintf(&b, "  failures per %s: %s│%s│%s\n", stepName(r.Step), first.Format(layout), sparkline(vals, sparkWidth), last.Format(layout))
+		}
 	}
 	for _, e := range r.BadExamples {
 		fmt.Fprintf(&b, "  %s %s:%d: %s\n", p.Dim("malformed"), Clean(e.File), e.Line, Clean(e.Err))
@@ -162,7 +168,11 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 		b.WriteString("\n")
 	}
 	if len(r.BanList) > 0 {
-		fmt.Fprintf(&b, "%s broke fail2ban's rule; --ban-list FORMAT prints them for a deny list.\n", plural(int64(len(r.BanList)), "attacking source", "attacking sources"))
+		them := "them"
+		if len(r.BanList) == 1 {
+			them = "it"
+		}
+		fmt.Fprintf(&b, "%s broke fail2ban's rule; --ban-list FORMAT prints %s for a deny list.\n", plural(int64(len(r.BanList)), "attacking source", "attacking sources"), them)
 	}
 	if !r.Failing() {
 		fmt.Fprintf(&b, "%s no failure pattern found\n", p.Green("verdict: ok:"))
@@ -201,12 +211,27 @@ func stepName(step int) string {
 	switch {
 	case step == 1:
 		return "minute"
+	case step == 1440:
+		return "day"
 	case step%1440 == 0:
 		return plural(int64(step/1440), "day", "days")
 	case step%60 == 0:
 		return fmt.Sprintf("%dh", step/60)
 	}
 	return fmt.Sprintf("%d min", step)
+}
+
+// stampLayout is how the ends of the sparkline are written: the time of
+// day within one day, the date as well when the timeline spans days, the
+// date alone when a step is a day or more.
+func stampLayout(first, last time.Time, step int) string {
+	switch {
+	case step >= 1440:
+		return "2006-01-02"
+	case first.YearDay() != last.YearDay() || first.Year() != last.Year():
+		return "2006-01-02 15:04"
+	}
+	return "15:04"
 }
 
 func writeRows(b *strings.Builder, indent string, cols []string, rows [][]string) {

@@ -71,6 +71,43 @@ func TestText(t *testing.T) {
 	}
 }
 
+// TestTextTimelineAndBanSentence: the sparkline's ends carry the date
+// when the timeline spans days and only the date when a step is a day;
+// no sparkline is drawn when nothing failed; one ban is "it".
+func TestTextTimelineAndBanSentence(t *testing.T) {
+	text := func(r *analysis.Result) string {
+		var b bytes.Buffer
+		if err := Text(&b, r, TextOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	r := sample()
+	out := text(r)
+	if !strings.Contains(out, "failures per minute: 10:00│ █│10:01\n") || !strings.Contains(out, "2 attacking sources broke fail2ban's rule; --ban-list FORMAT prints them") {
+		t.Errorf("one day:\n%s", out)
+	}
+	r.BanList = r.BanList[:1]
+	if out := text(r); !strings.Contains(out, "1 attacking source broke fail2ban's rule; --ban-list FORMAT prints it for") {
+		t.Errorf("one ban:\n%s", out)
+	}
+	t0 := time.Date(2023, 9, 4, 12, 0, 0, 0, time.UTC)
+	r.Step = 720
+	r.Timeline = []analysis.Bucket{{Start: t0, F401: 1}, {Start: t0.Add(12 * time.Hour)}, {Start: t0.Add(24 * time.Hour), F401: 3}}
+	if out := text(r); !strings.Contains(out, "failures per 12h: 2023-09-04 12:00│▃ █│2023-09-05 12:00\n") {
+		t.Errorf("days:\n%s", out)
+	}
+	r.Step = 1440
+	if out := text(r); !strings.Contains(out, "failures per day: 2023-09-04│▃ █│2023-09-05\n") {
+		t.Errorf("daily steps:\n%s", out)
+	}
+	r.Step = 10080
+	r.Timeline = []analysis.Bucket{{Start: t0, Total: 3}, {Start: t0.Add(7 * 24 * time.Hour), Total: 2}}
+	if out := text(r); strings.Contains(out, "failures per") {
+		t.Errorf("a sparkline of nothing:\n%s", out)
+	}
+}
+
 func TestBanListSkipsWhatIsNotAnAddress(t *testing.T) {
 	now := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
 	for format, want := range map[string]string{
