@@ -270,8 +270,8 @@ func TestExposedRefusesPrivate(t *testing.T) {
 	if res.StatusCode == 200 && bytes.Contains(b, []byte(`"status": 200`)) {
 		t.Errorf("--resolve reached the lab: %s", b)
 	}
-	// The local kinds read this machine's files: not offered.
-	res, b = post(t, base+"/api/audit", "events {}")
+	// A checklist reads this machine's files: not offered.
+	res, b = post(t, base+"/api/check", "version: 1\nendpoints: []\n")
 	wantError(t, res, b, 403, "loopback server")
 
 	// --allow-private lets the probe through.
@@ -564,7 +564,12 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 // configuration audited unconfined reads them, so the attack is real);
 // absolute paths the upload holds a copy of are read from the copy.
 func TestAuditUploadConfined(t *testing.T) {
-	_, base := start(t, serve.Config{})
+	t.Run("loopback", func(t *testing.T) { auditConfined(t, serve.Config{}) })
+	t.Run("exposed", func(t *testing.T) { auditConfined(t, serve.Config{Addr: "203.0.113.10:8401"}) })
+}
+
+func auditConfined(t *testing.T, cfg serve.Config) {
+	_, base := start(t, cfg)
 	host := t.TempDir() // "this machine's /etc"
 	for name, body := range map[string]string{
 		"site.conf":     "server {\n  listen 127.0.0.1:8081;\n  location /host-only/ { return 401; }\n}\n",
@@ -630,9 +635,9 @@ func TestAuditUploadConfined(t *testing.T) {
 }
 
 // TestPublicRefusesLocalKinds: on an exposed server a checklist (which
-// names URLs and reads credentials from this machine) and an audit are
-// refused with a JSON error before anything runs; no request reaches a
-// URL the checklist names.
+// names URLs and reads credentials from this machine) is refused with a
+// JSON error before anything runs; no request reaches a URL it names.
+// An audit is offered, confined to the upload.
 func TestPublicRefusesLocalKinds(t *testing.T) {
 	var hits atomic.Int32
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
@@ -644,8 +649,10 @@ func TestPublicRefusesLocalKinds(t *testing.T) {
 	if e.Reason != "local-only" {
 		t.Errorf("reason %q", e.Reason)
 	}
-	res, b = post(t, base+"/api/audit?name=nginx.conf", "events {}\nhttp { include /etc/nginx/*.conf; }\n")
-	wantError(t, res, b, 403, "only offered on a loopback server")
+	res, b = post(t, base+"/api/audit?name=nginx.conf", "events {}\nhttp {\n  include /etc/nginx/*.conf;\n  server { location / { return 401; } }\n}\n")
+	if h := decodeHead(t, b); res.StatusCode != 200 || h.Command != "audit" || len(h.Findings) != 1 || h.Findings[0].Cause != "challenge.missing" {
+		t.Errorf("audit on an exposed server: %d %s", res.StatusCode, b)
+	}
 	// The form too, with a valid CSRF token.
 	c, csrf := client(t, base)
 	ct, body := multipartForm(map[string]string{"csrf": csrf, "text": checklist}, "")
@@ -665,7 +672,7 @@ func TestPublicRefusesLocalKinds(t *testing.T) {
 	r, _ := http.Get(base + "/")
 	page, _ := io.ReadAll(r.Body)
 	r.Body.Close()
-	if bytes.Contains(page, []byte(`action="/form/check"`)) || bytes.Contains(page, []byte(`action="/form/audit"`)) {
-		t.Error("an exposed server's page offers the checklist or the audit")
+	if bytes.Contains(page, []byte(`action="/form/check"`)) || !bytes.Contains(page, []byte(`action="/form/audit"`)) {
+		t.Error("an exposed server's page offers the checklist, or not the audit")
 	}
 }
