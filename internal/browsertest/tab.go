@@ -232,3 +232,15 @@ func (tab *Tab) ScreenshotOf(sel, path string) error {
 	}
 	return os.WriteFile(path, png, 0o644)
 }
+
+// ScreenshotViewport writes a PNG of what the viewport shows (the first
+// screen, on a phone) to path.
+func (tab *Tab) ScreenshotViewport(path string) error {
+	ctx, cancel := context.WithTimeout(tab.ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, png, 0o644)
+}

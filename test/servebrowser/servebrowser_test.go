@@ -520,6 +520,9 @@ func TestHTMLReports(t *testing.T) {
 				t.Errorf("phone: the first cause starts %.0fpx down, below the first screen (%v)", top, err)
 			}
 			shot(t, tab, shots, "report-"+c.name+"-phone")
+			if err := tab.ScreenshotViewport(filepath.Join(shots, "report-"+c.name+"-phone-first-screen.png")); err != nil {
+				t.Errorf("screenshot: %v", err)
+			}
 			// Print: the verdict, the first cause and its fixes stay,
 			// and the exchanges print open (paper has no disclosure
 			// triangles); only the downloads go.
