@@ -2,7 +2,8 @@
 # install-deps.sh: install the real servers and tools that why401's
 # real-server tests (test/realserver, internal/servertest) start: nginx,
 # Apache httpd, htpasswd (apache2-utils) and curl, from Debian packages;
-# also headless Chromium and its driver (chromium, chromium-driver), which
+# also headless Chromium and its driver (chromium, chromium-driver) and
+# Firefox ESR (firefox-esr), which
 # test/browser drives to record real HAR files.
 #
 # Idempotent: it does nothing but check when everything is present, and runs
@@ -66,6 +67,9 @@ have curl || missing+=(curl)
 have prometheus || missing+=(prometheus)
 have chromium || missing+=(chromium)
 have chromedriver || missing+=(chromium-driver)
+# Headless Firefox (ESR), which test/browser drives over WebDriver BiDi
+# and Marionette to record the same flows and read its cookie prefs.
+have firefox-esr || missing+=(firefox-esr)
 # Producers identified by test/producers (haproxy, squid, the Docker
 # registry) and its WordPress stack (MariaDB, PHP-FPM with mysqli, PHP CLI).
 have haproxy || missing+=(haproxy)
@@ -87,8 +91,8 @@ else
 		log "missing ${missing[*]} and apt-get is not available: install them by hand"
 		exit 1
 	fi
-	log "installing nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy python3-djangorestframework (missing: ${missing[*]})"
-	apt_install nginx apache2 apache2-utils curl prometheus chromium chromium-driver haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy python3-djangorestframework
+	log "installing nginx apache2 apache2-utils curl prometheus chromium chromium-driver firefox-esr haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy python3-djangorestframework (missing: ${missing[*]})"
+	apt_install nginx apache2 apache2-utils curl prometheus chromium chromium-driver firefox-esr haproxy squid docker-registry mariadb-server php-fpm php-mysql php-cli wordpress lighttpd caddy python3-djangorestframework
 fi
 
 # Stop and disable the packages' own services so nothing is left listening
@@ -124,7 +128,7 @@ if [ -s /run/nginx.pid ] && have nginx; then
 	$SUDO nginx -s quit >/dev/null 2>&1 || true
 fi
 
-for bin in nginx apache2 htpasswd curl prometheus promtool chromium chromedriver haproxy squid docker-registry mariadbd php lighttpd caddy; do
+for bin in nginx apache2 htpasswd curl prometheus promtool chromium chromedriver firefox-esr haproxy squid docker-registry mariadbd php lighttpd caddy; do
 	if ! have "$bin"; then
 		log "$bin is still missing after the install"
 		exit 1

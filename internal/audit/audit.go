@@ -43,6 +43,7 @@ func Validate(checks []*Check) error { return finding.Validate(checks) }
 // returned beside the others' findings.
 func Run(checks []*Check, ev *Evidence) ([]Finding, error) {
 	all, err := finding.Run(checks, ev, time.Time{})
+	unreadIncludes(ev, all)
 	calibrate(all)
 	out := finding.Sort(all, finding.Context{})
 	ev.attachPanels(out)
@@ -53,6 +54,7 @@ func Run(checks []*Check, ev *Evidence) ([]Finding, error) {
 var All = []*Check{
 	PasswordFile,
 	PasswordHash,
+	Digest,
 	Scope,
 	Stripped,
 	Forwarded,

@@ -145,12 +145,12 @@ func TestDetect(t *testing.T) {
 			text = "<VirtualHost *:80>\nServerName x\n</VirtualHost>\n"
 		}
 		p := write(t, filepath.Join(dir, name), text, 0o644)
-		if got, err := detect(p); err != nil || got != want {
+		if got, err := detect(p, []byte(text)); err != nil || got != want {
 			t.Errorf("detect(%s) = %s, %v; want %s", name, got, err, want)
 		}
 	}
 	empty := write(t, filepath.Join(dir, "empty.conf"), "# nothing\n", 0o644)
-	if _, err := detect(empty); err == nil {
+	if _, err := detect(empty, []byte("# nothing\n")); err == nil {
 		t.Error("detect(empty) succeeded")
 	}
 }

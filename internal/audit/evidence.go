@@ -17,14 +17,22 @@ type Evidence struct {
 	// Files holds facts about the password files the configurations
 	// name, keyed by the absolute path the server would open.
 	Files map[string]*FileFacts
+	// Lone are the password files given to the audit by themselves.
+	Lone []*LonePassword
+	// Needs are what the audit could not decide from the files it was
+	// given (a snippet without its main configuration, a password file
+	// without the configuration that reads it).
+	Needs []Need
+	// Root is the directory a configuration tree copied from a server
+	// was given in (--root, Input.Root, clean): nothing outside it is
+	// read, and paths outside it are looked up inside it (confroot).
+	Root string
 	// beside maps a directive's file and the relative password file
 	// path it names to where that path would be beside the directive's
 	// file (absolute), when that is not the file the server opens.
 	beside map[[2]string]string
-	// jail confines reading to an upload (Input.Root); nil: none.
-	jail *jail
-	// Skipped are the files a confined configuration includes from
-	// outside its copy that the copy lacks: they were read as empty.
+	// Skipped are the files a configuration copied under Root includes
+	// from outside the copy that it lacks: they were read as empty.
 	Skipped []string
 	// Panels holds what the audit recognised of hosting panels' files
 	// (panel.go), keyed by path; panelAt the password-file directives
@@ -48,6 +56,9 @@ func (ev *Evidence) ConfigFiles() []string {
 			out = append(out, h.Path)
 		}
 	}
+	for _, lp := range ev.Lone {
+		out = append(out, lp.Facts.Path)
+	}
 	return out
 }
 
@@ -57,6 +68,10 @@ type Nginx struct {
 	// Account is the user and group the workers run as (the user
 	// directive, or nginx's default nobody).
 	Account Account
+	// Snippet is set when the file has no http{} block: it was given
+	// without the main configuration, whose prefix relative paths
+	// resolve against is unknown.
+	Snippet bool
 
 	// scopes and servers are computed once by index.
 	scopes   []nscope
@@ -73,6 +88,10 @@ type Apache struct {
 	Config   *apacheconf.Config
 	Account  Account
 	Htaccess []*Htaccess
+	// Snippet is set for a file given without the main configuration
+	// (no LoadModule or ServerRoot, no --server-root): ServerRoot, which
+	// relative paths resolve against, is unknown.
+	Snippet bool
 
 	// direct caches each scope's own directives (see ascope.direct).
 	direct map[scopeKey]*directs
@@ -116,7 +135,7 @@ type FileFacts struct {
 	// Password is the parsed content, when the file is a password
 	// file that could be read.
 	Password *htpasswd.File
-	// NotInCopy is set in a confined audit (Input.Root) when the file
+	// NotInCopy is set in an audit of a copied tree (Input.Root) when the file
 	// is not in the copy: whether the server has it is unknown.
 	NotInCopy bool
 }

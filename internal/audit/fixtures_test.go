@@ -220,7 +220,7 @@ func TestEveryCheckHasFixtures(t *testing.T) {
 var apacheFixtureModules = []string{
 	"mpm_event", "unixd", "authz_core", "authz_host", "authz_user", "authn_core", "authn_file",
 	"auth_basic", "access_compat", "headers", "setenvif", "rewrite", "alias", "mime", "dir",
-	"proxy", "proxy_http", "proxy_fcgi", "cache", "cache_disk", "env", "auth_digest", "cgid",
+	"proxy", "proxy_http", "proxy_fcgi", "cache", "cache_disk", "env", "auth_digest", "cgid", "authn_dbm",
 }
 
 // acceptedHtaccess checks an .htaccess fixture with apache2 -t by placing

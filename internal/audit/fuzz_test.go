@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -52,6 +53,40 @@ func FuzzNginxChecks(f *testing.F) {
 		ev := &Evidence{Files: map[string]*FileFacts{}, Nginx: []*Nginx{{Config: cfg}}}
 		if _, err := Run(All, ev); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzLoneFiles reads any file as `why401 audit FILE` does: a password
+// or htdigest file, an nginx snippet or an Apache snippet, told by
+// content. Load may refuse it with an error; it may not panic, and no
+// check may fail or report an undeclared cause.
+func FuzzLoneFiles(f *testing.F) {
+	for _, pattern := range []string{"lone/*", "snippet/nginx/*", "snippet/apache/*.conf", "files/*"} {
+		files, _ := filepath.Glob(filepath.Join("testdata", pattern))
+		for _, p := range files {
+			if b, err := os.ReadFile(p); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if bytes.Contains(bytes.ToLower(src), []byte("include")) {
+			return // includes would read this machine's files
+		}
+		p := filepath.Join(dir, "site.conf")
+		if err := os.WriteFile(p, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range []Kind{KindAuto, KindNginx, KindApache} {
+			ev, err := Load([]Input{{Path: p, Kind: kind}})
+			if err != nil {
+				continue
+			}
+			if _, err := Run(All, ev); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 }

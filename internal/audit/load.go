@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/why401/why401/internal/apacheconf"
+	"github.com/why401/why401/internal/confroot"
 	"github.com/why401/why401/internal/htpasswd"
 	"github.com/why401/why401/internal/nginxconf"
 )
@@ -36,12 +37,9 @@ type Input struct {
 	// ServerRoot is Apache's -d; empty means the main file's directory
 	// (or the ServerRoot directive inside it).
 	ServerRoot string
-	// Root, when set, confines the audit to the files under it (a
-	// configuration copied from another machine, an upload): nothing
-	// outside it is read, a path the configuration names outside it is
-	// looked up inside it (/etc/nginx/mime.types as etc/nginx/mime.types,
-	// nginx/mime.types, then mime.types), and this machine's accounts and
-	// file owners are not consulted, since they are not the server's.
+	// Root is the directory of a configuration tree copied from a
+	// server (--root): absolute paths in it resolve under Root, and the
+	// modes and owners of the copy are not judged as the server's.
 	Root string
 }
 
@@ -69,14 +67,27 @@ const (
 func Load(inputs []Input) (*Evidence, error) {
 	ev := &Evidence{Files: map[string]*FileFacts{}, beside: map[[2]string]string{}}
 	for _, in := range inputs {
-		j, err := newJail(in.Root)
+		if in.Root != "" {
+			r, err := confroot.Clean(in.Root)
+			if err != nil {
+				return nil, err
+			}
+			ev.Root, in.Root = r, r
+			in.Path = confroot.Path(r, in.Path)
+		}
+		src, err := os.ReadFile(in.Path)
 		if err != nil {
 			return nil, err
 		}
-		ev.jail = j
+		if isPasswordFile(in.Path, src) {
+			if err := ev.addLone(in); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		kind := in.Kind
 		if kind == KindAuto {
-			k, err := detect(in.Path)
+			k, err := detect(in.Path, src)
 			if err != nil {
 				return nil, err
 			}
@@ -84,47 +95,12 @@ func Load(inputs []Input) (*Evidence, error) {
 		}
 		switch kind {
 		case KindNginx:
-			fsys := nginxconf.FS{}
-			if j != nil {
-				fsys = nginxconf.FS{Open: j.open, Glob: j.glob}
-			}
-			cfg, err := nginxconf.ParseFileFS(in.Path, fsys)
-			if err != nil {
+			if err := ev.loadNginx(in, src); err != nil {
 				return nil, err
 			}
-			if j != nil {
-				ev.Skipped = append(ev.Skipped, j.skipped...)
-			}
-			n := &Nginx{Config: cfg, Account: nginxAccount(cfg, j == nil)}
-			ev.Nginx = append(ev.Nginx, n)
-			nginxconf.Walk(cfg.Directives, func(d *nginxconf.Directive, _ []*nginxconf.Directive) bool {
-				if d.Name == "auth_basic_user_file" && len(d.Args) == 1 && !strings.Contains(d.Args[0], "$") {
-					ev.gatherPasswordFile(d.File, d.Args[0], cfg.Resolve(d.Args[0]))
-				}
-				return true
-			})
 		case KindApache:
-			env := apacheEnv(j, filepath.Dir(in.Path))
-			opts := apacheconf.Options{ServerRoot: in.ServerRoot, Env: env}
-			if j != nil {
-				opts.ReadFile, opts.Glob, opts.Stat, opts.ReadDir = j.readFile, j.glob, j.stat, j.readDir
-			}
-			cfg, err := apacheconf.ParseFile(in.Path, opts)
-			if err != nil {
+			if err := ev.loadApache(in, src); err != nil {
 				return nil, err
-			}
-			a := &Apache{Config: cfg, Account: apacheAccount(cfg, j == nil)}
-			a.Htaccess = findHtaccess(j, cfg)
-			ev.Apache = append(ev.Apache, a)
-			visit := func(d *apacheconf.Directive, _ []*apacheconf.Directive) bool {
-				if d.Is("AuthUserFile") && len(d.Args) == 1 {
-					ev.gatherPasswordFile(d.File, d.Args[0], apacheconf.Resolve(cfg.ServerRoot, d.Args[0]))
-				}
-				return true
-			}
-			apacheconf.Walk(cfg.Directives, visit)
-			for _, h := range a.Htaccess {
-				apacheconf.Walk(h.Directives, visit)
 			}
 		default:
 			return nil, fmt.Errorf("%s: unknown server kind %q", in.Path, kind)
@@ -135,17 +111,13 @@ func Load(inputs []Input) (*Evidence, error) {
 }
 
 // detect tells nginx from Apache by file name, then by content.
-func detect(path string) (Kind, error) {
+func detect(path string, b []byte) (Kind, error) {
 	base := strings.ToLower(filepath.Base(path))
 	switch {
 	case strings.Contains(base, "nginx"):
 		return KindNginx, nil
 	case strings.Contains(base, "apache"), strings.Contains(base, "httpd"), base == ".htaccess":
 		return KindApache, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
 	}
 	apache, nginx := 0, 0
 	for _, l := range strings.Split(string(b), "\n") {
@@ -167,6 +139,24 @@ func detect(path string) (Kind, error) {
 		return KindApache, nil
 	}
 	return "", fmt.Errorf("%s: cannot tell whether this is nginx or Apache configuration (use --server)", path)
+}
+
+// addLone adds a password file given by itself: its facts, the web
+// server accounts to judge its mode against, and what cannot be decided
+// without the configuration that reads it.
+func (ev *Evidence) addLone(in Input) error {
+	ev.gather(in.Path)
+	f := ev.Files[in.Path]
+	if f.Err != "" || f.Password == nil {
+		return fmt.Errorf("%s: %s", in.Path, orUnset(f.Err))
+	}
+	lp := &LonePassword{Facts: f, Server: in.Kind}
+	if ev.Root == "" {
+		lp.Accounts = localWebAccounts()
+	}
+	ev.Lone = append(ev.Lone, lp)
+	ev.Needs = append(ev.Needs, loneNeeds(lp)...)
+	return nil
 }
 
 // gatherPasswordFile records facts about the password file that a
@@ -192,12 +182,12 @@ func (ev *Evidence) gather(path string) {
 	}
 	f := &FileFacts{Path: path}
 	ev.Files[path] = f
-	if ev.jail != nil {
-		// Only the file itself, at its place in the jail: the
-		// directories above the jail are this machine's.
-		path = ev.jail.path(path)
+	if ev.Root != "" {
+		// Only the file itself, at its place in the copy: the
+		// directories above the copy are this machine's.
+		path = confroot.Path(ev.Root, path)
 	}
-	for dir := filepath.Dir(path); ev.jail == nil || ev.jail.inside(dir); dir = filepath.Dir(dir) {
+	for dir := filepath.Dir(path); ev.Root == "" || confroot.Inside(ev.Root, dir); dir = filepath.Dir(dir) {
 		if fi, err := os.Stat(dir); err == nil {
 			uid, gid := owner(fi)
 			f.Parents = append([]DirFacts{{Path: dir, Mode: fi.Mode().Perm(), UID: uid, GID: gid}}, f.Parents...)
@@ -208,7 +198,7 @@ func (ev *Evidence) gather(path string) {
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
-		f.NotInCopy = ev.jail != nil && errors.Is(err, fs.ErrNotExist)
+		f.NotInCopy = ev.Root != "" && errors.Is(err, fs.ErrNotExist)
 		if !errors.Is(err, fs.ErrNotExist) {
 			f.Exists = true
 			f.Err = err.Error()
@@ -319,9 +309,9 @@ func apacheAccount(cfg *apacheconf.Config, lookup bool) Account {
 
 // apacheEnv reads Debian's envvars file beside apache2.conf: lines
 // "export NAME=value" (quotes removed). Other shell syntax is ignored.
-func apacheEnv(j *jail, dir string) map[string]string {
+func apacheEnv(dir string) map[string]string {
 	env := map[string]string{}
-	b, err := os.ReadFile(j.path(filepath.Join(dir, "envvars")))
+	b, err := os.ReadFile(filepath.Join(dir, "envvars"))
 	if err != nil {
 		return env
 	}
@@ -345,7 +335,7 @@ func apacheEnv(j *jail, dir string) map[string]string {
 // findHtaccess walks each DocumentRoot and returns the .htaccess files in
 // directories where AllowOverride (the longest matching <Directory>)
 // permits AuthConfig.
-func findHtaccess(j *jail, cfg *apacheconf.Config) []*Htaccess {
+func findHtaccess(cfg *apacheconf.Config) []*Htaccess {
 	type override struct {
 		path string
 		auth bool
@@ -356,7 +346,7 @@ func findHtaccess(j *jail, cfg *apacheconf.Config) []*Htaccess {
 	apacheconf.Walk(cfg.Directives, func(d *apacheconf.Directive, parents []*apacheconf.Directive) bool {
 		switch {
 		case d.Is("DocumentRoot") && len(d.Args) == 1:
-			roots[apacheconf.Resolve(cfg.ServerRoot, d.Args[0])] = true
+			roots[cfg.Resolve(d.Args[0])] = true
 		case d.Is("AccessFileName") && len(d.Args) >= 1:
 			name = d.Args[0]
 		case d.Is("AllowOverride") && len(parents) > 0:
@@ -368,7 +358,7 @@ func findHtaccess(j *jail, cfg *apacheconf.Config) []*Htaccess {
 						auth = true
 					}
 				}
-				overrides = append(overrides, override{filepath.Clean(apacheconf.Resolve(cfg.ServerRoot, p.Args[0])), auth})
+				overrides = append(overrides, override{filepath.Clean(cfg.Resolve(p.Args[0])), auth})
 			}
 		}
 		return true
@@ -391,48 +381,26 @@ func findHtaccess(j *jail, cfg *apacheconf.Config) []*Htaccess {
 	sort.Strings(sorted)
 	count := 0
 	for _, root := range sorted {
-		if j != nil {
-			// The document root's copy in the jail; the .htaccess
-			// files found are named by the server's paths.
-			in := j.path(root)
-			if in != root {
-				rename := func(p string) string { return root + strings.TrimPrefix(p, in) }
-				out = append(out, walkHtaccess(in, name, allowed, rename, seen, &count)...)
-				continue
-			}
-		}
-		out = append(out, walkHtaccess(root, name, allowed, func(p string) string { return p }, seen, &count)...)
-	}
-	return out
-}
-
-// walkHtaccess finds the files called name under root in directories
-// allowed says may hold them, within the search limits; rename gives a
-// file's path on the server (root may be a copy of it).
-func walkHtaccess(root, name string, allowed func(dir string) bool, rename func(string) string, seen map[string]bool, count *int) []*Htaccess {
-	var out []*Htaccess
-	{
 		base := strings.Count(root, string(filepath.Separator))
 		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return nil
 			}
 			if d.IsDir() {
-				*count++
-				if *count > maxHtaccessDirs || strings.Count(p, string(filepath.Separator))-base > maxHtaccessDepth {
+				count++
+				if count > maxHtaccessDirs || strings.Count(p, string(filepath.Separator))-base > maxHtaccessDepth {
 					return filepath.SkipDir
 				}
 				return nil
 			}
-			sp := rename(p)
-			if d.Name() != name || seen[sp] || !allowed(filepath.Dir(sp)) {
+			if d.Name() != name || seen[p] || !allowed(filepath.Dir(p)) {
 				return nil
 			}
-			seen[sp] = true
-			h := &Htaccess{Path: sp, Dir: filepath.Dir(sp)}
+			seen[p] = true
+			h := &Htaccess{Path: p, Dir: filepath.Dir(p)}
 			src, err := os.ReadFile(p)
 			if err == nil {
-				h.Directives, err = apacheconf.Parse(sp, src)
+				h.Directives, err = apacheconf.Parse(p, src)
 			}
 			if err != nil {
 				h.Err = err.Error()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/why401/why401/internal/apacheconf"
 	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/confroot"
 	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/nginxconf"
 )
@@ -133,7 +134,7 @@ func (ev *Evidence) recognisePanels() {
 		if _, done := ev.Panels[f]; done {
 			continue
 		}
-		if pf := recogniseFile(f, ev.jail.path(f)); len(pf) > 0 {
+		if pf := recogniseFile(f, confroot.Path(ev.Root, f)); len(pf) > 0 {
 			ev.Panels[f] = pf
 		}
 	}

@@ -5,9 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/why401/why401/internal/apacheconf"
 	"github.com/why401/why401/internal/catalog"
-	"github.com/why401/why401/internal/htpasswd"
 )
 
 // PasswordFile reports password files the server cannot use.
@@ -32,21 +30,32 @@ type userFile struct {
 	realm    string
 	realmAt  Location
 	scope    ascope // the Apache scope naming the file
+	// digestOther is set when AuthType Digest looks users up with
+	// another provider (AuthDigestProvider dbm, ldap...): the file is
+	// not read.
+	digestOther bool
 }
 
 func userFiles(ev *Evidence) []userFile {
 	var out []userFile
 	for _, n := range ev.Nginx {
 		for _, s := range n.allScopes() {
-			for _, d := range s.own("auth_basic_user_file") {
-				if len(d.Args) != 1 || strings.Contains(d.Args[0], "$") {
-					continue
+			// auth_basic reads htpasswd files; the third-party auth_digest
+			// module htdigest files.
+			for _, scheme := range []string{"basic", "digest"} {
+				for _, d := range s.own("auth_" + scheme + "_user_file") {
+					if len(d.Args) != 1 || strings.Contains(d.Args[0], "$") {
+						continue
+					}
+					uf := userFile{server: KindNginx, d: loc(d.File, d.Line), arg: d.Args[0], path: n.Config.Resolve(d.Args[0]), base: n.Config.Prefix, account: n.Account, authType: scheme}
+					if n.Snippet && !filepath.IsAbs(uf.arg) {
+						uf.path, uf.base = "", ""
+					}
+					if a := s.find("auth_" + scheme); a != nil {
+						uf.realm, uf.realmAt = a.Arg(0), loc(a.File, a.Line)
+					}
+					out = append(out, uf)
 				}
-				uf := userFile{server: KindNginx, d: loc(d.File, d.Line), arg: d.Args[0], path: n.Config.Resolve(d.Args[0]), base: n.Config.Prefix, account: n.Account, authType: "basic"}
-				if a := s.find("auth_basic"); a != nil {
-					uf.realm, uf.realmAt = a.Arg(0), loc(a.File, a.Line)
-				}
-				out = append(out, uf)
 			}
 		}
 	}
@@ -68,12 +77,18 @@ func userFiles(ev *Evidence) []userFile {
 			if n := s.inherited("AuthName"); len(n) > 0 {
 				uf.realm, uf.realmAt = n[0].Arg(0), loc(n[0].File, n[0].Line)
 			}
+			if uf.authType == "digest" {
+				uf.digestOther = !digestProviders(s)["file"]
+			}
 			for _, d := range ufs {
 				if len(d.Args) != 1 {
 					continue
 				}
 				u := uf
-				u.d, u.arg, u.path = loc(d.File, d.Line), d.Args[0], apacheconf.Resolve(a.Config.ServerRoot, d.Args[0])
+				u.d, u.arg, u.path = loc(d.File, d.Line), d.Args[0], a.Config.Resolve(d.Args[0])
+				if a.Snippet && !filepath.IsAbs(u.arg) {
+					u.path, u.base = "", ""
+				}
 				out = append(out, u)
 			}
 		}
@@ -83,12 +98,19 @@ func userFiles(ev *Evidence) []userFile {
 
 func runPasswordFile(p *Pass) error {
 	for _, uf := range userFiles(p.Evidence) {
+		report := func(sev catalog.Severity, related []Location, format string, args ...any) {
+			p.Report(Finding{Cause: catalog.ServerHtpasswdFile, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: related, Server: uf.server})
+		}
+		if uf.digestOther {
+			continue // the digest check says the file is not read
+		}
+		if uf.path == "" && uf.base == "" {
+			relativeUnknownBase(p.Evidence, uf, report)
+			continue
+		}
 		f := p.Evidence.Files[uf.path]
 		if f == nil {
 			continue
-		}
-		report := func(sev catalog.Severity, related []Location, format string, args ...any) {
-			p.Report(Finding{Cause: catalog.ServerHtpasswdFile, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: related, Server: uf.server})
 		}
 		relative := !filepath.IsAbs(uf.arg)
 		alt := p.Evidence.beside[[2]string{uf.d.File, uf.arg}]
@@ -139,7 +161,25 @@ func runPasswordFile(p *Pass) error {
 			report(catalog.Error, []Location{loc(uf.path, pr.Line)}, "password file %s line %d: %s", uf.path, pr.Line, pr.Msg)
 		}
 	}
+	lonePasswordFile(p)
 	return nil
+}
+
+// relativeUnknownBase reports a relative password file in a file
+// audited without its main configuration: the server resolves it against
+// a directory that configuration sets (Apache's ServerRoot, the
+// directory of nginx.conf), never against the snippet's own directory.
+func relativeUnknownBase(ev *Evidence, uf userFile, report func(catalog.Severity, []Location, string, ...any)) {
+	base := "ServerRoot, which the main configuration sets (/etc/apache2 on Debian, /etc/httpd on Red Hat)"
+	if uf.server == KindNginx {
+		base = "the directory of the main nginx.conf (/etc/nginx on Debian and Red Hat)"
+	}
+	beside := ev.beside[[2]string{uf.d.File, uf.arg}]
+	hint := "no file of that name is beside this one either"
+	if f := ev.Files[beside]; f != nil && f.Exists {
+		hint = fmt.Sprintf("the file beside this one, %s, is not the one read", beside)
+	}
+	report(catalog.Warning, nil, "password file %q is relative: %s resolves it against %s, not against this file's directory; %s; give the absolute path of the file you mean", uf.arg, display(uf.server), base, hint)
 }
 
 // factsAt returns the mode and owner of path, the file itself or one of
@@ -170,31 +210,21 @@ func runPasswordHash(p *Pass) error {
 		if f == nil || f.Password == nil {
 			continue
 		}
-		server := htpasswd.Apache
-		if uf.server == KindNginx {
-			server = htpasswd.Nginx
-		}
 		report := func(sev catalog.Severity, line int, format string, args ...any) {
 			p.Report(Finding{Cause: catalog.ServerHtpasswdHash, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: []Location{loc(uf.path, line)}, Server: uf.server})
 		}
-		if uf.server == KindApache && (uf.authType == "digest" || f.Password.IsDigest()) {
-			digestFile(p, uf, f)
+		if uf.authType == "digest" || looksDigest(f.Password) {
+			if !uf.digestOther {
+				digestFile(p, uf, f)
+			}
 			continue
 		}
 		for _, e := range f.Password.Entries() {
 			if e.Hash == "" {
 				continue // passwdfile reports it
 			}
-			k := e.Kind()
-			switch {
-			case k == htpasswd.Plain:
-				report(catalog.Error, e.Line, "%s:%d: user %q has a plain-text password; %s on Linux compares it as a crypt(3) hash, so the right password is refused (hash it: why401 htpasswd add)", uf.path, e.Line, e.User, display(uf.server))
-			case k == htpasswd.PlainTagged && !htpasswd.Supported(server, k):
-				report(catalog.Error, e.Line, "%s:%d: user %q has a {PLAIN} password, which only nginx reads: Apache refuses every password (hash it with bcrypt)", uf.path, e.Line, e.User)
-			case k == htpasswd.Unknown || !htpasswd.Supported(server, k):
-				report(catalog.Error, e.Line, "%s:%d: user %q has a %s hash that %s cannot check, so every password is refused (use bcrypt)", uf.path, e.Line, e.User, k, display(uf.server))
-			case k == htpasswd.Crypt:
-				report(catalog.Warning, e.Line, "%s:%d: user %q has a DES crypt hash: only the first 8 characters of the password count (use bcrypt)", uf.path, e.Line, e.User)
+			if sev, msg, ok := judgeEntry(uf.path, e, uf.server, false); ok {
+				report(sev, e.Line, "%s", msg)
 			}
 		}
 		for _, pr := range f.Password.Problems() {
@@ -203,6 +233,7 @@ func runPasswordHash(p *Pass) error {
 			}
 		}
 	}
+	lonePasswordHash(p)
 	return nil
 }
 
@@ -227,18 +258,31 @@ func digestFile(p *Pass, uf userFile, f *FileFacts) {
 		p.Report(Finding{Cause: catalog.ServerHtpasswdHash, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: uf.d, Related: rel, Server: uf.server})
 	}
 	pf := f.Password
-	if uf.authType == "digest" && !uf.scope.cond.loaded("auth_digest") {
+	realmWord, typeWord := "AuthName", "AuthType Digest"
+	if uf.server == KindNginx {
+		realmWord, typeWord = "auth_digest", "auth_digest_user_file"
+	}
+	if uf.server == KindApache && uf.authType == "digest" && !uf.scope.cond.loaded("auth_digest") {
 		report(catalog.Error, 0, "AuthType Digest, but mod_auth_digest is not loaded: Apache answers 500 to every request here (a2enmod auth_digest)")
 	}
 	if uf.authType != "digest" {
+		if uf.server == KindNginx {
+			report(catalog.Error, 0, "%s is an htdigest file (user:realm:hash) but auth_basic_user_file reads it as htpasswd: nginx takes the realm field for the password hash, so every login fails; make an htpasswd file (why401 htpasswd add), or use auth_digest_user_file where the auth_digest module is loaded", uf.path)
+			return
+		}
 		report(catalog.Error, 0, "%s is an htdigest file (user:realm:hash) but AuthType is %s: Apache takes the realm field for the password hash, so every login fails; use AuthType Digest, or make an htpasswd file (why401 htpasswd add)", uf.path, orUnset(uf.authType))
 		return
 	}
-	if !pf.IsDigest() {
+	if !looksDigest(pf) {
 		if len(pf.Entries()) > 0 {
-			report(catalog.Error, pf.Entries()[0].Line, "AuthType Digest reads %s as an htdigest file (user:realm:hash), but it is in htpasswd format (user:hash): every login fails; make it with htdigest -c %s %q USER", uf.path, uf.path, uf.realm)
+			report(catalog.Error, pf.Entries()[0].Line, "%s reads %s as an htdigest file (user:realm:hash), but it is in htpasswd format (user:hash): every login fails; make it with htdigest -c %s %q USER", typeWord, uf.path, uf.path, uf.realm)
 		}
 		return
+	}
+	for _, e := range pf.DigestEntries() {
+		if bad := digestHashProblem(e.Hash); bad != "" {
+			report(catalog.Error, e.Line, "%s:%d: user %q in realm %q: %s", uf.path, e.Line, e.User, e.Realm, bad)
+		}
 	}
 	realms := map[string]int{}
 	var order []string
@@ -250,13 +294,16 @@ func digestFile(p *Pass, uf userFile, f *FileFacts) {
 		realms[e.Realm]++
 		k := [2]string{e.User, e.Realm}
 		if at, dup := seen[k]; dup {
-			report(catalog.Warning, e.Line, "%s:%d: user %q in realm %q is listed again (first on line %d); Apache uses the first line only", uf.path, e.Line, e.User, e.Realm, at)
+			report(catalog.Warning, e.Line, "%s:%d: user %q in realm %q is listed again (first on line %d); the server uses the first line only", uf.path, e.Line, e.User, e.Realm, at)
 		} else {
 			seen[k] = e.Line
 		}
 	}
+	if others := len(pf.DigestEntries()) - realms[uf.realm]; uf.realm != "" && realms[uf.realm] > 0 && others > 0 {
+		report(catalog.Info, 0, "%d of the %d users of %s are in other realms than %q (%s): they cannot log in here, only where %s is their realm", others, len(pf.DigestEntries()), uf.path, uf.realm, realmWord, realmWord)
+	}
 	if uf.realm != "" && realms[uf.realm] == 0 {
-		report(catalog.Error, 0, "no user of %s is in realm %q (AuthName): its realms are %q; Digest hashes include the realm, so every login fails until AuthName and the file's realm are the same (htdigest %s %q USER)", uf.path, uf.realm, order, uf.path, uf.realm)
+		report(catalog.Error, 0, "no user of %s is in realm %q (%s): its realms are %s; Digest hashes include the realm, so every login fails until %s and the file's realm are the same (htdigest %s %q USER)", uf.path, uf.realm, realmWord, quoteList(order), realmWord, uf.path, uf.realm)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/why401/why401/internal/apacheconf"
 	"github.com/why401/why401/internal/catalog"
 )
 
@@ -83,7 +82,7 @@ func runStripped(p *Pass) error {
 				if strings.EqualFold(c.Arg(0), "On") {
 					switch s.kind() {
 					case "directory":
-						passDirs = append(passDirs, strings.TrimSuffix(apacheconf.Resolve(a.Config.ServerRoot, s.path()), "/"))
+						passDirs = append(passDirs, strings.TrimSuffix(a.Config.Resolve(s.path()), "/"))
 					case "location":
 						passLocs = append(passLocs, strings.TrimSuffix(s.path(), "/"))
 					}
@@ -102,7 +101,7 @@ func runStripped(p *Pass) error {
 		scopes := apacheScopes(a)
 		for _, s := range scopes {
 			if s.sec != nil && s.kind() == "directory" {
-				dirs[strings.TrimSuffix(apacheconf.Resolve(a.Config.ServerRoot, s.path()), "/")] = s
+				dirs[strings.TrimSuffix(a.Config.Resolve(s.path()), "/")] = s
 			}
 		}
 		for _, s := range scopes {
@@ -122,7 +121,7 @@ func runStripped(p *Pass) error {
 				// a ScriptAlias points into, or the handler's own.
 				where, paths := s, append(scopePaths(s), d.Args...)
 				if d.Is("ScriptAlias") && len(d.Args) == 2 {
-					dir := strings.TrimSuffix(apacheconf.Resolve(a.Config.ServerRoot, d.Args[1]), "/")
+					dir := strings.TrimSuffix(a.Config.Resolve(d.Args[1]), "/")
 					on = on || under(dir, passDirs) || under(strings.TrimSuffix(d.Args[0], "/"), passLocs)
 					if ds, ok := dirs[dir]; ok {
 						where = ds

@@ -1,5 +1,7 @@
-// Package browsertest drives a real headless Chromium (the Debian
-// package chromium) from tests through the DevTools protocol
+// Package browsertest drives real headless browsers from tests and
+// records what they did as HAR files: Firefox (Debian's firefox-esr) over
+// WebDriver BiDi and Marionette, see StartFirefox and firefox.go, and
+// Chromium (the Debian package chromium) through the DevTools protocol
 // (github.com/chromedp/chromedp) and records what it did as a HAR 1.2
 // file, the way DevTools' own export builds one from the same Network
 // events, plus Chromium's own verdict on every cookie it refused to store
@@ -47,22 +49,7 @@ var binaries = []string{"chromium", "chromium-browser", "google-chrome"}
 // fails the test (install it with scripts/install-deps.sh).
 func Start(t testing.TB) *Browser {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("chromium: real browsers are skipped in -short mode")
-	}
-	var bin string
-	for _, b := range binaries {
-		if p, err := exec.LookPath(b); err == nil {
-			bin = p
-			break
-		}
-	}
-	if bin == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium not installed: run scripts/install-deps.sh")
-		}
-		t.Skip("chromium not installed: run scripts/install-deps.sh to run this test")
-	}
+	bin := lookBrowser(t, "chromium", binaries)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.UserDataDir(t.TempDir()),
@@ -91,6 +78,26 @@ func Start(t testing.TB) *Browser {
 	}
 	b.Version = v.Product
 	return b
+}
+
+// lookBrowser returns the first of bins on PATH. It skips the test in
+// -short mode and when none is installed, unless CI is "true", where a
+// missing browser fails the test.
+func lookBrowser(t testing.TB, pkg string, bins []string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(pkg + ": real browsers are skipped in -short mode")
+	}
+	for _, b := range bins {
+		if p, err := exec.LookPath(b); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal(pkg + " not installed: run scripts/install-deps.sh")
+	}
+	t.Skip(pkg + " not installed: run scripts/install-deps.sh to run this test")
+	return ""
 }
 
 // hop is one request of a redirect chain as the Network events told it.

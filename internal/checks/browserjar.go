@@ -136,7 +136,7 @@ func divergence(f *harflow.Flow, i int, name string) (catalog.ID, []string) {
 		if v.Cookie.Name == name && !sentUnderOtherScope(st, name) {
 			return sendCause(v.Reason), []string{
 				stepLine(st),
-				fmt.Sprintf("%s would not send %s (%s): %s", titleCase(f.Browser.Name), name, v.Reason, v.Reason.Explain()),
+				fmt.Sprintf("%s would not send %s (%s): %s", titleCase(f.Browser.Name), name, v.Reason, f.Browser.Explain(v.Reason)),
 			}
 		}
 	}

@@ -164,7 +164,7 @@ func (r *cookieReporter) at(i int, pending []refusedStore, worked map[string]int
 		if from >= 0 {
 			ev = append(ev, fmt.Sprintf("%s: stored %s (domain %s%s, path %s%s)", stepLine(&f.Steps[from]), c.Name, c.Domain, hostOnlyNote(c), c.Path, attrNote(c)))
 		}
-		ev = append(ev, fmt.Sprintf("%s: %s does not send %s (%s): %s", stepLine(fs), titleCase(browser), c.Name, v.Reason, v.Reason.Explain()))
+		ev = append(ev, fmt.Sprintf("%s: %s does not send %s (%s): %s", stepLine(fs), titleCase(browser), c.Name, v.Reason, f.Browser.Explain(v.Reason)))
 		ev = append(ev, browserSays(fs, "send", c.Name)...)
 		conf := confidenceFor(f, from, c.Name)
 		switch id {

@@ -115,7 +115,8 @@ func TestStore(t *testing.T) {
 		{Chromium, "sid=1; Secure", "http://127.0.0.1:8080/", "", "", OK, "127.0.0.1", true, "/"},
 		{Chromium, "sid=1; Secure", "https://example.test/", "", "", OK, "example.test", true, "/"},
 		{Chromium, "sid=1; SameSite=None", "https://example.test/", "", "", SameSiteNoneInsecure, "", false, ""},
-		{Firefox, "sid=1; SameSite=None", "http://example.test/", "", "", OK, "example.test", true, "/"},
+		{Firefox, "sid=1; SameSite=None", "http://example.test/", "", "", SameSiteNoneInsecure, "", false, ""}, // Firefox 153: network.cookie.sameSite.noneRequiresSecure
+		{Firefox, "sid=1; SameSite=None; Secure", "https://example.test/", "", "", OK, "example.test", true, "/"},
 		{Chromium, "__Secure-a=1", "https://example.test/", "", "", InvalidPrefix, "", false, ""},
 		{Chromium, "__secure-a=1", "https://example.test/", "", "", InvalidPrefix, "", false, ""},
 		{Chromium, "__Host-a=1; Secure; Path=/; Domain=example.test", "https://example.test/", "", "", InvalidPrefix, "", false, ""},
@@ -314,5 +315,16 @@ func TestPartitioned(t *testing.T) {
 	st := j.SetCookies(Context{URL: mustURL(t, "https://widget.test/frame"), Time: t0, TopLevel: mustURL(t, "https://shop-a.test/")}, []string{"t=1; Secure; SameSite=None"})
 	if st[0].Reason != ThirdPartyBlocked {
 		t.Errorf("unpartitioned third-party cookie with blocking: %s", st[0].Reason)
+	}
+}
+
+// TestExplainPartitioned: Firefox partitions third-party cookies rather
+// than blocking them, and says so.
+func TestExplainPartitioned(t *testing.T) {
+	if got := Firefox.Explain(ThirdPartyBlocked); !strings.Contains(got, "Total Cookie Protection") {
+		t.Errorf("Firefox: %q", got)
+	}
+	if got, want := Chromium.Explain(ThirdPartyBlocked), ThirdPartyBlocked.Explain(); got != want {
+		t.Errorf("Chromium: %q, want %q", got, want)
 	}
 }

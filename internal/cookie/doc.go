@@ -15,9 +15,11 @@
 // what the browser itself reports.
 //
 // Firefox differs from Chromium where it ships differently: SameSite
-// absent means None (Firefox did not ship Lax by default), SameSite=None
-// without Secure is still stored, and third-party cookies are partitioned
-// by the top-level site (Total Cookie Protection).
+// absent means None (Firefox did not ship Lax by default), sites are
+// compared without their scheme, and third-party cookies are partitioned
+// by the top-level site (Total Cookie Protection); like Chromium it
+// refuses SameSite=None without Secure. These are the prefs of the real
+// Firefox 153 ESR, which test/browser reads from the running browser.
 //
 // Everything here is pure: no I/O, the clock comes from the caller.
 package cookie

@@ -120,7 +120,7 @@ func (c *Command) build(p *parsed, note func(string)) error {
 		case h.value == "":
 			o.EmptyHeader = append(o.EmptyHeader, key)
 		case key == "Cookie":
-			o.Cookie = append(o.Cookie, h.value)
+			o.CookieHeader = append(o.CookieHeader, h.value)
 		case key == "User-Agent":
 			o.UserAgent = h.value
 		default:
@@ -129,8 +129,10 @@ func (c *Command) build(p *parsed, note func(string)) error {
 	}
 	hasCustom := func(k string) bool { return custom[k] }
 
-	// Cookies: a Cookie header wins over -b, as in curl; the files'
-	// cookies come first, then -b's strings, in curl's order.
+	// Cookies, as curl 7.88 sends them (lib/http.c, Curl_http_cookies):
+	// one Cookie line from its cookie engine, the files' cookies first,
+	// then -b's strings, and after it each -H Cookie line of its own. A
+	// Cookie header replaces -b's strings, not the files' cookies.
 	for _, f := range p.cookieFiles {
 		if f == "" {
 			continue // -b '' only turns curl's cookie engine on
@@ -139,13 +141,11 @@ func (c *Command) build(p *parsed, note func(string)) error {
 			note(fmt.Sprintf("-b %s: no such cookie file, so no cookie is sent (curl only warns)", clip.String(f, 60)))
 			continue
 		}
-		if !hasCustom("Cookie") {
-			o.Cookie = append(o.Cookie, f)
-		}
+		o.Cookie = append(o.Cookie, f)
 	}
 	if len(p.cookies) > 0 {
 		if hasCustom("Cookie") {
-			note("-b ignored: the command also sets a Cookie header, and curl then sends that one only")
+			note("-b's name=value string ignored: the command also sets a Cookie header, and curl then sends that one instead")
 		} else {
 			joined := strings.Join(p.cookies, ";")
 			if i := strings.IndexAny(joined, "\r\n"); i >= 0 {

@@ -1,6 +1,7 @@
 package curlcmd
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -160,8 +161,9 @@ func TestParse(t *testing.T) {
 			if o.Header.Get("Cookie") != "" {
 				t.Errorf("Cookie header left in headers")
 			}
-			if strings.Join(o.Cookie, "|") != strings.Join(tt.cookie, "|") {
-				t.Errorf("cookies %q, want %q", o.Cookie, tt.cookie)
+			// -b's files and strings, then the -H Cookie lines.
+			if got := append(slices.Clone(o.Cookie), o.CookieHeader...); strings.Join(got, "|") != strings.Join(tt.cookie, "|") {
+				t.Errorf("cookies %q, want %q", got, tt.cookie)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package curlcmd
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -23,7 +24,7 @@ func roundTrip(t *testing.T, r Request, style Style) {
 		var got string
 		switch strings.ToLower(h[0]) {
 		case "cookie":
-			got = strings.Join(o.Cookie, "; ")
+			got = strings.Join(append(slices.Clone(o.Cookie), o.CookieHeader...), "; ")
 		case "user-agent":
 			got = o.UserAgent
 		default:

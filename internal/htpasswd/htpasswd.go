@@ -186,10 +186,13 @@ func ParseBytes(b []byte) *File {
 
 func parseLine(raw string, n int) line {
 	s := strings.TrimSuffix(raw, "\r")
-	if n == 1 {
-		if strings.HasPrefix(s, "\ufeff") {
+	if n == 1 && strings.HasPrefix(s, "\ufeff") {
+		// Before a comment or a blank line the mark is harmless: the
+		// servers skip the line as one that names no user.
+		if t := strings.TrimSpace(strings.TrimPrefix(s, "\ufeff")); t != "" && !strings.HasPrefix(t, "#") {
 			return line{raw: raw, bad: "starts with a byte order mark: the first user's name includes it"}
 		}
+		return line{raw: raw}
 	}
 	trimmed := strings.TrimSpace(s)
 	if trimmed == "" || strings.HasPrefix(trimmed, "#") {
@@ -482,17 +485,26 @@ type DigestEntry struct {
 
 // IsDigestHash reports whether h looks like an htdigest hash: 32
 // hexadecimal digits.
-func IsDigestHash(h string) bool {
-	if len(h) != 32 {
-		return false
-	}
+func IsDigestHash(h string) bool { return DigestAlgorithm(h) == "MD5" }
+
+// DigestAlgorithm returns the hash function an htdigest hash's length
+// names: "MD5" for 32 hexadecimal digits (what htdigest writes and
+// Apache's mod_auth_digest compares), "SHA-256" for 64 (lighttpd's
+// RFC 7616 lines), "" for anything else.
+func DigestAlgorithm(h string) string {
 	for i := 0; i < len(h); i++ {
 		c := h[i] | 0x20
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
+			return ""
 		}
 	}
-	return true
+	switch len(h) {
+	case 32:
+		return "MD5"
+	case 64:
+		return "SHA-256"
+	}
+	return ""
 }
 
 // DigestEntries returns the lines that have three fields, read as
@@ -526,6 +538,24 @@ func (f *File) IsDigest() bool {
 		}
 	}
 	return true
+}
+
+// Comment is a comment line: its text (from the "#") and line number.
+type Comment struct {
+	Line int
+	Text string
+}
+
+// Comments returns the comment lines in file order.
+func (f *File) Comments() []Comment {
+	var out []Comment
+	for i, l := range f.lines {
+		t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSuffix(l.raw, "\r"), "\ufeff"))
+		if l.entry == nil && l.bad == "" && strings.HasPrefix(t, "#") {
+			out = append(out, Comment{Line: i + 1, Text: t})
+		}
+	}
+	return out
 }
 
 // CRLF counts the lines that end in CR LF.

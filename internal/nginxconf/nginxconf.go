@@ -10,10 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
+
+	"github.com/why401/why401/internal/confroot"
 )
 
 // Directive is one directive; Block is non-nil for block directives
@@ -43,14 +48,39 @@ type Config struct {
 	Prefix     string
 	Directives []*Directive
 	Files      []string
+	// Root is Options.Root.
+	Root string
+	// Skipped are the files included from outside Root that the copy
+	// lacks: they were read as empty.
+	Skipped []string
+	// Unread are the include directives Options.SingleFile left
+	// unfollowed.
+	Unread []*Directive
 }
 
-// Resolve returns path made absolute against the configuration prefix.
+// Options change how ParseFileWith reads.
+type Options struct {
+	// Root is the directory a configuration tree copied from a server
+	// sits in (clean, see confroot.Clean): nothing outside it is read;
+	// paths outside it (include, and those Resolve makes) are looked up
+	// inside it (confroot.Path), and an include outside it that the copy
+	// lacks is read as empty and listed in Config.Skipped.
+	Root string
+	// SingleFile reads the file alone, without its includes (a snippet
+	// whose includes are relative to a prefix it does not know).
+	SingleFile bool
+}
+
+// Resolve returns path made absolute against the configuration prefix
+// and, for a tree copied from a server, looked up under Root.
 func (c *Config) Resolve(path string) string {
-	if path == "" || filepath.IsAbs(path) {
-		return filepath.Clean(path)
+	if path == "" {
+		return path
 	}
-	return filepath.Join(c.Prefix, path)
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(c.Prefix, path)
+	}
+	return confroot.Path(c.Root, filepath.Clean(path))
 }
 
 // The lexer's token channel holds 2,048 tokens (about 100 KB) per file by
@@ -61,26 +91,36 @@ func init() { crossplane.SetTokenChanCap(128) }
 // ParseFile parses the nginx configuration at path and the files it
 // includes. A syntax error (one nginx itself would refuse) is returned as
 // "file:line: message".
-func ParseFile(path string) (*Config, error) {
-	return ParseFileFS(path, FS{})
-}
+func ParseFile(path string) (*Config, error) { return ParseFileWith(path, Options{}) }
 
-// FS replaces the file system ParseFile reads includes from; nil fields
-// mean os.Open and filepath.Glob.
-type FS struct {
-	Open func(path string) (io.Reader, error)
-	Glob func(pattern string) ([]string, error)
-}
-
-// ParseFileFS is ParseFile reading files through fsys.
-func ParseFileFS(path string, fsys FS) (*Config, error) {
-	payload, err := crossplane.Parse(path, &crossplane.ParseOptions{
+// ParseFileWith is ParseFile with options.
+func ParseFileWith(path string, o Options) (*Config, error) {
+	popts := &crossplane.ParseOptions{
 		SkipDirectiveContextCheck: true,
 		SkipDirectiveArgsCheck:    true,
 		StopParsingOnError:        true,
-		Open:                      fsys.Open,
-		Glob:                      fsys.Glob,
-	})
+		SingleFile:                o.SingleFile,
+	}
+	var skipped []string
+	if o.Root != "" {
+		popts.Open = func(p string) (io.Reader, error) {
+			q := confroot.Path(o.Root, p)
+			f, err := os.Open(q)
+			if err != nil && errors.Is(err, fs.ErrNotExist) && confroot.Outside(o.Root, p) {
+				// An include outside the copy that it lacks (a lone
+				// nginx.conf without mime.types) is read as empty
+				// rather than failing over a file that seldom
+				// matters to authentication.
+				if !slices.Contains(skipped, p) {
+					skipped = append(skipped, p)
+				}
+				return strings.NewReader(""), nil
+			}
+			return f, err
+		}
+		popts.Glob = func(p string) ([]string, error) { return confroot.Glob(o.Root, p) }
+	}
+	payload, err := crossplane.Parse(path, popts)
 	if err != nil {
 		return nil, convertErr(path, err)
 	}
@@ -90,9 +130,10 @@ func ParseFileFS(path string, fsys FS) (*Config, error) {
 	if len(payload.Config) == 0 {
 		return nil, fmt.Errorf("%s: nothing parsed", path)
 	}
-	c := &Config{Main: path, Prefix: filepath.Dir(path)}
-	for _, cf := range payload.Config {
-		c.Files = append(c.Files, cf.File)
+	c := &Config{Main: path, Prefix: filepath.Dir(path), Root: o.Root, Skipped: skipped}
+	for i := range payload.Config {
+		payload.Config[i].File = confroot.Path(o.Root, payload.Config[i].File)
+		c.Files = append(c.Files, payload.Config[i].File)
 	}
 	active := map[int]bool{}
 	var conv func(idx int) []*Directive
@@ -108,6 +149,9 @@ func ParseFileFS(path string, fsys FS) (*Config, error) {
 				}
 			}
 			out = append(out, nd)
+			if d.Directive == "include" && o.SingleFile {
+				c.Unread = append(c.Unread, nd)
+			}
 			if d.IsInclude() {
 				for _, i := range d.Includes {
 					out = append(out, conv(i)...)

@@ -4,29 +4,35 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"golang.org/x/net/publicsuffix"
 
 	"github.com/why401/why401/internal/cookie"
 	"github.com/why401/why401/internal/evidence"
 )
 
-// fileCookie is one line of a Netscape cookie-jar file.
+// fileCookie is one cookie of a -b file: a line of the Netscape
+// cookie-jar format, or a "Set-Cookie:" header line, which curl reads
+// from the same file.
 type fileCookie struct {
-	Domain     string // without a leading dot
-	Subdomains bool   // the "include subdomains" flag
-	Path       string
+	Domain     string // without a leading dot; "" for a header line without Domain
+	Subdomains bool   // the "include subdomains" flag (a Domain attribute)
+	Path       string // "" for a header line without Path: every path
 	Secure     bool
 	HTTPOnly   bool
 	Expires    int64 // Unix seconds; 0 is a session cookie
 	Name       string
 	Value      string
+	// Header marks a Set-Cookie line; its Max-Age counts from when the
+	// file is read.
+	Header    bool
+	MaxAge    int64
+	HasMaxAge bool
 }
 
 // maxCookieFile bounds how much of a cookie file is read.
@@ -54,6 +60,12 @@ func parseCookieFile(data []byte) ([]fileCookie, error) {
 			s, httpOnly = rest, true
 		}
 		if strings.TrimSpace(s) == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		if len(s) >= 11 && strings.EqualFold(s[:11], "Set-Cookie:") {
+			if fc, ok := headerFileCookie(s[11:]); ok {
+				out = append(out, fc)
+			}
 			continue
 		}
 		f := strings.Split(s, "\t")
@@ -97,6 +109,33 @@ func parseCookieFile(data []byte) ([]fileCookie, error) {
 	return out, nil
 }
 
+// headerFileCookie reads a "Set-Cookie:" line of a cookie file as curl
+// 7.88 does (lib/cookie.c, Curl_cookie_add with no host): a Domain
+// attribute makes a domain cookie, without one the cookie has no domain;
+// without Path it goes with every path; Secure is kept although the file
+// is no https origin; a cookie breaking the __Secure- or __Host- rules is
+// dropped, as is a line that is no cookie, silently, as curl drops it.
+func headerFileCookie(line string) (fileCookie, bool) {
+	sc, err := cookie.Parse(strings.TrimLeft(line, " \t"))
+	if err != nil || sc.Name == "" {
+		return fileCookie{}, false
+	}
+	fc := fileCookie{Header: true, Name: sc.Name, Value: sc.Value, Path: sc.Path, Secure: sc.Secure, HTTPOnly: sc.HTTPOnly, MaxAge: sc.MaxAge, HasMaxAge: sc.HasMaxAge}
+	if sc.HasDomain && sc.Domain != "" {
+		fc.Domain, fc.Subdomains = sc.Domain, true
+	}
+	if !sc.Expires.IsZero() {
+		fc.Expires = max(sc.Expires.Unix(), 1)
+	}
+	if strings.HasPrefix(sc.Name, "__Secure-") && !sc.Secure {
+		return fileCookie{}, false
+	}
+	if strings.HasPrefix(sc.Name, "__Host-") && (!sc.Secure || sc.Path != "/" || fc.Subdomains) {
+		return fileCookie{}, false
+	}
+	return fc, true
+}
+
 func cookieBool(s string) (bool, error) {
 	switch strings.ToUpper(s) {
 	case "TRUE":
@@ -107,34 +146,115 @@ func cookieBool(s string) (bool, error) {
 	return false, fmt.Errorf("%q is not TRUE or FALSE", s)
 }
 
-// newJar returns an empty cookie jar with the public suffix list.
-func newJar() *cookiejar.Jar {
-	j, _ := cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List})
-	return j
+// fileJar holds the cookies of -b files and picks the ones a request
+// gets as curl 7.88 does (lib/cookie.c, Curl_cookie_getlist and
+// cookie_sort), which differs from a browser's choice and order.
+type fileJar struct {
+	cs []fileCookie // in the order read; a later cookie of the same name, domain and path replaces an earlier one
 }
 
 // loadJar returns a jar holding the file cookies not expired at now.
-func loadJar(cs []fileCookie, now time.Time) *cookiejar.Jar {
-	j := newJar()
+func loadJar(cs []fileCookie, now time.Time) *fileJar {
+	j := &fileJar{}
 	for _, fc := range cs {
-		if fc.Expires != 0 && time.Unix(fc.Expires, 0).Before(now) {
+		if fc.HasMaxAge {
+			if fc.MaxAge <= 0 {
+				fc.Expires = 1
+			} else {
+				fc.Expires = now.Unix() + min(fc.MaxAge, 1<<40)
+			}
+		}
+		replaced := false
+		for i, o := range j.cs {
+			if o.Name == fc.Name && strings.EqualFold(o.Domain, fc.Domain) && o.Path == fc.Path {
+				j.cs[i], replaced = fc, true
+			}
+		}
+		if !replaced {
+			j.cs = append(j.cs, fc)
+		}
+	}
+	kept := j.cs[:0]
+	for _, fc := range j.cs {
+		if fc.Expires == 0 || !time.Unix(fc.Expires, 0).Before(now) {
+			kept = append(kept, fc)
+		}
+	}
+	j.cs = kept
+	return j
+}
+
+// Cookies returns the cookies curl sends to u, in curl's order: longer
+// path first, then longer domain, then longer name, then the cookie read
+// last. Secure cookies go to https and to localhost, 127.0.0.1 and ::1;
+// a cookie without a domain (a Set-Cookie line without Domain) goes to
+// IP-address hosts only, where curl's hash of domains happens to find it.
+func (j *fileJar) Cookies(u *url.URL) []*http.Cookie {
+	host := strings.ToLower(u.Hostname())
+	isIP := net.ParseIP(host) != nil
+	secure := strings.EqualFold(u.Scheme, "https") || host == "localhost" || host == "127.0.0.1" || host == "::1"
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	type match struct {
+		fc fileCookie
+		at int
+	}
+	var ms []match
+	for i, fc := range j.cs {
+		if fc.Secure && !secure {
 			continue
 		}
-		scheme := "http"
-		if fc.Secure {
-			scheme = "https"
+		d := strings.ToLower(fc.Domain)
+		switch {
+		case d == "":
+			if !isIP {
+				continue
+			}
+		case fc.Subdomains && !isIP:
+			if host != d && !strings.HasSuffix(host, "."+d) {
+				continue
+			}
+		default:
+			if host != d {
+				continue
+			}
 		}
-		u := &url.URL{Scheme: scheme, Host: fc.Domain, Path: fc.Path}
-		c := &http.Cookie{Name: fc.Name, Value: fc.Value, Path: fc.Path, Secure: fc.Secure, HttpOnly: fc.HTTPOnly}
-		if fc.Subdomains {
-			c.Domain = fc.Domain
+		if fc.Path != "" && !pathMatch(p, fc.Path) {
+			continue
 		}
-		if fc.Expires != 0 {
-			c.Expires = time.Unix(fc.Expires, 0)
-		}
-		j.SetCookies(u, []*http.Cookie{c})
+		ms = append(ms, match{fc, i})
 	}
-	return j
+	sort.SliceStable(ms, func(a, b int) bool {
+		x, y := ms[a].fc, ms[b].fc
+		switch {
+		case len(x.Path) != len(y.Path):
+			return len(x.Path) > len(y.Path)
+		case len(x.Domain) != len(y.Domain):
+			return len(x.Domain) > len(y.Domain)
+		case len(x.Name) != len(y.Name):
+			return len(x.Name) > len(y.Name)
+		}
+		return ms[a].at > ms[b].at
+	})
+	out := make([]*http.Cookie, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, &http.Cookie{Name: m.fc.Name, Value: m.fc.Value, Path: m.fc.Path, Domain: m.fc.Domain, Secure: m.fc.Secure, HttpOnly: m.fc.HTTPOnly})
+	}
+	return out
+}
+
+// pathMatch is curl's path match: the cookie path is a prefix of the
+// request path ending at a "/" (or the cookie path ends with one).
+func pathMatch(reqPath, cookiePath string) bool {
+	if cookiePath == "/" || reqPath == cookiePath {
+		return true
+	}
+	if !strings.HasPrefix(reqPath, cookiePath) {
+		return false
+	}
+	return strings.HasSuffix(cookiePath, "/") || reqPath[len(cookiePath)] == '/'
 }
 
 // hopJar holds what a trial's responses set, with the hop that set each

@@ -50,12 +50,18 @@ type Options struct {
 	// Cookie holds -b arguments. An argument containing '=' is a literal
 	// cookie string ("a=1; b=2"); one without is a Netscape cookie-jar file
 	// whose cookies are sent where they match.
-	Cookie    []string
-	UserAgent string // -A; "" sends no User-Agent (the caller sets the default)
-	Referer   string // -e
-	Insecure  bool   // -k
-	Proxy     string // -x; a scheme-less value means http://
-	ProxyUser string // -U user:pass
+	Cookie []string
+	// CookieHeader holds the values of -H 'Cookie: ...', each sent as a
+	// Cookie line of its own after the one of curl's cookie engine (the
+	// cookies of -b files): curl 7.88 sends both (lib/http.c adds the
+	// engine's line, then the custom headers), and drops -b's name=value
+	// strings when a Cookie header is given.
+	CookieHeader []string
+	UserAgent    string // -A; "" sends no User-Agent (the caller sets the default)
+	Referer      string // -e
+	Insecure     bool   // -k
+	Proxy        string // -x; a scheme-less value means http://
+	ProxyUser    string // -U user:pass
 	// Resolve holds --resolve entries "host:port:addr[,addr...]", IPv6
 	// addresses in brackets.
 	Resolve []string
@@ -226,6 +232,11 @@ func (o *Options) compile() (*config, error) {
 	if o.NoLocalFiles {
 		if err := o.refuseLocalFiles(); err != nil {
 			return nil, err
+		}
+	}
+	for _, v := range o.CookieHeader {
+		if !validFieldValue(v) {
+			return nil, errors.New("-H Cookie: invalid characters (control characters or newline)")
 		}
 	}
 	for _, b := range o.Cookie {

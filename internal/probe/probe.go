@@ -440,7 +440,7 @@ func (p *run) trial(ctx context.Context, plan trialPlan) evidence.Trial {
 		}
 		// What the next hop carries settles Forwarded; this is the rule's
 		// answer for a redirect not followed.
-		carries := (plan.creds && len(b.secret) > 0) || (plan.cookies && b.cookie != "")
+		carries := (plan.creds && len(b.secret) > 0) || (plan.cookies && (b.cookie != "" || len(b.cookieLines) > 0))
 		r.Forwarded = carries && p.forwardOK(next) && plan.firstAuth == ""
 		last.Redirect = r
 		if plan.noHops {
@@ -537,6 +537,11 @@ func (p *run) hopHeader(plan trialPlan, u *url.URL, hop int, fromJar []cookie.Ve
 	}
 	if len(parts) > 0 {
 		h.Set("Cookie", strings.Join(parts, "; "))
+	}
+	if plan.cookies && forward && len(b.cookieLines) > 0 {
+		// The user's own Cookie headers, after the engine's line.
+		h["Cookie"] = append(h["Cookie"], b.cookieLines...)
+		credentialed = true
 	}
 	return h, credentialed
 }

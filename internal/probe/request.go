@@ -2,7 +2,6 @@ package probe
 
 import (
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"slices"
 	"sort"
@@ -14,14 +13,17 @@ import (
 // base is the user's request split into what is not secret (header) and
 // what is (secret: Authorization, API-key headers; literal cookies).
 type base struct {
-	method  string
-	url     *url.URL
-	header  http.Header // non-secret headers, defaults applied
-	secret  http.Header // credential headers other than Cookie
-	cookie  string      // literal -b / -H Cookie value, "" when none
-	body    []byte
-	hasBody bool
-	userJar *cookiejar.Jar // -b cookie files, nil when none
+	method string
+	url    *url.URL
+	header http.Header // non-secret headers, defaults applied
+	secret http.Header // credential headers other than Cookie
+	cookie string      // literal -b value, "" when none
+	// cookieLines are Cookie header values the user gave (-H), sent each
+	// on its own line after the cookie engine's.
+	cookieLines []string
+	body        []byte
+	hasBody     bool
+	userJar     *fileJar // -b cookie files, nil when none
 	// challengeUser: the user's -u credentials wait for a challenge
 	// (--digest, --anyauth).
 	challengeUser bool
@@ -102,8 +104,11 @@ func buildBase(c *config) *base {
 	if b.secret.Get("Authorization") != "" {
 		b.challengeUser = false // curl sends the given header and none of its own
 	}
-	cookies = append(cookies, c.literal...)
-	b.cookie = strings.Join(cookies, "; ")
+	b.cookieLines = append(cookies, c.o.CookieHeader...)
+	if len(b.cookieLines) == 0 {
+		// As curl: a Cookie header of the user's replaces -b's strings.
+		b.cookie = strings.Join(c.literal, "; ")
+	}
 	if len(c.fileCookie) > 0 {
 		b.userJar = loadJar(c.fileCookie, c.now())
 	}
@@ -174,7 +179,7 @@ func (b *base) credentialKinds() []string {
 
 // hasCookies reports whether the request as given sends any user cookie.
 func (b *base) hasCookies() bool {
-	return b.cookie != "" || (b.userJar != nil && len(b.userJar.Cookies(b.url)) > 0)
+	return b.cookie != "" || len(b.cookieLines) > 0 || (b.userJar != nil && len(b.userJar.Cookies(b.url)) > 0)
 }
 
 // hasNonCookieCredential reports whether the request carries a credential

@@ -73,7 +73,7 @@ func auditArgs(in *input, dir string) ([]string, []byte, error) {
 	}
 	// Confined: the configuration's absolute paths and includes are
 	// looked up in the upload, never in this machine's /etc.
-	return []string{"audit", "--json", "--fail-on", "warning", "--confine", root, main}, nil, nil
+	return []string{"audit", "--json", "--fail-on", "warning", "--root", root, main}, nil, nil
 }
 
 func uploadName(in *input) string {

@@ -35,7 +35,7 @@ type kind struct {
 	// local kinds read files of this machine (a checklist's credentials
 	// and CA file) and reach the URLs it names: offered only on a loopback
 	// server. An audit is not one: it reads the upload alone (audit
-	// --confine).
+	// --root).
 	Local bool
 	// args turns a request into a command line and its standard input;
 	// dir is a private temporary directory for uploads, removed after.

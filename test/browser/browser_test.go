@@ -1,7 +1,8 @@
-// Package browser_test records real headless Chromium walking through the
-// lab's /browser/ login and API flows behind a real nginx, then checks
-// that `why401 har --json` ranks the flow's cause first and that
-// why401's cookie rules agree with Chromium's own verdicts.
+// Package browser_test records real headless Chromium and Firefox walking
+// through the lab's /browser/ login and API flows behind a real nginx,
+// then checks that `why401 har --json` ranks the flow's cause first and
+// that why401's cookie rules agree with each browser's own verdicts
+// (Firefox: firefox_test.go, testdata/agreement-firefox.md).
 //
 // Run with -update to rewrite the recorded fixtures in testdata/ (the
 // short-mode test diagnoses those without a browser) and the agreement
@@ -72,21 +73,11 @@ type result struct {
 func TestChromiumFlows(t *testing.T) {
 	servertest.Require(t, "nginx")
 	b := browsertest.Start(t)
-	l := labtest.Start(t)
-	_, labPort, _ := net.SplitHostPort(strings.TrimPrefix(l.URL(), "http://"))
-	lp, _ := strconv.Atoi(labPort)
-	dir := servertest.TempDir(t)
-	servertest.Htpasswd(t, filepath.Join(dir, "htpasswd"), lab.User, lab.Password, "-B")
-	ng := servertest.Nginx(t, fmt.Sprintf(nginxConf, lp), servertest.File("htpasswd", mustRead(t, filepath.Join(dir, "htpasswd"))), servertest.File("data.json", `{"ok":true}`+"\n"))
-	base := "http://" + net.JoinHostPort(lab.BrowserAppHost, strconv.Itoa(ng.Port))
-	t.Logf("%s; nginx on %s, lab on %s", b.Version, ng.URL(), l.URL())
+	ng, starts := flowServers(t, b.Version)
 
 	var results []result
 	for _, f := range lab.BrowserFlows() {
-		start := base + f.Start
-		if f.Name == "cors-preflight" {
-			start += "?api=" + "http://" + net.JoinHostPort(lab.BrowserAPIHost, strconv.Itoa(ng.Port)) + "/nginx/api/data"
-		}
+		start := starts(f)
 		began := time.Now()
 		data, title, err := b.Record(start, 20*time.Second)
 		t.Logf("%s: recorded in %v, title %q", f.Name, time.Since(began).Round(time.Millisecond), title)
@@ -161,6 +152,27 @@ func TestChromiumFlows(t *testing.T) {
 		if err := os.WriteFile(filepath.Join("testdata", "agreement.md"), []byte(table), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// flowServers starts the lab behind nginx for the browser flows and
+// returns nginx and the start URL of each flow.
+func flowServers(t *testing.T, browser string) (*servertest.Server, func(lab.BrowserFlow) string) {
+	t.Helper()
+	l := labtest.Start(t)
+	_, labPort, _ := net.SplitHostPort(strings.TrimPrefix(l.URL(), "http://"))
+	lp, _ := strconv.Atoi(labPort)
+	dir := servertest.TempDir(t)
+	servertest.Htpasswd(t, filepath.Join(dir, "htpasswd"), lab.User, lab.Password, "-B")
+	ng := servertest.Nginx(t, fmt.Sprintf(nginxConf, lp), servertest.File("htpasswd", mustRead(t, filepath.Join(dir, "htpasswd"))), servertest.File("data.json", `{"ok":true}`+"\n"))
+	base := "http://" + net.JoinHostPort(lab.BrowserAppHost, strconv.Itoa(ng.Port))
+	t.Logf("%s; nginx on %s, lab on %s", browser, ng.URL(), l.URL())
+	return ng, func(f lab.BrowserFlow) string {
+		start := base + f.Start
+		if f.Name == "cors-preflight" {
+			start += "?api=" + "http://" + net.JoinHostPort(lab.BrowserAPIHost, strconv.Itoa(ng.Port)) + "/nginx/api/data"
+		}
+		return start
 	}
 }
 

@@ -9,17 +9,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime/debug"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/why401/why401/internal/ansi"
 	"github.com/why401/why401/internal/audit"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cli"
+	"github.com/why401/why401/internal/confroot"
 	"github.com/why401/why401/internal/htmlreport"
 	"github.com/why401/why401/internal/report"
 	"github.com/why401/why401/internal/sarif"
@@ -33,12 +31,14 @@ type Options struct {
 	Paths      []string
 	Software   string
 	ServerRoot string
-	Confine    string
-	JSON       bool
-	SARIF      string // where to write SARIF: a path, or "-" for stdout
-	FailOn     string
-	BaseDir    string
-	Verbose    bool
+	// Root is --root: the directory of a configuration tree copied from
+	// a server, under which its absolute paths resolve.
+	Root    string
+	JSON    bool
+	SARIF   string // where to write SARIF: a path, or "-" for stdout
+	FailOn  string
+	BaseDir string
+	Verbose bool
 	// HTML is --html: also write the findings as a page to this file
 	// ("-": standard output, instead of the text).
 	HTML string
@@ -67,11 +67,30 @@ apache2.conf or httpd.conf. Without PATH the usual places are read:
 and for Apache the .htaccess files under each DocumentRoot where
 AllowOverride permits AuthConfig. Nothing is changed.
 
+PATH may also be any single file, told apart by its content: an nginx server
+block or snippet without http{}, an Apache vhost or conf snippet, an
+.htaccess, an htpasswd or an htdigest file. It is audited for what it says
+by itself (for password files: hash formats and weak hashes, realms,
+duplicates, broken lines, line endings, mode), and what only the main
+configuration decides (AllowOverride, the modules loaded, the base of
+relative paths, the realm a file must match) is listed instead of guessed.
+
+--root DIR audits a configuration tree copied from a server (the common CI
+case, and every upload to why401 serve): nothing outside DIR is read. A path
+the configuration names outside DIR is looked up inside it (/etc/nginx/x as
+DIR/etc/nginx/x, then DIR/nginx/x, then DIR/x); an include the copy lacks is
+read as empty with a warning, a password file it lacks is reported as not
+checked, and this machine's users and file owners are not consulted. Without
+PATH the usual places are looked for under DIR.
+
 Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 bad usage or a
 configuration that does not parse.`,
 		Example: `  why401 audit
   why401 audit /etc/nginx/nginx.conf
   why401 audit deploy/apache2 --software apache --server-root deploy/apache2
+  why401 audit --root deploy/server
+  why401 audit /var/www/html/.htaccess
+  why401 audit /etc/apache2/.htdigest --software apache
   why401 audit --sarif why401.sarif
   why401 audit /etc/nginx --sarif - --fail-on never | jq .runs[0].results`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -94,7 +113,7 @@ configuration that does not parse.`,
 	fl.StringVar(&o.Software, "server", "", "the same as --software")
 	_ = fl.MarkHidden("server")
 	fl.StringVar(&o.ServerRoot, "server-root", "", "Apache's ServerRoot `DIR` (-d) for relative paths (default: the main file's directory)")
-	fl.StringVar(&o.Confine, "confine", "", "read only files under `DIR`, a copy of the server's files: absolute paths in the configuration are looked up inside it (/etc/nginx/x as DIR/etc/nginx/x, DIR/nginx/x, DIR/x) and this machine's users and file owners are not consulted")
+	fl.StringVar(&o.Root, "root", "", "audit a configuration tree copied from a server into `DIR`, reading nothing outside it: paths in it (Include, AuthUserFile, auth_basic_user_file, DocumentRoot, ...) are looked up inside DIR (/etc/nginx/x as DIR/etc/nginx/x, DIR/nginx/x, DIR/x); this machine's users and file owners are not consulted")
 	fl.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fl.StringVar(&o.SARIF, "sarif", "", "also write the findings as SARIF 2.1.0 (GitHub code scanning, editors) to `FILE` (- for standard output, instead of the text)")
 	fl.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding is at least this `SEVERITY`: info, warning, error or never")
@@ -127,15 +146,39 @@ func (o *Options) validate() error {
 // inputs turns the paths into audit inputs; directories are searched for
 // a main configuration file.
 func (o *Options) inputs() ([]audit.Input, error) {
+	root := ""
+	if o.Root != "" {
+		fi, err := os.Stat(o.Root)
+		if err != nil || !fi.IsDir() {
+			return nil, &cli.UsageError{Err: fmt.Errorf("--root %s: not a directory", o.Root)}
+		}
+		if root, err = confroot.Clean(o.Root); err != nil {
+			return nil, &cli.UsageError{Err: fmt.Errorf("--root %s: %w", o.Root, err)}
+		}
+	}
 	paths := o.Paths
 	if len(paths) == 0 {
 		for _, p := range audit.DefaultPaths {
+			p = confroot.Path(root, p)
 			if _, err := os.Stat(p); err == nil {
 				paths = append(paths, p)
 			}
 		}
 		if len(paths) == 0 {
-			return nil, &cli.UsageError{Err: errors.New("no nginx or Apache configuration in the usual places; give a PATH")}
+			where := "in the usual places"
+			if root != "" {
+				where = "under " + o.Root + " (etc/nginx/nginx.conf, etc/apache2/apache2.conf, etc/httpd/conf/httpd.conf, or the same without etc/ or at its top)"
+			}
+			return nil, &cli.UsageError{Err: fmt.Errorf("no nginx or Apache configuration %s; give a PATH", where)}
+		}
+	} else if root != "" {
+		// An absolute PATH outside the tree names the server's file:
+		// take it in the tree.
+		paths = append([]string(nil), paths...)
+		for i, p := range paths {
+			if filepath.IsAbs(p) {
+				paths[i] = confroot.Path(root, p)
+			}
 		}
 	}
 	var ins []audit.Input
@@ -161,7 +204,7 @@ func (o *Options) inputs() ([]audit.Input, error) {
 			}
 			p = found
 		}
-		in := audit.Input{Path: p, Kind: audit.Kind(o.Software), ServerRoot: o.ServerRoot, Root: o.Confine}
+		in := audit.Input{Path: p, Kind: audit.Kind(o.Software), ServerRoot: o.ServerRoot, Root: root}
 		if in.ServerRoot == "" && strings.HasSuffix(p, filepath.Join("conf", "httpd.conf")) {
 			in.ServerRoot = filepath.Dir(filepath.Dir(p)) // Red Hat: ServerRoot /etc/httpd
 		}
@@ -198,7 +241,7 @@ func Run(o *Options) error {
 		}
 	}
 	for _, p := range ev.Skipped {
-		fmt.Fprintf(o.IO.ErrOut, "why401: warning: %s is included but not in %s; read as empty\n", p, o.Confine)
+		fmt.Fprintf(o.IO.ErrOut, "why401: warning: %s is included but not in %s; read as empty\n", p, o.Root)
 	}
 	findings, err := audit.Run(audit.All, ev)
 	if err != nil {
@@ -212,7 +255,7 @@ func Run(o *Options) error {
 		}
 	}
 	if o.HTML != "" {
-		if err := htmlreport.Write(o.HTML, o.IO.Out, func(w io.Writer) error { return WriteJSON(w, ev, findings, failing) }); err != nil {
+		if err := htmlreport.Write(o.HTML, o.IO.Out, func(w io.Writer) error { return report.WriteAuditJSON(w, ev, findings, failing) }); err != nil {
 			return &cli.UsageError{Err: err}
 		}
 	}
@@ -232,9 +275,9 @@ func Run(o *Options) error {
 	case o.SARIF == "-", o.HTML == "-":
 		// The SARIF or the HTML took standard output.
 	case o.JSON:
-		err = WriteJSON(o.IO.Out, ev, findings, failing)
+		err = report.WriteAuditJSON(o.IO.Out, ev, findings, failing)
 	default:
-		err = writeText(o.IO.Out, ev, findings, o.Verbose, o.IO.Color)
+		err = report.WriteAuditText(o.IO.Out, ev, findings, report.Style{Color: o.IO.Color, Verbose: o.Verbose})
 	}
 	if err != nil {
 		return err
@@ -243,177 +286,4 @@ func Run(o *Options) error {
 		return cli.Exit(cli.ExitFindings)
 	}
 	return nil
-}
-
-// files lists the configuration files read.
-func files(ev *audit.Evidence) []string { return ev.ConfigFiles() }
-
-// jsonReport is the audit's JSON document: the common head (verdict
-// "fail" when a finding is at or above --fail-on), the files read and the
-// count of findings by severity.
-type jsonReport struct {
-	report.Head
-	Files  []string       `json:"files"`
-	Counts map[string]int `json:"counts"`
-}
-
-// WriteJSON writes the audit's --json document.
-func WriteJSON(w io.Writer, ev *audit.Evidence, findings []audit.Finding, failing bool) error {
-	counts := map[string]int{"error": 0, "warning": 0, "info": 0}
-	for _, f := range findings {
-		counts[string(f.Severity)]++
-	}
-	verdict := report.OK
-	if failing {
-		verdict = report.Fail
-	}
-	r := jsonReport{Head: report.NewHead("audit", verdict, summary(ev, findings), findings), Files: files(ev), Counts: counts}
-	return cli.WriteJSON(w, r)
-}
-
-// summary says in one line how many findings of each severity the files
-// read hold.
-func summary(ev *audit.Evidence, findings []audit.Finding) string {
-	counts := map[catalog.Severity]int{}
-	for _, f := range findings {
-		counts[f.Severity]++
-	}
-	n := len(files(ev))
-	if len(findings) == 0 {
-		return fmt.Sprintf("no findings in %d configuration file%s", n, plural(n))
-	}
-	return fmt.Sprintf("%d finding%s (%d error%s, %d warning%s, %d info) in %d configuration file%s",
-		len(findings), plural(len(findings)), counts[catalog.Error], plural(counts[catalog.Error]),
-		counts[catalog.Warning], plural(counts[catalog.Warning]), counts[catalog.Info], n, plural(n))
-}
-
-func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbose, color bool) error {
-	paint := ansi.Painter(color)
-	var b strings.Builder
-	shown := map[string]bool{}
-	groups := fold(findings)
-	for i, f := range findings {
-		g := groups[i]
-		if g != nil && g[0] != i {
-			continue // shown with the first of its group
-		}
-		sev := string(f.Severity)
-		switch f.Severity {
-		case catalog.Error:
-			sev = paint.Red(sev)
-		case catalog.Warning:
-			sev = paint.Yellow(sev)
-		default:
-			sev = paint.Dim(sev)
-		}
-		fmt.Fprintf(&b, "%s: %s %s: %s\n", f.Location, sev, paint.Bold(string(f.Cause)), f.Detail)
-		for _, r := range f.Related {
-			fmt.Fprintf(&b, "    see %s\n", r)
-		}
-		if g != nil {
-			var at []string
-			for _, j := range g[1:min(len(g), foldShow+1)] {
-				at = append(at, findings[j].Location.String())
-			}
-			more := ""
-			if len(g)-1 > foldShow {
-				more = fmt.Sprintf(" and %d more", len(g)-1-foldShow)
-			}
-			fmt.Fprintf(&b, "    the same at %d more places: %s%s (--json and --sarif list every one)\n", len(g)-1, strings.Join(at, ", "), more)
-		}
-		// A cause's fixes are shown once per server, and again where a
-		// hosting panel's fix (its screen, or a warning that it writes
-		// the file again) differs.
-		key := string(f.Cause) + "\x00" + f.Server
-		if owner := f.Fixes[catalog.SiteOwner]; len(owner) > 0 && panelFix(owner[0]) {
-			key += "\x00" + owner[0].Text
-		}
-		if verbose || !shown[key] {
-			fixes := relevantFirst(f.Fixes[catalog.SiteOwner], f.Detail)
-			if !verbose && len(fixes) > 1 {
-				fixes = fixes[:1]
-			}
-			for _, fx := range fixes {
-				fmt.Fprintf(&b, "    fix: %s\n", fx.Text)
-				if fx.Command != "" {
-					fmt.Fprintf(&b, "         %s\n", strings.ReplaceAll(fx.Command, "\n", "\n         "))
-				}
-			}
-		}
-		shown[key] = true
-	}
-	fmt.Fprintln(&b, summary(ev, findings))
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-// Text output folds a finding that repeats, as on a hosting server with
-// the same block in every virtual host: from foldAt findings of one cause
-// and severity whose details differ only in numbers and quoted names, the
-// first is shown with the count and foldShow further locations.
-const (
-	foldAt   = 4
-	foldShow = 3
-)
-
-// varying matches what differs between repeats of one finding: numbers
-// (ports, line numbers, site numbers) and quoted names (realms, files).
-var varying = regexp.MustCompile(`[0-9]+|"[^"]*"|/[^\s:;,()]+`)
-
-// fold returns, for each finding that belongs to a group of at least
-// foldAt alike findings, the indexes of its group in order.
-func fold(findings []audit.Finding) map[int][]int {
-	by := map[string][]int{}
-	for i, f := range findings {
-		k := string(f.Cause) + "\x00" + string(f.Severity) + "\x00" + f.Server + "\x00" + varying.ReplaceAllString(f.Detail, "#")
-		by[k] = append(by[k], i)
-	}
-	out := map[int][]int{}
-	for _, g := range by {
-		if len(g) >= foldAt {
-			for _, i := range g {
-				out[i] = g
-			}
-		}
-	}
-	return out
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-// relevantFirst orders fixes so that those for a hosting panel (the
-// audit puts them first when it recognised the panel's files: its screen,
-// or a warning that it writes the file again) stay first, then one whose
-// command names the directive the message starts with (proxy_set_header,
-// CGIPassAuth…); the order is otherwise kept.
-func relevantFirst(fixes []catalog.Fix, message string) []catalog.Fix {
-	directive, _, _ := strings.Cut(strings.TrimSpace(message), " ")
-	directive = strings.ToLower(directive)
-	rank := func(fx catalog.Fix) int {
-		if panelFix(fx) {
-			return 0
-		}
-		if len(directive) >= 4 && strings.Contains(strings.ToLower(fx.Command), directive) {
-			return 1
-		}
-		return 2
-	}
-	out := slices.Clone(fixes)
-	slices.SortStableFunc(out, func(a, b catalog.Fix) int { return rank(a) - rank(b) })
-	return out
-}
-
-// panelFix reports whether fx is written for a hosting panel.
-func panelFix(fx catalog.Fix) bool {
-	for _, t := range fx.Tags() {
-		if slices.Contains(catalog.PanelTags, t) {
-			return true
-		}
-	}
-	return false
 }

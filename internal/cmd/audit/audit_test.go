@@ -175,3 +175,44 @@ func TestFoldRepeats(t *testing.T) {
 		t.Errorf("JSON has %d findings, want all 6", n)
 	}
 }
+
+// A password file alone is audited as one, its needs listed in the text
+// and in the JSON.
+func TestPasswordFileAlone(t *testing.T) {
+	path := fixture("lone/plain.htpasswd")
+	r := run(t, path)
+	if r.code != 1 || !strings.Contains(r.stdout, path+":3: error server.htpasswd-hash: user \"alice\" has a plain-text password") ||
+		!strings.Contains(r.stdout, "Not decided from these files alone:") {
+		t.Errorf("text: %+v", r)
+	}
+	r = run(t, path, "--json")
+	var rep struct {
+		Files []string
+		Needs []struct{ File, Text string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Files) != 1 || rep.Files[0] != path || len(rep.Needs) == 0 || !strings.Contains(rep.Needs[0].Text, "AuthType Basic") {
+		t.Errorf("json: %+v", rep)
+	}
+}
+
+// --root takes the usual places and absolute PATHs inside the tree.
+func TestRoot(t *testing.T) {
+	tree := fixture("snippet/tree")
+	r := run(t, "--root", tree)
+	if r.code != 0 || !strings.Contains(r.stdout, "no findings in 3 configuration files") {
+		t.Errorf("--root alone: %+v", r)
+	}
+	r = run(t, "--root", tree, "/etc/nginx/sites-enabled/site_fp.conf")
+	if r.code != 0 || !strings.Contains(r.stdout, "no findings in 1 configuration file") {
+		t.Errorf("--root with a server path: %+v", r)
+	}
+	if r := run(t, "--root", filepath.Join(tree, "etc", "nginx", "htpasswd")); r.code != 2 || !strings.Contains(r.stderr, "not a directory") {
+		t.Errorf("--root on a file: %+v", r)
+	}
+	if r := run(t, "--root", filepath.Join(tree, "var")); r.code != 2 || !strings.Contains(r.stderr, "no nginx or Apache configuration under") {
+		t.Errorf("--root without a configuration: %+v", r)
+	}
+}

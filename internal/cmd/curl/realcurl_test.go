@@ -245,6 +245,13 @@ var realCurlCases = []struct{ name, cmd string }{
 	{"Netscape cookie file", `curl -b cookies.txt http://HOST/app/x`},
 	{"-H chunked", `curl -H 'Transfer-Encoding: chunked' -d abc http://HOST/`},
 	{"-b string and file", `curl -b 'z=9' -b cookies.txt http://HOST/app/`},
+	{"-b file and -H Cookie", `curl -b cookies.txt -H 'Cookie: c=2' http://HOST/app/x`},
+	{"-b file, -b string and two -H Cookie", `curl -b cookies.txt -b 'z=9' -H 'cookie: c=2' -H 'X-Mid: 1' -H 'Cookie: d=3' http://HOST/app/x`},
+	{"-b file and -H Cookie: removed", `curl -b cookies.txt -b 'z=9' -H 'Cookie:' http://HOST/app/x`},
+	{"-H Cookie without =", `curl -H 'Cookie: token' http://HOST/`},
+	{"-b Set-Cookie dump and Netscape lines, curl's order", `curl -b dump.txt http://HOST/a/b`},
+	{"-b Set-Cookie dump to a name", `curl -b dump.txt --resolve localhost:PORT:127.0.0.1 http://localhost:PORT/a/b`},
+	{"-b Set-Cookie dump with -H Cookie", `curl -b dump.txt -H 'Cookie: c=1' http://HOST/a/`},
 	{"--url and --resolve", `curl --resolve api.test:PORT:127.0.0.1 --url http://api.test:PORT/r`},
 	{"-X GET with data", `curl -X GET -d a=1 http://HOST/`},
 	{"trailing spaces and no space after colon", `curl -H 'X-Trail: v  ' -H 'x-tight:value' -H 'X-Dup: 1' -H 'X-Dup: 2' http://HOST/`},
@@ -285,6 +292,10 @@ func TestAgainstRealCurl(t *testing.T) {
 		"blob.bin":   "\x00\x01\x02 binary\n",
 		"sub/run.sh": "#!/bin/sh\necho hi\n",
 		"hdrs.txt":   "X-A: 1\n  continued\n# comment\nX-B: 2  \r\n",
+		"dump.txt": "127.0.0.1\tFALSE\t/\tFALSE\t0\tccc\t1\n127.0.0.1\tFALSE\t/\tFALSE\t0\ta\t2\n127.0.0.1\tFALSE\t/\tFALSE\t0\tbb\t3\n" +
+			"Set-Cookie: d1=1; Path=/\r\nSet-Cookie: d2=2\nSet-Cookie:   d3=3; Domain=other.test\nset-cookie: d4=4; path=/zzz\n" +
+			"Set-Cookie: d5=5; Secure\nSet-Cookie: d6=6; Path=/a; HttpOnly\nSet-Cookie: d7=7; Max-Age=0\nSet-Cookie: __Secure-d8=8\n" +
+			"localhost\tFALSE\t/\tFALSE\t0\tlh\t1\n127.0.0.1\tFALSE\t/\tFALSE\t0\tn1\tv\n",
 		"cookies.txt": "# Netscape HTTP Cookie File\n" +
 			"127.0.0.1\tFALSE\t/app\tFALSE\t0\tsid\tabc\n" +
 			"127.0.0.1\tFALSE\t/\tTRUE\t0\tsecure\tno\n" +
