@@ -398,7 +398,7 @@ func findHtaccess(cfg *apacheconf.Config) []*Htaccess {
 			}
 			seen[p] = true
 			h := &Htaccess{Path: p, Dir: filepath.Dir(p)}
-			src, err := os.ReadFile(p)
+			src, err := os.ReadFile(confroot.Path(cfg.Root, p))
 			if err == nil {
 				h.Directives, err = apacheconf.Parse(p, src)
 			}

@@ -8,6 +8,7 @@
 package confroot
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,15 +71,71 @@ func Path(root, p string) string {
 		p = abs
 	}
 	if Inside(root, p) {
-		return p
+		return follow(root, p, 0)
 	}
 	cs := candidates(root, p, 1)
 	for _, c := range cs {
-		if _, err := os.Lstat(c); err == nil {
-			return c
+		if q := follow(root, c, 0); exists(q) {
+			return q
 		}
 	}
-	return cs[0]
+	return follow(root, cs[0], 0)
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// maxHops bounds the symbolic links followed for one path.
+const maxHops = 40
+
+// follow resolves the symbolic links in p (inside root) itself, one
+// component at a time, so that no link leads outside root: a copied
+// tree's link names the server's path (sites-enabled/a ->
+// /etc/nginx/sites-available/a), which is looked up inside root like any
+// other. The result holds no link; too many links give a path that does
+// not exist inside root.
+func follow(root, p string, hops int) string {
+	rel := strings.TrimPrefix(strings.TrimPrefix(p, root), string(filepath.Separator))
+	if rel == "" {
+		return root
+	}
+	cur := root
+	comps := strings.Split(rel, string(filepath.Separator))
+	for i, c := range comps {
+		next := filepath.Join(cur, c)
+		fi, err := os.Lstat(next)
+		if err != nil {
+			return filepath.Join(append([]string{next}, comps[i+1:]...)...)
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			cur = next
+			continue
+		}
+		t, err := os.Readlink(next)
+		if err != nil || hops >= maxHops {
+			return filepath.Join(root, ".why401-unresolved-link", rel)
+		}
+		hops++
+		if !filepath.IsAbs(t) {
+			t = filepath.Join(cur, t)
+		}
+		t = filepath.Clean(t)
+		if Inside(root, t) {
+			cur = follow(root, t, hops)
+			continue
+		}
+		// Outside root: the server's path, looked up inside root.
+		cur = filepath.Join(root, strings.TrimPrefix(t, string(filepath.Separator)))
+		for _, cand := range candidates(root, t, 1) {
+			if q := follow(root, cand, hops); exists(q) {
+				cur = q
+				break
+			}
+		}
+	}
+	return cur
 }
 
 // Glob matches pattern under root: inside root as it is, else at the
@@ -96,15 +153,18 @@ func Glob(root, pattern string) ([]string, error) {
 		pattern = abs
 	}
 	if Inside(root, pattern) {
-		return filepath.Glob(pattern)
+		return filepath.Glob(globDir(root, pattern))
 	}
 	parts := strings.Split(strings.TrimPrefix(filepath.Clean(pattern), string(filepath.Separator)), string(filepath.Separator))
 	for i, c := range candidates(root, pattern, 2) {
-		m, err := filepath.Glob(c)
+		m, err := filepath.Glob(globDir(root, c))
 		if err != nil {
 			return nil, err
 		}
 		if len(m) > 0 {
+			if globDir(root, c) != c {
+				return m, nil // through a link: the copy's own paths
+			}
 			dropped := string(filepath.Separator) + filepath.Join(parts[:i]...)
 			for k := range m {
 				m[k] = filepath.Join(dropped, strings.TrimPrefix(m[k], root))
@@ -113,4 +173,18 @@ func Glob(root, pattern string) ([]string, error) {
 		}
 	}
 	return nil, nil
+}
+
+// globDir resolves the links in the directories of pattern (inside root)
+// up to its first wildcard, so that the listing stays inside root.
+func globDir(root, pattern string) string {
+	dir, rest := pattern, ""
+	for strings.ContainsAny(dir, "*?[") {
+		rest = filepath.Join(filepath.Base(dir), rest)
+		dir = filepath.Dir(dir)
+	}
+	if rest == "" {
+		return follow(root, pattern, 0)
+	}
+	return filepath.Join(follow(root, dir, 0), rest)
 }

@@ -132,8 +132,11 @@ func ParseFileWith(path string, o Options) (*Config, error) {
 	}
 	c := &Config{Main: path, Prefix: filepath.Dir(path), Root: o.Root, Skipped: skipped}
 	for i := range payload.Config {
+		unread := slices.Contains(skipped, payload.Config[i].File)
 		payload.Config[i].File = confroot.Path(o.Root, payload.Config[i].File)
-		c.Files = append(c.Files, payload.Config[i].File)
+		if !unread {
+			c.Files = append(c.Files, payload.Config[i].File)
+		}
 	}
 	active := map[int]bool{}
 	var conv func(idx int) []*Directive
