@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/why401/why401/internal/confroot"
 )
 
 // Directive is one directive or section. Name is as written ("AuthType",
@@ -70,9 +72,11 @@ type Options struct {
 	// so on); Define directives add to it as they are read.
 	Env map[string]string
 	// Root is the directory a configuration tree copied from a server
-	// sits in: absolute paths (ServerRoot, Include, and those Resolve
-	// makes) are taken under it, never on this machine. Empty means the
-	// configuration is this machine's own.
+	// sits in (clean, see confroot.Clean): nothing outside it is read;
+	// paths outside it (ServerRoot, Include, and those Resolve makes) are
+	// looked up inside it (confroot.Path), and an Include outside it that
+	// the copy lacks is a warning. Empty means the configuration is this
+	// machine's own.
 	Root string
 	// Lenient turns an Include that matches nothing into a warning, as
 	// for IncludeOptional: a file audited without the main configuration
@@ -104,32 +108,26 @@ type Config struct {
 }
 
 // Resolve returns path as httpd opens it: made absolute against the
-// ServerRoot in effect and, for a tree copied from a server, taken under
-// Root.
-func (c *Config) Resolve(path string) string { return Rooted(c.Root, Resolve(c.ServerRoot, path)) }
-
-// Rooted returns the absolute path p taken under root (unless it is
-// already there); p itself when root is empty or p is relative.
-func Rooted(root, p string) string {
-	if root == "" || !filepath.IsAbs(p) || p == root || strings.HasPrefix(p, strings.TrimSuffix(root, "/")+"/") {
-		return p
-	}
-	return filepath.Join(root, p)
+// ServerRoot in effect and, for a tree copied from a server, looked up
+// under Root (confroot.Path).
+func (c *Config) Resolve(path string) string {
+	return confroot.Path(c.Root, Resolve(c.ServerRoot, path))
 }
 
 // ParseFile parses the file at path and every file it includes.
 func ParseFile(path string, o Options) (*Config, error) {
+	r := o.Root
 	if o.ReadFile == nil {
-		o.ReadFile = os.ReadFile
+		o.ReadFile = func(p string) ([]byte, error) { return os.ReadFile(confroot.Path(r, p)) }
 	}
 	if o.Glob == nil {
-		o.Glob = filepath.Glob
+		o.Glob = func(p string) ([]string, error) { return confroot.Glob(r, p) }
 	}
 	if o.Stat == nil {
-		o.Stat = os.Stat
+		o.Stat = func(p string) (fs.FileInfo, error) { return os.Stat(confroot.Path(r, p)) }
 	}
 	if o.ReadDir == nil {
-		o.ReadDir = os.ReadDir
+		o.ReadDir = func(p string) ([]fs.DirEntry, error) { return os.ReadDir(confroot.Path(r, p)) }
 	}
 	root := o.ServerRoot
 	if root == "" {
@@ -305,7 +303,7 @@ func (p *parser) block(name string, lines []logical, i *int, depth int, open str
 func (p *parser) apply(d *Directive, ds *[]*Directive, depth int) error {
 	switch {
 	case d.Is("ServerRoot") && len(d.Args) == 1 && p.opts != nil:
-		p.root = Rooted(p.opts.Root, filepath.Clean(d.Args[0]))
+		p.root = confroot.Path(p.opts.Root, filepath.Clean(d.Args[0]))
 	case d.Is("Define") && len(d.Args) >= 1 && p.env != nil:
 		p.env[d.Args[0]] = strings.Join(d.Args[1:], " ")
 	case (d.Is("Include") || d.Is("IncludeOptional")) && p.opts != nil:
@@ -320,8 +318,11 @@ func (p *parser) apply(d *Directive, ds *[]*Directive, depth int) error {
 }
 
 func (p *parser) include(d *Directive, ds *[]*Directive, depth int) error {
-	optional := d.Is("IncludeOptional") || p.opts.Lenient
-	pattern := Rooted(p.opts.Root, Resolve(p.root, d.Args[0]))
+	pattern := Resolve(p.root, d.Args[0])
+	// An include outside a copied tree that the copy lacks is named in
+	// a warning, not fatal: the copy seldom holds every file.
+	outside := confroot.Outside(p.opts.Root, pattern)
+	optional := d.Is("IncludeOptional") || p.opts.Lenient || outside
 	var files []string
 	if strings.ContainsAny(pattern, "*?[") {
 		m, err := p.opts.Glob(pattern)
@@ -330,19 +331,27 @@ func (p *parser) include(d *Directive, ds *[]*Directive, depth int) error {
 		}
 		sort.Strings(m)
 		for _, f := range m {
+			f = confroot.Path(p.opts.Root, f)
 			if fi, err := p.opts.Stat(f); err == nil && fi.Mode().IsRegular() {
 				files = append(files, f)
 			}
 		}
 		if len(files) == 0 {
+			if outside && !d.Is("IncludeOptional") {
+				p.cfg.Warnings = append(p.cfg.Warnings, &Error{d.File, d.Line, fmt.Sprintf("%s %s: no file matches in the copy under %s; not read", d.Name, d.Args[0], p.opts.Root)})
+			}
 			if !optional {
 				return &Error{d.File, d.Line, fmt.Sprintf("Include %s: no file matches; httpd refuses to start (use IncludeOptional)", d.Args[0])}
 			}
 			return nil
 		}
 	} else {
+		pattern = confroot.Path(p.opts.Root, pattern)
 		fi, err := p.opts.Stat(pattern)
 		switch {
+		case err != nil && outside && errors.Is(err, fs.ErrNotExist):
+			p.cfg.Warnings = append(p.cfg.Warnings, &Error{d.File, d.Line, fmt.Sprintf("%s %s: not in the copy under %s; not read", d.Name, d.Args[0], p.opts.Root)})
+			return nil
 		case err != nil && optional:
 			p.cfg.Warnings = append(p.cfg.Warnings, &Error{d.File, d.Line, fmt.Sprintf("IncludeOptional %s: %v", d.Args[0], unwrapPath(err))})
 			return nil

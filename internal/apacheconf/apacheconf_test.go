@@ -128,3 +128,29 @@ func TestParseFileErrors(t *testing.T) {
 		t.Error("missing main file: no error")
 	}
 }
+
+// Under Root, ServerRoot and Includes resolve inside the copy; an Include
+// outside it that the copy lacks is a warning, not an error, and this
+// machine's file is never read.
+func TestParseFileRoot(t *testing.T) {
+	host := t.TempDir()
+	write(t, host, "h.conf", "HostOnly on\n")
+	root := t.TempDir()
+	write(t, root, "apache2/conf-enabled/a.conf", "AuthType Basic\n")
+	main := write(t, root, "apache2/apache2.conf", "ServerRoot /etc/apache2\nInclude conf-enabled/*.conf\nInclude "+host+"/h.conf\nIncludeOptional /etc/apache2/none/*.conf\n")
+	cfg, err := ParseFile(main, Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	Walk(cfg.Directives, func(d *Directive, _ []*Directive) bool {
+		names = append(names, d.Name)
+		return true
+	})
+	if got := strings.Join(names, " "); got != "ServerRoot Include AuthType Include IncludeOptional" {
+		t.Errorf("directives: %s", got)
+	}
+	if cfg.ServerRoot != filepath.Join(root, "apache2") || len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0].Error(), "not in the copy") {
+		t.Errorf("ServerRoot %s, warnings %v", cfg.ServerRoot, cfg.Warnings)
+	}
+}

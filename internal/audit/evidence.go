@@ -24,12 +24,16 @@ type Evidence struct {
 	// without the configuration that reads it).
 	Needs []Need
 	// Root is the directory a configuration tree copied from a server
-	// was given in (--root): absolute paths in it resolve under Root.
+	// was given in (--root, Input.Root, clean): nothing outside it is
+	// read, and paths outside it are looked up inside it (confroot).
 	Root string
 	// beside maps a directive's file and the relative password file
 	// path it names to where that path would be beside the directive's
 	// file (absolute), when that is not the file the server opens.
 	beside map[[2]string]string
+	// Skipped are the files a configuration copied under Root includes
+	// from outside the copy that it lacks: they were read as empty.
+	Skipped []string
 	// Panels holds what the audit recognised of hosting panels' files
 	// (panel.go), keyed by path; panelAt the password-file directives
 	// that name a panel's password file, panelConfig the panel each
@@ -131,6 +135,9 @@ type FileFacts struct {
 	// Password is the parsed content, when the file is a password
 	// file that could be read.
 	Password *htpasswd.File
+	// NotInCopy is set in an audit of a copied tree (Input.Root) when the file
+	// is not in the copy: whether the server has it is unknown.
+	NotInCopy bool
 }
 
 // DirFacts is one directory on the way to a file.

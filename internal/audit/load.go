@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/why401/why401/internal/apacheconf"
+	"github.com/why401/why401/internal/confroot"
 	"github.com/why401/why401/internal/htpasswd"
 	"github.com/why401/why401/internal/nginxconf"
 )
@@ -67,7 +68,12 @@ func Load(inputs []Input) (*Evidence, error) {
 	ev := &Evidence{Files: map[string]*FileFacts{}, beside: map[[2]string]string{}}
 	for _, in := range inputs {
 		if in.Root != "" {
-			ev.Root = in.Root
+			r, err := confroot.Clean(in.Root)
+			if err != nil {
+				return nil, err
+			}
+			ev.Root, in.Root = r, r
+			in.Path = confroot.Path(r, in.Path)
 		}
 		src, err := os.ReadFile(in.Path)
 		if err != nil {
@@ -176,7 +182,12 @@ func (ev *Evidence) gather(path string) {
 	}
 	f := &FileFacts{Path: path}
 	ev.Files[path] = f
-	for dir := filepath.Dir(path); ; dir = filepath.Dir(dir) {
+	if ev.Root != "" {
+		// Only the file itself, at its place in the copy: the
+		// directories above the copy are this machine's.
+		path = confroot.Path(ev.Root, path)
+	}
+	for dir := filepath.Dir(path); ev.Root == "" || confroot.Inside(ev.Root, dir); dir = filepath.Dir(dir) {
 		if fi, err := os.Stat(dir); err == nil {
 			uid, gid := owner(fi)
 			f.Parents = append([]DirFacts{{Path: dir, Mode: fi.Mode().Perm(), UID: uid, GID: gid}}, f.Parents...)
@@ -187,6 +198,7 @@ func (ev *Evidence) gather(path string) {
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
+		f.NotInCopy = ev.Root != "" && errors.Is(err, fs.ErrNotExist)
 		if !errors.Is(err, fs.ErrNotExist) {
 			f.Exists = true
 			f.Err = err.Error()
@@ -248,14 +260,19 @@ func resolveAccount(userName, groupName string) Account {
 }
 
 // nginxAccount reads the user directive; nginx's default is nobody with
-// the group of the same name.
-func nginxAccount(cfg *nginxconf.Config) Account {
+// the group of the same name. Without lookup the account is named but
+// not looked up in this machine's user database (a confined audit: this
+// machine's users are not the server's).
+func nginxAccount(cfg *nginxconf.Config, lookup bool) Account {
 	u, g := "nobody", ""
 	for _, d := range cfg.Directives {
 		if d.Name == "user" && len(d.Args) >= 1 {
 			u = d.Args[0]
 			g = d.Arg(1)
 		}
+	}
+	if !lookup {
+		return Account{User: u, Group: g}
 	}
 	if g == "" {
 		g = u
@@ -266,8 +283,9 @@ func nginxAccount(cfg *nginxconf.Config) Account {
 	return resolveAccount(u, g)
 }
 
-// apacheAccount reads User and Group (top level or inside IfModule).
-func apacheAccount(cfg *apacheconf.Config) Account {
+// apacheAccount reads User and Group (top level or inside IfModule),
+// looked up unless lookup is false (see nginxAccount).
+func apacheAccount(cfg *apacheconf.Config, lookup bool) Account {
 	u, g := "", ""
 	apacheconf.Walk(cfg.Directives, func(d *apacheconf.Directive, parents []*apacheconf.Directive) bool {
 		for _, p := range parents {
@@ -283,7 +301,7 @@ func apacheAccount(cfg *apacheconf.Config) Account {
 		}
 		return true
 	})
-	if u == "" || strings.Contains(u, "${") {
+	if u == "" || strings.Contains(u, "${") || !lookup {
 		return Account{User: u, Group: g}
 	}
 	return resolveAccount(u, g)
@@ -380,7 +398,7 @@ func findHtaccess(cfg *apacheconf.Config) []*Htaccess {
 			}
 			seen[p] = true
 			h := &Htaccess{Path: p, Dir: filepath.Dir(p)}
-			src, err := os.ReadFile(p)
+			src, err := os.ReadFile(confroot.Path(cfg.Root, p))
 			if err == nil {
 				h.Directives, err = apacheconf.Parse(p, src)
 			}

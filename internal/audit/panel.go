@@ -12,6 +12,7 @@ import (
 
 	"github.com/why401/why401/internal/apacheconf"
 	"github.com/why401/why401/internal/catalog"
+	"github.com/why401/why401/internal/confroot"
 	"github.com/why401/why401/internal/finding"
 	"github.com/why401/why401/internal/nginxconf"
 )
@@ -133,7 +134,7 @@ func (ev *Evidence) recognisePanels() {
 		if _, done := ev.Panels[f]; done {
 			continue
 		}
-		if pf := recogniseFile(f); len(pf) > 0 {
+		if pf := recogniseFile(f, confroot.Path(ev.Root, f)); len(pf) > 0 {
 			ev.Panels[f] = pf
 		}
 	}
@@ -195,8 +196,9 @@ func (ev *Evidence) recognisePanels() {
 }
 
 // recogniseFile returns what the path and, for the files a panel may
-// have written, the first lines show.
-func recogniseFile(path string) []PanelFile {
+// have written, the first lines show; at is where the file is read (the
+// path itself, or its place in a confined audit's copy).
+func recogniseFile(path, at string) []PanelFile {
 	slash := filepath.ToSlash(path)
 	if abs, err := filepath.Abs(path); err == nil {
 		slash = filepath.ToSlash(abs)
@@ -225,7 +227,7 @@ func recogniseFile(path string) []PanelFile {
 	if len(out) > 0 && strings.Contains(out[0].Role, "password file") {
 		return out
 	}
-	head := readHead(path)
+	head := readHead(at)
 	if head == nil {
 		return out
 	}
@@ -251,7 +253,7 @@ func recogniseFile(path string) []PanelFile {
 		}
 	}
 	if base == ".htaccess" {
-		out = append(out, cpanelSections(path)...)
+		out = append(out, cpanelSections(at)...)
 	}
 	return out
 }

@@ -186,7 +186,7 @@ func TestRecognisePaths(t *testing.T) {
 		{"/home/bob/domains/example.org/htpasswd/members", "", false},
 	}
 	for _, tt := range tests {
-		got := recogniseFile(tt.path)
+		got := recogniseFile(tt.path, tt.path)
 		switch {
 		case tt.tag == "" && len(got) > 0:
 			t.Errorf("%s: recognised as %s's (%s)", tt.path, got[0].Panel.Name, got[0].Role)
@@ -215,7 +215,7 @@ func TestPanelHeaders(t *testing.T) {
 		if err := os.WriteFile(p, []byte(tt.head), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got := recogniseFile(p)
+		got := recogniseFile(p, p)
 		switch {
 		case tt.tag == "" && len(got) > 0:
 			t.Errorf("%q: recognised as %s's", tt.head, got[0].Panel.Name)

@@ -118,6 +118,9 @@ func runPasswordFile(p *Pass) error {
 			alt = ""
 		}
 		switch {
+		case f.NotInCopy:
+			report(catalog.Info, nil, "password file %s is not in the copy of the configuration audited (looked up inside it), so it was not checked", uf.path)
+			continue
 		case !f.Exists && relative:
 			hint := ""
 			if alt != "" {

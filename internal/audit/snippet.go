@@ -45,7 +45,7 @@ func (ev *Evidence) loadNginx(in Input, src []byte) error {
 	if err != nil {
 		return err
 	}
-	n := &Nginx{Config: cfg, Account: nginxAccount(cfg), Snippet: snippet}
+	n := &Nginx{Config: cfg, Account: nginxAccount(cfg, in.Root == ""), Snippet: snippet}
 	if snippet {
 		wrapNginx(cfg)
 		ev.Needs = append(ev.Needs, Need{in.Path, "this file has no http{} block: the main nginx.conf around it is not read, so what its http and server blocks set (auth_basic, satisfy, allow and deny, proxy_set_header, error_page) is not seen here; audit the main configuration for the whole picture"})
@@ -53,6 +53,7 @@ func (ev *Evidence) loadNginx(in Input, src []byte) error {
 	if snippet || in.Root != "" {
 		n.Account.Known = false // the user directive is in the main file, or the accounts are the server's
 	}
+	ev.Skipped = append(ev.Skipped, cfg.Skipped...)
 	ev.Nginx = append(ev.Nginx, n)
 	nginxconf.Walk(cfg.Directives, func(d *nginxconf.Directive, _ []*nginxconf.Directive) bool {
 		if (d.Name == "auth_basic_user_file" || d.Name == "auth_digest_user_file") && len(d.Args) == 1 && !strings.Contains(d.Args[0], "$") {
@@ -118,7 +119,7 @@ func (ev *Evidence) loadApache(in Input, src []byte) error {
 		if err != nil {
 			return err
 		}
-		a = &Apache{Config: cfg, Account: apacheAccount(cfg), Snippet: snippet}
+		a = &Apache{Config: cfg, Account: apacheAccount(cfg, in.Root == ""), Snippet: snippet}
 		if !snippet {
 			a.Htaccess = findHtaccess(cfg)
 		}

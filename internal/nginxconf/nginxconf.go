@@ -10,11 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	crossplane "github.com/nginxinc/nginx-go-crossplane"
+
+	"github.com/why401/why401/internal/confroot"
 )
 
 // Directive is one directive; Block is non-nil for block directives
@@ -46,6 +50,9 @@ type Config struct {
 	Files      []string
 	// Root is Options.Root.
 	Root string
+	// Skipped are the files included from outside Root that the copy
+	// lacks: they were read as empty.
+	Skipped []string
 	// Unread are the include directives Options.SingleFile left
 	// unfollowed.
 	Unread []*Directive
@@ -54,8 +61,10 @@ type Config struct {
 // Options change how ParseFileWith reads.
 type Options struct {
 	// Root is the directory a configuration tree copied from a server
-	// sits in: absolute paths (include, and those Resolve makes) are
-	// taken under it, never on this machine.
+	// sits in (clean, see confroot.Clean): nothing outside it is read;
+	// paths outside it (include, and those Resolve makes) are looked up
+	// inside it (confroot.Path), and an include outside it that the copy
+	// lacks is read as empty and listed in Config.Skipped.
 	Root string
 	// SingleFile reads the file alone, without its includes (a snippet
 	// whose includes are relative to a prefix it does not know).
@@ -63,21 +72,15 @@ type Options struct {
 }
 
 // Resolve returns path made absolute against the configuration prefix
-// and, for a tree copied from a server, taken under Root.
+// and, for a tree copied from a server, looked up under Root.
 func (c *Config) Resolve(path string) string {
-	if path == "" || filepath.IsAbs(path) {
-		return rooted(c.Root, filepath.Clean(path))
+	if path == "" {
+		return path
 	}
-	return filepath.Join(c.Prefix, path)
-}
-
-// rooted returns the absolute path p taken under root (unless already
-// there); p itself when root is empty.
-func rooted(root, p string) string {
-	if root == "" || !filepath.IsAbs(p) || p == root || strings.HasPrefix(p, strings.TrimSuffix(root, "/")+"/") {
-		return p
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(c.Prefix, path)
 	}
-	return filepath.Join(root, p)
+	return confroot.Path(c.Root, filepath.Clean(path))
 }
 
 // The lexer's token channel holds 2,048 tokens (about 100 KB) per file by
@@ -98,21 +101,24 @@ func ParseFileWith(path string, o Options) (*Config, error) {
 		StopParsingOnError:        true,
 		SingleFile:                o.SingleFile,
 	}
+	var skipped []string
 	if o.Root != "" {
-		popts.Open = func(p string) (io.Reader, error) { return os.Open(rooted(o.Root, p)) }
-		// Matches are returned as the server names them, so that a file
-		// both globbed and named is read once; Open and the conversion
-		// below take them under Root.
-		popts.Glob = func(p string) ([]string, error) {
-			r := rooted(o.Root, p)
-			m, err := filepath.Glob(r)
-			if r != p {
-				for i := range m {
-					m[i] = strings.TrimPrefix(m[i], strings.TrimSuffix(o.Root, "/"))
+		popts.Open = func(p string) (io.Reader, error) {
+			q := confroot.Path(o.Root, p)
+			f, err := os.Open(q)
+			if err != nil && errors.Is(err, fs.ErrNotExist) && confroot.Outside(o.Root, p) {
+				// An include outside the copy that it lacks (a lone
+				// nginx.conf without mime.types) is read as empty
+				// rather than failing over a file that seldom
+				// matters to authentication.
+				if !slices.Contains(skipped, p) {
+					skipped = append(skipped, p)
 				}
+				return strings.NewReader(""), nil
 			}
-			return m, err
+			return f, err
 		}
+		popts.Glob = func(p string) ([]string, error) { return confroot.Glob(o.Root, p) }
 	}
 	payload, err := crossplane.Parse(path, popts)
 	if err != nil {
@@ -124,10 +130,13 @@ func ParseFileWith(path string, o Options) (*Config, error) {
 	if len(payload.Config) == 0 {
 		return nil, fmt.Errorf("%s: nothing parsed", path)
 	}
-	c := &Config{Main: path, Prefix: filepath.Dir(path), Root: o.Root}
+	c := &Config{Main: path, Prefix: filepath.Dir(path), Root: o.Root, Skipped: skipped}
 	for i := range payload.Config {
-		payload.Config[i].File = rooted(o.Root, payload.Config[i].File)
-		c.Files = append(c.Files, payload.Config[i].File)
+		unread := slices.Contains(skipped, payload.Config[i].File)
+		payload.Config[i].File = confroot.Path(o.Root, payload.Config[i].File)
+		if !unread {
+			c.Files = append(c.Files, payload.Config[i].File)
+		}
 	}
 	active := map[int]bool{}
 	var conv func(idx int) []*Directive

@@ -47,3 +47,39 @@ func TestParseFileErrors(t *testing.T) {
 		t.Error("absent file: no error")
 	}
 }
+
+// Under Root, includes resolve inside the copy (with its fallback
+// places), one outside it that the copy lacks is read as empty and
+// listed in Skipped, and a file named by this machine's path is never
+// read.
+func TestParseFileRoot(t *testing.T) {
+	host := t.TempDir()
+	os.WriteFile(filepath.Join(host, "h.conf"), []byte("host_only on;\n"), 0o644)
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "nginx", "conf.d"), 0o755)
+	os.WriteFile(filepath.Join(root, "nginx", "conf.d", "a.conf"), []byte("server { listen 80; }\n"), 0o644)
+	main := filepath.Join(root, "nginx", "nginx.conf")
+	os.WriteFile(main, []byte("events {}\nhttp {\n  include /etc/nginx/conf.d/*.conf;\n  include /etc/nginx/conf.d/a.conf;\n  include "+host+"/h.conf;\n  include ../../../../../../../../"+host+"/h.conf;\n}\n"), 0o644)
+	cfg, err := ParseFileWith(main, Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	Walk(cfg.Directives, func(d *Directive, _ []*Directive) bool {
+		names = append(names, d.Name)
+		return true
+	})
+	got := strings.Join(names, " ")
+	if strings.Contains(got, "host_only") || got != "events http include server listen include server listen include include" {
+		t.Errorf("directives: %s", got)
+	}
+	if len(cfg.Skipped) != 1 || cfg.Skipped[0] != host+"/h.conf" {
+		t.Errorf("skipped: %v", cfg.Skipped)
+	}
+	if len(cfg.Files) != 2 || cfg.Files[1] != filepath.Join(root, "nginx", "conf.d", "a.conf") {
+		t.Errorf("files: %v", cfg.Files)
+	}
+	if r := cfg.Resolve("/etc/nginx/conf.d/a.conf"); r != filepath.Join(root, "nginx", "conf.d", "a.conf") {
+		t.Errorf("Resolve: %s", r)
+	}
+}

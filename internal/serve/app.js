@@ -67,8 +67,28 @@
       .then(function () { button.disabled = false; });
   }
 
+  // A file dropped anywhere on a form goes to its file input.
+  function droppable(form) {
+    var input = form.querySelector('input[type=file]');
+    if (!input) return;
+    form.addEventListener('dragover', function (e) {
+      if (e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types, 'Files') >= 0) {
+        e.preventDefault();
+        form.classList.add('dropping');
+      }
+    });
+    form.addEventListener('dragleave', function () { form.classList.remove('dropping'); });
+    form.addEventListener('drop', function (e) {
+      form.classList.remove('dropping');
+      if (!e.dataTransfer || !e.dataTransfer.files.length) return;
+      e.preventDefault();
+      input.files = e.dataTransfer.files;
+    });
+  }
+
   Array.prototype.forEach.call(document.querySelectorAll('form.diag'), function (form) {
     form.addEventListener('submit', function (e) { submit(form, e); });
+    droppable(form);
   });
   error.tabIndex = -1;
 })();

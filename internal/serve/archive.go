@@ -71,7 +71,9 @@ func auditArgs(in *input, dir string) ([]string, []byte, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", uploadName(in), err)
 	}
-	return []string{"audit", "--json", "--fail-on", "warning", main}, nil, nil
+	// Confined: the configuration's absolute paths and includes are
+	// looked up in the upload, never in this machine's /etc.
+	return []string{"audit", "--json", "--fail-on", "warning", "--root", root, main}, nil, nil
 }
 
 func uploadName(in *input) string {

@@ -32,9 +32,10 @@ type Runner func(ctx context.Context, args []string, stdin io.Reader, adjust fun
 type kind struct {
 	Name  string
 	Title string
-	// local kinds read files of this machine (the configuration an
-	// uploaded tree names, a checklist's credentials): offered only on a
-	// loopback server.
+	// local kinds read files of this machine (a checklist's credentials
+	// and CA file) and reach the URLs it names: offered only on a loopback
+	// server. An audit is not one: it reads the upload alone (audit
+	// --root).
 	Local bool
 	// args turns a request into a command line and its standard input;
 	// dir is a private temporary directory for uploads, removed after.
@@ -65,7 +66,7 @@ var kinds = []*kind{
 		}
 		return []string{"har", "--json", "-"}, in.body, nil
 	}},
-	{Name: "audit", Title: "Audit a server configuration", Local: true, Args: auditArgs},
+	{Name: "audit", Title: "Audit a server configuration", Args: auditArgs},
 	{Name: "logs", Title: "Read an access log", Args: func(in *input, _ string) ([]string, []byte, error) {
 		if len(in.body) == 0 {
 			return nil, nil, errors.New("no log: drop an access log (plain or gzip)")
@@ -173,7 +174,7 @@ type run struct {
 func (s *Server) execute(ctx context.Context, k *kind, in *input, progress func(string)) run {
 	if k.Local && s.cfg.Exposed {
 		s.metrics.refusal("local-only")
-		return run{status: http.StatusForbidden, reason: "local-only", msg: fmt.Sprintf("%s reads files of the machine running why401 (what an uploaded configuration or checklist names), so it is only offered on a loopback server; run why401 %s yourself", k.Name, k.Name)}
+		return run{status: http.StatusForbidden, reason: "local-only", msg: fmt.Sprintf("%s reads files of the machine running why401 (a checklist's credentials) and reaches the URLs it names, so it is only offered on a loopback server; run why401 %s yourself", k.Name, k.Name)}
 	}
 	dir, err := os.MkdirTemp("", "why401-serve-")
 	if err != nil {

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/why401/why401/internal/netguard"
+	"github.com/why401/why401/internal/redact"
 )
 
 // Config is how a server behaves.
@@ -413,10 +414,7 @@ func (s *Server) logRequest(r *http.Request, rw *recorder, took time.Duration) {
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	path := r.URL.Path
-	if !strings.HasPrefix(path, "/") || len(path) > 200 {
-		path = "/…"
-	}
+	path := logPath(r)
 	ua := strings.ReplaceAll(r.UserAgent(), `"`, `'`)
 	if len(ua) > 120 {
 		ua = ua[:120]
@@ -426,6 +424,26 @@ func (s *Server) logRequest(r *http.Request, rw *recorder, took time.Duration) {
 	s.logMu.Lock()
 	io.WriteString(s.cfg.Log, line)
 	s.logMu.Unlock()
+}
+
+// logPath is the path as the log shows it: a route of the server as it
+// is; any other path (a scanner's, a client's mistake) with each long
+// segment masked, since a token pasted into a URL is one.
+func logPath(r *http.Request) string {
+	path := r.URL.Path
+	if !strings.HasPrefix(path, "/") || len(path) > 200 {
+		return "/…"
+	}
+	if route(r) != "other" {
+		return path
+	}
+	segs := strings.Split(path, "/")
+	for i, s := range segs {
+		if len(s) > 24 {
+			segs[i] = redact.Mask(s)
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 func route(r *http.Request) string {

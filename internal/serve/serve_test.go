@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -15,9 +14,11 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,28 +27,13 @@ import (
 	"github.com/why401/why401/internal/netguard"
 	"github.com/why401/why401/internal/netguard/dnstest"
 	"github.com/why401/why401/internal/serve"
+	"github.com/why401/why401/internal/serve/servetest"
 )
 
-// start runs a server with cfg on a loopback port (cfg.Addr is what the
-// server believes it listens on: a non-loopback one makes it exposed).
+// start runs a server with cfg on a loopback port.
 func start(t *testing.T, cfg serve.Config) (*serve.Server, string) {
 	t.Helper()
-	cfg.Runner = root.Exec
-	if cfg.RatePerMinute == 0 {
-		cfg.RatePerMinute, cfg.Burst = 6000, 1000
-	}
-	s, err := serve.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := s.HTTPServer()
-	go hs.Serve(ln)
-	t.Cleanup(func() { hs.Close() })
-	return s, "http://" + ln.Addr().String()
+	return servetest.Start(t, cfg)
 }
 
 type apiErr struct {
@@ -284,8 +270,8 @@ func TestExposedRefusesPrivate(t *testing.T) {
 	if res.StatusCode == 200 && bytes.Contains(b, []byte(`"status": 200`)) {
 		t.Errorf("--resolve reached the lab: %s", b)
 	}
-	// The local kinds read this machine's files: not offered.
-	res, b = post(t, base+"/api/audit", "events {}")
+	// A checklist reads this machine's files: not offered.
+	res, b = post(t, base+"/api/check", "version: 1\nendpoints: []\n")
 	wantError(t, res, b, 403, "loopback server")
 
 	// --allow-private lets the probe through.
@@ -418,35 +404,10 @@ func TestFlood(t *testing.T) {
 
 // client returns an HTTP client with cookies, having loaded the page, and
 // the page's CSRF token.
-func client(t *testing.T, base string) (*http.Client, string) {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
-	res, err := c.Get(base + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	m := regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`).FindSubmatch(b)
-	if m == nil {
-		t.Fatalf("no CSRF token in the page")
-	}
-	return c, string(m[1])
-}
+func client(t *testing.T, base string) (*http.Client, string) { return servetest.Client(t, base) }
 
 func multipartForm(fields map[string]string, file string) (string, *bytes.Buffer) {
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	for k, v := range fields {
-		mw.WriteField(k, v)
-	}
-	if file != "" {
-		fw, _ := mw.CreateFormFile("file", "flow.har")
-		fw.Write([]byte(file))
-	}
-	mw.Close()
-	return mw.FormDataContentType(), &b
+	return servetest.Multipart(fields, file)
 }
 
 func TestForms(t *testing.T) {
@@ -596,3 +557,122 @@ func TestRequestLog(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestAuditUploadConfined attacks the audit of an upload with paths of
+// the machine running the server: includes, password files and an
+// Apache DocumentRoot outside the upload are never read (the same
+// configuration audited unconfined reads them, so the attack is real);
+// absolute paths the upload holds a copy of are read from the copy.
+func TestAuditUploadConfined(t *testing.T) {
+	t.Run("loopback", func(t *testing.T) { auditConfined(t, serve.Config{}) })
+	t.Run("exposed", func(t *testing.T) { auditConfined(t, serve.Config{Addr: "203.0.113.10:8401"}) })
+}
+
+func auditConfined(t *testing.T, cfg serve.Config) {
+	_, base := start(t, cfg)
+	host := t.TempDir() // "this machine's /etc"
+	for name, body := range map[string]string{
+		"site.conf":     "server {\n  listen 127.0.0.1:8081;\n  location /host-only/ { return 401; }\n}\n",
+		"htpasswd":      "hostuser:hostplain\n",
+		"www/.htaccess": "AuthType Basic\nAuthName \"host\"\nAuthUserFile " + host + "/nope\nRequire valid-user\n",
+	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(host, name)), 0o755)
+		if err := os.WriteFile(filepath.Join(host, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nginxConf := "events {}\nhttp {\n  include /etc/nginx/mime.types;\n  include " + host + "/*.conf;\n  include /etc/nginx/conf.d/*.conf;\n}\n"
+	site := "server {\n  listen 127.0.0.1:8080;\n  location /up/ { auth_basic \"up\"; auth_basic_user_file /etc/nginx/htpasswd; }\n  location /h/ { auth_basic \"h\"; auth_basic_user_file " + host + "/htpasswd; }\n}\n"
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	for _, m := range [][2]string{{"nginx/nginx.conf", nginxConf}, {"nginx/conf.d/site.conf", site}, {"nginx/htpasswd", "alice:plain\n"}} {
+		tw.WriteHeader(&tar.Header{Name: m[0], Mode: 0o644, Size: int64(len(m[1])), Typeflag: tar.TypeReg})
+		tw.Write([]byte(m[1]))
+	}
+	tw.Close()
+	res, b := post(t, base+"/api/audit?name=nginx.tar", tb.String())
+	if res.StatusCode != 200 {
+		t.Fatalf("POST /api/audit: %d %s", res.StatusCode, b)
+	}
+	var doc struct {
+		Findings []struct{ Cause, Detail string }
+		Files    []string `json:"files"`
+	}
+	json.Unmarshal(b, &doc)
+	causes := map[string]string{}
+	for _, f := range doc.Findings {
+		causes[f.Cause] += f.Detail + "\n"
+	}
+	if !strings.Contains(causes["server.htpasswd-hash"], `"alice"`) {
+		t.Errorf("the upload's copy of /etc/nginx/htpasswd was not read (no plain-text finding for alice): %s", b)
+	}
+	if !strings.Contains(causes["server.htpasswd-file"], "not in the copy") {
+		t.Errorf("the password file outside the upload is not said to be unchecked: %s", b)
+	}
+	for _, leak := range []string{"hostuser", "hostplain", "host-only", "challenge.missing", filepath.Join(host, "site.conf")} {
+		if bytes.Contains(b, []byte(leak)) {
+			t.Errorf("the audit read this machine's files (%s in the answer): %s", leak, b)
+		}
+	}
+	// Apache: a DocumentRoot on this machine is not searched for .htaccess.
+	apache := "DocumentRoot " + host + "/www\n<Directory " + host + "/www>\n  AllowOverride All\n</Directory>\n"
+	res, b = post(t, base+"/api/audit?name=apache2.conf", apache)
+	if res.StatusCode != 200 || bytes.Contains(b, []byte(".htaccess")) || bytes.Contains(b, []byte("nope")) {
+		t.Errorf("apache upload: %d, the answer names this machine's .htaccess: %s", res.StatusCode, b)
+	}
+	// The attacks are real: unconfined, the same files are read.
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "apache2.conf"), []byte(apache), 0o644)
+	out, _, _ := root.Exec(t.Context(), []string{"audit", "--json", filepath.Join(dir, "apache2.conf")}, nil, nil)
+	if !bytes.Contains(out, []byte(".htaccess")) {
+		t.Errorf("unconfined, the audit does not read the DocumentRoot's .htaccess; the test proves nothing: %s", out)
+	}
+	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(nginxConf), 0o644)
+	out, _, _ = root.Exec(t.Context(), []string{"audit", "--json", filepath.Join(dir, "nginx.conf")}, nil, nil)
+	if !bytes.Contains(out, []byte("host-only")) && !bytes.Contains(out, []byte("challenge.missing")) {
+		t.Errorf("unconfined, the audit does not read the included host file; the test proves nothing: %s", out)
+	}
+}
+
+// TestPublicRefusesLocalKinds: on an exposed server a checklist (which
+// names URLs and reads credentials from this machine) is refused with a
+// JSON error before anything runs; no request reaches a URL it names.
+// An audit is offered, confined to the upload.
+func TestPublicRefusesLocalKinds(t *testing.T) {
+	var hits atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer target.Close()
+	_, base := start(t, serve.Config{Addr: "203.0.113.10:8401"})
+	checklist := "version: 1\nendpoints:\n  - name: internal\n    request: " + target.URL + "/admin\n    expect: [authenticated]\n  - name: metadata\n    request: http://169.254.169.254/latest/meta-data/\n    expect: [authenticated]\n"
+	res, b := post(t, base+"/api/check", checklist)
+	e := wantError(t, res, b, 403, "only offered on a loopback server")
+	if e.Reason != "local-only" {
+		t.Errorf("reason %q", e.Reason)
+	}
+	res, b = post(t, base+"/api/audit?name=nginx.conf", "events {}\nhttp {\n  include /etc/nginx/*.conf;\n  server { location / { return 401; } }\n}\n")
+	if h := decodeHead(t, b); res.StatusCode != 200 || h.Command != "audit" || len(h.Findings) != 1 || h.Findings[0].Cause != "challenge.missing" {
+		t.Errorf("audit on an exposed server: %d %s", res.StatusCode, b)
+	}
+	// The form too, with a valid CSRF token.
+	c, csrf := client(t, base)
+	ct, body := multipartForm(map[string]string{"csrf": csrf, "text": checklist}, "")
+	res, err := c.Post(base+"/form/check", ct, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 403 || !strings.Contains(string(b), "only offered on a loopback server") {
+		t.Errorf("form: %d %s", res.StatusCode, b)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the checklist's URL got %d requests", n)
+	}
+	// And the page does not offer them.
+	r, _ := http.Get(base + "/")
+	page, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if bytes.Contains(page, []byte(`action="/form/check"`)) || !bytes.Contains(page, []byte(`action="/form/audit"`)) {
+		t.Error("an exposed server's page offers the checklist, or not the audit")
+	}
+}

@@ -14,10 +14,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/why401/why401/internal/apacheconf"
 	"github.com/why401/why401/internal/audit"
 	"github.com/why401/why401/internal/catalog"
 	"github.com/why401/why401/internal/cli"
+	"github.com/why401/why401/internal/confroot"
 	"github.com/why401/why401/internal/htmlreport"
 	"github.com/why401/why401/internal/report"
 	"github.com/why401/why401/internal/sarif"
@@ -76,8 +76,12 @@ configuration decides (AllowOverride, the modules loaded, the base of
 relative paths, the realm a file must match) is listed instead of guessed.
 
 --root DIR audits a configuration tree copied from a server (the common CI
-case): absolute paths in it resolve under DIR, and without PATH the usual
-places are looked for under DIR.
+case, and every upload to why401 serve): nothing outside DIR is read. A path
+the configuration names outside DIR is looked up inside it (/etc/nginx/x as
+DIR/etc/nginx/x, then DIR/nginx/x, then DIR/x); an include the copy lacks is
+read as empty with a warning, a password file it lacks is reported as not
+checked, and this machine's users and file owners are not consulted. Without
+PATH the usual places are looked for under DIR.
 
 Exit codes: 0 no findings at or above --fail-on; 1 findings; 2 bad usage or a
 configuration that does not parse.`,
@@ -109,7 +113,7 @@ configuration that does not parse.`,
 	fl.StringVar(&o.Software, "server", "", "the same as --software")
 	_ = fl.MarkHidden("server")
 	fl.StringVar(&o.ServerRoot, "server-root", "", "Apache's ServerRoot `DIR` (-d) for relative paths (default: the main file's directory)")
-	fl.StringVar(&o.Root, "root", "", "audit a configuration tree copied from a server into `DIR`: absolute paths in it (Include, AuthUserFile, auth_basic_user_file, DocumentRoot, ...) resolve under DIR, never this machine's /etc; modes and owners of the copy are not judged")
+	fl.StringVar(&o.Root, "root", "", "audit a configuration tree copied from a server into `DIR`, reading nothing outside it: paths in it (Include, AuthUserFile, auth_basic_user_file, DocumentRoot, ...) are looked up inside DIR (/etc/nginx/x as DIR/etc/nginx/x, DIR/nginx/x, DIR/x); this machine's users and file owners are not consulted")
 	fl.BoolVar(&o.JSON, "json", false, "print the report as JSON")
 	fl.StringVar(&o.SARIF, "sarif", "", "also write the findings as SARIF 2.1.0 (GitHub code scanning, editors) to `FILE` (- for standard output, instead of the text)")
 	fl.StringVar(&o.FailOn, "fail-on", "warning", "exit 1 when a finding is at least this `SEVERITY`: info, warning, error or never")
@@ -148,12 +152,14 @@ func (o *Options) inputs() ([]audit.Input, error) {
 		if err != nil || !fi.IsDir() {
 			return nil, &cli.UsageError{Err: fmt.Errorf("--root %s: not a directory", o.Root)}
 		}
-		root, _ = filepath.Abs(o.Root)
+		if root, err = confroot.Clean(o.Root); err != nil {
+			return nil, &cli.UsageError{Err: fmt.Errorf("--root %s: %w", o.Root, err)}
+		}
 	}
 	paths := o.Paths
 	if len(paths) == 0 {
 		for _, p := range audit.DefaultPaths {
-			p = apacheconf.Rooted(root, p)
+			p = confroot.Path(root, p)
 			if _, err := os.Stat(p); err == nil {
 				paths = append(paths, p)
 			}
@@ -161,18 +167,17 @@ func (o *Options) inputs() ([]audit.Input, error) {
 		if len(paths) == 0 {
 			where := "in the usual places"
 			if root != "" {
-				where = "under " + o.Root + " (etc/nginx/nginx.conf, etc/apache2/apache2.conf, etc/httpd/conf/httpd.conf)"
+				where = "under " + o.Root + " (etc/nginx/nginx.conf, etc/apache2/apache2.conf, etc/httpd/conf/httpd.conf, or the same without etc/ or at its top)"
 			}
 			return nil, &cli.UsageError{Err: fmt.Errorf("no nginx or Apache configuration %s; give a PATH", where)}
 		}
 	} else if root != "" {
-		// An absolute PATH names the server's file: take it in the tree.
+		// An absolute PATH outside the tree names the server's file:
+		// take it in the tree.
 		paths = append([]string(nil), paths...)
 		for i, p := range paths {
 			if filepath.IsAbs(p) {
-				if _, err := os.Stat(p); err != nil || !strings.HasPrefix(p, root) {
-					paths[i] = apacheconf.Rooted(root, p)
-				}
+				paths[i] = confroot.Path(root, p)
 			}
 		}
 	}
@@ -234,6 +239,9 @@ func Run(o *Options) error {
 		for _, w := range a.Config.Warnings {
 			fmt.Fprintf(o.IO.ErrOut, "why401: warning: %v\n", w)
 		}
+	}
+	for _, p := range ev.Skipped {
+		fmt.Fprintf(o.IO.ErrOut, "why401: warning: %s is included but not in %s; read as empty\n", p, o.Root)
 	}
 	findings, err := audit.Run(audit.All, ev)
 	if err != nil {

@@ -216,3 +216,36 @@ func TestRoot(t *testing.T) {
 		t.Errorf("--root without a configuration: %+v", r)
 	}
 }
+
+// --root reads nothing outside DIR: an upload-like copy (nginx/ at its
+// top, no etc/) is found in the usual places, its /etc/nginx/... paths are
+// looked up inside it, and an include and a password file on this machine
+// are not read: the include is named in a warning, the password file is
+// not checked. Without --root the same configuration reads both, so the
+// test proves something.
+func TestRootStrict(t *testing.T) {
+	host := t.TempDir()
+	os.WriteFile(filepath.Join(host, "site.conf"), []byte("server { listen 127.0.0.1:8081; location /host-only/ { return 401; } }\n"), 0o644)
+	os.WriteFile(filepath.Join(host, "htpasswd"), []byte("hostuser:hostplain\n"), 0o644)
+	tree := t.TempDir()
+	os.MkdirAll(filepath.Join(tree, "nginx"), 0o755)
+	conf := "events {}\nhttp {\n  include /etc/nginx/mime.types;\n  include " + host + "/site.conf;\n  server {\n    listen 127.0.0.1:8080;\n    location /up/ { auth_basic \"up\"; auth_basic_user_file /etc/nginx/htpasswd; }\n    location /h/ { auth_basic \"h\"; auth_basic_user_file " + host + "/htpasswd; }\n  }\n}\n"
+	os.WriteFile(filepath.Join(tree, "nginx", "nginx.conf"), []byte(conf), 0o644)
+	os.WriteFile(filepath.Join(tree, "nginx", "htpasswd"), []byte("alice:plain\n"), 0o644)
+	r := run(t, "--root", tree, "--json", "--fail-on", "never")
+	if r.code != 0 || !strings.Contains(r.stdout, `user \"alice\"`) {
+		t.Errorf("the copy's /etc/nginx/htpasswd (nginx/htpasswd) was not read: %+v", r)
+	}
+	if !strings.Contains(r.stdout, "not in the copy") || !strings.Contains(r.stderr, host+"/site.conf is included but not in "+tree) {
+		t.Errorf("the files outside the copy are not named as unread: %+v", r)
+	}
+	for _, leak := range []string{"hostuser", "host-only"} {
+		if strings.Contains(r.stdout, leak) {
+			t.Errorf("--root read this machine's file (%s): %s", leak, r.stdout)
+		}
+	}
+	r = run(t, "--json", "--fail-on", "never", filepath.Join(tree, "nginx", "nginx.conf"))
+	if !strings.Contains(r.stdout, "hostuser") && !strings.Contains(r.stdout, "host-only") {
+		t.Errorf("without --root the host files are not read; the test proves nothing: %+v", r)
+	}
+}

@@ -50,8 +50,9 @@ func NewCmdServe(f *cli.Factory, runner serve.Runner, runF func(*Options) error)
 		Use:   "serve",
 		Short: "Serve a web page and a JSON API on the same engine, for people who do not use a terminal",
 		Long: `Serve answers a web page with forms for a URL (method, headers,
-credentials), a pasted Copy as cURL, a dropped HAR file, an access log, and on
-a loopback server a configuration file or tree (tar, zip) and a checklist;
+credentials), a pasted Copy as cURL, a dropped HAR file, an access log, a
+configuration file or tree (tar, zip), audited without reading this
+machine's files (audit --root), and on a loopback server a checklist;
 each result is the report of --html, with a download of the page and the
 JSON. Behind the forms, a JSON API answers each command's --json document:
 POST /api/probe {"url": …, "args": [curl flags]}, /api/curl (the command

@@ -126,6 +126,7 @@ body { margin:0; padding:1rem; font:15px/1.45 system-ui, -apple-system, "Segoe U
 main { max-width: 1000px; margin: 0 auto; }
 h1 { font-size:1.4rem; margin:.2rem 0; } h2 { font-size:1.15rem; margin-top:1.6rem; }
 .muted { color:var(--muted); }
+p, h1, h2 { overflow-wrap:anywhere; }
 .kpis { display:flex; flex-wrap:wrap; gap:.6rem; margin:1rem 0; }
 .kpi { border:1px solid var(--line); border-radius:8px; padding:.5rem .8rem; min-width:7rem; }
 .kpi b { display:block; font-size:1.3rem; }
