@@ -105,6 +105,7 @@ var varying = []struct {
 	{regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`), "$$JWT"},
 	{regexp.MustCompile(`(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d (GMT|UTC)`), "$$DATE"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d| UTC)?`), "$$TIME"},
+	{regexp.MustCompile(`\b\d{4}-\d\d-\d\d\b`), "$$DAY"},
 	{regexp.MustCompile(`"(dns|connect|tls|ttfb|total|[a-z_]+_ns)": \d+`), `"$1": 0`},
 	{regexp.MustCompile(`\b1[6-9]\d{8}\b`), "$$UNIX"},
 	{regexp.MustCompile(`(jti"?:\s*"?)[0-9a-f]{16,}`), "${1}$$JTI"},

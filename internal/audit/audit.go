@@ -37,12 +37,16 @@ type (
 func Validate(checks []*Check) error { return finding.Validate(checks) }
 
 // Run runs every check over ev and returns the findings sorted by file,
-// line and cause, without exact duplicates, each with the catalog's words
-// and the fixes for its server. Errors of single checks are joined and
+// line and cause, without exact duplicates, each with the catalog's words,
+// the fixes for its server and the confidence its severity earns under the
+// severity policy (severity.go). Errors of single checks are joined and
 // returned beside the others' findings.
 func Run(checks []*Check, ev *Evidence) ([]Finding, error) {
 	all, err := finding.Run(checks, ev, time.Time{})
-	return finding.Sort(all, finding.Context{}), err
+	calibrate(all)
+	out := finding.Sort(all, finding.Context{})
+	ev.attachPanels(out)
+	return out, err
 }
 
 // All is the default suite.

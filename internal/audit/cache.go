@@ -53,12 +53,13 @@ func cacheNginx(p *Pass, s nscope, prefix string) {
 			on = d
 		}
 	}
-	sev := catalog.Error
-	if !serverAuthenticates(s) {
-		// No authentication in this server: only the upstream's own
-		// 401s and private answers are at stake.
-		sev = catalog.Warning
-	}
+	// Warning at most (the severity policy): whether an answer is
+	// stored depends on the validity the upstream or *_cache_valid gives
+	// it and on what the application marks private, which the
+	// configuration does not show. Without authentication in this
+	// server only the upstream's own 401s and private answers are at
+	// stake, which is as likely.
+	sev := catalog.Warning
 	rep := func(id catalog.ID, d *ndir, format string, args ...any) {
 		p.Report(Finding{Cause: id, Severity: sev, Detail: fmt.Sprintf(format, args...), Location: loc(d.File, d.Line), Server: KindNginx})
 	}
@@ -127,31 +128,9 @@ func cacheApache(p *Pass, a *Apache) {
 			sensitive := sensitivePath.MatchString(url) || s.requiresUser() != nil
 			for name, o := range overrides {
 				if sensitive || url == "/" {
-					p.Report(Finding{Cause: catalog.CacheAuthCacheable, Severity: catalog.Error, Detail: fmt.Sprintf("CacheEnable %s %s with %s On (line %d): answers marked private, no-store or that depend on the user are stored and served to others", d.Arg(0), url, name, o.Line), Location: loc(d.File, d.Line), Related: []Location{loc(o.File, o.Line)}, Server: KindApache})
+					p.Report(Finding{Cause: catalog.CacheAuthCacheable, Severity: catalog.Warning, Detail: fmt.Sprintf("CacheEnable %s %s with %s On (line %d): answers marked private, no-store or that depend on the user are stored and served to others", d.Arg(0), url, name, o.Line), Location: loc(d.File, d.Line), Related: []Location{loc(o.File, o.Line)}, Server: KindApache})
 				}
 			}
 		}
 	}
-}
-
-// serverAuthenticates reports whether the scope's server (or the scope
-// itself, outside any server) turns authentication on anywhere.
-func serverAuthenticates(s nscope) bool {
-	if s.auth() != nil {
-		return true
-	}
-	srv := s.server()
-	if srv == nil {
-		return false
-	}
-	if s.n != nil {
-		if ns := s.n.byServer[srv]; ns != nil {
-			for _, t := range ns.scopes {
-				if t.auth() != nil {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }

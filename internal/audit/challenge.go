@@ -24,7 +24,14 @@ func runChallenge(p *Pass) error {
 					continue
 				}
 				if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
-					p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Detail: fmt.Sprintf("error_page 401 %s: nginx answers 302 instead of the 401, so the WWW-Authenticate challenge is lost and API clients get a redirect to a page", target), Location: loc(e.File, e.Line), Server: KindNginx})
+					// Only auth_basic's prompt needs the challenge for
+					// certain; behind auth_request the redirect to a
+					// sign-in page is usually the design.
+					sev, msg := catalog.Warning, fmt.Sprintf("error_page 401 %s: nginx answers 302 instead of the 401, so the WWW-Authenticate challenge is lost and API clients get a redirect to a page", target)
+					if a := s.auth(); a != nil && a.Name == "auth_basic" {
+						sev, msg = catalog.Error, fmt.Sprintf("error_page 401 %s: nginx answers 302 instead of the 401, so the challenge of auth_basic (line %d) is lost: browsers never ask for the password and API clients get a redirect to a page", target, a.Line)
+					}
+					p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: sev, Detail: msg, Location: loc(e.File, e.Line), Server: KindNginx})
 					continue
 				}
 				errorPageStatus(p, n, s, e, target)
@@ -50,7 +57,12 @@ func runChallenge(p *Pass) error {
 				if notAlways != nil {
 					msg = fmt.Sprintf("return 401, but add_header WWW-Authenticate (line %d) lacks \"always\", so nginx does not add it to error answers", notAlways.Line)
 				}
-				p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: catalog.Error, Detail: msg, Location: loc(r.File, r.Line), Server: KindNginx})
+				sev := catalog.Error
+				if s.block.Name == "if" {
+					// Only the requests the condition picks get the 401.
+					sev = catalog.Warning
+				}
+				p.Report(Finding{Cause: catalog.ChallengeMissing, Severity: sev, Detail: msg, Location: loc(r.File, r.Line), Server: KindNginx})
 			}
 		}
 	}

@@ -21,6 +21,29 @@ type Evidence struct {
 	// path it names to where that path would be beside the directive's
 	// file (absolute), when that is not the file the server opens.
 	beside map[[2]string]string
+	// Panels holds what the audit recognised of hosting panels' files
+	// (panel.go), keyed by path; panelAt the password-file directives
+	// that name a panel's password file, panelConfig the panel each
+	// configuration file belongs to.
+	Panels      map[string][]PanelFile
+	panelAt     map[Location]*PanelFile
+	panelConfig map[string]*Panel
+}
+
+// ConfigFiles lists the configuration files read: each configuration's
+// files in the order read, then for Apache its .htaccess files.
+func (ev *Evidence) ConfigFiles() []string {
+	var out []string
+	for _, n := range ev.Nginx {
+		out = append(out, n.Config.Files...)
+	}
+	for _, a := range ev.Apache {
+		out = append(out, a.Config.Files...)
+		for _, h := range a.Htaccess {
+			out = append(out, h.Path)
+		}
+	}
+	return out
 }
 
 // Nginx is one nginx configuration.

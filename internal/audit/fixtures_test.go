@@ -72,10 +72,20 @@ func fixtures(t *testing.T, server string) []string {
 	return files
 }
 
+// fixtureRoot is the ServerRoot a fixture is read with: its directory,
+// or for a main file conf/httpd.conf the directory above, as the audit
+// command takes it (Red Hat's /etc/httpd, cPanel's /etc/apache2).
+func fixtureRoot(abs string) string {
+	if strings.HasSuffix(abs, filepath.Join("conf", "httpd.conf")) {
+		return filepath.Dir(filepath.Dir(abs))
+	}
+	return filepath.Dir(abs)
+}
+
 func auditFixture(t *testing.T, kind Kind, path string) ([]Finding, []string) {
 	t.Helper()
 	abs, _ := filepath.Abs(path)
-	ev, err := Load([]Input{{Path: abs, Kind: kind, ServerRoot: filepath.Dir(abs)}})
+	ev, err := Load([]Input{{Path: abs, Kind: kind, ServerRoot: fixtureRoot(abs)}})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -84,17 +94,7 @@ func auditFixture(t *testing.T, kind Kind, path string) ([]Finding, []string) {
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	var read []string
-	for _, n := range ev.Nginx {
-		read = append(read, n.Config.Files...)
-	}
-	for _, a := range ev.Apache {
-		read = append(read, a.Config.Files...)
-		for _, h := range a.Htaccess {
-			read = append(read, h.Path)
-		}
-	}
-	return got, read
+	return got, ev.ConfigFiles()
 }
 
 // treeRelative makes the permission facts of the files inside testdata
@@ -256,7 +256,7 @@ func acceptedByServer(t *testing.T, kind Kind, path string) {
 		bin := servertest.Require(t, "apache2")
 		var b strings.Builder
 		fmt.Fprintf(&b, "ServerRoot %q\nServerName 127.0.0.1\nListen 127.0.0.1:%d\nPidFile %q\nErrorLog %q\nDefaultRuntimeDir %q\n",
-			filepath.Dir(abs), servertest.FreePort(t), filepath.Join(dir, "httpd.pid"), filepath.Join(dir, "error.log"), dir)
+			fixtureRoot(abs), servertest.FreePort(t), filepath.Join(dir, "httpd.pid"), filepath.Join(dir, "error.log"), dir)
 		for _, m := range apacheFixtureModules {
 			so := filepath.Join(servertest.ApacheModulesDir, "mod_"+m+".so")
 			if _, err := os.Stat(so); err != nil {
@@ -268,7 +268,7 @@ func acceptedByServer(t *testing.T, kind Kind, path string) {
 		main := filepath.Join(dir, "httpd.conf")
 		os.WriteFile(main, []byte(b.String()), 0o644)
 		// ServerRoot is the fixture's directory, as for the audit.
-		cmd = exec.Command(bin, "-t", "-d", filepath.Dir(abs), "-f", main)
+		cmd = exec.Command(bin, "-t", "-d", fixtureRoot(abs), "-f", main)
 		cmd.Env = append(os.Environ(), "APACHE_RUN_DIR="+dir, "APACHE_LOCK_DIR="+dir, "APACHE_LOG_DIR="+dir)
 	}
 	if out, err := cmd.CombinedOutput(); err != nil {

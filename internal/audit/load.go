@@ -107,6 +107,7 @@ func Load(inputs []Input) (*Evidence, error) {
 			return nil, fmt.Errorf("%s: unknown server kind %q", in.Path, kind)
 		}
 	}
+	ev.recognisePanels()
 	return ev, nil
 }
 

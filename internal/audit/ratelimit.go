@@ -41,7 +41,9 @@ func runRateLimit(p *Pass) error {
 					msg = fmt.Sprintf("limit_req on %s without burst: a second request within the rate's interval gets %s, so a Basic-auth challenge followed at once by the credentialed retry, or a page's parallel requests, fail", s.path(), status)
 				}
 				if status == "401" {
-					sev = catalog.Error
+					// Only the requests above the rate fail: a warning
+					// (the severity policy), in the strong band.
+					sev = catalog.Warning
 					msg += "; limit_req_status 401 disguises the limit as an authentication failure"
 				}
 				p.Report(Finding{Cause: catalog.RateLimitLockout, Severity: sev, Detail: msg, Location: loc(d.File, d.Line), Server: KindNginx})

@@ -28,11 +28,20 @@ func runStripped(p *Pass) error {
 				switch d.Name {
 				case "proxy_set_header", "grpc_set_header":
 					if strings.EqualFold(d.Arg(0), "Authorization") && strings.TrimSpace(d.Arg(1)) == "" {
-						rep(KindNginx, catalog.Error, d.File, d.Line, "%s Authorization \"\" removes the header: the upstream never sees the client's credentials and answers 401", d.Name)
+						// The header certainly goes; a 401 follows only
+						// if the upstream checks credentials (a warning,
+						// the severity policy). Where nginx checks the
+						// password itself, hiding it from the upstream
+						// is the usual intent.
+						if a := s.auth(); a != nil && a.Name == "auth_basic" {
+							rep(KindNginx, catalog.Info, d.File, d.Line, "%s Authorization \"\" removes the header before the upstream: the usual way to keep the password auth_basic (line %d) checks from the application; an upstream that checks credentials of its own answers 401", d.Name, a.Line)
+						} else {
+							rep(KindNginx, catalog.Warning, d.File, d.Line, "%s Authorization \"\" removes the header: the upstream never sees the client's credentials and answers 401 if it checks them", d.Name)
+						}
 					}
 				case "fastcgi_param", "uwsgi_param", "scgi_param":
 					if strings.EqualFold(d.Arg(0), "HTTP_AUTHORIZATION") && strings.TrimSpace(d.Arg(1)) == "" {
-						rep(KindNginx, catalog.Error, d.File, d.Line, "%s HTTP_AUTHORIZATION \"\" hides the client's credentials from the application", d.Name)
+						rep(KindNginx, catalog.Warning, d.File, d.Line, "%s HTTP_AUTHORIZATION \"\" hides the client's credentials from the application", d.Name)
 					}
 				case "proxy_pass_request_headers", "fastcgi_pass_request_headers", "uwsgi_pass_request_headers", "scgi_pass_request_headers":
 					if strings.EqualFold(d.Arg(0), "off") {
@@ -41,7 +50,7 @@ func runStripped(p *Pass) error {
 				case "more_clear_input_headers":
 					for _, a := range d.Args {
 						if strings.EqualFold(strings.TrimPrefix(a, "-t "), "Authorization") {
-							rep(KindNginx, catalog.Error, d.File, d.Line, "more_clear_input_headers removes Authorization before the upstream")
+							rep(KindNginx, catalog.Warning, d.File, d.Line, "more_clear_input_headers removes Authorization before the upstream")
 						}
 					}
 				case "underscores_in_headers":
@@ -60,7 +69,7 @@ func runStripped(p *Pass) error {
 			case d.Is("RewriteRule") && rewriteSetsEnv(d, "HTTP_AUTHORIZATION"):
 				passThrough = true
 			case d.Is("RequestHeader") && strings.EqualFold(d.Arg(0), "unset") && strings.EqualFold(d.Arg(1), "Authorization"):
-				rep(KindApache, catalog.Error, d.File, d.Line, "RequestHeader unset Authorization removes the client's credentials before the application")
+				rep(KindApache, catalog.Warning, d.File, d.Line, "RequestHeader unset Authorization removes the client's credentials before the application")
 			}
 		})
 		// Directories and locations with CGIPassAuth On, for handlers

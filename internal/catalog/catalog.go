@@ -5,6 +5,7 @@ package catalog
 
 import "fmt"
 
+//go:generate go run ./idgen
 //go:generate go run ./causedoc -o ../../docs/causes.md
 
 // ID is a stable cause identifier such as "token.expired".

@@ -1,12 +1,14 @@
 package catalog
 
-// causes is the catalog's table, one entry per ID of ids.go; its order is
-// the order of IDs, All and docs/causes.md. Placeholders in commands are in capitals (URL, HOST, USER, PASS,
-// TOKEN); shell variables such as $TOKEN are meant to be set by the reader.
+// causes is the catalog's table and its one list of causes: go generate
+// derives the ID constants of ids.go from the entries' IDs, and the
+// table's order is the order of IDs, All and docs/causes.md. Placeholders
+// in commands are in capitals (URL, HOST, USER, PASS, TOKEN); shell
+// variables such as $TOKEN are meant to be set by the reader.
 var causes = []Cause{
 	// Credentials the client sends.
 	{
-		ID:    CredentialsMissing,
+		ID:    "credentials.missing",
 		Title: "The request carried no credentials",
 		Explanation: "The resource is protected, and the request arrived with nothing that says who is asking: no Authorization header, no session cookie, no API key. " +
 			"The server answers 401 and names in its WWW-Authenticate header the scheme it wants, which is the normal first step of a login rather than a fault. " +
@@ -29,7 +31,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CredentialsRejected,
+		ID:    "credentials.rejected",
 		Title: "The credentials were sent but refused",
 		Explanation: "The request carried credentials in the right form, and the server checked them and said no. " +
 			"Usually the password is wrong, the user name is misspelt, the API key or application password was revoked or deleted, or the account is disabled. " +
@@ -54,7 +56,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CredentialsMalformed,
+		ID:    "credentials.malformed",
 		Title: "The Authorization header is malformed",
 		Explanation: "The server could not read the credentials because the header does not have the expected shape: a scheme word, one space, then the value. " +
 			"Typical slips are a missing space after Basic or Bearer, Basic credentials that are not valid base64 or lack the colon between user and password, quotes or a line break copied along with a token, and a value cut short. " +
@@ -74,7 +76,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CredentialsWrongScheme,
+		ID:    "credentials.wrong-scheme",
 		Title: "The credentials use a scheme the server did not ask for",
 		Explanation: "HTTP authentication is labelled by scheme: Basic carries a user name and password, Bearer carries a token, and APIs may define their own. " +
 			"When a client sends Basic credentials to a server that wants a Bearer token, or the other way round, the server ignores them and answers as if nothing was sent. " +
@@ -94,7 +96,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CredentialsEncoding,
+		ID:    "credentials.encoding",
 		Title: "Special characters in the user name or password are encoded differently",
 		Explanation: "Basic authentication turns user:password into bytes and then base64, but RFC 7617 leaves the byte encoding open unless the server's challenge says charset=\"UTF-8\", so a client may send UTF-8 while the server expects Latin-1, or the reverse. " +
 			"A password with letters such as é, ß or € then never matches, however carefully it is typed. " +
@@ -117,7 +119,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CredentialsWrongKind,
+		ID:    "credentials.wrong-kind",
 		Title: "The right account but the wrong kind of secret",
 		Explanation: "Many services keep the password people log in with apart from the secrets that scripts and apps must use. " +
 			"WordPress accepts only application passwords over its REST API, GitHub's API stopped accepting account passwords in favour of tokens, and a key made for a test environment does not open production. " +
@@ -136,7 +138,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    AuthHeaderCollision,
+		ID:    "auth.header-collision",
 		Title: "Two layers compete for the Authorization header",
 		Explanation: "A request can carry only one Authorization header. " +
 			"When a server-level password (typically Basic auth on a staging site) stands in front of an application that expects a Bearer token, the client can satisfy only one of them: send the token and the outer layer refuses it, send the password and the application sees no token. " +
@@ -159,7 +161,7 @@ var causes = []Cause{
 
 	// Tokens.
 	{
-		ID:    TokenExpired,
+		ID:    "token.expired",
 		Title: "The token has expired",
 		Explanation: "Access tokens are deliberately short-lived, often minutes to an hour, and carry their end time inside them (the exp claim of a JWT). " +
 			"Once that time has passed the server refuses the token, even though the same token worked earlier. " +
@@ -182,7 +184,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TokenNotYetValid,
+		ID:    "token.not-yet-valid",
 		Title: "The token is not valid yet",
 		Explanation: "A JWT may carry nbf (not before) and iat (issued at) times. " +
 			"If the server's clock is behind the clock of the service that issued the token, a brand-new token looks as if it came from the future and is refused until the server's clock catches up. " +
@@ -203,7 +205,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TokenAudience,
+		ID:    "token.audience",
 		Title: "The token was issued for a different audience",
 		Explanation: "The aud claim says which service a token is meant for, so that a token for one API cannot be replayed at another. " +
 			"If the identity provider writes another name there (Keycloak, for instance, defaults to account) or the API expects a different identifier than the client asked for, every token is refused although it is otherwise valid. " +
@@ -222,7 +224,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TokenIssuer,
+		ID:    "token.issuer",
 		Title: "The token comes from an issuer this server does not trust",
 		Explanation: "The iss claim names the identity provider that issued a token, and the server accepts only the issuers it is configured with, compared as exact strings. " +
 			"A provider reached by users under one address and by servers under another (localhost or an internal name versus the public host, http versus https, with or without a path like /auth) writes whichever address it was called on, so the strings differ. " +
@@ -242,7 +244,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TokenScope,
+		ID:    "token.scope",
 		Title: "The token lacks the scope this endpoint needs",
 		Explanation: "A token can be valid and still not cover everything: its scopes or roles limit which operations it may perform. " +
 			"RFC 6750 says the server should answer such a request with 403 and error=\"insufficient_scope\", naming the scope needed, but many servers use 401. " +
@@ -265,7 +267,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TokenSignature,
+		ID:    "token.signature",
 		Title: "The token's signature does not verify",
 		Explanation: "The server checks a token's signature with the issuer's public key, found through the kid in the token's header, usually in a JWKS document. " +
 			"When the issuer has rotated keys and the server still holds the old set, when the token was signed with another environment's key, or when it uses an algorithm the server does not allow (none included), the check fails and the token is refused. " +
@@ -287,7 +289,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TokenMalformed,
+		ID:    "token.malformed",
 		Title: "The token is not well formed",
 		Explanation: "A JWT is three base64url parts joined by dots: header, payload and signature. " +
 			"If the value has the wrong number of parts, characters outside base64url, or parts that do not decode to JSON, the server cannot read it at all. " +
@@ -304,7 +306,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TokenWrongType,
+		ID:    "token.wrong-type",
 		Title: "A token of the wrong type was sent",
 		Explanation: "A sign-in hands out several tokens: an ID token tells the client app who the user is, an access token is meant for APIs, and a refresh token only serves to get new access tokens. " +
 			"Sending an ID token or a refresh token to an API fails, because its audience, type or format is not that of an access token. " +
@@ -323,7 +325,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TokenJWKSUnavailable,
+		ID:    "token.jwks-unavailable",
 		Title: "The server cannot load its signing keys",
 		Explanation: "To verify tokens the server downloads the issuer's public keys (the JWKS) and caches them. " +
 			"If the download fails, because of DNS, a firewall on outgoing traffic, a TLS problem or an outage at the identity provider, the server has nothing to check signatures with and refuses every token. " +
@@ -343,7 +345,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    ClockSkew,
+		ID:    "clock.skew",
 		Title: "The client and server clocks disagree",
 		Explanation: "Tokens, signed URLs, one-time codes and cookies carry times, and whoever checks them compares those times with its own clock. " +
 			"If one machine's clock is off by minutes, fresh credentials can look expired or not yet valid. " +
@@ -368,7 +370,7 @@ var causes = []Cause{
 
 	// Sessions and cookies.
 	{
-		ID:    SessionExpired,
+		ID:    "session.expired",
 		Title: "The login session has ended",
 		Explanation: "After you log in, the site remembers you with a session cookie that points at a session kept on the server. " +
 			"When the session times out, is ended by a logout elsewhere, or is lost because the server restarted or another server does not know it, the cookie leads nowhere and the site asks you to log in again. " +
@@ -390,7 +392,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CookieStale,
+		ID:    "cookie.stale",
 		Title: "An old cookie breaks the request",
 		Explanation: "The browser still holds a cookie from an earlier visit, an earlier version of the site or another login, and sends it along. " +
 			"The server stumbles over it, because the session it names is gone, its format changed, or it belongs to another user or environment, and answers 401 instead of treating the visitor as new. " +
@@ -412,7 +414,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CookieRejected,
+		ID:    "cookie.rejected",
 		Title: "The browser refuses to store the cookie",
 		Explanation: "Browsers check each Set-Cookie before storing it and silently drop those that break the rules: SameSite=None without Secure, a Secure cookie set over plain http, a Domain that does not cover the current host, a __Secure- or __Host- cookie without the attributes its prefix demands, or a name and value over about 4 KB. " +
 			"The login seems to succeed, but the next request carries no cookie, so the site asks again.",
@@ -434,7 +436,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CookieNotSent,
+		ID:    "cookie.not-sent",
 		Title: "The browser holds the cookie but does not send it here",
 		Explanation: "A stored cookie goes only to addresses that match its Domain and Path, only over https if it is Secure, and only until it expires. " +
 			"A cookie set by www.example.com is not sent to example.com, one with Path=/app is not sent to /api, and a Secure cookie is not sent over http. " +
@@ -456,7 +458,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CookieSameSite,
+		ID:    "cookie.samesite",
 		Title: "A cross-site flow loses the cookie",
 		Explanation: "Browsers restrict cookies on requests that start from another site. " +
 			"Chromium-based browsers treat a cookie without SameSite as Lax, so it is not sent with a cross-site POST (such as a SAML response posted back to the site), inside an iframe or with a fetch from another site, and Strict is stricter still. " +
@@ -480,7 +482,7 @@ var causes = []Cause{
 
 	// Where the request goes.
 	{
-		ID:    URLWrong,
+		ID:    "url.wrong",
 		Title: "The URL points at a protected or outdated address",
 		Explanation: "Sometimes nothing is wrong with the credentials and the address itself is off. " +
 			"A typo, an old bookmark, a login page that moved or an API path that no longer exists can land in an area that demands a password. " +
@@ -501,7 +503,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    RedirectAuthDropped,
+		ID:    "redirect.auth-dropped",
 		Title: "A redirect made the client drop the Authorization header",
 		Explanation: "When a response redirects to another host, HTTP clients remove the Authorization header before following it, so that a password cannot leak to another site, and the next hop arrives without credentials and answers 401. " +
 			"curl does this on a change of host since version 7.58 and, since 7.83, on a change of scheme or port too; the Fetch standard requires browsers to do it on every cross-origin redirect; Go's client keeps the header only for the same host or its subdomains. " +
@@ -520,7 +522,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    RedirectScheme,
+		ID:    "redirect.scheme",
 		Title: "Credentials or cookies are lost between http and https",
 		Explanation: "For credentials, the same site over http and over https are two different places. " +
 			"A Secure cookie is never sent over http, several clients drop the Authorization header when a redirect switches scheme, and a server may accept logins on only one of the two. " +
@@ -542,7 +544,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    RedirectToLogin,
+		ID:    "redirect.to-login",
 		Title: "An API call is redirected to a login page",
 		Explanation: "Single sign-on proxies and web frameworks often answer an unauthenticated request with a redirect to a login page, which suits people in browsers. " +
 			"An API client or a page's JavaScript instead receives an HTML login form, a CORS error (the identity provider does not allow the fetch) or a loop, and never sees a clear 401. " +
@@ -561,7 +563,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    RedirectLoginLoop,
+		ID:    "redirect.login-loop",
 		Title: "The login keeps redirecting back to itself",
 		Explanation: "After a successful login the site sends the browser back to the page it wanted, but that page still sees no valid session and sends it to the login again. " +
 			"Usually the session cookie was not stored or not sent (a Secure cookie behind a proxy that tells the app the request was http, SameSite rules, a cookie domain that does not match), " +
@@ -583,7 +585,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CORSPreflightAuth,
+		ID:    "cors.preflight-auth",
 		Title: "The browser's CORS preflight is refused with 401",
 		Explanation: "Before a cross-origin request that carries an Authorization header, a browser first sends an OPTIONS preflight to ask whether that is allowed, and the preflight never carries credentials, by design. " +
 			"If the server protects OPTIONS like any other method, it answers 401, the browser treats the failed preflight as a network error, and the real request is never sent. " +
@@ -605,7 +607,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TLSClientCertificate,
+		ID:    "tls.client-certificate",
 		Title: "The server wants a client certificate",
 		Explanation: "With mutual TLS the server asks the client to prove who it is with a certificate during the TLS handshake, before any HTTP is exchanged. " +
 			"If the client has none, sends one that has expired, or one from an authority the server does not trust, the server refuses: some close the connection, others answer 401 or 403 (Kubernetes answers 401; IIS uses 403.7, 403.16 and 403.17). " +
@@ -629,7 +631,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    TLSCertificate,
+		ID:    "tls.certificate",
 		Title: "The server's TLS certificate is not valid for this request",
 		Explanation: "Before a client sends credentials it checks the server's certificate: the certificate must be within its validity dates, name the host being called and chain to a trusted authority. " +
 			"If the check fails, browsers show a warning and scripts stop; clients told to ignore the error (curl -k) may reach a different server than intended, such as a default site that does not know the user. " +
@@ -652,7 +654,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    DNSMismatch,
+		ID:    "dns.mismatch",
 		Title: "The host name leads to servers that are not the same site",
 		Explanation: "A name can resolve to several addresses, and a cached or forgotten record can keep pointing at an old server. " +
 			"If one of those addresses belongs to a previous host, a test machine or another site, requests that land there meet a different configuration, user list or certificate. " +
@@ -674,7 +676,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    BackendInconsistent,
+		ID:    "backend.inconsistent",
 		Title: "Servers behind the same name answer differently",
 		Explanation: "Busy sites run the same application on several servers behind a load balancer. " +
 			"If one of them has an old password file, a different signing secret, a config change that never reached it, or sessions kept in its own memory, the same request succeeds on one server and fails on the next. " +
@@ -698,7 +700,7 @@ var causes = []Cause{
 
 	// Server, proxy, cache and firewall.
 	{
-		ID:    ServerBasicAuth,
+		ID:    "server.basic-auth",
 		Title: "Server-level password protection stands in front of the site",
 		Explanation: "The web server itself, not the application, asks for a user name and password, usually checked against an htpasswd file (nginx auth_basic, Apache AuthType Basic, a hosting panel's directory privacy). " +
 			"Browsers show their own small password box for it, and anything without those credentials, scripts, webhooks and uptime monitors included, is stopped. " +
@@ -720,7 +722,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    ServerHtpasswdFile,
+		ID:    "server.htpasswd-file",
 		Title: "The server's password file cannot be used",
 		Explanation: "Server-level passwords are checked against a file named in the configuration (auth_basic_user_file in nginx, AuthUserFile in Apache). " +
 			"If the file does not exist at that path, the server's user cannot read it, or its lines are not user:hash, no password can ever match. " +
@@ -734,11 +736,14 @@ var causes = []Cause{
 				{Text: "The same for Apache:", Command: `AuthUserFile /etc/apache2/.htpasswd`},
 				{Text: "Let the server's group read the file, and nobody else (www-data on Debian and Ubuntu):", Command: `chown root:www-data /etc/nginx/.htpasswd && chmod 640 /etc/nginx/.htpasswd`},
 				{Text: "Print every line that is not of the form user:hash, then test and reload:", Command: `grep -vnE '^[^:[:space:]]+:[^[:space:]]+$' /etc/nginx/.htpasswd; nginx -t && systemctl reload nginx`},
+				{Text: "In cPanel > Files > Directory Privacy, open the directory and add the user again: cPanel writes the password file (/home/USER/.htpasswds/public_html/DIR/passwd) and the .htaccess lines that name it; do not edit either by hand.", For: []string{"cpanel"}},
+				{Text: "In DirectAdmin > Advanced Features > Password Protected Directories, open the directory and add the user again: DirectAdmin writes the password file (/home/USER/domains/DOMAIN/.htpasswd/public_html/DIR/.htpasswd) and the .htaccess lines that name it.", For: []string{"directadmin"}},
+				{Text: "In Plesk > Websites & Domains > Password-Protected Directories, open the directory and add the user again: Plesk keeps the users in /var/www/vhosts/system/DOMAIN/pd/ and writes the web server lines that name the file itself.", For: []string{"plesk"}},
 			},
 		},
 	},
 	{
-		ID:    ServerHtpasswdHash,
+		ID:    "server.htpasswd-hash",
 		Title: "The password file uses a hash the server cannot check",
 		Explanation: "Each line of an htpasswd file stores a password hash, and the server must understand that hash format. " +
 			"Apache accepts bcrypt, its own MD5 variant ($apr1$), SHA-1 ({SHA}) and the system's crypt, but plain-text passwords only on Windows and NetWare; nginx accepts the system's crypt, $apr1$, {PLAIN}, {SHA} and {SSHA}, so bcrypt and SHA-crypt work there only where the system's crypt library supports them. " +
@@ -749,13 +754,16 @@ var causes = []Cause{
 		Fixes: map[Audience][]Fix{
 			SiteOwner: {
 				{Text: "Write the user's entry again with bcrypt, which Apache checks on every platform since 2.4.4:", Command: `htpasswd -B /etc/apache2/.htpasswd USER`},
-				{Text: "For nginx, the Apache MD5 format works on every system:", Command: `htpasswd -m /etc/nginx/.htpasswd USER`},
+				{Text: "For nginx, the Apache MD5 format works on every system:", Command: `htpasswd -m /etc/nginx/.htpasswd USER`, For: []string{"nginx"}},
+				{Text: "In cPanel > Files > Directory Privacy, open the directory and save the user's password again: cPanel writes a hash Apache checks.", For: []string{"cpanel"}},
+				{Text: "In DirectAdmin > Advanced Features > Password Protected Directories, open the directory and set the user's password again: DirectAdmin writes a hash the server checks.", For: []string{"directadmin"}},
+				{Text: "In Plesk > Websites & Domains > Password-Protected Directories, open the directory, then the user, and set the password again: Plesk writes a hash the server checks.", For: []string{"plesk"}},
 				{Text: "Without htpasswd, openssl can produce the same format (it asks for the password):", Command: `printf 'USER:%s\n' "$(openssl passwd -apr1)" >> /etc/nginx/.htpasswd`},
 			},
 		},
 	},
 	{
-		ID:    ServerAuthScope,
+		ID:    "server.auth-scope",
 		Title: "Password protection covers more than intended",
 		Explanation: "An auth block placed at server or directory level applies to everything beneath it: stylesheets, images, health checks, webhooks, the well-known files certificate renewal needs, and API paths. " +
 			"Pages then load without styles, monitoring reports the site as down, or an API path meant for tokens gets a password prompt. " +
@@ -768,11 +776,14 @@ var causes = []Cause{
 				{Text: "Exempt the paths that must stay open (nginx):", Command: "location /health {\n    auth_basic off;\n}"},
 				{Text: "The same for Apache:", Command: "<Location \"/health\">\n    Require all granted\n</Location>"},
 				{Text: "Move the auth block into the location that really needs it instead of the whole server or site."},
+				{Text: "Protect only the directory that needs it in cPanel > Files > Directory Privacy (and remove the protection from its parent there); paths that must stay open go in an .htaccess of their own, outside the section cPanel manages.", For: []string{"cpanel"}},
+				{Text: "Protect only the directory that needs it in DirectAdmin > Advanced Features > Password Protected Directories, and remove the protection from its parent there.", For: []string{"directadmin"}},
+				{Text: "Protect only the directory that needs it in Plesk > Websites & Domains > Password-Protected Directories (Remove Protection on its parent); exceptions go in the Additional directives of Apache & nginx Settings, not in the files Plesk generates.", For: []string{"plesk"}},
 			},
 		},
 	},
 	{
-		ID:    ServerACL,
+		ID:    "server.acl",
 		Title: "The server's file permissions refuse the logged-in user",
 		Explanation: "Authentication worked, but the account the request runs as may not read the file or folder. " +
 			"On IIS this is sub-status 401.3: the NTFS permissions grant no read access to the authenticated user, or to the anonymous account (IUSR) or application pool identity. " +
@@ -791,7 +802,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    ChallengeMissing,
+		ID:    "challenge.missing",
 		Title: "The 401 does not say how to authenticate",
 		Explanation: "HTTP requires every 401 to carry a WWW-Authenticate header naming at least one way to authenticate (RFC 9110). " +
 			"Without it, generic clients and libraries cannot pick a scheme, automatic retries with credentials do not happen, and people are left guessing whether to send a password, a token or a cookie. " +
@@ -808,7 +819,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    ChallengeUnsupported,
+		ID:    "challenge.unsupported",
 		Title: "The server offers only schemes this client cannot use",
 		Explanation: "The server's challenge lists only schemes the client does not support or cannot complete. " +
 			"NTLM and Negotiate (Kerberos) work smoothly only on machines joined to the Windows domain, so they fail from Linux servers, phones and most scripts, and a Digest challenge may demand an algorithm the client lacks. " +
@@ -830,7 +841,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    ProxyHeaderStripped,
+		ID:    "proxy.header-stripped",
 		Title: "A proxy or CGI layer removes the Authorization header",
 		Explanation: "Between the internet and the application, a reverse proxy or a CGI, FastCGI or PHP-FPM setup may not pass the Authorization header on: Apache hides it from CGI scripts by default, and PHP behind FastCGI sees it only when it is handed over as a variable. " +
 			"nginx also drops request headers with underscores in their names (such as api_key) unless told otherwise. " +
@@ -851,7 +862,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    ProxyForwardedHeaders,
+		ID:    "proxy.forwarded-headers",
 		Title: "The app behind the proxy gets the wrong scheme or host",
 		Explanation: "A reverse proxy that ends TLS talks to the application over plain http, so the application believes every request is http unless the proxy says otherwise with X-Forwarded-Proto and X-Forwarded-Host (or Forwarded). " +
 			"It then builds redirect and callback URLs with http or an internal host name, refuses to set Secure cookies, or issues tokens with the wrong issuer. " +
@@ -868,7 +879,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    ProxyAuthRequired,
+		ID:    "proxy.auth-required",
 		Title: "A forward proxy wants credentials, not the site",
 		Explanation: "In many company networks requests leave through a forward proxy that asks for its own login. " +
 			"It answers 407 with a Proxy-Authenticate header instead of 401, and that challenge is meant for the client's proxy settings, not for the website. " +
@@ -889,7 +900,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CacheCached401,
+		ID:    "cache.cached-401",
 		Title: "A cache served a stored 401",
 		Explanation: "A CDN, a shared proxy or the browser answered from a stored copy of an earlier 401 instead of asking the server. " +
 			"The failure then outlives its cause: the credentials are fine now, but the stored refusal keeps coming back until it expires or is purged. " +
@@ -913,7 +924,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    CacheAuthCacheable,
+		ID:    "cache.auth-cacheable",
 		Title: "Authenticated responses can be cached and shared",
 		Explanation: "Answers to logins, token requests and protected pages must not be stored where other people can reach them. " +
 			"If such an answer is marked public or long-lived, or depends on Authorization or cookies without saying so in Vary, a shared cache can hand one person's page or token to someone else, or a logged-out answer to a logged-in user. " +
@@ -930,7 +941,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    WAFBlock,
+		ID:    "waf.block",
 		Title: "A firewall or security service blocked the request",
 		Explanation: "A CDN, web application firewall or security plugin judged the request suspicious and refused it before the application saw it. " +
 			"Triggers include the client's IP reputation or country, unusual headers or user agents, request bodies that look like attacks, and too many failed logins. " +
@@ -951,7 +962,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    WAFChallenge,
+		ID:    "waf.challenge",
 		Title: "A bot challenge stops clients that are not browsers",
 		Explanation: "Some CDNs and firewalls answer traffic they distrust with a challenge page that runs JavaScript or asks for a CAPTCHA, then set a cookie that lets the browser through. " +
 			"A browser passes it, often without the person noticing; curl, mobile apps, scripts and API clients cannot. " +
@@ -971,7 +982,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    RateLimitLockout,
+		ID:    "ratelimit.lockout",
 		Title: "Too many attempts: rate limited or locked out",
 		Explanation: "After repeated failed logins or too many requests in a short time, the server, a security plugin or a firewall refuses further attempts for a while, even with the right password. " +
 			"Waiting usually lifts it; some answer 429 with Retry-After, others keep answering 401 or 403 so that it looks like wrong credentials. " +
@@ -993,7 +1004,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    IPDenied,
+		ID:    "ip.denied",
 		Title: "The client's address is not allowed",
 		Explanation: "The server or a firewall decides by network address: addresses on a deny list, or outside an allow list, are refused whatever the credentials. " +
 			"This often catches people working from home, on mobile data or through a VPN, and servers behind a proxy that see the proxy's address instead of the client's. " +
@@ -1016,7 +1027,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    WordPressRESTAuth,
+		ID:    "wordpress.rest-auth",
 		Title: "WordPress REST API authentication is not set up right",
 		Explanation: "WordPress lets clients into its REST API with application passwords (sent with Basic auth), with the login cookie plus a nonce from a logged-in page, or through a plugin. " +
 			"Application passwords work only over https unless the site is marked as a local environment, stop working once deleted, and need the Authorization header to reach PHP; cookie requests without the X-WP-Nonce header are treated as logged out. " +
@@ -1037,7 +1048,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    RequestContentType,
+		ID:    "request.content-type",
 		Title: "The endpoint expects another request format",
 		Explanation: "Login and token endpoints read credentials from the request body, and they parse that body according to its Content-Type. " +
 			"Send JSON to an endpoint that reads form fields (OAuth token endpoints use application/x-www-form-urlencoded, RFC 6749), or a form to one that reads JSON, and the server finds no user name, password or client credentials at all. " +
@@ -1055,7 +1066,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    StatusForbidden,
+		ID:    "status.forbidden",
 		Title: "Access is forbidden for this account",
 		Explanation: "The server knows who you are and has decided you may not have this resource: a 403, or a 401 used where 403 was meant. " +
 			"Logging in again or resending the same credentials will not change the answer (RFC 9110). " +
@@ -1075,7 +1086,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    StatusNotAuth,
+		ID:    "status.not-auth",
 		Title: "The 401 is not about credentials at all",
 		Explanation: "Some servers use 401 for things that have nothing to do with this request's credentials: a maintenance page, a paywall, a feature switched off, or an application that answers 401 to any error. " +
 			"No change of password, token or cookie will help. " +
@@ -1097,7 +1108,7 @@ var causes = []Cause{
 
 	// Patterns in access logs.
 	{
-		ID:    AttackBruteForce,
+		ID:    "attack.brute-force",
 		Title: "One source tries many passwords",
 		Explanation: "A single address sends login attempts in quick succession, each with a different password, hoping one is right. " +
 			"The access log shows a long run of 401s on a login or protected path from that source, with few or no successes. " +
@@ -1115,7 +1126,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    AttackCredentialStuffing,
+		ID:    "attack.credential-stuffing",
 		Title: "One source tries many user names",
 		Explanation: "An address works through a list of user names and passwords, usually leaked from other sites, counting on people who reuse passwords. " +
 			"The log shows many different user names from one source, mostly failing; the few successes are real accounts that are now exposed.",
@@ -1129,7 +1140,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    AttackSpray,
+		ID:    "attack.spray",
 		Title: "Many sources try the same login slowly",
 		Explanation: "Password spraying spreads attempts over many addresses and tries only a few passwords per account, so every source stays under rate limits and lockouts. " +
 			"Each source looks harmless; only together do they show the pattern of one login path and a steady trickle of 401s from many addresses.",
@@ -1143,7 +1154,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    Spike401,
+		ID:    "spike.401",
 		Title: "401s suddenly rose far above normal",
 		Explanation: "The number of 401 answers jumped within minutes, compared with its usual level. " +
 			"Such a jump usually follows a change: a deploy, a signing key rotation, an expired certificate or secret, a configuration edit or a client release. " +
@@ -1161,7 +1172,7 @@ var causes = []Cause{
 		},
 	},
 	{
-		ID:    NoiseChallenge,
+		ID:    "noise.challenge",
 		Title: "A normal challenge round trip, not a failure",
 		Explanation: "Basic, Digest, NTLM and Negotiate usually begin with a 401: the client first asks without credentials, the server names its scheme, and the client repeats the request with them. " +
 			"In an access log this shows as a 401 followed at once by a success from the same client, which is expected behaviour.",

@@ -30,6 +30,13 @@ var tagLayers = [][]string{
 	{"basic", "bearer", "digest", "cookie"},
 }
 
+// PanelTags name the hosting control panels whose own screens and files
+// some fixes are written for. Unlike the layers above, a fix for a panel
+// fits only where the context names that very panel: nothing but the
+// panel's own files shows that one manages the server, and a screen of a
+// panel the site does not have is no fix at all.
+var PanelTags = []string{"cpanel", "directadmin", "plesk"}
+
 // tagRules derive a fix's tags from its words when the entry gives none
 // (Fix.For). Each rule names one tag and the words that show it.
 var tagRules = []struct {
@@ -45,6 +52,9 @@ var tagRules = []struct {
 	{"fastly", regexp.MustCompile(`(?i)\bfastly\b`)},
 	{"sucuri", regexp.MustCompile(`(?i)\bsucuri\b`)},
 	{"wordpress", regexp.MustCompile(`(?i)\bwordpress\b|\bwp-(admin|json|login|config)\b`)},
+	{"cpanel", regexp.MustCompile(`(?i)\bcpanel\b`)},
+	{"directadmin", regexp.MustCompile(`(?i)\bdirectadmin\b`)},
+	{"plesk", regexp.MustCompile(`(?i)\bplesk\b`)},
 }
 
 // Tags returns the fix's tags: For when the entry names them, otherwise
@@ -77,7 +87,8 @@ var wordTags sync.Map
 // either the fix names none of it, or ctx names none of it, or they share
 // one. A fix for Apache does not fit an nginx configuration; a Cloudflare
 // purge does not fit an answer nobody but nginx gave; Bearer advice does
-// not fit a Basic request.
+// not fit a Basic request. A fix for a hosting panel (PanelTags) fits only
+// where ctx names that panel.
 func (f Fix) Fits(ctx FixContext) bool {
 	tags := f.Tags()
 	if len(tags) == 0 {
@@ -99,7 +110,14 @@ func (f Fix) Fits(ctx FixContext) bool {
 			return false
 		}
 	}
-	return true
+	panel, named := false, false
+	for _, t := range PanelTags {
+		if slices.Contains(tags, t) {
+			panel = true
+			named = named || containsFold(ctx.Software, t)
+		}
+	}
+	return !panel || named
 }
 
 // FixesFor returns the cause's fixes that fit ctx, by audience; an

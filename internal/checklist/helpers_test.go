@@ -41,9 +41,9 @@ func TestCacheVerdict(t *testing.T) {
 	}
 }
 
-func TestCurlJar(t *testing.T) {
+func TestScriptJar(t *testing.T) {
 	u := func(s string) *url.URL { v, _ := url.Parse(s); return v }
-	j := &curlJar{}
+	j := newJar(profile{})
 	site := u("https://www.example.com/app/login")
 	for _, line := range []string{"sid=1; Path=/; Secure; HttpOnly", "pref=dark", "wide=1; Domain=example.com; Path=/"} {
 		if why := j.store(site, "POST", line); why != "" {
@@ -53,14 +53,14 @@ func TestCurlJar(t *testing.T) {
 	if why := j.store(site, "GET", "x=1; Domain=other.com"); !strings.Contains(why, "does not cover") {
 		t.Errorf("foreign Domain: %q", why)
 	}
-	if why := j.store(u("http://www.example.com/"), "GET", "s=1; Secure"); !strings.Contains(why, "Secure cookie set over http") {
+	if why := j.store(u("http://www.example.com/"), "GET", "s=1; Secure"); !strings.Contains(why, "Secure cookie needs an https page") {
 		t.Errorf("Secure over http: %q", why)
 	}
 	if why := j.store(u("http://127.0.0.1/"), "GET", "loc=1; Secure"); why != "" {
 		t.Errorf("Secure over http on loopback: %q", why)
 	}
 	cases := map[string]string{
-		"https://www.example.com/app/x": "sid=1; pref=dark; wide=1",
+		"https://www.example.com/app/x": "pref=dark; sid=1; wide=1", // longer paths first (RFC 6265 5.4), as curl sorts them
 		"https://www.example.com/other": "sid=1; wide=1",
 		"http://www.example.com/app/x":  "pref=dark; wide=1",
 		"https://api.example.com/":      "wide=1",
@@ -76,7 +76,7 @@ func TestCurlJar(t *testing.T) {
 	if got := j.header(u("https://www.example.com/app/x"), "GET"); got != "pref=dark; wide=1" {
 		t.Errorf("after delete: %q", got)
 	}
-	if got := c.header(u("https://www.example.com/app/x"), "GET"); got != "sid=1; pref=dark; wide=1" {
+	if got := c.header(u("https://www.example.com/app/x"), "GET"); got != "pref=dark; sid=1; wide=1" {
 		t.Errorf("the clone changed with the original: %q", got)
 	}
 }
@@ -262,7 +262,7 @@ func FuzzResponseHeaders(f *testing.F) {
 		_ = cacheVerdict(200, h, true, true)
 		_ = cookieAttrs(setCookie)
 		u, _ := url.Parse("https://www.example.com/a/b")
-		for _, j := range []jar{&curlJar{}, newJar(profile{browser: true})} {
+		for _, j := range []jar{newJar(profile{}), newJar(profile{browser: true})} {
 			j.store(u, "GET", setCookie)
 			_ = j.header(u, "GET")
 		}

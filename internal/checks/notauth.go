@@ -121,7 +121,7 @@ func contentType(p *diagnosis.Pass, e *evidence.Exchange) {
 		}
 	}
 	if r.Status == http.StatusUnsupportedMediaType {
-		p.Reportf(catalog.RequestContentType, finding.Strong+0.02, ev, "The endpoint does not take a %s body", cmp.Or(mt, "typeless"))
+		p.Reportf(catalog.RequestContentType, finding.Strong+0.02, ev, "The endpoint does not take %s bodies", cmp.Or(mt, "typeless"))
 		return
 	}
 	if !contentTypeRE.MatchString(string(r.Body)) {
@@ -140,7 +140,7 @@ func contentType(p *diagnosis.Pass, e *evidence.Exchange) {
 		conf = finding.Strong + 0.03 // a form was sent and the server names JSON
 		ev = append(ev, "the server asks for JSON and a form was sent")
 	}
-	p.Reportf(catalog.RequestContentType, conf, ev, "The endpoint cannot read a %s body and treats the request as carrying no credentials", cmp.Or(mt, "typeless"))
+	p.Reportf(catalog.RequestContentType, conf, ev, "The endpoint cannot read the %s body it was sent and treats the request as carrying no credentials", cmp.Or(mt, "typeless"))
 }
 
 // sessionEnded reports a 401 whose Set-Cookie deletes a cookie the request

@@ -112,10 +112,11 @@ func serveBounceLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // browserScenarios are the probe scenarios of the browser routes.
-func (l *Lab) browserScenarios(u string) []Scenario {
-	return []Scenario{
-		{"/browser/bounce/app", catalog.CookieRejected, "a redirect chain depends on a SameSite=None cookie without Secure: scripts get through, browsers refuse the cookie", []string{u + "/browser/bounce/app", "-L"}},
-		{"/browser/bounce/loop", catalog.RedirectLoginLoop, "the app and its login page redirect to each other without end", []string{u + "/browser/bounce/loop", "-L"}},
+func (l *Lab) browserCases(e env) []labCase {
+	u := e.u
+	return []labCase{
+		sc("/browser/bounce/app", catalog.CookieRejected, "a redirect chain depends on a SameSite=None cookie without Secure: scripts get through, browsers refuse the cookie", []string{u + "/browser/bounce/app", "-L"}),
+		sc("/browser/bounce/loop", catalog.RedirectLoginLoop, "the app and its login page redirect to each other without end", []string{u + "/browser/bounce/loop", "-L"}),
 	}
 }
 

@@ -19,8 +19,6 @@ import (
 func (l *Lab) fieldRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/tenant-api/", l.serveTenantAPI)
 	mux.HandleFunc("GET /.well-known/oauth-protected-resource/tenant-api", l.serveTenantMetadata)
-	mux.HandleFunc("/balanced/stale", l.serveBalanced(true))
-	mux.HandleFunc("/balanced/current", l.serveBalanced(false))
 	for _, f := range formLogins {
 		mux.HandleFunc(f.prefix+"/login", l.serveFormLogin(f))
 		mux.HandleFunc(f.prefix+"/app", l.serveFormApp)
@@ -44,20 +42,20 @@ var formLogins = []formLogin{
 }
 
 // fieldScenarios lists the field scenarios against base u.
-func (l *Lab) fieldScenarios(u string) []Scenario {
-	bearer := func(tok string) []string { return []string{"-H", "Authorization: Bearer " + tok} }
-	var forms []Scenario
+func (l *Lab) fieldCases(e env) []labCase {
+	u := e.u
+	var forms []labCase
 	for _, f := range formLogins {
-		forms = append(forms, Scenario{f.prefix + "/login", f.cause, f.doc, []string{u + f.prefix + "/login", "-d", "username=" + User + "&password=" + Password, "-L"}})
+		forms = append(forms, sc(f.prefix+"/login", f.cause, f.doc, []string{u + f.prefix + "/login", "-d", "username=" + User + "&password=" + Password, "-L"}))
 	}
-	alice := []string{"-u", User + ":" + Password}
+	alice := e.alice
 	forms = append(forms,
-		Scenario{"/balanced/stale", catalog.BackendInconsistent, "a balancer (HAProxy style, SERVERID cookie) alternates two nodes behind one address; node web2 has a stale password file", append([]string{u + "/balanced/stale"}, alice...)},
-		Scenario{"/balanced/current", "", "the same two nodes, both with the current password file", append([]string{u + "/balanced/current"}, alice...)},
+		sc("/balanced/stale", catalog.BackendInconsistent, "a balancer (HAProxy style, SERVERID cookie) alternates two nodes behind one address; node web2 has a stale password file", append([]string{u + "/balanced/stale"}, alice...)).served(l.serveBalanced(true)),
+		sc("/balanced/current", "", "the same two nodes, both with the current password file", append([]string{u + "/balanced/current"}, alice...)).served(l.serveBalanced(false)),
 	)
-	return append(forms, []Scenario{
-		{"/tenant-api/v1/orders", catalog.TokenAudience, "mod_auth_openidc style: a token for another API gets a generic insufficient_scope (other claims required); the audience is only in path-inserted RFC 9728 metadata", append([]string{u + "/tenant-api/v1/orders"}, bearer(l.Token(nil))...)},
-		{"/tenant-api/v1/invoices", "", "the same API with a token for its own audience", append([]string{u + "/tenant-api/v1/invoices"}, bearer(l.Token(map[string]any{"aud": l.tenantAudience()}))...)},
+	return append(forms, []labCase{
+		sc("/tenant-api/v1/orders", catalog.TokenAudience, "mod_auth_openidc style: a token for another API gets a generic insufficient_scope (other claims required); the audience is only in path-inserted RFC 9728 metadata", append([]string{u + "/tenant-api/v1/orders"}, bearer(l.Token(nil))...)),
+		sc("/tenant-api/v1/invoices", "", "the same API with a token for its own audience", append([]string{u + "/tenant-api/v1/invoices"}, bearer(l.Token(map[string]any{"aud": l.tenantAudience()}))...)),
 	}...)
 }
 

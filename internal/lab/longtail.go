@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -27,63 +26,41 @@ const (
 
 // longtailRoutes registers the long-tail routes on mux.
 func (l *Lab) longtailRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("/signed/report.pdf", l.serveSigned)
-	mux.HandleFunc("/members/docs/guide", serveMembersGuide)
 	mux.HandleFunc("/members/docs/", serveMembersGuide)
 	mux.HandleFunc("/docs/guide", serveDocsGuide)
-	mux.HandleFunc("/dns/site", serveDNSSite)
-	mux.HandleFunc("/basic/latin1", serveLatin1)
-	mux.HandleFunc("/staging-api/items", serveStagingAPI)
 	mux.HandleFunc("GET /.well-known/oauth-protected-resource/staging-api/items", l.serveStagingAPIMetadata)
-	mux.HandleFunc("/iis/restricted", serveIISIPDenied)
-	mux.HandleFunc("/iis/acl", serveIISACL)
-	mux.HandleFunc("/mtls/api", serveMTLS)
-	mux.HandleFunc("/blog/wp-json/wp/v2/users/me", serveWPMe)
-	mux.HandleFunc("/userinfo-api", l.serveUserinfoAPI)
-	mux.HandleFunc("/maintenance/api", serveMaintenance)
-	mux.HandleFunc("/session/app", serveSessionApp)
-	mux.HandleFunc("/oauth2/json-token", serveJSONToken)
-	mux.HandleFunc("/pwfile/", servePasswordFileMissing)
-	mux.HandleFunc("/pwhash/", servePasswordHashUnusable)
 	mux.HandleFunc("/.well-known/acme-challenge/", serveACMEBehindBasic)
-	mux.HandleFunc("/cache/profile", l.bearerRoute(l.now, "read", serveCacheableProfile))
-	mux.HandleFunc("/api/login", serveOldLogin)
 	mux.HandleFunc("/api/v2/login", serveNewLogin)
 }
 
 // longtailScenarios lists the long-tail scenarios against base u; ipv6
 // says whether the lab also listens on [::1].
-func (l *Lab) longtailScenarios(u string, ipv6 bool) []Scenario {
-	now := l.now()
+func (l *Lab) longtailCases(e env) []labCase {
+	u := e.u
+	now := e.now
 	signed := u + "/signed/report.pdf?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIALAB%2F" + now.Add(-73*time.Hour).UTC().Format("20060102") +
 		"%2Flab-1%2Fs3%2Faws4_request&X-Amz-Date=" + now.Add(-73*time.Hour).UTC().Format("20060102T150405Z") + "&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=9f2c"
 	idToken := l.Token(map[string]any{"aud": ClientID, "azp": ClientID, "nonce": "n-0S6_WzA2Mj", "at_hash": "77QmUPtjPfzWtF2AnpK9RQ", "scope": nil})
-	list := []Scenario{
-		{"/signed/report.pdf", catalog.TokenExpired, "a presigned S3 link bookmarked three days ago, valid for one hour", []string{signed}},
-		{"/members/docs/guide", catalog.URLWrong, "a page under the members-only prefix that is public at /docs/guide", []string{u + "/members/docs/guide"}},
-		{"/basic/latin1", catalog.CredentialsEncoding, "a server reading Basic credentials as ISO-8859-1; the client sends UTF-8 (--try-encodings proves it)", []string{u + "/basic/latin1", "-u", LatinUser + ":" + LatinPassword, "--try-encodings"}},
-		{"/staging-api/items", catalog.AuthHeaderCollision, "staging Basic auth in front of a Bearer API: the token can never reach the app", []string{u + "/staging-api/items", "-H", "Authorization: Bearer " + l.Token(nil)}},
-		{"/iis/restricted", catalog.IPDenied, "IIS refusing the client address (HTTP Error 401.503, IP deny list)", []string{u + "/iis/restricted", "-u", User + ":" + Password}},
-		{"/iis/acl", catalog.ServerACL, "IIS refusing an authenticated user by the file ACL (HTTP Error 401.3)", []string{u + "/iis/acl", "-u", User + ":" + Password}},
-		{"/mtls/api", catalog.TLSClientCertificate, "nginx with ssl_verify_client on: no client certificate was sent", []string{u + "/mtls/api", "-H", "Authorization: Bearer " + l.Token(nil)}},
-		{"/blog/wp-json/wp/v2/users/me", catalog.CredentialsWrongKind, "a WordPress login password sent where the REST API wants an application password", []string{u + "/blog/wp-json/wp/v2/users/me", "-u", "admin:correct horse battery"}},
-		{"/userinfo-api", catalog.TokenWrongType, "an OpenID ID token (nonce, at_hash, aud = client) sent as an access token", []string{u + "/userinfo-api", "-H", "Authorization: Bearer " + idToken}},
-		{"/maintenance/api", catalog.StatusNotAuth, "a maintenance page served with status 401", []string{u + "/maintenance/api", "-u", User + ":" + Password}},
-		{"/session/app", catalog.SessionExpired, "a 401 that deletes the session cookie the request sent", []string{u + "/session/app", "-b", "app_session=7c1e-expired"}},
-		{"/pwfile/", catalog.ServerHtpasswdFile, "nginx auth_basic whose password file is missing: 401 without credentials, 403 with any", []string{u + "/pwfile/", "-u", User + ":" + Password}},
-		{"/pwhash/", catalog.ServerHtpasswdHash, "a password file whose entry for alice has a hash the server cannot check", []string{u + "/pwhash/", "-u", User + ":" + Password}},
-		{"/.well-known/acme-challenge/lab-token", catalog.ServerAuthScope, "site-wide Basic auth also covers the ACME challenge path, so certificate renewal fails", []string{u + "/.well-known/acme-challenge/lab-token"}},
-		{"/cache/profile", catalog.CacheAuthCacheable, "a profile answered to a bearer token with Cache-Control: public", []string{u + "/cache/profile", "-H", "Authorization: Bearer " + l.Token(nil)}},
-		{"/api/login", catalog.URLWrong, "a login endpoint that moved: its 301 turns the POST into a GET the new one refuses", []string{u + "/api/login", "-d", "username=" + User + "&password=" + Password, "-L"}},
-		{"/oauth2/json-token", catalog.RequestContentType, "a token endpoint that reads only JSON gets a form and sees no client credentials", []string{u + "/oauth2/json-token", "-d", "grant_type=client_credentials&client_id=" + ClientID + "&client_secret=" + ClientSecret, "--try-content-type"}},
+	return []labCase{
+		sc("/signed/report.pdf", catalog.TokenExpired, "a presigned S3 link bookmarked three days ago, valid for one hour", []string{signed}).served(l.serveSigned),
+		sc("/members/docs/guide", catalog.URLWrong, "a page under the members-only prefix that is public at /docs/guide", []string{u + "/members/docs/guide"}).served(serveMembersGuide),
+		sc("/basic/latin1", catalog.CredentialsEncoding, "a server reading Basic credentials as ISO-8859-1; the client sends UTF-8 (--try-encodings proves it)", []string{u + "/basic/latin1", "-u", LatinUser + ":" + LatinPassword, "--try-encodings"}).served(serveLatin1),
+		sc("/staging-api/items", catalog.AuthHeaderCollision, "staging Basic auth in front of a Bearer API: the token can never reach the app", []string{u + "/staging-api/items", "-H", "Authorization: Bearer " + l.Token(nil)}).served(serveStagingAPI),
+		sc("/iis/restricted", catalog.IPDenied, "IIS refusing the client address (HTTP Error 401.503, IP deny list)", []string{u + "/iis/restricted", "-u", User + ":" + Password}).served(serveIISIPDenied),
+		sc("/iis/acl", catalog.ServerACL, "IIS refusing an authenticated user by the file ACL (HTTP Error 401.3)", []string{u + "/iis/acl", "-u", User + ":" + Password}).served(serveIISACL),
+		sc("/mtls/api", catalog.TLSClientCertificate, "nginx with ssl_verify_client on: no client certificate was sent", []string{u + "/mtls/api", "-H", "Authorization: Bearer " + l.Token(nil)}).served(serveMTLS),
+		sc("/blog/wp-json/wp/v2/users/me", catalog.CredentialsWrongKind, "a WordPress login password sent where the REST API wants an application password", []string{u + "/blog/wp-json/wp/v2/users/me", "-u", "admin:correct horse battery"}).served(serveWPMe),
+		sc("/userinfo-api", catalog.TokenWrongType, "an OpenID ID token (nonce, at_hash, aud = client) sent as an access token", []string{u + "/userinfo-api", "-H", "Authorization: Bearer " + idToken}).served(l.serveUserinfoAPI),
+		sc("/maintenance/api", catalog.StatusNotAuth, "a maintenance page served with status 401", []string{u + "/maintenance/api", "-u", User + ":" + Password}).served(serveMaintenance),
+		sc("/session/app", catalog.SessionExpired, "a 401 that deletes the session cookie the request sent", []string{u + "/session/app", "-b", "app_session=7c1e-expired"}).served(serveSessionApp),
+		sc("/pwfile/", catalog.ServerHtpasswdFile, "nginx auth_basic whose password file is missing: 401 without credentials, 403 with any", []string{u + "/pwfile/", "-u", User + ":" + Password}).served(servePasswordFileMissing),
+		sc("/pwhash/", catalog.ServerHtpasswdHash, "a password file whose entry for alice has a hash the server cannot check", []string{u + "/pwhash/", "-u", User + ":" + Password}).served(servePasswordHashUnusable),
+		sc("/.well-known/acme-challenge/lab-token", catalog.ServerAuthScope, "site-wide Basic auth also covers the ACME challenge path, so certificate renewal fails", []string{u + "/.well-known/acme-challenge/lab-token"}),
+		sc("/cache/profile", catalog.CacheAuthCacheable, "a profile answered to a bearer token with Cache-Control: public", []string{u + "/cache/profile", "-H", "Authorization: Bearer " + l.Token(nil)}).served(l.bearerRoute(l.now, "read", serveCacheableProfile)),
+		sc("/api/login", catalog.URLWrong, "a login endpoint that moved: its 301 turns the POST into a GET the new one refuses", []string{u + "/api/login", "-d", "username=" + User + "&password=" + Password, "-L"}).served(serveOldLogin),
+		sc("/oauth2/json-token", catalog.RequestContentType, "a token endpoint that reads only JSON gets a form and sees no client credentials", []string{u + "/oauth2/json-token", "-d", "grant_type=client_credentials&client_id=" + ClientID + "&client_secret=" + ClientSecret, "--try-content-type"}).served(serveJSONToken),
+		sc("/dns/site", catalog.DNSMismatch, "the AAAA record still points at the old host, which wants a password", []string{"http://www.lab.test:" + e.port + "/dns/site", "--resolve", "www.lab.test:" + e.port + ":127.0.0.1,[::1]"}).served(serveDNSSite).needing(needIPv6),
 	}
-	if ipv6 {
-		if pu, err := url.Parse(u); err == nil {
-			port := pu.Port()
-			list = append(list, Scenario{"/dns/site", catalog.DNSMismatch, "the AAAA record still points at the old host, which wants a password", []string{"http://www.lab.test:" + port + "/dns/site", "--resolve", "www.lab.test:" + port + ":127.0.0.1,[::1]"}})
-		}
-	}
-	return list
 }
 
 // serveSigned answers presigned links as S3 does: 403 with an XML error,

@@ -23,35 +23,27 @@ const wpAppPassword = "abcd EFGH 1234 ijkl MNOP 5678"
 
 // producerRoutes registers the producer routes on mux.
 func (l *Lab) producerRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("/sso/api/items", serveSSOAPI)
 	mux.HandleFunc("/sso/oauth2/start", serveSSOStart)
 	mux.HandleFunc("/sso/idp/login", serveIdPLogin)
-	mux.HandleFunc("/cdn/challenge", serveCFChallenge)
-	mux.HandleFunc("/cdn/blocked", serveCFBlocked)
-	mux.HandleFunc("/mesh/api", serveEnvoyJWKS)
 	mux.HandleFunc("/wp-http/wp-json/", serveWPHTTP)
 	mux.HandleFunc("/wp-fpm/wp-json/", serveWPStripped)
-	mux.HandleFunc("/gw/items", serveGateway)
-	mux.HandleFunc("/registry/v2/", serveRegistry)
 	mux.HandleFunc("/registry/token", serveRegistryToken)
 }
 
 // producerScenarios lists the producer scenarios against base u.
-func (l *Lab) producerScenarios(u string) []Scenario {
-	bearer := []string{"-H", "Authorization: Bearer " + l.Token(nil)}
-	list := []Scenario{
-		{"/sso/api/items", catalog.RedirectToLogin, "an SSO proxy (oauth2-proxy style) answers an API call with a 302 to its sign-in flow", append([]string{u + "/sso/api/items"}, bearer...)},
-		{"/cdn/challenge", catalog.WAFChallenge, "Cloudflare answers a script with its JavaScript challenge page (cf-mitigated: challenge)", append([]string{u + "/cdn/challenge"}, bearer...)},
-		{"/cdn/blocked", catalog.WAFBlock, "a Cloudflare WAF rule blocks the request (error 1020 page)", append([]string{u + "/cdn/blocked"}, bearer...)},
-		{"/mesh/api", catalog.TokenJWKSUnavailable, "the Envoy jwt_authn filter cannot fetch its JWKS and refuses a valid token", append([]string{u + "/mesh/api"}, bearer...)},
-		{"/wp-http/wp-json/wp/v2/users/me", catalog.WordPressRESTAuth, "a WordPress site on plain http ignores a valid application password (its REST index offers none)", []string{u + "/wp-http/wp-json/wp/v2/users/me", "-u", "admin:" + wpAppPassword}},
-		{"/wp-fpm/wp-json/wp/v2/users/me", catalog.ProxyHeaderStripped, "Apache with PHP-FPM and no CGIPassAuth: WordPress never sees the Authorization header (a bogus user proves it)", []string{u + "/wp-fpm/wp-json/wp/v2/users/me", "-u", "admin:" + wpAppPassword}},
-		{"/gw/items", catalog.ProxyHeaderStripped, "a gateway drops the x_api_key header for its underscore; the hyphenated name gets through", []string{u + "/gw/items", "-H", "x_api_key: " + GatewayKey}},
+func (l *Lab) producerCases(e env) []labCase {
+	u := e.u
+	token := bearer(l.Token(nil))
+	return []labCase{
+		sc("/sso/api/items", catalog.RedirectToLogin, "an SSO proxy (oauth2-proxy style) answers an API call with a 302 to its sign-in flow", append([]string{u + "/sso/api/items"}, token...)).served(serveSSOAPI),
+		sc("/cdn/challenge", catalog.WAFChallenge, "Cloudflare answers a script with its JavaScript challenge page (cf-mitigated: challenge)", append([]string{u + "/cdn/challenge"}, token...)).served(serveCFChallenge),
+		sc("/cdn/blocked", catalog.WAFBlock, "a Cloudflare WAF rule blocks the request (error 1020 page)", append([]string{u + "/cdn/blocked"}, token...)).served(serveCFBlocked),
+		sc("/mesh/api", catalog.TokenJWKSUnavailable, "the Envoy jwt_authn filter cannot fetch its JWKS and refuses a valid token", append([]string{u + "/mesh/api"}, token...)).served(serveEnvoyJWKS),
+		sc("/wp-http/wp-json/wp/v2/users/me", catalog.WordPressRESTAuth, "a WordPress site on plain http ignores a valid application password (its REST index offers none)", []string{u + "/wp-http/wp-json/wp/v2/users/me", "-u", "admin:" + wpAppPassword}),
+		sc("/wp-fpm/wp-json/wp/v2/users/me", catalog.ProxyHeaderStripped, "Apache with PHP-FPM and no CGIPassAuth: WordPress never sees the Authorization header (a bogus user proves it)", []string{u + "/wp-fpm/wp-json/wp/v2/users/me", "-u", "admin:" + wpAppPassword}),
+		sc("/gw/items", catalog.ProxyHeaderStripped, "a gateway drops the x_api_key header for its underscore; the hyphenated name gets through", []string{u + "/gw/items", "-H", "x_api_key: " + GatewayKey}).served(serveGateway),
+		sc("/registry/v2/", catalog.ProxyForwardedHeaders, "a Docker registry behind a TLS proxy names an http token realm (X-Forwarded-Proto not passed)", []string{e.tls + "/registry/v2/", "--cacert", e.ca}).served(serveRegistry).needing(needTLS),
 	}
-	if st := l.state(); st.tlsBase != "" {
-		list = append(list, Scenario{"/registry/v2/", catalog.ProxyForwardedHeaders, "a Docker registry behind a TLS proxy names an http token realm (X-Forwarded-Proto not passed)", []string{st.tlsBase + "/registry/v2/", "--cacert", st.caFile}})
-	}
-	return list
 }
 
 // serveSSOAPI is an API behind an SSO proxy: API clients that say so

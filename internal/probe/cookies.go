@@ -137,11 +137,6 @@ func loadJar(cs []fileCookie, now time.Time) *cookiejar.Jar {
 	return j
 }
 
-// scriptRules are the cookie rules the probe keeps on its own hops, as
-// curl does: Domain, Path, Secure, expiry and the name prefixes. SameSite
-// and third-party rules are a browser's and play no part.
-var scriptRules = cookie.Browser{Name: "curl"}
-
 // hopJar holds what a trial's responses set, with the hop that set each
 // cookie, and records its verdicts per hop.
 type hopJar struct {
@@ -151,7 +146,7 @@ type hopJar struct {
 }
 
 func newHopJar(now func() time.Time) *hopJar {
-	return &hopJar{jar: cookie.NewJar(scriptRules), setAt: map[*cookie.Cookie]int{}, now: now}
+	return &hopJar{jar: cookie.NewJar(cookie.Script), setAt: map[*cookie.Cookie]int{}, now: now}
 }
 
 func (j *hopJar) context(u *url.URL, method string) cookie.Context {

@@ -15,15 +15,15 @@ import (
 )
 
 const (
-	password = "wonderland-secret"
-	token    = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNlY3JldA"
-	cookie   = "sid=cookie-secret-value"
+	password  = "wonderland-secret"
+	token     = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNlY3JldA"
+	sidCookie = "sid=cookie-secret-value"
 )
 
 func secretProbe() *evidence.Probe {
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+token)
-	h.Set("Cookie", cookie)
+	h.Set("Cookie", sidCookie)
 	h.Set("X-Api-Key", "api-key-secret")
 	basic := http.Header{}
 	basic.Set("Authorization", "Basic YWxpY2U6d29uZGVybGFuZC1zZWNyZXQ=") // alice:wonderland-secret

@@ -156,7 +156,11 @@ func audienceName(a catalog.Audience) string {
 }
 
 // WriteJSON renders r as indented JSON.
-func WriteJSON(w io.Writer, r *Report) error {
+func WriteJSON(w io.Writer, r *Report) error { return writeJSON(w, r) }
+
+// writeJSON is the one JSON layout of every report: indented, with <, >
+// and & as they are.
+func writeJSON(w io.Writer, r any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -18,9 +18,9 @@
 //
 //	{"user":"alice"}
 //
-// A request line is a method and an absolute URL; the response follows
-// the request's headers and a blank line; its body runs to the next
-// request line. "ERROR KIND: message" in place of a response is a
+// A request line is a method and an absolute URL; after the request's
+// headers and a blank line come its body, if any, then the response,
+// whose body runs to the next request line. "ERROR KIND: message" in place of a response is a
 // transport error (KIND as evidence.Exchange.ErrKind: connect, tls, …).
 // The file "want" lists the findings, one a line, as
 //
@@ -189,8 +189,17 @@ func parseHops(data []byte) ([]evidence.Exchange, error) {
 			return nil, err
 		}
 		ex.Request.Header, i = h, next
+		// A request body runs from the blank line to the status line.
+		var reqBody strings.Builder
+		for i < len(lines) && !isAnswer(lines[i]) {
+			reqBody.WriteString(lines[i])
+			i++
+		}
+		if b := strings.TrimRight(reqBody.String(), "\r\n"); b != "" {
+			ex.Request.Body, ex.Request.BodySize = []byte(b), len(b)
+		}
 		if i >= len(lines) {
-			return nil, fmt.Errorf("%s %s: no response", m[1], m[2])
+			return nil, fmt.Errorf("%s %s: no response: want a status line (HTTP/1.1 CODE REASON) or ERROR KIND: message after the request", m[1], m[2])
 		}
 		status := strings.TrimRight(lines[i], "\r\n")
 		if kind, msg, ok := strings.Cut(strings.TrimPrefix(status, "ERROR "), ": "); strings.HasPrefix(status, "ERROR ") && ok {
@@ -219,6 +228,12 @@ func parseHops(data []byte) ([]evidence.Exchange, error) {
 		hops = append(hops, ex)
 	}
 	return hops, nil
+}
+
+// isAnswer says whether line starts a response: a status line or a
+// transport error.
+func isAnswer(line string) bool {
+	return strings.HasPrefix(line, "HTTP/") || strings.HasPrefix(line, "ERROR ")
 }
 
 // readHeader reads header lines from lines[i:] up to a blank line or the

@@ -71,3 +71,32 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRequestBody(t *testing.T) {
+	ar := txtar.Parse([]byte(`a form posted
+-- as-given --
+POST https://a.test/token
+Content-Type: application/x-www-form-urlencoded
+
+a=1&b=2
+HTTP/1.1 415 Unsupported Media Type
+
+-- no-credentials --
+GET https://a.test/token
+
+HTTP/1.1 401 Unauthorized
+`))
+	p, _, err := Parse(ar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(p.Request.Body); got != "a=1&b=2" || p.Request.BodySize != 7 {
+		t.Errorf("as-given body %q (size %d), want a=1&b=2", got, p.Request.BodySize)
+	}
+	if r := p.Trials[0].Hops[0].Response; r == nil || r.Status != 415 {
+		t.Errorf("as-given response %+v", r)
+	}
+	if b := p.Trials[1].Hops[0].Request.Body; b != nil {
+		t.Errorf("a request without a body got %q", b)
+	}
+}

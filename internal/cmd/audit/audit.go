@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -240,19 +241,7 @@ func Run(o *Options) error {
 }
 
 // files lists the configuration files read.
-func files(ev *audit.Evidence) []string {
-	var out []string
-	for _, n := range ev.Nginx {
-		out = append(out, n.Config.Files...)
-	}
-	for _, a := range ev.Apache {
-		out = append(out, a.Config.Files...)
-		for _, h := range a.Htaccess {
-			out = append(out, h.Path)
-		}
-	}
-	return out
-}
+func files(ev *audit.Evidence) []string { return ev.ConfigFiles() }
 
 // jsonReport is the audit's JSON document: the common head (verdict
 // "fail" when a finding is at or above --fail-on), the files read and the
@@ -296,7 +285,7 @@ func summary(ev *audit.Evidence, findings []audit.Finding) string {
 func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbose, color bool) error {
 	paint := ansi.Painter(color)
 	var b strings.Builder
-	shown := map[catalog.ID]bool{}
+	shown := map[string]bool{}
 	groups := fold(findings)
 	for i, f := range findings {
 		g := groups[i]
@@ -327,7 +316,14 @@ func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbos
 			}
 			fmt.Fprintf(&b, "    the same at %d more places: %s%s (--json and --sarif list every one)\n", len(g)-1, strings.Join(at, ", "), more)
 		}
-		if verbose || !shown[f.Cause+catalog.ID(f.Server)] {
+		// A cause's fixes are shown once per server, and again where a
+		// hosting panel's fix (its screen, or a warning that it writes
+		// the file again) differs.
+		key := string(f.Cause) + "\x00" + f.Server
+		if owner := f.Fixes[catalog.SiteOwner]; len(owner) > 0 && panelFix(owner[0]) {
+			key += "\x00" + owner[0].Text
+		}
+		if verbose || !shown[key] {
 			fixes := relevantFirst(f.Fixes[catalog.SiteOwner], f.Detail)
 			if !verbose && len(fixes) > 1 {
 				fixes = fixes[:1]
@@ -339,7 +335,7 @@ func writeText(w io.Writer, ev *audit.Evidence, findings []audit.Finding, verbos
 				}
 			}
 		}
-		shown[f.Cause+catalog.ID(f.Server)] = true
+		shown[key] = true
 	}
 	fmt.Fprintln(&b, summary(ev, findings))
 	_, err := io.WriteString(w, b.String())
@@ -385,25 +381,34 @@ func plural(n int) string {
 	return "s"
 }
 
-// relevantFirst orders fixes so that one whose command names the
-// directive the message starts with (proxy_set_header, CGIPassAuth…)
-// comes first; the order is otherwise kept.
+// relevantFirst orders fixes so that those for a hosting panel (the
+// audit puts them first when it recognised the panel's files: its screen,
+// or a warning that it writes the file again) stay first, then one whose
+// command names the directive the message starts with (proxy_set_header,
+// CGIPassAuth…); the order is otherwise kept.
 func relevantFirst(fixes []catalog.Fix, message string) []catalog.Fix {
 	directive, _, _ := strings.Cut(strings.TrimSpace(message), " ")
 	directive = strings.ToLower(directive)
-	if len(directive) < 4 {
-		return fixes
-	}
-	out := make([]catalog.Fix, 0, len(fixes))
-	for _, fx := range fixes {
-		if strings.Contains(strings.ToLower(fx.Command), directive) {
-			out = append(out, fx)
+	rank := func(fx catalog.Fix) int {
+		if panelFix(fx) {
+			return 0
 		}
-	}
-	for _, fx := range fixes {
-		if !strings.Contains(strings.ToLower(fx.Command), directive) {
-			out = append(out, fx)
+		if len(directive) >= 4 && strings.Contains(strings.ToLower(fx.Command), directive) {
+			return 1
 		}
+		return 2
 	}
+	out := slices.Clone(fixes)
+	slices.SortStableFunc(out, func(a, b catalog.Fix) int { return rank(a) - rank(b) })
 	return out
+}
+
+// panelFix reports whether fx is written for a hosting panel.
+func panelFix(fx catalog.Fix) bool {
+	for _, t := range fx.Tags() {
+		if slices.Contains(catalog.PanelTags, t) {
+			return true
+		}
+	}
+	return false
 }

@@ -4,21 +4,14 @@ package har
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"net/http"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/why401/why401/internal/checks"
 	"github.com/why401/why401/internal/cli"
 	probecmd "github.com/why401/why401/internal/cmd/probe"
 	"github.com/why401/why401/internal/diagnose"
-	"github.com/why401/why401/internal/evidence"
-	harfile "github.com/why401/why401/internal/har"
 	"github.com/why401/why401/internal/htmlreport"
 	"github.com/why401/why401/internal/probe"
 	"github.com/why401/why401/internal/report"
@@ -96,96 +89,33 @@ unless --show-secrets.`,
 	return cmd
 }
 
-// Load reads and converts the HAR named by file ("-" is r). repairs
-// says what the reader repaired or skipped in it.
-func Load(file string, r io.Reader) (s *evidence.Session, repairs []string, err error) {
-	var in io.Reader = r
-	name := file
-	if file == "-" {
-		name = "standard input"
-		if r == nil {
-			return nil, nil, fmt.Errorf("standard input: not available")
-		}
-	} else {
-		fh, err := os.Open(file)
-		if err != nil {
-			if pe, ok := err.(*os.PathError); ok {
-				return nil, nil, fmt.Errorf("%s: %v", file, pe.Err)
-			}
-			return nil, nil, err
-		}
-		defer fh.Close()
-		in = fh
-	}
-	l, err := harfile.Read(in)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return l.Session(name), l.Repairs, nil
-}
-
-// Diagnose replays the session once, runs the session checks over it and
-// builds the report; with all, the timeline lists every entry. It does no
-// I/O.
-func Diagnose(s *evidence.Session, now time.Time, showSecrets, all bool) (*Report, error) {
-	ev := checks.NewSessionEvidence(s)
-	findings, err := checks.RunSession(checks.Session, ev, now)
-	if err != nil {
-		return nil, fmt.Errorf("diagnosis: %w", err)
-	}
-	return Build(s, ev.Flow, findings, showSecrets, all), nil
-}
-
 // Run reads the file, diagnoses it, optionally replays the breaking
 // request, and prints.
 func Run(ctx context.Context, o *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	now := time.Now
-	if o.Now != nil {
-		now = o.Now
-	}
-	s, repairs, err := Load(o.File, o.IO.In)
+	s, repairs, err := diagnose.LoadHAR(o.File, o.IO.In)
 	if err != nil {
 		return &cli.UsageError{Err: err}
 	}
-	r, err := Diagnose(s, now(), o.ShowSecrets, o.All)
+	r, err := diagnose.Session(ctx, s, diagnose.SessionOptions{Now: o.Now, ShowSecrets: o.ShowSecrets, All: o.All,
+		Replay: o.Replay, Version: o.Version, Adjust: o.Adjust})
 	if err != nil {
 		return err
 	}
 	r.Repairs = repairs
-	if o.Replay {
-		if r.BreakingPoint == 0 {
-			r.Notes = append(r.Notes, "--replay: no refused request to replay")
-		} else {
-			po, err := ReplayOptions(&s.Entries[r.breakingIndex], o.Version)
-			if err != nil {
-				r.Notes = append(r.Notes, "--replay: "+err.Error())
-			} else {
-				po.Now = o.Now
-				if o.Adjust != nil {
-					o.Adjust(&po)
-				}
-				rr, err := diagnose.Probe(ctx, po, diagnose.Options{ShowSecrets: o.ShowSecrets})
-				if err != nil {
-					return fmt.Errorf("replaying #%d: %w", r.BreakingPoint, err)
-				}
-				r.Replay = rr
-			}
-		}
-	}
 	if o.HTML != "" {
-		if err := htmlreport.Write(o.HTML, o.IO.Out, func(w io.Writer) error { return WriteJSON(w, r) }); err != nil {
+		if err := htmlreport.Write(o.HTML, o.IO.Out, func(w io.Writer) error { return report.WriteSessionJSON(w, r) }); err != nil {
 			return &cli.UsageError{Err: err}
 		}
 	}
 	switch {
 	case o.HTML == "-":
 	case o.JSON:
-		err = WriteJSON(o.IO.Out, r)
+		err = report.WriteSessionJSON(o.IO.Out, r)
 	default:
-		err = writeText(o.IO.Out, r, report.Style{Color: o.IO.Color, Verbose: o.Verbose})
+		err = report.WriteSessionText(o.IO.Out, r, report.Style{Color: o.IO.Color, Verbose: o.Verbose})
 	}
 	if err != nil {
 		return err
@@ -194,38 +124,4 @@ func Run(ctx context.Context, o *Options) error {
 		return cli.Exit(cli.ExitOK)
 	}
 	return cli.Exit(cli.ExitFindings)
-}
-
-// hopHeaders are not carried over to a replay.
-var hopHeaders = map[string]bool{"Connection": true, "Keep-Alive": true, "Content-Length": true, "Accept-Encoding": true, "Host": true, "Transfer-Encoding": true, "Te": true, "Upgrade": true}
-
-// ReplayOptions turns a recorded request into probe options that send it
-// again as the browser did (method, headers, cookies, body).
-func ReplayOptions(e *evidence.SessionEntry, version string) (probe.Options, error) {
-	req := e.Exchange.Request
-	po := probe.Options{URL: req.URL, Method: req.Method, Header: http.Header{}, UserAgent: "why401/" + version}
-	for k, vs := range req.Header {
-		switch {
-		case hopHeaders[k]:
-		case k == "Cookie":
-			for _, v := range vs {
-				if strings.TrimSpace(v) != "" {
-					po.Cookie = append(po.Cookie, v)
-				}
-			}
-		case k == "User-Agent":
-			if len(vs) > 0 {
-				po.UserAgent = vs[0]
-			}
-		default:
-			po.Header[k] = append([]string(nil), vs...)
-		}
-	}
-	if len(req.Body) > 0 {
-		po.Data, po.HasData = req.Body, true
-	}
-	if err := po.Validate(); err != nil {
-		return probe.Options{}, err
-	}
-	return po, nil
 }

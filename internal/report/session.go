@@ -1,7 +1,6 @@
-package har
+package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -15,19 +14,19 @@ import (
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/harflow"
 	"github.com/why401/why401/internal/redact"
-	"github.com/why401/why401/internal/report"
 )
 
-// Report is what `why401 har` prints.
-type Report struct {
-	report.Head
+// Session is what `why401 har` prints: the diagnosis of a recorded browser
+// session.
+type Session struct {
+	Head
 	Source  string `json:"source"`
 	Browser string `json:"browser,omitempty"`
 	Entries int    `json:"entries"`
 	// BreakingPoint is the 1-based number of the entry where the flow
 	// broke, 0 when none did.
-	BreakingPoint int    `json:"breaking_point"`
-	Timeline      []Step `json:"timeline"`
+	BreakingPoint int           `json:"breaking_point"`
+	Timeline      []SessionStep `json:"timeline"`
 	// Hidden counts entries left out of the timeline (static assets that
 	// loaded fine); --all lists them.
 	Hidden int `json:"hidden,omitempty"`
@@ -44,13 +43,15 @@ type Report struct {
 	Repairs []string `json:"repairs,omitempty"`
 	// Replay is the probe's report on the breaking request sent again
 	// (--replay only).
-	Replay *report.Report `json:"replay,omitempty"`
+	Replay *Report `json:"replay,omitempty"`
 
-	breakingIndex int
+	// BreakingIndex is the 0-based index in the session of the breaking
+	// entry, -1 when none broke.
+	BreakingIndex int `json:"-"`
 }
 
-// Step is one line of the timeline.
-type Step struct {
+// SessionStep is one line of the timeline.
+type SessionStep struct {
 	N        int      `json:"n"`      // 1-based entry number in the file
 	Offset   string   `json:"offset"` // time since the first entry, "+1.250s"
 	Type     string   `json:"type,omitempty"`
@@ -67,10 +68,10 @@ type Step struct {
 // maxTimeline bounds the timeline's length.
 const maxTimeline = 40
 
-// Build assembles the report of a replayed session and its findings.
+// BuildSession assembles the report of a replayed session and its findings.
 // With all, the timeline lists every entry.
-func Build(s *evidence.Session, f *harflow.Flow, findings []diagnosis.Finding, show, all bool) *Report {
-	r := &Report{Head: report.NewHead("har", "", "", findings), Source: s.Source, Browser: s.Browser, Entries: len(s.Entries), breakingIndex: -1}
+func BuildSession(s *evidence.Session, f *harflow.Flow, findings []diagnosis.Finding, show, all bool) *Session {
+	r := &Session{Head: NewHead("har", "", "", findings), Source: s.Source, Browser: s.Browser, Entries: len(s.Entries), BreakingIndex: -1}
 	if s.Sanitized {
 		r.Sanitized, r.SanitizedWhy = true, s.SanitizedWhy
 		r.CannotConclude = []string{
@@ -81,14 +82,14 @@ func Build(s *evidence.Session, f *harflow.Flow, findings []diagnosis.Finding, s
 	}
 	b := f.Breaking()
 	if b >= 0 {
-		r.breakingIndex = s.Entries[b].Index
+		r.BreakingIndex = s.Entries[b].Index
 		r.BreakingPoint = s.Entries[b].Index + 1
 	}
-	r.Timeline = timeline(f, b, show, all)
+	r.Timeline = sessionTimeline(f, b, show, all)
 	r.Hidden = len(s.Entries) - len(r.Timeline)
 	switch {
 	case len(findings) > 0:
-		r.Verdict = report.Fail
+		r.Verdict = Fail
 		top := findings[0]
 		where := "the session"
 		if b >= 0 {
@@ -98,22 +99,22 @@ func Build(s *evidence.Session, f *harflow.Flow, findings []diagnosis.Finding, s
 				where += fmt.Sprintf(" → %d", code)
 			}
 		}
-		r.Summary = where + ": " + report.MostLikely(top)
+		r.Summary = where + ": " + MostLikely(top)
 	case b >= 0:
-		r.Verdict = report.Fail
+		r.Verdict = Fail
 		r.Summary = fmt.Sprintf("the flow broke at #%d, and no check could name the cause; see the timeline", r.BreakingPoint)
 	default:
-		r.Verdict = report.OK
+		r.Verdict = OK
 		r.Summary = fmt.Sprintf("%d entries, no refused request (401, 403, 407, refused preflight) and nothing wrong found", len(s.Entries))
 	}
 	return r
 }
 
-// timeline lists the interesting steps: navigations, API calls,
+// sessionTimeline lists the interesting steps: navigations, API calls,
 // preflights, anything that set or lacked credentials, failed or
 // redirected; static assets only when they failed.
-func timeline(f *harflow.Flow, breaking int, show, all bool) []Step {
-	var out []Step
+func sessionTimeline(f *harflow.Flow, breaking int, show, all bool) []SessionStep {
+	var out []SessionStep
 	var t0 time.Time
 	if len(f.Steps) > 0 {
 		t0 = f.Steps[0].Entry.Started
@@ -132,7 +133,7 @@ func timeline(f *harflow.Flow, breaking int, show, all bool) []Step {
 			hidden++
 			continue
 		}
-		x := Step{
+		x := SessionStep{
 			N:        e.Index + 1,
 			Offset:   fmt.Sprintf("+%.3fs", e.Started.Sub(t0).Seconds()),
 			Type:     e.ResourceType,
@@ -240,19 +241,14 @@ func shortURL(u string, show bool) string {
 	return u
 }
 
-// WriteJSON renders r as indented JSON, the command's --json document.
-func WriteJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
-}
+// WriteSessionJSON renders r as `why401 har --json` prints it.
+func WriteSessionJSON(w io.Writer, r *Session) error { return writeJSON(w, r) }
 
-// writeText renders r for a person: summary, timeline, findings.
-func writeText(w io.Writer, r *Report, st report.Style) error {
+// WriteSessionText renders r for a person: summary, timeline, findings.
+func WriteSessionText(w io.Writer, r *Session, st Style) error {
 	var b strings.Builder
 	mark := "✗"
-	if r.Verdict == report.OK {
+	if r.Verdict == OK {
 		mark = "✓"
 	}
 	fmt.Fprintf(&b, "%s %s\n", mark, r.Summary)
@@ -302,7 +298,7 @@ func writeText(w io.Writer, r *Report, st report.Style) error {
 	if len(r.Findings) > 0 {
 		b.WriteString("\nCauses, most likely first:\n")
 		var fb strings.Builder
-		if err := report.WriteFindings(&fb, r.Findings, st); err != nil {
+		if err := WriteFindings(&fb, r.Findings, st); err != nil {
 			return err
 		}
 		b.WriteString(strings.TrimPrefix(fb.String(), "\n"))
@@ -316,7 +312,7 @@ func writeText(w io.Writer, r *Report, st report.Style) error {
 	}
 	if r.Replay != nil {
 		fmt.Fprintf(&b, "\nReplay of #%d through the probe:\n", r.BreakingPoint)
-		if err := report.WriteText(&b, r.Replay, st); err != nil {
+		if err := WriteText(&b, r.Replay, st); err != nil {
 			return err
 		}
 	}
