@@ -525,7 +525,10 @@ func (a *analyzer) expiredFindings(ips map[uint64]bool) []Finding {
 	var list []*expiredClient
 	for _, e := range a.expired {
 		s := &a.clients[e.slot]
-		if s.key != e.key || s.failsSince < uint32(a.cfg.ExpiredFailures) {
+		// Failures that stop within the challenge window of the last
+		// success are a burst (a page's forbidden links, a rate limit),
+		// not a credential that ran out and is retried.
+		if s.key != e.key || s.failsSince < uint32(a.cfg.ExpiredFailures) || e.lastAt-e.lastSuccess <= a.window {
 			continue
 		}
 		list = append(list, e)
