@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -227,9 +229,20 @@ func openSources(o *Options) ([]analysis.Source, func(), error) {
 	return srcs, closeAll, nil
 }
 
+// memoryLimit is the soft limit the analysis asks the Go runtime to keep
+// its heap under (unless GOMEMLIMIT says otherwise). What stays live is
+// bounded (the read buffers, the client table, the bounded top-N tables:
+// about 70 MB whatever the size of the log), but the collector's default
+// pacing lets the process grow to twice that between collections: 160 MB
+// on a 5 GB log, 108 MB with the limit, for 2 to 5 % more CPU.
+const memoryLimit = 100 << 20
+
 func run(ctx context.Context, o *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit))
 	}
 	if o.Follow {
 		return follow(ctx, o)

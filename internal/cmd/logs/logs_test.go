@@ -203,6 +203,36 @@ func TestHTMLOutput(t *testing.T) {
 	}
 }
 
+// TestMalformedAndLongSpans: malformed lines are counted beside the
+// parsed ones and those beyond the examples shown are counted; a log that
+// spans decades is drawn in whole weeks, its ends dated.
+func TestMalformedAndLongSpans(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "access.log")
+	t0 := time.Date(2007, 3, 5, 13, 39, 21, 0, time.UTC)
+	var b strings.Builder
+	b.WriteString(line(t0, "192.0.2.1", "", "/", 403))
+	for i := 0; i < 30; i++ {
+		b.WriteString("not an access log line\n")
+	}
+	b.WriteString(line(t0.AddDate(17, 5, 0), "192.0.2.2", "", "/", 200))
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	out, errOut, code := runCmd(t, "", "--format", "combined", path)
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	shown := strings.Count(out, "  malformed "+path+":")
+	for _, want := range []string{"why401 logs: 2 lines from " + path + " (plus 30 malformed)\n",
+		fmt.Sprintf("  … and %d more malformed lines\n", 30-shown), "failures per 14 days: 2007-02-22│"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	if shown == 0 || shown >= 30 {
+		t.Errorf("%d malformed examples shown", shown)
+	}
+}
+
 func TestProgressLine(t *testing.T) {
 	got := progressLine(512<<20, 1<<30, 2*time.Second)
 	if !strings.HasPrefix(got, "[############............]  50%  512 MB of 1.0 GB  256 MB/s  ETA 2s") {

@@ -166,6 +166,14 @@ func TestExpiredTokenStaticCrawlerSpike(t *testing.T) {
 		}
 		b.WriteString(clf(float64(s+1), "100.70.1.12", "", "GET", "/api/v1/sync", st, "acme-mobile/5.1"))
 	}
+	// A client that worked, then met six forbidden answers in the same
+	// second and the log ended: a burst, no credential that ran out.
+	for i := 0; i < 6; i++ {
+		b.WriteString(clf(7190, "100.70.1.13", "", "GET", "/", 200, "browser/1"))
+	}
+	for i := 0; i < 6; i++ {
+		b.WriteString(clf(7190, "100.70.1.13", "", "GET", "/forbidden", 403, "browser/1"))
+	}
 	for i := 0; i < 40; i++ {
 		b.WriteString(clf(float64(i*150), fmt.Sprintf("10.8.0.%d", i), "", "GET", "/portal/assets/app.css", 401, "Mozilla/5.0"))
 		b.WriteString(clf(float64(i*150+3), "66.249.66.1", "", "GET", fmt.Sprintf("/members/%d", i%5), 401, "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"))

@@ -179,10 +179,14 @@ func (a *analyzer) result() *Result {
 			r.SubStatus[s.SubStatus] = s.Count
 		}
 	}
-	if a.lines > 0 {
-		r.From, r.To = ms(a.first), ms(a.last)
-	}
 	r.Step, r.Timeline = a.timeline()
+	if a.lines > 0 && a.last != 0 {
+		r.From, r.To = ms(a.first), ms(a.last)
+	} else {
+		// No line has a time (uvicorn's access log): no dates to show and
+		// no timeline, rather than 1970.
+		r.Timeline = []Bucket{}
+	}
 
 	var fs []Finding
 	expiredIPs := map[uint64]bool{}
@@ -277,8 +281,8 @@ func (a *analyzer) timeline() (int, []Bucket) {
 			break
 		}
 	}
-	if step == 0 {
-		step = (span + 719) / 720
+	if step == 0 { // more than 720 weeks: whole weeks
+		step = (span + 720*10080 - 1) / (720 * 10080) * 10080
 	}
 	start := first - first%step
 	n := (last-start)/step + 1
@@ -521,7 +525,10 @@ func (a *analyzer) expiredFindings(ips map[uint64]bool) []Finding {
 	var list []*expiredClient
 	for _, e := range a.expired {
 		s := &a.clients[e.slot]
-		if s.key != e.key || s.failsSince < uint32(a.cfg.ExpiredFailures) {
+		// Failures that stop within the challenge window of the last
+		// success are a burst (a page's forbidden links, a rate limit),
+		// not a credential that ran out and is retried.
+		if s.key != e.key || s.failsSince < uint32(a.cfg.ExpiredFailures) || e.lastAt-e.lastSuccess <= a.window {
 			continue
 		}
 		list = append(list, e)

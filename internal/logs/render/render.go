@@ -108,7 +108,7 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 	}
 	fmt.Fprintf(&b, "%s %s from %s", p.Bold("why401 logs:"), plural(r.LinesParsed, "line", "lines"), strings.Join(files, ", "))
 	if r.Malformed > 0 {
-		fmt.Fprintf(&b, " (%s malformed)", thousands(r.Malformed))
+		fmt.Fprintf(&b, " (plus %s malformed)", thousands(r.Malformed))
 	}
 	b.WriteString("\n")
 	if r.OutOfOrder > 0 {
@@ -120,6 +120,8 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 	}
 	if !r.From.IsZero() {
 		fmt.Fprintf(&b, "  %s – %s UTC\n", r.From.Format("2006-01-02 15:04:05"), r.To.Format("2006-01-02 15:04:05"))
+	} else if r.LinesParsed > 0 {
+		b.WriteString("  no time stamps in the lines: they all count as one moment, so round trips pair in file order and every window holds all of them\n")
 	}
 	fmt.Fprintf(&b, "  failures: 401 %s · 403 %s · 407 %s · 429 %s · challenge round trips (not failures) %s\n",
 		thousands(r.Failures[401]), thousands(r.Failures[403]), thousands(r.Failures[407]), thousands(r.Failures[429]), thousands(r.Challenges))
@@ -148,6 +150,9 @@ func Text(w io.Writer, r *analysis.Result, o TextOptions) error {
 	}
 	for _, e := range r.BadExamples {
 		fmt.Fprintf(&b, "  %s %s:%d: %s\n", p.Dim("malformed"), Clean(e.File), e.Line, Clean(e.Err))
+	}
+	if more := r.Malformed - int64(len(r.BadExamples)); more > 0 && len(r.BadExamples) > 0 {
+		fmt.Fprintf(&b, "  %s\n", p.Dim("… and "+plural(more, "more malformed line", "more malformed lines")))
 	}
 	b.WriteString("\n")
 	fixes := siteFixes(r)

@@ -108,6 +108,33 @@ func TestTextTimelineAndBanSentence(t *testing.T) {
 	}
 }
 
+// TestTextUntimedAndMalformed: lines without time stamps show no 1970
+// and no timeline but say what that means; malformed lines are counted
+// beside the parsed ones, and those beyond the examples are counted.
+func TestTextUntimedAndMalformed(t *testing.T) {
+	r := sample()
+	r.From, r.To, r.Timeline = time.Time{}, time.Time{}, []analysis.Bucket{}
+	r.Malformed = 5
+	r.BadExamples = nil
+	var b bytes.Buffer
+	if err := Text(&b, r, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"why401 logs: 100 lines from access.log (plus 5 malformed)\n", "  no time stamps in the lines: they all count as one moment"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "1970") || strings.Contains(out, "failures per") || strings.Contains(out, "more malformed") {
+		t.Errorf("untimed:\n%s", out)
+	}
+	var h bytes.Buffer
+	if err := HTML(&h, r); err != nil {
+		t.Fatalf("HTML of an untimed result: %v", err)
+	}
+}
+
 func TestBanListSkipsWhatIsNotAnAddress(t *testing.T) {
 	now := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
 	for format, want := range map[string]string{
