@@ -1,17 +1,13 @@
 package logs
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/why401/why401/internal/catalog"
@@ -19,132 +15,16 @@ import (
 	"github.com/why401/why401/internal/logs"
 	"github.com/why401/why401/internal/logs/analysis"
 	"github.com/why401/why401/internal/logs/render"
+	"github.com/why401/why401/internal/logs/tail"
 )
 
-// tailer follows one file by path: it reads what is appended, reopens the
-// path when the file was rotated (a new inode: the rest of the old file
-// is read first) and starts over when it was truncated.
-type tailer struct {
-	path    string
-	f       *os.File
-	ino     uint64
-	off     int64
-	partial []byte
-	buf     []byte // read buffer, kept across polls
+// followed is one file the loop follows: its tailer and what the loop
+// knows of it.
+type followed struct {
+	*tail.Tailer
 	format  logs.Format
 	known   bool   // format fixed or detected
-	fromEnd bool   // the first open starts at the end
 	failing string // the error last reported, so it is reported once
-}
-
-const maxRead = 8 << 20 // per poll and file
-
-func inode(fi os.FileInfo) uint64 {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Ino)
-	}
-	return 0
-}
-
-// poll returns the complete new lines.
-func (t *tailer) poll() ([]byte, error) {
-	fi, err := os.Stat(t.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil // between rotation and the new file
-	}
-	if err != nil {
-		return nil, err
-	}
-	var data []byte
-	switch {
-	case t.f == nil:
-		if err := t.open(fi, t.fromEnd); err != nil {
-			return nil, err
-		}
-		t.fromEnd = false
-	case inode(fi) != t.ino:
-		// Rotated: finish the old file, then start the new one (an old
-		// file that can no longer be read is left as it is).
-		if rest, err := t.read(); err == nil {
-			data = append(data, rest...)
-		}
-		t.f.Close()
-		t.f = nil
-		if err := t.open(fi, false); err != nil {
-			return nil, err
-		}
-	case fi.Size() < t.off:
-		// Truncated (copytruncate): start over.
-		t.off = 0
-		t.partial = nil
-	}
-	more, err := t.read()
-	if err != nil {
-		return nil, err
-	}
-	data = append(data, more...)
-	if len(t.partial) > 0 {
-		data = append(t.partial, data...)
-		t.partial = nil
-	}
-	cut := bytes.LastIndexByte(data, '\n') + 1
-	if cut < len(data) {
-		t.partial = append([]byte(nil), data[cut:]...)
-		if len(t.partial) > 1<<20 { // a runaway line: drop it
-			t.partial = nil
-		}
-	}
-	return data[:cut], nil
-}
-
-func (t *tailer) open(fi os.FileInfo, atEnd bool) error {
-	f, err := os.Open(t.path)
-	if err != nil {
-		return err
-	}
-	t.f, t.ino, t.off = f, inode(fi), 0
-	if atEnd {
-		t.off = fi.Size()
-	}
-	return nil
-}
-
-func (t *tailer) read() ([]byte, error) {
-	if t.buf == nil {
-		t.buf = make([]byte, 256<<10)
-	}
-	var out []byte
-	for len(out) < maxRead {
-		n, err := t.f.ReadAt(t.buf, t.off)
-		out = append(out, t.buf[:n]...)
-		t.off += int64(n)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return out, err
-		}
-		if n == 0 {
-			break
-		}
-	}
-	return out, nil
-}
-
-// reason is err without the operation and path of an *os.PathError,
-// for messages that name the file already.
-func reason(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-func (t *tailer) close() {
-	if t.f != nil {
-		t.f.Close()
-	}
 }
 
 // follow tails the files, feeds new lines to a stream analysis, prints
@@ -158,29 +38,24 @@ func follow(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	tails := make([]*tailer, len(names))
+	tails := make([]*followed, len(names))
 	for i, n := range names {
 		if fi, err := os.Stat(n); err == nil && fi.IsDir() {
 			return &cli.UsageError{Err: fmt.Errorf("%s: is a directory", n)}
 		}
-		tails[i] = &tailer{path: n, format: format, known: fixed, fromEnd: !o.FromStart}
+		tails[i] = &followed{Tailer: tail.New(n, !o.FromStart), format: format, known: fixed}
 	}
 	defer func() {
 		for _, t := range tails {
-			t.close()
+			t.Close()
 		}
 	}()
 	// Open the files now, at their end unless --from-start, so that what
 	// is written from here on (once Ready or the "following" line tells)
 	// is read.
 	for _, t := range tails {
-		if _, err := os.Stat(t.path); err != nil {
-			t.fromEnd = false // a file that appears later is read whole
-		}
-		if t.fromEnd {
-			if _, err := t.poll(); err != nil {
-				return &cli.UsageError{Err: fmt.Errorf("%s: %v", t.path, reason(err))}
-			}
+		if err := t.Start(); err != nil {
+			return &cli.UsageError{Err: fmt.Errorf("%s: %v", t.Path(), tail.Reason(err))}
 		}
 	}
 	stream := analysis.NewStream(o.config())
@@ -205,10 +80,10 @@ func follow(ctx context.Context, o *Options) error {
 	dirty := false
 	for {
 		for _, t := range tails {
-			data, err := t.poll()
+			data, err := t.Poll()
 			if err != nil {
 				if msg := err.Error(); msg != t.failing {
-					fmt.Fprintf(o.IO.ErrOut, "why401: %s: %v\n", t.path, reason(err))
+					fmt.Fprintf(o.IO.ErrOut, "why401: %s: %v\n", t.Path(), tail.Reason(err))
 					t.failing = msg
 				}
 				continue
@@ -221,11 +96,11 @@ func follow(ctx context.Context, o *Options) error {
 				f, ok := logs.Detect(data)
 				if !ok {
 					f = logs.Format{Kind: logs.KindCombined}
-					fmt.Fprintf(o.IO.ErrOut, "why401: %s: cannot tell the log format; reading it as combined (give --format)\n", t.path)
+					fmt.Fprintf(o.IO.ErrOut, "why401: %s: cannot tell the log format; reading it as combined (give --format)\n", t.Path())
 				}
 				t.format, t.known = f, true
 			}
-			stream.Lines(t.path, t.format, data)
+			stream.Lines(t.Path(), t.format, data)
 			dirty = true
 		}
 		now := o.Now()
