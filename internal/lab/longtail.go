@@ -59,6 +59,7 @@ func (l *Lab) longtailCases(e env) []labCase {
 		sc("/cache/profile", catalog.CacheAuthCacheable, "a profile answered to a bearer token with Cache-Control: public", []string{u + "/cache/profile", "-H", "Authorization: Bearer " + l.Token(nil)}).served(l.bearerRoute(l.now, "read", serveCacheableProfile)),
 		sc("/api/login", catalog.URLWrong, "a login endpoint that moved: its 301 turns the POST into a GET the new one refuses", []string{u + "/api/login", "-d", "username=" + User + "&password=" + Password, "-L"}).served(serveOldLogin),
 		sc("/oauth2/json-token", catalog.RequestContentType, "a token endpoint that reads only JSON gets a form and sees no client credentials", []string{u + "/oauth2/json-token", "-d", "grant_type=client_credentials&client_id=" + ClientID + "&client_secret=" + ClientSecret, "--try-content-type"}).served(serveJSONToken),
+		sc("/windows/ntlm", catalog.NTLMConnection, "IIS with NTLM behind a proxy that closes the connection after the challenge: the handshake never completes", []string{u + "/windows/ntlm", "--ntlm", "-u", `LAB\` + User + ":" + Password}).served(serveNTLMClosing),
 		sc("/dns/site", catalog.DNSMismatch, "the AAAA record still points at the old host, which wants a password", []string{"http://www.lab.test:" + e.port + "/dns/site", "--resolve", "www.lab.test:" + e.port + ":127.0.0.1,[::1]"}).served(serveDNSSite).needing(needIPv6),
 	}
 }

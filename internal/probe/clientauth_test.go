@@ -14,6 +14,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/why401/why401/internal/evidence"
+	"github.com/why401/why401/internal/lab"
 )
 
 func utf16le(s string) []byte {
@@ -22,32 +23,6 @@ func utf16le(s string) []byte {
 		b = binary.LittleEndian.AppendUint16(b, r)
 	}
 	return b
-}
-
-// challengeMessage builds an NTLM challenge (type 2) message naming
-// domain as its target, with target information, as a domain server
-// sends it.
-func challengeMessage(domain string) []byte {
-	name := utf16le(domain)
-	info := binary.LittleEndian.AppendUint16(nil, 2) // MsvAvNbDomainName
-	info = binary.LittleEndian.AppendUint16(info, uint16(len(name)))
-	info = append(info, name...)
-	info = append(info, 0, 0, 0, 0) // MsvAvEOL
-	const head = 56
-	b := []byte("NTLMSSP\x00")
-	b = binary.LittleEndian.AppendUint32(b, 2)
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(name)))
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(name)))
-	b = binary.LittleEndian.AppendUint32(b, head)
-	// UNICODE | NTLM | TARGET_TYPE_DOMAIN | EXTENDED_SESSIONSECURITY | TARGET_INFO
-	b = binary.LittleEndian.AppendUint32(b, 0x1|0x200|0x10000|0x80000|0x800000)
-	b = append(b, 1, 2, 3, 4, 5, 6, 7, 8) // server challenge
-	b = append(b, make([]byte, 8)...)
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(info)))
-	b = binary.LittleEndian.AppendUint16(b, uint16(len(info)))
-	b = binary.LittleEndian.AppendUint32(b, uint32(head+len(name)))
-	b = append(b, 6, 1, 0, 0, 0, 0, 0, 15) // version
-	return append(append(b, name...), info...)
 }
 
 // ntlmWall is an NTLM server in the way IIS is one: it answers a
@@ -77,7 +52,7 @@ func (s *ntlmWall) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.closeAfter {
 			w.Header().Set("Connection", "close")
 		}
-		w.Header().Set("WWW-Authenticate", "NTLM "+base64.StdEncoding.EncodeToString(challengeMessage("WHY401")))
+		w.Header().Set("WWW-Authenticate", "NTLM "+base64.StdEncoding.EncodeToString(lab.NTLMChallenge("WHY401")))
 		w.WriteHeader(http.StatusUnauthorized)
 	case ok && len(msg) > 12 && msg[8] == 3 && s.challenged[r.RemoteAddr]:
 		io.WriteString(w, "welcome\n")
@@ -193,7 +168,7 @@ func TestNegotiateWithoutTicket(t *testing.T) {
 // FuzzNTLMChallenge: the server's challenge, from any bytes, never
 // crashes the reader of its target domain or the answer.
 func FuzzNTLMChallenge(f *testing.F) {
-	f.Add(base64.StdEncoding.EncodeToString(challengeMessage("WHY401")))
+	f.Add(base64.StdEncoding.EncodeToString(lab.NTLMChallenge("WHY401")))
 	f.Add("TlRMTVNTUAACAAAAAAAAADgAAAABgoqiAAAAAAAAAAA=")
 	f.Add("TlRMTVNTUAACAAAA")
 	f.Add("")
