@@ -2,7 +2,6 @@ package probe
 
 import (
 	"encoding/base64"
-	"encoding/binary"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,19 +10,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"unicode/utf16"
 
 	"github.com/why401/why401/internal/evidence"
 	"github.com/why401/why401/internal/lab"
 )
-
-func utf16le(s string) []byte {
-	var b []byte
-	for _, r := range utf16.Encode([]rune(s)) {
-		b = binary.LittleEndian.AppendUint16(b, r)
-	}
-	return b
-}
 
 // ntlmWall is an NTLM server in the way IIS is one: it answers a
 // negotiate message with a challenge and accepts an authenticate message
