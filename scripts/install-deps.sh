@@ -196,6 +196,30 @@ for svc in krb5-kdc krb5-admin-server; do
 	fi
 done
 
+# OpenLDAP for Apache's mod_authnz_ldap test (test/producers/ldap_test.go):
+# slapd and its tools (slapadd, ldapsearch from ldap-utils). The test runs
+# its own slapd on 127.0.0.1 with a temporary config and database; the
+# package's service is stopped.
+ldap_missing=()
+have slapd || ldap_missing+=(slapd)
+have ldapsearch || ldap_missing+=(ldap-utils)
+if [ "${#ldap_missing[@]}" -gt 0 ]; then
+	log "installing OpenLDAP for test/producers: ${ldap_missing[*]}"
+	apt_install "${ldap_missing[@]}"
+	for bin in slapd slapadd ldapsearch; do
+		if ! have "$bin"; then
+			log "$bin is still missing after the install"
+			exit 1
+		fi
+	done
+fi
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	$SUDO systemctl disable --now slapd.service >/dev/null 2>&1 || true
+fi
+if command -v service >/dev/null 2>&1; then
+	$SUDO service slapd stop >/dev/null 2>&1 || true
+fi
+
 # The official SARIF 2.1.0 JSON schema, for internal/sarif's validation
 # test: shipped in the npm package @microsoft/jest-sarif (pinned).
 SARIF_SCHEMA=/usr/local/share/why401/sarif-schema-2.1.0.json

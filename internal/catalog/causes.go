@@ -52,6 +52,7 @@ var causes = []Cause{
 			SiteOwner: {
 				{Text: "Look in the server or application log for the reason (unknown user, wrong password, disabled account). For a password file, check a user's password directly:", Command: `htpasswd -v /etc/nginx/.htpasswd USER`},
 				{Text: "Set a new password for that user; leave out -c, which would wipe the other users:", Command: `htpasswd -B /etc/nginx/.htpasswd USER`},
+				{Text: "With Apache's mod_authnz_ldap, every refusal looks the same from outside, a wrong password or not: raise LogLevel authnz_ldap:info and read the reason in brackets after AH01695. [ldap_simple_bind() to check user credentials failed][Invalid credentials] is the user's password; [LDAP: ldap_simple_bind() failed][Invalid credentials] is the server's own AuthLDAPBindDN/AuthLDAPBindPassword; [User not found][No such object] means the search in AuthLDAPURL (base DN, attribute after ?, filter) found no such user. Check the search as the server makes it:", Command: `ldapsearch -x -H ldap://HOST:389 -D 'BIND_DN' -W -b 'BASE_DN' '(uid=USER)' dn`},
 				{Text: "With Digest, an entry counts only in the realm it was made for (user:realm:hash): check that the user's line names the realm the server challenges with (Apache's AuthName), or make it again for that realm:", Command: `grep '^USER:REALM:' /etc/apache2/htdigest || htdigest /etc/apache2/htdigest 'REALM' USER`, For: []string{"digest"}},
 			},
 		},
@@ -727,9 +728,11 @@ var causes = []Cause{
 		Title: "The server's password file cannot be used",
 		Explanation: "Server-level passwords are checked against a file named in the configuration (auth_basic_user_file in nginx, AuthUserFile in Apache). " +
 			"If the file does not exist at that path, the server's user cannot read it, or its lines are not user:hash, no password can ever match. " +
-			"A relative path is a classic trap: nginx resolves it against its configuration directory and Apache against its ServerRoot, not against where the file was created.",
+			"A relative path is a classic trap: nginx resolves it against its configuration directory and Apache against its ServerRoot, not against where the file was created. " +
+			"Where the users live in a directory instead (Apache's AuthBasicProvider ldap), the same answer, which looks alike from outside, means the server cannot reach that directory: AuthLDAPURL names a host or port where no LDAP server answers.",
 		Recognition: "The configuration names a relative path, a path that does not exist or a file the server user cannot read, or the file holds empty or broken lines; " +
-			"the password box keeps returning even with the right password, or nginx answers 403 and Apache 500 as soon as credentials are sent; the error log shows open() \"...\" failed or \"Could not open password file\".",
+			"the password box keeps returning even with the right password, or nginx answers 403 and Apache 500 as soon as credentials are sent; the error log shows open() \"...\" failed or \"Could not open password file\". " +
+			"With mod_authnz_ldap, Apache's error log (LogLevel authnz_ldap:info) shows AH01695 ... [LDAP: ldap_simple_bind() failed][Can't contact LDAP server].",
 		Severity: Error,
 		Fixes: map[Audience][]Fix{
 			SiteOwner: {

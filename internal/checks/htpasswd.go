@@ -81,9 +81,9 @@ func runHtpasswd(p *diagnosis.Pass) error {
 		p.Reportf(catalog.ServerHtpasswdFile, finding.Likely-0.1, ev, "Radicale may not be able to read its password file (htpasswd_filename)")
 	case bogus != nil && bogus.Response != nil && bogus.Response.Status >= 500:
 		ev = append(ev, "a made-up user fails the same way: "+line(bogus)+", so the server cannot read the password file at all")
-		p.Reportf(catalog.ServerHtpasswdFile, finding.Strong+0.02, ev, "The server cannot open or read its password file")
+		p.Reportf(catalog.ServerHtpasswdFile, finding.Strong+0.02, ev, "The server cannot open or read its password file (or, with an LDAP provider, reach its directory)")
 	default:
-		p.Reportf(catalog.ServerHtpasswdFile, finding.Likely+0.1, ev, "The server fails while checking the password: its password file is missing or unreadable")
+		p.Reportf(catalog.ServerHtpasswdFile, finding.Likely+0.1, ev, "The server fails while checking the password: its password file is missing or unreadable (or its LDAP directory unreachable)")
 		p.Reportf(catalog.ServerHtpasswdHash, finding.Suspicion+0.1, ev, "The server may not understand the hash in its password file")
 	}
 	return nil

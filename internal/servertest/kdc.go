@@ -2,14 +2,11 @@ package servertest
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // Realm is a Kerberos realm served by a real MIT KDC (Debian's krb5-kdc)
@@ -80,45 +77,7 @@ func KDC(t testing.TB) *Realm {
 	r.run(t, "", "kdb5_util", "create", "-s", "-r", RealmName, "-P", "why401-master")
 	cmd := exec.Command(kdc, "-n", "-P", filepath.Join(dir, "kdc.pid"))
 	cmd.Env = append(os.Environ(), r.env...)
-	out, err := os.Create(filepath.Join(dir, "kdc.out"))
-	if err != nil {
-		t.Fatalf("servertest: %v", err)
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = procAttr()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("servertest: starting krb5kdc: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); out.Close(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", loopbackAddr(port), time.Second)
-		if err == nil {
-			c.Close()
-			break
-		}
-		select {
-		case <-done:
-			b, _ := os.ReadFile(filepath.Join(dir, "kdc.out"))
-			l, _ := os.ReadFile(filepath.Join(dir, "kdc.log"))
-			t.Fatalf("servertest: krb5kdc exited: %s%s", b, l)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("servertest: krb5kdc does not listen on %s", loopbackAddr(port))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	startDaemon(t, "krb5kdc", cmd, dir, "kdc.out", port, "kdc.log")
 	return r
 }
 

@@ -2,7 +2,8 @@
 // the system's packages — nginx, Apache httpd, lighttpd, Caddy, HAProxy,
 // Squid, the Docker registry, WordPress, Django REST Framework (under its
 // development server and under Gunicorn behind nginx), Prometheus, Nagios
-// 4, Radicale, mod_dav, Transmission, CUPS and InfluxDB — started on 127.0.0.1 by
+// 4, Radicale, mod_dav, mod_authnz_ldap with OpenLDAP's slapd, Transmission,
+// CUPS and InfluxDB — started on 127.0.0.1 by
 // internal/servertest, and asserts who the report says answered and the
 // cause it ranks first. Each test first checks with plain net/http that
 // the server answers as configured, so a failure points at the setup or
