@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -73,24 +72,7 @@ func TestLoneFixtures(t *testing.T) {
 			if strings.Contains(filepath.Base(path), "_fp.") && len(want) > 0 {
 				t.Fatal("a _fp fixture has want markers")
 			}
-			var problems []string
-			seen := map[string]bool{}
-			for _, f := range got {
-				k := mark{f.Location.File, f.Location.Line, string(f.Cause)}.String()
-				seen[k] = true
-				if !want[k] {
-					problems = append(problems, "unexpected: "+k+": "+f.Detail)
-				}
-			}
-			for k := range want {
-				if !seen[k] {
-					problems = append(problems, "missing: "+k)
-				}
-			}
-			sort.Strings(problems)
-			for _, p := range problems {
-				t.Error(p)
-			}
+			compareMarks(t, got, want)
 			if len(ev.Needs) == 0 {
 				t.Error("no needs: a password file alone cannot tell its realm or AuthType")
 			}

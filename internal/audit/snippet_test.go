@@ -77,24 +77,7 @@ func TestSnippetFixtures(t *testing.T) {
 			if inTree && len(want) > 0 {
 				t.Fatal("a near miss in tree/ has want markers")
 			}
-			var problems []string
-			seen := map[string]bool{}
-			for _, f := range got {
-				k := mark{f.Location.File, f.Location.Line, string(f.Cause)}.String()
-				seen[k] = true
-				if !want[k] {
-					problems = append(problems, "unexpected: "+k+": "+f.Detail)
-				}
-			}
-			for k := range want {
-				if !seen[k] {
-					problems = append(problems, "missing: "+k)
-				}
-			}
-			sort.Strings(problems)
-			for _, p := range problems {
-				t.Error(p)
-			}
+			compareMarks(t, got, want)
 			if filepath.Base(abs) != "apache2.conf" && len(ev.Needs) == 0 {
 				t.Error("a snippet names nothing it needs from the main configuration")
 			}
@@ -214,5 +197,29 @@ func TestSnippetUnreadInclude(t *testing.T) {
 	}
 	if f, _ := scope("without.conf", ""); f.Severity != "warning" {
 		t.Errorf("without the include: %s %s", f.Severity, f.Detail)
+	}
+}
+
+// compareMarks fails t for each finding of got that want does not mark
+// and each mark of want no finding has, in sorted order.
+func compareMarks(t *testing.T, got []Finding, want map[string]bool) {
+	t.Helper()
+	var problems []string
+	seen := map[string]bool{}
+	for _, f := range got {
+		k := mark{f.Location.File, f.Location.Line, string(f.Cause)}.String()
+		seen[k] = true
+		if !want[k] {
+			problems = append(problems, "unexpected: "+k+": "+f.Detail)
+		}
+	}
+	for k := range want {
+		if !seen[k] {
+			problems = append(problems, "missing: "+k)
+		}
+	}
+	sort.Strings(problems)
+	for _, p := range problems {
+		t.Error(p)
 	}
 }
